@@ -1,0 +1,31 @@
+"""The composition root: what every servicer of one server process shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.config import Config
+from trust_store import TrustStore, open_store
+
+
+@dataclass
+class AppContext:
+    config: Config
+    trust: TrustStore
+    # Extra shared components, registered by the *_api modules under stable names
+    # (e.g. "revocation" for the shared revocation fetchers, "keys" for the key registry).
+    components: dict[str, Any] = field(default_factory=dict)
+    interceptors: list[Any] = field(default_factory=list)
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001, S112 - closing is best effort
+                continue
+
+
+def build_context(config: Config) -> AppContext:
+    return AppContext(config=config, trust=open_store(config))

@@ -1,0 +1,64 @@
+"""The trust store's data model, shared read-only with the signer and verifier."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import x509
+
+
+class Purpose(enum.Enum):
+    """What a trusted certificate may vouch for."""
+
+    SIGNATURE = "signature"
+    TIMESTAMPING = "timestamping"
+    OCSP_SIGNING = "ocsp_signing"
+
+
+class Role(enum.Enum):
+    ANCHOR = "anchor"
+    INTERMEDIATE = "intermediate"
+
+
+def sha256_fingerprint(cert: x509.Certificate) -> str:
+    """Upper-case hex SHA-256 of the DER encoding, the name officers use."""
+    return hashlib.sha256(cert.dump()).hexdigest().upper()
+
+
+@dataclass(frozen=True)
+class TrustEntry:
+    certificate: x509.Certificate
+    role: Role
+    purposes: frozenset[Purpose]
+    added_by: str = ""
+    added_at: datetime | None = None
+    reason: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return sha256_fingerprint(self.certificate)
+
+
+@dataclass(frozen=True)
+class TrustSnapshot:
+    """An immutable view of the store at one version; cheap to pass around."""
+
+    version: int
+    entries: tuple[TrustEntry, ...] = field(default_factory=tuple)
+
+    def anchors(self, purpose: Purpose = Purpose.SIGNATURE) -> list[x509.Certificate]:
+        return [
+            e.certificate
+            for e in self.entries
+            if e.role is Role.ANCHOR and purpose in e.purposes
+        ]
+
+    def intermediates(self) -> list[x509.Certificate]:
+        return [e.certificate for e in self.entries if e.role is Role.INTERMEDIATE]
+
+    def entry_for(self, cert: x509.Certificate) -> TrustEntry | None:
+        fp = sha256_fingerprint(cert)
+        return next((e for e in self.entries if e.sha256 == fp), None)
