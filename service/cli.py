@@ -21,6 +21,10 @@ def _serve(ns: argparse.Namespace) -> int:
     from service.server import serve
 
     config = load_config(ns.config)
+    if config.embedded_defaults:
+        from service.demo import ensure_demo
+
+        config = ensure_demo(config)
     serve(config, ns.listen)
     return 0
 

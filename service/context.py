@@ -28,4 +28,16 @@ class AppContext:
 
 
 def build_context(config: Config) -> AppContext:
-    return AppContext(config=config, trust=open_store(config))
+    """Create the shared components once per server process."""
+    from trust_store.revocation_cache import fetcher_backend
+
+    ctx = AppContext(config=config, trust=open_store(config))
+    redis_client = None
+    if config.redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        ctx.closers.append(redis_client.close)
+    ctx.components["redis"] = redis_client
+    ctx.components["revocation"] = fetcher_backend(config, redis_client)
+    return ctx
