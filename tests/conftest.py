@@ -1,0 +1,386 @@
+"""Shared fixtures: real PKI responders, a real SoftHSM2 token, real Redis, a real gRPC server.
+
+Contract (relied on by every test module):
+
+* ``pki`` (session) -- :class:`tests.pki.TestPki`: ``base_url``, ``tsa_url``, ``cert(label)``,
+  ``cert_path(label)``, ``key_path(label)``, ``pkcs12_path(label)`` (``pkcs12_passphrase``),
+  ``root_path``, ``nss_db``, ``ocsp_url()``, ``crl_url()``.
+* ``softhsm_token`` (session) -- ``module``, ``token_label``, ``pin_env`` (set in os.environ).
+* ``redis_url`` (session) -- a database of its own on 127.0.0.1:6379, else a redis-server
+  started on a free port.
+* ``make_config(**overrides)`` -- a :class:`service.config.Config` loaded from a TOML file.
+* ``kyso_config`` (module; override it in a module to change the server's config),
+  ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
+* ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
+  says every signature is Valid and its certificate Trusted; returns the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+for _p in (str(REPO), str(REPO / "tests")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from service.config import Config, load_config  # noqa: E402
+from service.demo_images import seal_png, signature_png  # noqa: E402
+from tests.pki import SoftHsmToken, TestPki, make_softhsm_token  # noqa: E402
+
+#: Keys of the default test config: name -> (certificate label, profiles, image kind).
+DEFAULT_KEYS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "personal": ("personal", ("personal",), "signature"),
+    "organisation": ("organisation", ("organisation", "attachment"), "seal"),
+    "personal-revoked": ("personal-revoked", ("personal",), "signature"),
+    "personal-expired": ("personal-expired", ("personal",), "signature"),
+    "personal-wrong-ku": ("personal-wrong-ku", ("personal",), "signature"),
+    "personal-ec": ("personal-ec", ("personal",), "signature"),
+}
+
+
+# ----------------------------------------------------------------------------- PKI and token
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
+    test_pki = TestPki(tmp_path_factory.mktemp("pki")).start()
+    try:
+        yield test_pki
+    finally:
+        test_pki.close()
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> SoftHsmToken:
+    return make_softhsm_token(tmp_path_factory.mktemp("softhsm"), pki)
+
+
+# ----------------------------------------------------------------------------- Redis
+def _redis_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis database no other concurrent test session uses, emptied before and after.
+
+    Several sessions may share the server on 6379, so each claims a database number with
+    SET NX in database 0 before flushing it.
+    """
+    import redis
+
+    if _redis_answers("127.0.0.1", 6379):
+        admin = redis.Redis(host="127.0.0.1", port=6379, db=0)
+        numbers = list(range(1, 16))
+        random.shuffle(numbers)
+        for db in numbers:
+            claim = f"kyso-test:claimed-db:{db}"
+            if admin.set(claim, os.getpid(), nx=True, ex=3600):
+                break
+        else:
+            pytest.fail("no free Redis database on 127.0.0.1:6379 (all 15 claimed)")
+        client = redis.Redis(host="127.0.0.1", port=6379, db=db)
+        client.flushdb()
+        try:
+            yield f"redis://127.0.0.1:6379/{db}"
+        finally:
+            client.flushdb()
+            client.close()
+            admin.delete(claim)
+            admin.close()
+        return
+
+    from service.demo_pki import free_port
+
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers("127.0.0.1", port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("could not start redis-server")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# ----------------------------------------------------------------------------- config
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str | Path):
+        return json.dumps(str(value), ensure_ascii=False)  # JSON escapes are valid TOML
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml(doc: Mapping[str, Any]) -> str:
+    """Enough TOML for kyso's config: scalars, lists, tables and arrays of tables."""
+    lines: list[str] = []
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    arrays: list[tuple[str, Sequence[Mapping[str, Any]]]] = []
+    for key, value in doc.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            arrays.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, table in tables:
+        lines.append(f"\n[{key}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None)
+    for key, items in arrays:
+        for item in items:
+            lines.append(f"\n[[{key}]]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+    return "\n".join(lines) + "\n"
+
+
+_TOP_LEVEL = {"listen", "redis_url", "max_document_bytes", "max_stream_bytes", "workers"}
+_SIGNER = {
+    "tsa_url",
+    "default_level",
+    "pending_ttl_seconds",
+    "precheck_cache_seconds",
+    "font_regular",
+    "font_bold",
+}
+
+
+class ConfigFactory:
+    """Builds test configs; one per test session, used by ``make_config`` and ``kyso_config``."""
+
+    def __init__(self, pki: TestPki, token: SoftHsmToken, assets: Path) -> None:
+        self.pki = pki
+        self.token = token
+        self.signature_image = signature_png(assets / "signature.png")
+        self.seal_image = seal_png(assets / "seal.png")
+
+    def key_table(
+        self,
+        label: str,
+        name: str | None = None,
+        profiles: Sequence[str] = ("personal",),
+        backend: str = "pkcs11",
+        image: Path | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """The ``[[keys]]`` table for certificate ``label`` (on the token, or a PKCS#12 file)."""
+        table: dict[str, Any] = {
+            "name": name or label,
+            "backend": backend,
+            "profiles": list(profiles),
+        }
+        if backend == "pkcs11":
+            table.update(
+                module=self.token.module,
+                token_label=self.token.token_label,
+                key_label=label,
+                pin_env=self.token.pin_env,
+            )
+        elif backend == "pkcs12":
+            os.environ.setdefault("KYSO_TEST_P12_PASSPHRASE", self.pki.pkcs12_passphrase.decode())
+            table.update(key_file=self.pki.pkcs12_path(label), pin_env="KYSO_TEST_P12_PASSPHRASE")
+        elif backend == "pem":
+            table.update(key_file=self.pki.key_path(label))
+        else:
+            raise ValueError(f"unknown backend {backend!r}")
+        table["certificate"] = self.pki.cert_path(label)
+        table["chain"] = [str(p) for p in self.pki.chain_paths(label)]
+        if image is None:
+            image = self.seal_image if "organisation" in profiles else self.signature_image
+        table["image"] = image
+        table.update(extra)
+        return table
+
+    def make(
+        self,
+        home: Path,
+        *,
+        keys: Sequence[str | Mapping[str, Any]] | None = None,
+        trust: Sequence[Path] = (),
+        trust_root: bool = True,
+        signer: Mapping[str, Any] | None = None,
+        verifier: Mapping[str, Any] | None = None,
+        trust_store: Mapping[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Config:
+        """Write ``home/kyso.toml`` and load it with :func:`service.config.load_config`.
+
+        ``keys`` items are certificate labels (a PKCS#11 key of that name) or ``[[keys]]``
+        tables (see :meth:`key_table`); ``trust`` adds PEM files to the trust directory;
+        ``tsa_url=None`` turns time-stamping off.
+        """
+        home.mkdir(parents=True, exist_ok=True)
+        trust_dir = home / "trust"
+        trust_dir.mkdir(exist_ok=True)
+        pems = ([self.pki.root_path] if trust_root else []) + [Path(p) for p in trust]
+        for pem_path in pems:
+            data = Path(pem_path).read_bytes()
+            (trust_dir / f"{hashlib.sha256(data).hexdigest()}.pem").write_bytes(data)
+        if keys is None:
+            key_tables = [
+                self.key_table(label, name, profiles)
+                for name, (label, profiles, _) in DEFAULT_KEYS.items()
+            ]
+        else:
+            key_tables = [self.key_table(k) if isinstance(k, str) else dict(k) for k in keys]
+        signer_section: dict[str, Any] = {"tsa_url": self.pki.tsa_url, **(signer or {})}
+        doc: dict[str, Any] = {"home": home}
+        for name, value in overrides.items():
+            if name in _TOP_LEVEL:
+                doc[name] = value
+            elif name in _SIGNER:
+                signer_section[name] = value
+            else:
+                raise TypeError(f"make_config: unknown override {name!r}")
+        doc["signer"] = {k: v for k, v in signer_section.items() if v is not None}
+        if verifier:
+            doc["verifier"] = dict(verifier)
+        doc["trust_store"] = {"path": trust_dir, **(trust_store or {})}
+        doc["keys"] = key_tables
+        path = home / "kyso.toml"
+        path.write_text(_toml(doc), encoding="utf-8")
+        return load_config(path)
+
+
+@pytest.fixture(scope="session")
+def config_factory(
+    pki: TestPki, softhsm_token: SoftHsmToken, tmp_path_factory: pytest.TempPathFactory
+) -> ConfigFactory:
+    return ConfigFactory(pki, softhsm_token, tmp_path_factory.mktemp("assets"))
+
+
+@pytest.fixture
+def make_config(config_factory: ConfigFactory, tmp_path: Path) -> Callable[..., Config]:
+    counter = iter(range(1_000_000))
+
+    def _make(**overrides: Any) -> Config:
+        return config_factory.make(tmp_path / f"kyso-home-{next(counter)}", **overrides)
+
+    return _make
+
+
+# ----------------------------------------------------------------------------- server
+@pytest.fixture(scope="module")
+def kyso_config(config_factory: ConfigFactory, tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """Config of the module's ``kyso_server``; redefine this fixture in a module to change it."""
+    return config_factory.make(tmp_path_factory.mktemp("kyso-home"))
+
+
+@pytest.fixture(scope="module")
+def _kyso_running(kyso_config: Config) -> Iterator[tuple[str, Any]]:
+    from service.server import running_server
+
+    with running_server(kyso_config) as (address, ctx):
+        yield address, ctx
+
+
+@pytest.fixture(scope="module")
+def kyso_server(_kyso_running: tuple[str, Any]) -> str:
+    return _kyso_running[0]
+
+
+@pytest.fixture(scope="module")
+def kyso_context(_kyso_running: tuple[str, Any]) -> Any:
+    """The server's :class:`service.context.AppContext` (to inspect shared components)."""
+    return _kyso_running[1]
+
+
+@pytest.fixture(scope="module")
+def grpc_channel(kyso_server: str) -> Iterator[Any]:
+    import grpc
+
+    channel = grpc.insecure_channel(kyso_server)
+    grpc.channel_ready_future(channel).result(timeout=10)
+    try:
+        yield channel
+    finally:
+        channel.close()
+
+
+# ----------------------------------------------------------------------------- pdfsig
+def run_pdfsig(nss_db: Path, pdf: bytes | Path, ocsp: bool = True) -> str:
+    """pdfsig's report for ``pdf`` checked against the NSS database ``nss_db``.
+
+    OCSP stays on: poppler 22.12 reports "Unknown issue with Certificate" for every
+    certificate under ``-no-ocsp``, and the test responders are local anyway.
+    """
+    with contextlib.ExitStack() as stack:
+        if isinstance(pdf, bytes | bytearray):
+            import tempfile
+
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-pdfsig-"))
+            path = Path(tmp) / "document.pdf"
+            path.write_bytes(pdf)
+        else:
+            path = Path(pdf)
+        args = ["pdfsig", "-nssdir", f"sql:{nss_db}"]
+        if not ocsp:
+            args.append("-no-ocsp")
+        proc = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=60)
+        return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def assert_pdfsig_ok(pki: TestPki) -> Callable[..., str]:
+    if shutil.which("pdfsig") is None:
+        pytest.fail("pdfsig not found: install poppler-utils")
+
+    def _check(pdf: bytes | Path, expected_signatures: int | None = None, ocsp: bool = True) -> str:
+        report = run_pdfsig(pki.nss_db, pdf, ocsp=ocsp)
+        blocks = report.split("Signature #")[1:]
+        assert blocks, f"pdfsig found no signature:\n{report}"
+        if expected_signatures is not None:
+            assert len(blocks) == expected_signatures, report
+        for block in blocks:
+            assert "Signature is Valid." in block, report
+            assert "Certificate is Trusted." in block, report
+        return report
+
+    return _check

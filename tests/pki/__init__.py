@@ -1,0 +1,245 @@
+"""The test PKI, SoftHSM2 token and NSS database behind the session fixtures in conftest.py.
+
+Built once per test session in a temporary directory: keys are generated fresh, certomancer
+issues the certificates of ``kyso-test.yml`` with URLs pointing at responders on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509
+
+from service import demo_pki
+
+SPEC_PATH = Path(__file__).with_name("kyso-test.yml")
+ARCH = "kyso-test"
+
+#: Certificate labels whose private keys go on the token (and get PKCS#12 / PEM files).
+SIGNING_LABELS = (
+    "personal",
+    "organisation",
+    "personal-revoked",
+    "personal-expired",
+    "personal-wrong-ku",
+    "personal-rsa1024",
+    "personal-ec",
+    "stranger",
+)
+
+
+class TestPki:
+    """What the ``pki`` fixture yields: certificates, keys and live responders."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root
+        self._spec = demo_pki.PkiSpec.from_yaml(SPEC_PATH.read_text(encoding="utf-8"))
+        port = demo_pki.free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.arch = demo_pki.build_architecture(self._spec, root / "keys", self.base_url)
+        self.labels = demo_pki.cert_labels(self.arch)
+        self.pkcs12_passphrase = b"kyso-test-p12"
+        self._certs_dir = root / "certs"
+        self._certs_dir.mkdir(parents=True, exist_ok=True)
+        for label in self.labels:
+            demo_pki.export_pem(self.cert(label), self.cert_path(label))
+        self._responders = demo_pki.Responders([self.arch], "127.0.0.1", port)
+        self.tsa_url = f"{self.base_url}/{ARCH}/tsa/tsa"
+        self.nss_db = root / "nssdb"
+
+    def start(self) -> TestPki:
+        self._responders.start()
+        _make_nss_db(self.nss_db, self.root_path, self.cert_path("ca"))
+        return self
+
+    def close(self) -> None:
+        self._responders.close()
+
+    # ---- certificates and keys
+    def cert(self, label: str) -> x509.Certificate:
+        return self.arch.get_cert(label)  # type: ignore[arg-type]
+
+    def cert_path(self, label: str) -> Path:
+        return self._certs_dir / f"{label}.cert.pem"
+
+    @property
+    def root_path(self) -> Path:
+        return self.cert_path("root")
+
+    def key_path(self, label: str) -> Path:
+        path = self._certs_dir / f"{label}.key.pem"
+        if not path.exists():
+            demo_pki.export_key(self.arch, label, path)
+        return path
+
+    def pkcs12_path(self, label: str) -> Path:
+        path = self._certs_dir / f"{label}.p12"
+        if not path.exists():
+            demo_pki.export_pkcs12(self.arch, label, path, self.pkcs12_passphrase)
+        return path
+
+    def chain_paths(self, label: str) -> list[Path]:
+        """Issuer certificates of ``label`` up to (excluding) its root, nearest first."""
+        return [
+            self.cert_path(str(c))
+            for c in self.arch.get_chain(label)  # type: ignore[arg-type]
+            if not self.arch.get_cert_spec(c).self_signed
+        ]
+
+    # ---- responder URLs
+    def ocsp_url(self, issuer: str = "ca") -> str:
+        return f"{self.base_url}/{ARCH}/ocsp/{issuer}"
+
+    def crl_url(self, issuer: str = "ca") -> str:
+        return f"{self.base_url}/{ARCH}/crls/{issuer}/latest.crl"
+
+
+def _make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
+    """An NSS database for pdfsig where only the test root is trusted."""
+    nss_dir.mkdir(parents=True, exist_ok=True)
+    db = f"sql:{nss_dir}"
+    subprocess.run(
+        ["certutil", "-N", "--empty-password", "-d", db], check=True, capture_output=True
+    )
+    subprocess.run(
+        ["certutil", "-A", "-d", db, "-n", "kyso-test-root", "-t", "CT,C,C", "-i", str(root_pem)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["certutil", "-A", "-d", db, "-n", "kyso-test-ca", "-t", ",,", "-i", str(intermediate_pem)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def softhsm_module() -> str:
+    for candidate in (
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/local/lib/softhsm/libsofthsm2.so",
+    ):
+        if Path(candidate).exists():
+            return candidate
+    raise FileNotFoundError("libsofthsm2.so not found: install the softhsm2 package")
+
+
+@dataclass
+class SoftHsmToken:
+    """What the ``softhsm_token`` fixture yields."""
+
+    module: str
+    token_label: str
+    pin_env: str
+    conf_path: Path
+    key_ids: dict[str, str]  # certificate label -> CKA_ID (hex)
+
+    @property
+    def pin(self) -> str:
+        return os.environ[self.pin_env]
+
+
+def make_softhsm_token(
+    root: Path,
+    pki: TestPki,
+    labels: tuple[str, ...] = SIGNING_LABELS,
+    token_label: str = "kyso-test",
+    pin_env: str = "KYSO_TEST_PIN",
+) -> SoftHsmToken:
+    """Initialise a fresh token in ``root`` and import each label's key and certificate.
+
+    Sets ``SOFTHSM2_CONF`` (process-wide: SoftHSM reads it when the module is loaded) and the
+    PIN environment variable.
+    """
+    if shutil.which("softhsm2-util") is None:
+        raise FileNotFoundError("softhsm2-util not found: install the softhsm2 package")
+    tokens = root / "tokens"
+    tokens.mkdir(parents=True, exist_ok=True)
+    conf = root / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
+        "log.level = ERROR\nslots.removable = false\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    pin = secrets.token_hex(8)
+    so_pin = secrets.token_hex(8)
+    os.environ[pin_env] = pin
+    env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            token_label,
+            "--pin",
+            pin,
+            "--so-pin",
+            so_pin,
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    key_ids: dict[str, str] = {}
+    for index, label in enumerate(labels, start=1):
+        key_id = f"{index:02x}"
+        key_ids[label] = key_id
+        subprocess.run(
+            [
+                "softhsm2-util",
+                "--import",
+                str(pki.key_path(label)),
+                "--token",
+                token_label,
+                "--label",
+                label,
+                "--id",
+                key_id,
+                "--pin",
+                pin,
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+    module = softhsm_module()
+    for label in labels:
+        # Certificates via pkcs11-tool in a child process: loading the module here would
+        # initialise it in this process before the code under test does.
+        der = root / f"{label}.cert.der"
+        der.write_bytes(pki.cert(label).dump())
+        subprocess.run(
+            [
+                "pkcs11-tool",
+                "--module",
+                module,
+                "--token-label",
+                token_label,
+                "--login",
+                "--pin",
+                pin,
+                "--write-object",
+                str(der),
+                "--type",
+                "cert",
+                "--id",
+                key_ids[label],
+                "--label",
+                label,
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+    return SoftHsmToken(
+        module=module, token_label=token_label, pin_env=pin_env, conf_path=conf, key_ids=key_ids
+    )
