@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
@@ -30,6 +31,26 @@ LEFT_MARGIN = 30 * MM  # Decree 30/2020 Appendix I: left 30-35 mm, right 15-20 m
 RIGHT_MARGIN = 20 * MM
 TOP_MARGIN = 20 * MM
 BOTTOM_MARGIN = 20 * MM
+
+
+class _PerMilleGlyphAccumulator(GlyphAccumulator):
+    """pyHanko 0.38 writes /W widths and TJ adjustments in font units, which PDF reads as
+    thousandths of an em: right only for fonts with 1000 units per em. Liberation Serif has
+    2048, so glyphs would be spaced twice too wide. Shaping at a 1000-unit scale fixes both."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._per_mille = 1000 / self.units_per_em
+        self.hb_font.scale = (1000, 1000)
+        self.units_per_em = 1000
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        cached = self._glyphs.get(glyph_id)
+        if cached is not None:
+            return cached
+        cid, width = super()._get_cid_and_width(glyph_id)
+        self._glyphs[glyph_id] = result = (cid, round(width * self._per_mille))
+        return result
 
 
 @dataclass
@@ -54,8 +75,8 @@ class _Document:
         """Fonts are created on first use: an engine with no glyphs cannot be written."""
         name, path = ("/F2", FONT_BOLD) if bold else ("/F1", FONT_REGULAR)
         if name not in self._fonts:
-            factory = GlyphAccumulatorFactory(str(path), create_objstream_if_needed=False)
-            self._fonts[name] = factory.create_font_engine(self.writer)
+            handle = BytesIO(path.read_bytes())  # fontTools reads tables lazily
+            self._fonts[name] = _PerMilleGlyphAccumulator(self.writer, handle, 12)
         return name, self._fonts[name]
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
@@ -175,7 +196,7 @@ def decree30_pdf() -> bytes:
     doc.text(page, centre, y, "ỦY BAN NHÂN DÂN TỈNH SÓC TRĂNG", size=14, bold=True, align="center")
     y -= 28
     for text in DECREE30_BODY:
-        doc.text(page, LEFT_MARGIN + 10 * MM, y, text, size=14)
+        doc.text(page, LEFT_MARGIN + 10 * MM, y, text, size=13)
         y -= 21
     y -= 10
     doc.text(page, centre, y, "QUYẾT ĐỊNH:", size=14, bold=True, align="center")

@@ -217,3 +217,22 @@ def test_kyso_server_health(grpc_channel) -> None:
     stub = health_pb2_grpc.HealthStub(grpc_channel)
     resp = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
     assert resp.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_glyph_spacing_matches_font_metrics(tmp_path: Path) -> None:
+    """Words are as wide as Liberation Serif says (catches widths in the wrong units)."""
+    from documents import FONT_REGULAR
+    from fontTools.ttLib import TTFont
+
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(make_pdf(["Nguyễn Thị Hồng Nhung"]))
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = "Nguyễn Thị Hồng Nhung"
+    match = re.search(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>Nguyễn', out)
+    assert match, out
+    font = TTFont(str(FONT_REGULAR))
+    cmap, hmtx = font.getBestCmap(), font["hmtx"]
+    expected = sum(hmtx[cmap[ord(c)]][0] for c in text) / font["head"].unitsPerEm * 13
+    assert abs(float(match[2]) - float(match[1]) - expected) < 1.5
