@@ -1,0 +1,157 @@
+"""The per-document entry point: classify each revision once, answer per signature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyhanko.pdf_utils import misc
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from verifier.diff_analysis.classification import (
+    RevisionChanges,
+    RevisionClassifier,
+    _Pages,
+)
+from verifier.diff_analysis.model import (
+    Change,
+    ChangeKind,
+    ChangeSummary,
+    DiffAnalysisError,
+    ModificationLevel,
+)
+from verifier.diff_analysis.permissions import (
+    DOCMDP_ALLOWS,
+    FieldLock,
+    docmdp_permission,
+    field_locks,
+)
+from verifier.diff_analysis.references import ReferenceIndex
+from verifier.diff_analysis.revisions import RevisionStore
+
+
+class RevisionAnalysis:
+    """What every incremental revision of one document changed.
+
+    Revisions are classified lazily, in order, and cached: asking for the
+    changes after each of six signatures costs one pass over the revisions.
+    """
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        self._store = RevisionStore(reader)
+        self._index = ReferenceIndex(self._store) if self._store.revision_count > 1 else None
+        self._per_revision: dict[int, RevisionChanges] = {}
+        self._pages_cache: dict[int, _Pages] = {}
+
+    @property
+    def revision_count(self) -> int:
+        return self._store.revision_count
+
+    def revision_end(self, revision: int) -> int:
+        """Offset just after the ``%%EOF`` line closing ``revision`` (-1 if not found)."""
+        return self._store.revision_ends()[revision]
+
+    def revision_of_offset(self, byte_offset: int) -> int:
+        """The newest revision that is complete at ``byte_offset`` (a ByteRange end).
+
+        A signature whose ByteRange ends at ``revision_end(r)`` signs revision r;
+        the verifier compares the two to check the ByteRange reaches the end of
+        its revision. Raises when the offset precedes every revision end.
+        """
+        ends = self._store.revision_ends()
+        candidates = [r for r, end in enumerate(ends) if 0 <= end <= byte_offset]
+        if not candidates:
+            raise DiffAnalysisError(
+                "The signed range ends before the first complete revision",
+                "Vùng được ký kết thúc trước phiên bản đầy đủ đầu tiên của tài liệu",
+            )
+        # linearised files list their first-page section after the main one,
+        # so take the highest revision number, not the largest end offset
+        return max(candidates)
+
+    def changes_in(self, revision: int) -> tuple[Change, ...]:
+        """Changes made by ``revision`` itself, relative to ``revision - 1``."""
+        return tuple(self._revision(revision).changes)
+
+    def changes_after(
+        self,
+        revision: int,
+        docmdp: int | None = None,
+        fieldmdp: Sequence[FieldLock] | None = None,
+    ) -> ChangeSummary:
+        """Judge everything written after ``revision`` (the signed revision).
+
+        ``docmdp``: certification level to enforce; by default the one in force
+        at ``revision`` (catalog /Perms /DocMDP). ``fieldmdp``: field locks to
+        enforce; by default those of every signature already in ``revision``.
+        """
+        if not 0 <= revision < self.revision_count:
+            raise DiffAnalysisError(
+                f"No revision {revision} in this document",
+                f"Tài liệu không có phiên bản {revision}",
+            )
+        try:
+            if docmdp is None:
+                docmdp = docmdp_permission(self._store, revision)
+            locks = list(fieldmdp) if fieldmdp is not None else field_locks(self._store, revision)
+            changes: list[Change] = []
+            filled = []
+            for rev in range(revision + 1, self.revision_count):
+                result = self._revision(rev)
+                changes.extend(result.changes)
+                filled.extend(result.filled_fields)
+        except DiffAnalysisError:
+            raise
+        except (misc.PdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+            raise DiffAnalysisError(
+                "The document revisions cannot be analysed",
+                "Không phân tích được các phiên bản của tài liệu",
+            ) from exc
+        level = max((c.level for c in changes), default=ModificationLevel.NONE)
+        violations: list[str] = []
+        docmdp_violated = False
+        if docmdp is not None and level > DOCMDP_ALLOWS.get(docmdp, ModificationLevel.NONE):
+            docmdp_violated = True
+            violations.append(f"DocMDP P={docmdp} does not allow: {level.name}")
+        fieldmdp_violated = False
+        for fc in filled:
+            if any(lock.locks(fc.name) for lock in locks):
+                fieldmdp_violated = True
+                violations.append(f"FieldMDP: locked field '{fc.name}' changed")
+        return ChangeSummary(
+            signed_revision=revision,
+            level=level,
+            changes=tuple(changes),
+            docmdp_violated=docmdp_violated,
+            docmdp_permission=docmdp,
+            fieldmdp_violated=fieldmdp_violated,
+            violations=tuple(violations),
+        )
+
+    def _revision(self, revision: int) -> RevisionChanges:
+        if revision in self._per_revision:
+            return self._per_revision[revision]
+        if not 1 <= revision < self.revision_count:
+            return RevisionChanges(revision)
+        assert self._index is not None
+        # classify in order: the reference index only moves forward cheaply
+        for rev in range(1, revision + 1):
+            if rev not in self._per_revision:
+                classifier = RevisionClassifier(self._store, self._index, rev, self._pages_cache)
+                self._per_revision[rev] = classifier.run()
+        return self._per_revision[revision]
+
+
+def analyse_document(reader: PdfFileReader) -> RevisionAnalysis:
+    """Open the change analysis of a whole document (cheap; work happens on demand)."""
+    try:
+        return RevisionAnalysis(reader)
+    except DiffAnalysisError:
+        raise
+    except (misc.PdfError, KeyError, ValueError, TypeError, IndexError) as exc:
+        raise DiffAnalysisError(
+            "The document revisions cannot be read",
+            "Không đọc được các phiên bản của tài liệu",
+        ) from exc
+
+
+__all__ = ["ChangeKind", "RevisionAnalysis", "analyse_document"]

@@ -1,0 +1,122 @@
+"""Result types of the change analysis.
+
+They are plain frozen data so the verifier can copy them into its report
+without holding on to the PDF reader.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from kyso.errors import InvalidInputError
+
+
+class ModificationLevel(enum.IntEnum):
+    """How far the changes after a signature go; same scale as pyHanko's.
+
+    Ordered, so the worst change of a revision range is ``max(levels)``.
+    """
+
+    NONE = 0
+    LTA_UPDATES = 1  # DSS/VRI, document timestamps, metadata
+    FORM_FILLING = 2  # new signatures, filled fields (DocMDP P=2 allows this)
+    ANNOTATIONS = 3  # new or changed non-widget annotations (DocMDP P=3 allows this)
+    OTHER = 4  # anything else: never allowed after a signature
+
+
+class ChangeKind(enum.Enum):
+    """What one change is, in a stable English code the report can carry."""
+
+    SIGNATURE_ADDED = "SIGNATURE_ADDED"
+    SIGNATURE_FIELD_ADDED = "SIGNATURE_FIELD_ADDED"
+    DOCUMENT_TIMESTAMP_ADDED = "DOCUMENT_TIMESTAMP_ADDED"
+    DSS_UPDATED = "DSS_UPDATED"
+    METADATA_UPDATED = "METADATA_UPDATED"
+    CATALOG_EXTENSIONS_UPDATED = "CATALOG_EXTENSIONS_UPDATED"
+    FORM_FILLED = "FORM_FILLED"
+    ANNOTATION_ADDED = "ANNOTATION_ADDED"
+    ANNOTATION_CHANGED = "ANNOTATION_CHANGED"
+    ANNOTATION_REMOVED = "ANNOTATION_REMOVED"
+    PAGE_CONTENT_CHANGED = "PAGE_CONTENT_CHANGED"
+    PAGE_ADDED = "PAGE_ADDED"
+    PAGE_REMOVED = "PAGE_REMOVED"
+    PAGES_REORDERED = "PAGES_REORDERED"
+    APPEARANCE_REPLACED = "APPEARANCE_REPLACED"
+    FIELD_CHANGED = "FIELD_CHANGED"
+    SIGNATURE_CHANGED = "SIGNATURE_CHANGED"
+    OBJECT_REDEFINED = "OBJECT_REDEFINED"
+    CATALOG_CHANGED = "CATALOG_CHANGED"
+    TRAILER_CHANGED = "TRAILER_CHANGED"
+    OTHER = "OTHER"
+
+
+ObjectId = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One classified change made by one revision."""
+
+    revision: int
+    kind: ChangeKind
+    level: ModificationLevel
+    description_en: str
+    description_vi: str
+    objects: tuple[ObjectId, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """Everything that happened after one signed revision, judged as a whole."""
+
+    signed_revision: int
+    level: ModificationLevel
+    changes: tuple[Change, ...]
+    docmdp_violated: bool
+    docmdp_permission: int | None
+    fieldmdp_violated: bool
+    violations: tuple[str, ...] = field(default=())
+
+    @property
+    def only_signatures_added(self) -> bool:
+        """True when later revisions only add signatures, timestamps, DSS and metadata."""
+        allowed = {
+            ChangeKind.SIGNATURE_ADDED,
+            ChangeKind.SIGNATURE_FIELD_ADDED,
+            ChangeKind.DOCUMENT_TIMESTAMP_ADDED,
+            ChangeKind.DSS_UPDATED,
+            ChangeKind.METADATA_UPDATED,
+            ChangeKind.CATALOG_EXTENSIONS_UPDATED,
+        }
+        return all(c.kind in allowed for c in self.changes)
+
+    @property
+    def summary_en(self) -> str:
+        return _summarise(self, vi=False)
+
+    @property
+    def summary_vi(self) -> str:
+        return _summarise(self, vi=True)
+
+
+def _summarise(summary: ChangeSummary, *, vi: bool) -> str:
+    if not summary.changes:
+        return "Không có thay đổi sau khi ký" if vi else "No changes after signing"
+    if summary.only_signatures_added:
+        return "Chỉ thêm chữ ký số" if vi else "Only signatures added"
+    seen: list[str] = []
+    for change in summary.changes:
+        text = change.description_vi if vi else change.description_en
+        if text not in seen:
+            seen.append(text)
+    return "; ".join(seen)
+
+
+class DiffAnalysisError(InvalidInputError):
+    """The revisions cannot be analysed (broken xref, hostile structure, limits hit).
+
+    The verifier turns this into INDETERMINATE: kyso cannot tell what changed.
+    """
+
+    default_code = "CHANGE_ANALYSIS_FAILED"

@@ -1,0 +1,184 @@
+"""Who refers to whom, per revision, without parsing every object.
+
+Two checks need to know every place an object is used: an object redefined
+after signing must not be shared with content the new value would silently
+change (pyHanko's "sneaky appearance stream" case), and a new object number
+must not fill a reference that was dangling when the document was signed.
+Parsing all objects to find that out is what makes a full graph diff slow, so
+this index scans the raw bytes of each live object with a pattern that finds
+a *superset* of its indirect references: every real ``N G R`` matches, and so
+may a few look-alikes inside strings or stream data. A false match can only
+make the analysis stricter, never hide a reference.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import zlib
+from collections.abc import Iterable
+
+from pyhanko.pdf_utils import generic, misc
+from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
+
+from verifier.diff_analysis.model import DiffAnalysisError
+from verifier.diff_analysis.revisions import ObjectId, RevisionStore
+
+_WS = rb"[\x00\t\n\x0c\r ]"
+_SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"
+_REF = re.compile(
+    rb"(?<![0-9])([0-9]{1,10})"
+    + _SEP
+    + rb"([0-9]{1,5})"
+    + _SEP
+    + rb"R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+_MAX_LIVE_OBJECTS = 2_000_000
+
+_Location = int | ObjStreamRef
+
+
+def _refs_in(data: bytes) -> frozenset[ObjectId]:
+    return frozenset((int(m.group(1)), int(m.group(2))) for m in _REF.finditer(data))
+
+
+def _section_entries(data: XRefSectionData) -> Iterable[tuple[int, int, _Location | None]]:
+    if data.hybrid is not None:
+        yield from _section_entries(data.hybrid.xref_data)
+    for idnum, (gen, offset) in data.standard_xrefs.items():
+        yield idnum, gen, offset
+    for idnum, loc in data.xrefs_in_objstm.items():
+        yield idnum, 0, loc
+    for idnum, next_gen in data.freed.items():
+        yield idnum, max(next_gen - 1, 0), None
+
+
+class ReferenceIndex:
+    """Reference graph of one revision at a time, moved forward revision by revision."""
+
+    def __init__(self, store: RevisionStore) -> None:
+        self._store = store
+        self._file = self._read_file()
+        self._offsets = self._all_offsets()
+        self._objstm_data: dict[int, tuple[bytes, list[tuple[int, int, int]]]] = {}
+        self.revision = -1
+        self._targets: dict[ObjectId, frozenset[ObjectId]] = {}
+        self._sources: dict[ObjectId, set[ObjectId]] = {}
+
+    # -- public -----------------------------------------------------------
+
+    def advance_to(self, revision: int) -> None:
+        """Make the index describe ``revision`` (only forward moves are incremental)."""
+        if revision < self.revision or self.revision < 0:
+            self._build(revision)
+            return
+        for rev in range(self.revision + 1, revision + 1):
+            for ref in self._store.changed_refs(rev) | self._store.container_refs(rev):
+                self._set_source(ref, self._body_refs(ref, rev))
+            self.revision = rev
+
+    def sources(self, target: ObjectId) -> set[ObjectId]:
+        """Live objects of the current revision whose bytes may refer to ``target``."""
+        return self._sources.get(target, set())
+
+    # -- building ---------------------------------------------------------
+
+    def _read_file(self) -> bytes:
+        stream = self._store.reader.stream
+        stream.seek(0)
+        return stream.read()
+
+    def _all_offsets(self) -> list[int]:
+        offsets: set[int] = {len(self._file)}
+        xrefs = self._store.xrefs
+        for rev in range(self._store.revision_count):
+            meta = xrefs.get_xref_container_info(rev)
+            offsets.add(meta.start_location)
+            for _, _, loc in _section_entries(xrefs.get_xref_data(rev)):
+                if isinstance(loc, int):
+                    offsets.add(loc)
+        return sorted(offsets)
+
+    def _build(self, revision: int) -> None:
+        live: dict[int, tuple[int, _Location | None]] = {}
+        for rev in range(revision + 1):
+            for idnum, gen, loc in _section_entries(self._store.xrefs.get_xref_data(rev)):
+                live[idnum] = (gen, loc)
+        if len(live) > _MAX_LIVE_OBJECTS:
+            raise DiffAnalysisError(
+                "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
+            )
+        self._targets = {}
+        self._sources = {}
+        for idnum, (gen, loc) in live.items():
+            if loc is None:
+                continue
+            self._set_source((idnum, gen), self._refs_at(loc, revision))
+        self.revision = revision
+
+    def _set_source(self, source: ObjectId, targets: frozenset[ObjectId]) -> None:
+        for target in self._targets.get(source, frozenset()):
+            holders = self._sources.get(target)
+            if holders is not None:
+                holders.discard(source)
+        if targets:
+            self._targets[source] = targets
+            for target in targets:
+                self._sources.setdefault(target, set()).add(source)
+        else:
+            self._targets.pop(source, None)
+
+    def _body_refs(self, ref: ObjectId, revision: int) -> frozenset[ObjectId]:
+        loc = self._store.location(ref, revision)
+        if loc is None:
+            return frozenset()
+        return self._refs_at(loc, revision)
+
+    def _refs_at(self, loc: _Location, revision: int) -> frozenset[ObjectId]:
+        if isinstance(loc, int):
+            if not 0 <= loc < len(self._file):
+                return frozenset()
+            pos = bisect.bisect_right(self._offsets, loc)
+            end = self._offsets[pos] if pos < len(self._offsets) else len(self._file)
+            return _refs_in(self._file[loc:end])
+        stream_loc = self._store.location((loc.obj_stream_id, 0), revision)
+        if not isinstance(stream_loc, int):
+            return frozenset()
+        data, spans = self._objstm(loc.obj_stream_id, stream_loc)
+        # the xref entry's index is authoritative for which body the reader uses
+        if 0 <= loc.ix_in_stream < len(spans):
+            _, start, end = spans[loc.ix_in_stream]
+            return _refs_in(data[start:end])
+        return frozenset()
+
+    def _objstm(self, stream_id: int, stream_loc: int) -> tuple[bytes, list[tuple[int, int, int]]]:
+        cached = self._objstm_data.get(stream_loc)
+        if cached is not None:
+            return cached
+        container = self._store.raw_object((stream_id, 0), stream_loc)
+        spans: list[tuple[int, int, int]] = []
+        data = b""
+        if isinstance(container, generic.StreamObject):
+            try:
+                data = container.data
+                count = int(container["/N"])
+                first = int(container["/First"])
+                header = data[:first].split()
+                pairs = [
+                    (int(header[2 * i]), int(header[2 * i + 1]))
+                    for i in range(min(count, len(header) // 2))
+                ]
+            except (misc.PdfError, KeyError, ValueError, TypeError, zlib.error) as exc:
+                raise DiffAnalysisError(
+                    f"Object stream {stream_id} cannot be decoded",
+                    f"Không giải mã được luồng đối tượng {stream_id}",
+                ) from exc
+            starts = sorted({first + off for _, off in pairs} | {len(data)})
+            for idnum, off in pairs:
+                start = first + off
+                pos = bisect.bisect_right(starts, start)
+                end = starts[pos] if pos < len(starts) else len(data)
+                spans.append((idnum, start, end))
+        result = (data, spans)
+        self._objstm_data[stream_loc] = result
+        return result
