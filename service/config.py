@@ -94,6 +94,13 @@ class TrustStoreConfig:
     audit_path: Path | None = None
     officer_tokens_file: Path | None = None  # until mTLS: tokens that hold the officer role
     reader_tokens_file: Path | None = None
+    redis_namespace: str = "kyso"  # key prefix in Redis; replicas of one deployment share it
+    bundles_path: Path | None = None  # extra directory of site bundles (<name>/manifest.json)
+    keep_versions: int = 10  # local store: old versions kept on disk (Redis: old states expire)
+    redis_poll_seconds: float = 0.5  # version poll beside pub/sub, so replicas converge within 1 s
+    revocation_fallback_ttl_seconds: int = 600  # OCSP/CRL without nextUpdate
+    revocation_stale_grace_seconds: int = 86400  # serve an expired answer this long if the responder is down
+    revocation_timeout_seconds: float = 5.0
 
 
 @dataclass

@@ -40,4 +40,8 @@ def build_context(config: Config) -> AppContext:
         ctx.closers.append(redis_client.close)
     ctx.components["redis"] = redis_client
     ctx.components["revocation"] = fetcher_backend(config, redis_client)
+    ctx.closers.insert(0, ctx.trust.close)  # stops the trust store's Redis follower, last
+    from service.auth import build_interceptor  # guards kyso.v1.TrustStore only
+
+    ctx.interceptors.append(build_interceptor(ctx))
     return ctx

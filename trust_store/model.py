@@ -51,9 +51,7 @@ class TrustSnapshot:
 
     def anchors(self, purpose: Purpose = Purpose.SIGNATURE) -> list[x509.Certificate]:
         return [
-            e.certificate
-            for e in self.entries
-            if e.role is Role.ANCHOR and purpose in e.purposes
+            e.certificate for e in self.entries if e.role is Role.ANCHOR and purpose in e.purposes
         ]
 
     def intermediates(self) -> list[x509.Certificate]:

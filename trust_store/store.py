@@ -1,47 +1,426 @@
-"""Placeholder store (replaced by the trust-store issue's local/Redis backends)."""
+"""The trust store: one current snapshot for readers, audited atomic changes for officers.
+
+Readers (signer, verifier) call :meth:`TrustStore.snapshot` on every request;
+it returns an immutable object without locking or I/O.  Officers' changes are
+planned against the version they replace (``trust_store.changes``), written by
+the storage backend together with their audit entry, and then published to
+readers.  A stale ``expected_version`` or a concurrent writer's win yields
+``ABORTED`` (when the caller named a version) or a transparent re-plan.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from asn1crypto import pem, x509
+from asn1crypto import x509
 
-from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot
+from kyso.errors import AbortedError, InvalidInputError, KysoError, UnavailableError
+from trust_store import bundles as _bundles
+from trust_store.audit import (
+    AuditDraft,
+    AuditEntry,
+    AuditLog,
+    AuditReport,
+    FileAuditLog,
+    RedisAuditLog,
+)
+from trust_store.certificates import parse_bundle
+from trust_store.changes import ChangePlan, find, plan_add, plan_remove
+from trust_store.local_backend import LocalDirectoryBackend, load_local
+from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
 
 if TYPE_CHECKING:
     from service.config import Config
+
+log = logging.getLogger("kyso.trust")
+
+_MAX_ATTEMPTS = 10
+
+
+class StorageBackend(Protocol):
+    kind: str
+
+    def load(self) -> TrustSnapshot: ...
+
+    def commit(
+        self, base: TrustSnapshot, new: TrustSnapshot, draft: AuditDraft
+    ) -> AuditEntry | None: ...
+
+    def recover(self) -> None: ...
+
+    def start(self, on_change: Callable[[TrustSnapshot], None]) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    version: int
+    added: tuple[TrustEntry, ...] = ()
+    removed: tuple[TrustEntry, ...] = ()
+    audit_seq: int = 0
 
 
 class TrustStore:
     """Holds the current snapshot; readers never block writers."""
 
-    def __init__(self, snapshot: TrustSnapshot | None = None) -> None:
-        self._lock = threading.Lock()
+    def __init__(
+        self,
+        snapshot: TrustSnapshot | None = None,
+        *,
+        backend: StorageBackend | None = None,
+        audit: AuditLog | None = None,
+        bundles_path: Path | None = None,
+    ) -> None:
+        self._write_lock = threading.Lock()
+        self._backend = backend
+        self.audit = audit
+        self.bundles_path = bundles_path
+        self._listeners: list[Callable[[TrustSnapshot], None]] = []
         self._snapshot = snapshot or TrustSnapshot(version=0)
+
+    # -- reading ---------------------------------------------------------------
 
     def snapshot(self) -> TrustSnapshot:
         return self._snapshot
 
     def replace(self, snapshot: TrustSnapshot) -> None:
-        with self._lock:
-            self._snapshot = snapshot
+        """Publish a snapshot to readers (newer versions only, except from tests)."""
+        self._snapshot = snapshot
+        for listener in list(self._listeners):
+            try:
+                listener(snapshot)
+            except Exception:  # a listener must not stop publication
+                log.exception("trust store listener failed")
+
+    def on_change(self, listener: Callable[[TrustSnapshot], None]) -> None:
+        self._listeners.append(listener)
+
+    def _followed(self, snapshot: TrustSnapshot) -> None:
+        if snapshot.version != self._snapshot.version:
+            log.info("trust store: now at version %d", snapshot.version)
+            self.replace(snapshot)
+
+    @property
+    def storage(self) -> str:
+        return self._backend.kind if self._backend is not None else "memory"
+
+    def status(self) -> dict[str, Any]:
+        base = (
+            self._backend.status()
+            if self._backend is not None
+            else {
+                "storage": "memory",
+                "degraded": False,
+                "warning": "",
+                "redis_errors": 0,
+            }
+        )
+        return {**base, "version": self._snapshot.version}
+
+    # -- changing --------------------------------------------------------------
+
+    def _apply(
+        self,
+        *,
+        actor: str,
+        action: str,
+        reason: str,
+        expected_version: int | None,
+        plan: Callable[[TrustSnapshot], ChangePlan],
+        subjects: tuple[str, ...] = (),
+    ) -> ChangeOutcome:
+        if self._backend is None:
+            raise UnavailableError(
+                "this trust store is read-only", "kho tin cậy chỉ đọc", code="TRUST_STORE_READ_ONLY"
+            )
+        with self._write_lock:
+            for _ in range(_MAX_ATTEMPTS):
+                current = self._backend.load()
+                try:
+                    if expected_version is not None and expected_version != current.version:
+                        raise _stale(expected_version, current.version)
+                    change = plan(current)
+                except KysoError as err:
+                    self.record_refusal(
+                        actor,
+                        action,
+                        err,
+                        reason=reason,
+                        version=current.version,
+                        subjects=subjects,
+                    )
+                    raise
+                if change.empty:
+                    return ChangeOutcome(version=current.version)
+                new = TrustSnapshot(version=current.version + 1, entries=change.entries)
+                draft = AuditDraft(
+                    actor=actor,
+                    action=action,
+                    outcome="applied",
+                    reason=reason.strip(),
+                    version=new.version,
+                    before=tuple(e.sha256 for e in current.entries),
+                    after=tuple(e.sha256 for e in new.entries),
+                    subjects=change.subjects,
+                )
+                entry = self._backend.commit(current, new, draft)
+                if entry is not None:
+                    if new.version > self._snapshot.version:
+                        self.replace(new)
+                    log.info("trust store: %s by %s -> version %d", action, actor, new.version)
+                    return ChangeOutcome(new.version, change.added, change.removed, entry.seq)
+                if expected_version is not None:  # someone else won the race
+                    lost = _stale(expected_version, expected_version + 1)
+                    self.record_refusal(
+                        actor,
+                        action,
+                        lost,
+                        reason=reason,
+                        version=current.version,
+                        subjects=subjects,
+                    )
+                    raise lost
+            raise UnavailableError(
+                "the trust store is too busy, try again",
+                "kho tin cậy đang bận, hãy thử lại",
+                code="TRUST_STORE_BUSY",
+            )
+
+    def record_refusal(
+        self,
+        actor: str,
+        action: str,
+        err: KysoError,
+        *,
+        reason: str = "",
+        version: int | None = None,
+        subjects: tuple[str, ...] = (),
+    ) -> None:
+        """Audit a refused attempt; failure to audit is logged, never hides the refusal."""
+        if self.audit is None:
+            return
+        try:
+            self.audit.append(
+                AuditDraft(
+                    actor=actor,
+                    action=action,
+                    outcome="refused",
+                    reason=(reason or "").strip()[:2000],
+                    version=self._snapshot.version if version is None else version,
+                    subjects=subjects,
+                    code=err.code,
+                )
+            )
+        except (KysoError, OSError):
+            log.warning("could not audit a refused %s attempt by %s", action, actor)
+
+    def add(
+        self,
+        data: bytes,
+        *,
+        actor: str,
+        reason: str,
+        purposes: Iterable[Purpose] = (),
+        role: Role | None = None,
+        allow_expired: bool = False,
+        expected_version: int | None = None,
+    ) -> ChangeOutcome:
+        certs = self._parse(data, actor, "add", reason)
+        if len(certs) != 1:
+            refusal = InvalidInputError(
+                "add takes exactly one certificate; use import for a bundle",
+                "lệnh thêm chỉ nhận một chứng thư; dùng lệnh nhập cho một bộ chứng thư",
+                code="TRUST_ONE_CERTIFICATE",
+            )
+            self.record_refusal(actor, "add", refusal, reason=reason)
+            raise refusal
+        fps = tuple(sha256_fingerprint(c) for c in certs)
+        return self._apply(
+            actor=actor,
+            action="add",
+            reason=reason,
+            expected_version=expected_version,
+            subjects=fps,
+            plan=lambda cur: plan_add(
+                cur,
+                certs,
+                actor=actor,
+                reason=reason,
+                purposes=purposes,
+                role=role,
+                allow_expired=allow_expired,
+            ),
+        )
+
+    def import_bundle(
+        self,
+        data: bytes,
+        *,
+        actor: str,
+        reason: str,
+        purposes: Iterable[Purpose] = (),
+        allow_expired: bool = False,
+        skip_existing: bool = False,
+        expected_version: int | None = None,
+    ) -> ChangeOutcome:
+        certs = self._parse(data, actor, "import", reason)
+        fps = tuple(sha256_fingerprint(c) for c in certs)
+        return self._apply(
+            actor=actor,
+            action="import",
+            reason=reason,
+            expected_version=expected_version,
+            subjects=fps,
+            plan=lambda cur: plan_add(
+                cur,
+                certs,
+                actor=actor,
+                reason=reason,
+                purposes=purposes,
+                allow_expired=allow_expired,
+                skip_existing=skip_existing,
+            ),
+        )
+
+    def install_bundle(
+        self, name: str, *, actor: str, reason: str, expected_version: int | None = None
+    ) -> ChangeOutcome:
+        try:
+            bundle = _bundles.load_bundle(name, self.bundles_path)
+        except KysoError as err:
+            self.record_refusal(actor, "install_bundle", err, reason=reason or name)
+            raise
+        certs = [b.certificate for b in bundle.certificates]
+        purposes = {sha256_fingerprint(b.certificate): b.purposes for b in bundle.certificates}
+        roles = {sha256_fingerprint(b.certificate): b.role for b in bundle.certificates}
+        why = (reason or "").strip() or f"install bundle {name}"
+        return self._apply(
+            actor=actor,
+            action="install_bundle",
+            reason=why,
+            expected_version=expected_version,
+            subjects=tuple(purposes),
+            # Bundle certificates are pinned: an expired root stays (old signatures need it).
+            plan=lambda cur: plan_add(
+                cur,
+                certs,
+                actor=actor,
+                reason=why,
+                skip_existing=True,
+                allow_expired=True,
+                purposes_by_fingerprint=purposes,
+                role_by_fingerprint=roles,
+            ),
+        )
+
+    def remove(
+        self,
+        fingerprint: str,
+        *,
+        actor: str,
+        reason: str,
+        confirm_in_use: bool = False,
+        expected_version: int | None = None,
+    ) -> ChangeOutcome:
+        return self._apply(
+            actor=actor,
+            action="remove",
+            reason=reason,
+            expected_version=expected_version,
+            plan=lambda cur: plan_remove(
+                cur, fingerprint, reason=reason, confirm_in_use=confirm_in_use
+            ),
+        )
+
+    def _parse(self, data: bytes, actor: str, action: str, reason: str) -> list[x509.Certificate]:
+        try:
+            return parse_bundle(data)
+        except KysoError as err:
+            self.record_refusal(actor, action, err, reason=reason)
+            raise
+
+    # -- reading helpers for the API ----------------------------------------------
+
+    def get(self, fingerprint: str) -> TrustEntry:
+        return find(self._snapshot, fingerprint)
+
+    def history(self, limit: int = 100, fingerprint: str = "") -> list[AuditEntry]:
+        if self.audit is None:
+            return []
+        entries = self.audit.entries()
+        if fingerprint:
+            prefix = fingerprint.replace(":", "").upper()
+            entries = [e for e in entries if any(s.startswith(prefix) for s in e.subjects)]
+        return entries[-limit:] if limit > 0 else entries
+
+    def verify_audit(self) -> AuditReport:
+        if self.audit is None:
+            return AuditReport()
+        return self.audit.verify()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._backend is not None:
+            self._backend.start(self._followed)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
 
 
-def _load_dir(path: Path) -> TrustSnapshot:
-    entries: list[TrustEntry] = []
-    for f in sorted(path.glob("*.pem")):
-        data = f.read_bytes()
-        for _, _, der in pem.unarmor(data, multiple=True):
-            cert = x509.Certificate.load(der)
-            role = Role.ANCHOR if cert.self_signed else Role.INTERMEDIATE
-            entries.append(TrustEntry(cert, role, frozenset(Purpose)))
-    return TrustSnapshot(version=1, entries=tuple(entries))
+def _stale(expected: int, current: int) -> AbortedError:
+    return AbortedError(
+        f"the trust store is at version {current}, not {expected}; reload and try again",
+        f"kho tin cậy đã ở phiên bản {current}, không phải {expected}; hãy tải lại và thử lại",
+        code="TRUST_VERSION_CONFLICT",
+    )
 
 
 def open_store(config: Config) -> TrustStore:
+    """Local directory by default; Redis (seeded from the directory once) with ``redis_url``."""
+    ts = config.trust_store
     path = config.trust_store_path
-    if path.is_dir():
-        return TrustStore(_load_dir(path))
-    return TrustStore()
+    if config.redis_url:
+        import redis
+
+        from trust_store.redis_backend import RedisBackend
+
+        client = redis.Redis.from_url(
+            config.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5
+        )
+        audit: AuditLog = RedisAuditLog(client, ts.redis_namespace)
+        backend: StorageBackend = RedisBackend(
+            client,
+            audit,  # type: ignore[arg-type]
+            namespace=ts.redis_namespace,
+            poll_seconds=ts.redis_poll_seconds,
+            seed=_bootstrap_or_local(path),
+        )
+        try:
+            first = backend.load()
+        except UnavailableError:
+            log.warning("trust store: Redis unreachable at start; serving the local directory")
+            first = _bootstrap_or_local(path)
+    else:
+        audit = FileAuditLog(config.audit_path)
+        backend = LocalDirectoryBackend(path, audit, ts.keep_versions)
+        if path.is_dir():
+            backend.recover()
+        first = backend.load()
+    store = TrustStore(first, backend=backend, audit=audit, bundles_path=ts.bundles_path)
+    store.start()
+    return store
+
+
+def _bootstrap_or_local(path: Path) -> TrustSnapshot:
+    """What a replica has before Redis answers: the managed local copy or loose PEMs."""
+    return load_local(path)

@@ -1,0 +1,406 @@
+"""Audit trail of the trust store: a hash chain of every change and refused attempt.
+
+Each entry's hash covers its content and the previous entry's hash, so an
+altered, removed or reordered entry breaks the chain at a place
+:func:`verify_chain` can name.  A separate *head* record (sequence number and
+hash of the newest entry) lets verification notice entries cut from the end.
+
+Storage: an append-only JSON-lines file (fsync after each entry) by default, a
+Redis stream when Redis is configured.  The chain shows tampering; it does not
+prevent someone with write access to both the log and its head from rewriting
+history wholesale (that needs signing or an external anchor).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kyso.errors import UnavailableError
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """What happened, before it gets its place (seq, time, prev) in the chain."""
+
+    actor: str
+    action: (
+        str  # add | remove | import | install_bundle | adopt | recovery | <rpc name> when denied
+    )
+    outcome: str  # applied | refused | not_applied
+    reason: str = ""
+    version: int = 0  # store version after the change (current version when refused)
+    before: tuple[str, ...] = ()  # fingerprints in the store before
+    after: tuple[str, ...] = ()  # fingerprints in the store after
+    subjects: tuple[str, ...] = ()  # fingerprints the request named
+    code: str = ""  # refusal code
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    time: str
+    actor: str
+    action: str
+    outcome: str
+    reason: str
+    version: int
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    subjects: tuple[str, ...]
+    code: str
+    prev: str
+    hash: str
+
+    def to_json(self) -> str:
+        return _canonical({**_content(self), "hash": self.hash})
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> AuditEntry:
+        return cls(
+            seq=int(raw["seq"]),
+            time=str(raw["time"]),
+            actor=str(raw["actor"]),
+            action=str(raw["action"]),
+            outcome=str(raw["outcome"]),
+            reason=str(raw.get("reason", "")),
+            version=int(raw.get("version", 0)),
+            before=tuple(raw.get("before", ())),
+            after=tuple(raw.get("after", ())),
+            subjects=tuple(raw.get("subjects", ())),
+            code=str(raw.get("code", "")),
+            prev=str(raw["prev"]),
+            hash=str(raw["hash"]),
+        )
+
+
+def _canonical(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _content(entry: AuditEntry) -> dict[str, Any]:
+    d = asdict(entry)
+    d.pop("hash")
+    d["before"], d["after"], d["subjects"] = (
+        list(entry.before),
+        list(entry.after),
+        list(entry.subjects),
+    )
+    return d
+
+
+def _hash_of(content: dict[str, Any]) -> str:
+    return hashlib.sha256(_canonical(content).encode()).hexdigest()
+
+
+def seal(draft: AuditDraft, *, seq: int, prev: str, now: datetime | None = None) -> AuditEntry:
+    """Give ``draft`` its place in the chain."""
+    when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    content: dict[str, Any] = {
+        "seq": seq,
+        "time": when,
+        "actor": draft.actor,
+        "action": draft.action,
+        "outcome": draft.outcome,
+        "reason": draft.reason,
+        "version": draft.version,
+        "before": list(draft.before),
+        "after": list(draft.after),
+        "subjects": list(draft.subjects),
+        "code": draft.code,
+        "prev": prev,
+    }
+    return AuditEntry.from_dict({**content, "hash": _hash_of(content)})
+
+
+# -- verification ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    position: int  # 1-based line (file) or index (stream)
+    seq: int | None  # as stored, when readable
+    kind: str  # altered | missing | reordered | unreadable | truncated
+    message: str
+
+
+@dataclass
+class AuditReport:
+    entries: int = 0
+    problems: list[AuditProblem] = field(default_factory=list)
+    head_seq: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) -> AuditReport:
+    """Walk the chain in stored order and name every entry that breaks it."""
+    report = AuditReport(entries=len(records))
+    parsed: list[dict[str, Any] | None] = []
+    for raw in records:
+        try:
+            obj = json.loads(raw)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+            int(obj["seq"])
+            parsed.append(obj)
+        except (ValueError, KeyError, TypeError):
+            parsed.append(None)
+    later_seqs: list[set[int]] = []
+    seen: set[int] = set()
+    for obj in reversed(parsed):
+        later_seqs.append(set(seen))
+        if obj is not None:
+            seen.add(int(obj["seq"]))
+    later_seqs.reverse()
+
+    expected_prev: str | None = GENESIS
+    expected_seq = 1
+    last_hash, last_seq = GENESIS, 0
+    for pos, obj in enumerate(parsed, start=1):
+        if obj is None:
+            report.problems.append(
+                AuditProblem(pos, None, "unreadable", f"entry at position {pos} is not readable")
+            )
+            expected_prev = None
+            expected_seq += 1
+            continue
+        seq = int(obj["seq"])
+        stored_hash = str(obj.get("hash", ""))
+        content = {k: v for k, v in obj.items() if k != "hash"}
+        if _hash_of(content) != stored_hash:
+            report.problems.append(
+                AuditProblem(pos, seq, "altered", f"entry seq {seq} (position {pos}) was altered")
+            )
+        elif seq != expected_seq or (
+            expected_prev is not None and obj.get("prev") != expected_prev
+        ):
+            if seq > expected_seq and expected_seq in later_seqs[pos - 1]:
+                kind, msg = "reordered", f"entry seq {seq} (position {pos}) is out of order"
+            elif seq > expected_seq:
+                kind = "missing"
+                msg = f"entries seq {expected_seq}..{seq - 1} are missing before position {pos}"
+            elif seq < expected_seq:
+                kind, msg = "reordered", f"entry seq {seq} (position {pos}) is out of order"
+            else:
+                kind, msg = (
+                    "altered",
+                    f"entry seq {seq} (position {pos}) does not chain to its predecessor",
+                )
+            report.problems.append(AuditProblem(pos, seq, kind, msg))
+        expected_prev = stored_hash
+        expected_seq = seq + 1
+        last_hash, last_seq = stored_hash, seq
+    report.head_seq = last_seq
+    if head is not None and head[0] > 0 and (head[0], head[1]) != (last_seq, last_hash):
+        if head[0] > last_seq:
+            report.problems.append(
+                AuditProblem(
+                    len(parsed) + 1,
+                    head[0],
+                    "truncated",
+                    f"entries after seq {last_seq} up to seq {head[0]} were removed from the end",
+                )
+            )
+        else:
+            report.problems.append(
+                AuditProblem(
+                    len(parsed), last_seq, "altered", "the newest entry does not match the head"
+                )
+            )
+    return report
+
+
+# -- storage ----------------------------------------------------------------------
+
+
+class AuditLog:
+    """Interface shared by the file and Redis logs."""
+
+    def append(self, draft: AuditDraft) -> AuditEntry:
+        raise NotImplementedError
+
+    def entries(self) -> list[AuditEntry]:
+        """Entries that parse (for history); verification uses :meth:`verify`."""
+        raise NotImplementedError
+
+    def verify(self) -> AuditReport:
+        raise NotImplementedError
+
+
+class FileAuditLog(AuditLog):
+    """Append-only JSON lines, fsync'ed, plus an atomically replaced head file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.head_path = path.with_name(path.name + ".head")
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            fd = os.open(
+                self.path.with_name(self.path.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)
+
+    def _records(self) -> list[str]:
+        try:
+            data = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        return [line for line in data.split("\n") if line.strip()]
+
+    def _head(self) -> tuple[int, str] | None:
+        try:
+            raw = json.loads(self.head_path.read_text(encoding="utf-8"))
+            return int(raw["seq"]), str(raw["hash"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+
+    def _last(self) -> tuple[int, str]:
+        head = self._head()
+        if head is not None:
+            return head
+        records = self._records()
+        for raw in reversed(records):
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                obj = json.loads(raw)
+                return int(obj["seq"]), str(obj["hash"])
+        return 0, GENESIS
+
+    def append(self, draft: AuditDraft) -> AuditEntry:
+        with self._locked():
+            seq, prev = self._last()
+            entry = seal(draft, seq=seq + 1, prev=prev)
+            line = (entry.to_json() + "\n").encode()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _atomic_write(
+                self.head_path, _canonical({"seq": entry.seq, "hash": entry.hash}).encode()
+            )
+            return entry
+
+    def entries(self) -> list[AuditEntry]:
+        out = []
+        for raw in self._records():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                out.append(AuditEntry.from_dict(json.loads(raw)))
+        return out
+
+    def verify(self) -> AuditReport:
+        with self._locked():
+            return verify_chain(self._records(), self._head())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+# The chain's head and the stream change together, only if nobody appended meanwhile.
+_APPEND_LUA = """
+local head = redis.call('GET', KEYS[1])
+if (head or '') ~= ARGV[1] then return 0 end
+redis.call('XADD', KEYS[2], '*', 'entry', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[3])
+return 1
+"""
+
+
+class RedisAuditLog(AuditLog):
+    """A Redis stream shared by the replicas, with the head in its own key."""
+
+    def __init__(self, redis: Any, namespace: str = "kyso") -> None:
+        self._redis = redis
+        self.head_key = f"{namespace}:audit:head"
+        self.stream_key = f"{namespace}:audit:stream"
+        self._append = redis.register_script(_APPEND_LUA)
+
+    def head(self) -> tuple[str, int, str]:
+        """(raw head value, seq, hash) for compare-and-set."""
+        raw = self._redis.get(self.head_key)
+        if not raw:
+            return "", 0, GENESIS
+        text = raw.decode() if isinstance(raw, bytes) else str(raw)
+        obj = json.loads(text)
+        return text, int(obj["seq"]), str(obj["hash"])
+
+    @staticmethod
+    def head_value(entry: AuditEntry) -> str:
+        return _canonical({"seq": entry.seq, "hash": entry.hash})
+
+    def append(self, draft: AuditDraft) -> AuditEntry:
+        from redis.exceptions import RedisError
+
+        try:
+            for _ in range(50):
+                raw, seq, prev = self.head()
+                entry = seal(draft, seq=seq + 1, prev=prev)
+                done = self._append(
+                    keys=[self.head_key, self.stream_key],
+                    args=[raw, entry.to_json(), self.head_value(entry)],
+                )
+                if int(done) == 1:
+                    return entry
+        except (RedisError, OSError) as exc:
+            raise UnavailableError(
+                "the audit log (Redis) is unreachable",
+                "không ghi được nhật ký kiểm toán (Redis không truy cập được)",
+                code="AUDIT_UNAVAILABLE",
+            ) from exc
+        raise UnavailableError(
+            "the audit log is too busy", "nhật ký kiểm toán đang bận", code="AUDIT_UNAVAILABLE"
+        )
+
+    def _records(self) -> list[str]:
+        rows = self._redis.xrange(self.stream_key, "-", "+")
+        out = []
+        for _id, fields in rows:
+            value = fields.get(b"entry") or fields.get("entry") or b""
+            out.append(value.decode() if isinstance(value, bytes) else str(value))
+        return out
+
+    def entries(self) -> list[AuditEntry]:
+        out = []
+        for raw in self._records():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                out.append(AuditEntry.from_dict(json.loads(raw)))
+        return out
+
+    def verify(self) -> AuditReport:
+        _, seq, digest = self.head()
+        return verify_chain(self._records(), (seq, digest) if seq else None)

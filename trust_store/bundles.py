@@ -1,0 +1,111 @@
+"""Named certificate bundles shipped with kyso (``vn-gov``) or provided by the site.
+
+A bundle is a directory with ``manifest.json`` and PEM files; the manifest
+pins each file's SHA-256, its role and purposes.  A file that does not match
+its pin is refused and nothing from the bundle is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509
+
+from kyso.errors import InvalidInputError, NotFoundError, PreconditionError
+from trust_store.certificates import parse_bundle
+from trust_store.model import Purpose, Role, sha256_fingerprint
+
+SHIPPED = Path(__file__).resolve().parent / "bundles"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class BundleCertificate:
+    certificate: x509.Certificate
+    role: Role
+    purposes: frozenset[Purpose]
+    file: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    description: str
+    certificates: tuple[BundleCertificate, ...]
+
+
+def _bundle_dir(name: str, extra: Path | None) -> Path:
+    if not _NAME.match(name or ""):
+        raise InvalidInputError(
+            "a bundle name is lower-case letters, digits and dashes",
+            "tên bộ chứng thư chỉ gồm chữ thường, chữ số và dấu gạch ngang",
+            code="TRUST_BAD_BUNDLE_NAME",
+        )
+    for root in (extra, SHIPPED):
+        if root is not None and (root / name / "manifest.json").is_file():
+            return root / name
+    raise NotFoundError(
+        f"no bundle named {name!r}",
+        f"không có bộ chứng thư tên {name!r}",
+        code="TRUST_BUNDLE_NOT_FOUND",
+    )
+
+
+def available(extra: Path | None = None) -> list[str]:
+    names: set[str] = set()
+    for root in (extra, SHIPPED):
+        if root is not None and root.is_dir():
+            names.update(p.parent.name for p in root.glob("*/manifest.json"))
+    return sorted(names)
+
+
+def _mismatch(file: str, detail: str) -> PreconditionError:
+    return PreconditionError(
+        f"bundle file {file} does not match its pinned fingerprint ({detail}); nothing installed",
+        f"tệp {file} không khớp dấu vân tay đã ghim; không cài đặt gì",
+        code="TRUST_BUNDLE_PIN_MISMATCH",
+    )
+
+
+def load_bundle(name: str, extra: Path | None = None) -> Bundle:
+    """Read and pin-check a bundle; raises before anything is installed."""
+    directory = _bundle_dir(name, extra)
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        items = manifest["certificates"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise PreconditionError(
+            f"bundle {name} has an unreadable manifest",
+            f"bộ chứng thư {name} có tệp kê khai bị hỏng",
+            code="TRUST_BUNDLE_BROKEN",
+        ) from exc
+    certs: list[BundleCertificate] = []
+    for item in items:
+        file = str(item["file"])
+        if "/" in file or file.startswith("."):
+            raise _mismatch(file, "bad file name")
+        try:
+            data = (directory / file).read_bytes()
+        except OSError as exc:
+            raise _mismatch(file, "missing") from exc
+        try:
+            parsed = parse_bundle(data)
+        except InvalidInputError as exc:
+            raise _mismatch(file, "not a certificate") from exc
+        pin = str(item["sha256"]).replace(":", "").upper()
+        if len(parsed) != 1 or sha256_fingerprint(parsed[0]) != pin:
+            raise _mismatch(file, f"expected {pin[:8]}…{pin[-4:]}")
+        certs.append(
+            BundleCertificate(
+                certificate=parsed[0],
+                role=Role(item["role"]),
+                purposes=frozenset(Purpose(p) for p in item["purposes"]),
+                file=file,
+            )
+        )
+    return Bundle(
+        name=name, description=str(manifest.get("description", "")), certificates=tuple(certs)
+    )

@@ -1,0 +1,173 @@
+"""Reading and writing certificate bundles (PEM, DER, PKCS#7/P7B) strictly.
+
+Officers paste whatever their CA published; a truncated or half-valid file must
+be refused whole, so every certificate is parsed completely (no lazy parsing
+left for later) and trailing garbage is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from asn1crypto import cms, pem, x509
+
+from kyso.errors import InvalidInputError
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
+_MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+_MAX_CERTIFICATES = 1000
+
+
+def _bad(
+    message_en: str, message_vi: str, code: str = "TRUST_BAD_CERTIFICATE"
+) -> InvalidInputError:
+    return InvalidInputError(message_en, message_vi, code=code)
+
+
+def _load_certificate(der: bytes) -> x509.Certificate:
+    try:
+        cert = x509.Certificate.load(der, strict=True)
+        cert.native  # noqa: B018 - parse every field now: lazy parsing hides truncation
+        cert.public_key.native  # noqa: B018
+    except (ValueError, TypeError, KeyError) as exc:
+        raise _bad(
+            "the data is not a valid X.509 certificate",
+            "dữ liệu không phải là chứng thư số X.509 hợp lệ",
+        ) from exc
+    return cert
+
+
+def _from_pkcs7(der: bytes) -> list[x509.Certificate]:
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise ValueError("not signed-data")
+        choices = info["content"]["certificates"]
+        certs = [c.chosen for c in choices if c.name == "certificate"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise _bad(
+            "the PKCS#7 bundle is damaged or truncated",
+            "tệp PKCS#7 bị hỏng hoặc không đầy đủ",
+            code="TRUST_BAD_BUNDLE",
+        ) from exc
+    return [_load_certificate(c.dump(force=True)) for c in certs]
+
+
+def _from_der(der: bytes) -> list[x509.Certificate]:
+    # A PKCS#7 SignedData starts with the OID 1.2.840.113549.1.7.2 right after its header.
+    if b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in der[:32]:
+        return _from_pkcs7(der)
+    return [_load_certificate(der)]
+
+
+def parse_bundle(data: bytes) -> list[x509.Certificate]:
+    """Every certificate in ``data`` (PEM with any number of blocks, DER, or P7B), in order.
+
+    Raises :class:`InvalidInputError` if anything in it is not a whole certificate.
+    """
+    if not data or not data.strip():
+        raise _bad("the bundle is empty", "tệp chứng thư rỗng", code="TRUST_BAD_BUNDLE")
+    if len(data) > _MAX_BUNDLE_BYTES:
+        raise _bad("the bundle is too large", "tệp chứng thư quá lớn", code="TRUST_BAD_BUNDLE")
+    certs: list[x509.Certificate] = []
+    if pem.detect(data):
+        begins = data.count(b"-----BEGIN ")
+        blocks = list(_PEM_BLOCK.finditer(data))
+        if begins != len(blocks) or data.count(b"-----END ") != len(blocks):
+            raise _bad(
+                "the PEM bundle is truncated (a BEGIN line has no matching END line)",
+                "tệp PEM bị cắt cụt (thiếu dòng END)",
+                code="TRUST_BAD_BUNDLE",
+            )
+        for block in blocks:
+            kind = block.group(1)
+            try:
+                _, _, der = pem.unarmor(block.group(0))
+            except ValueError as exc:
+                raise _bad(
+                    "a PEM block is damaged", "một khối PEM bị hỏng", code="TRUST_BAD_BUNDLE"
+                ) from exc
+            if kind in (b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"):
+                certs.append(_load_certificate(der))
+            elif kind in (b"PKCS7", b"CMS"):
+                certs.extend(_from_pkcs7(der))
+            else:
+                raise _bad(
+                    f"unexpected PEM block {kind.decode(errors='replace')!r}: only certificates",
+                    "tệp chỉ được chứa chứng thư số",
+                    code="TRUST_BAD_BUNDLE",
+                )
+    else:
+        certs = _from_der(bytes(data))
+    if not certs:
+        raise _bad(
+            "no certificate in the bundle",
+            "không có chứng thư nào trong tệp",
+            code="TRUST_BAD_BUNDLE",
+        )
+    if len(certs) > _MAX_CERTIFICATES:
+        raise _bad(
+            "too many certificates in one bundle",
+            "quá nhiều chứng thư trong một tệp",
+            code="TRUST_BAD_BUNDLE",
+        )
+    return certs
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Subject equals issuer and the key identifiers (when present) agree."""
+    return bool(cert.self_issued) and cert.self_signed in ("yes", "maybe")
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    """A CA per basicConstraints; a v1 self-signed root (no extensions) counts as one."""
+    bc = cert.basic_constraints_value
+    if bc is not None:
+        return bool(bc["ca"].native)
+    return cert["tbs_certificate"]["version"].native == "v1" and is_self_signed(cert)
+
+
+def validity(cert: x509.Certificate) -> tuple[datetime, datetime]:
+    v = cert["tbs_certificate"]["validity"]
+    return v["not_before"].native, v["not_after"].native
+
+
+def is_expired(cert: x509.Certificate, now: datetime | None = None) -> bool:
+    return validity(cert)[1] < (now or datetime.now(UTC))
+
+
+def to_pem(cert: x509.Certificate) -> bytes:
+    return pem.armor("CERTIFICATE", cert.dump())
+
+
+def to_p7b(certs: list[x509.Certificate]) -> bytes:
+    """A degenerate PKCS#7 SignedData (certificates only, no signers), DER."""
+    signed = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [cms.CertificateChoices(name="certificate", value=c) for c in certs],
+            "signer_infos": [],
+        }
+    )
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
+
+
+def describe_name(name: x509.Name) -> str:
+    return str(name.human_friendly)
+
+
+def serial_hex(cert: x509.Certificate) -> str:
+    serial = int(cert.serial_number)
+    width = max(2, (serial.bit_length() + 7) // 8 * 2)
+    return format(serial, f"0{width}X") if serial >= 0 else "-" + format(-serial, "X")
+
+
+def issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    """Name chaining plus key identifiers when both carry them (no signature check)."""
+    if child.issuer != parent.subject or child.sha256 == parent.sha256:
+        return False
+    aki, ski = child.authority_key_identifier, parent.key_identifier
+    return aki is None or ski is None or aki == ski

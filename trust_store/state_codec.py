@@ -1,0 +1,92 @@
+"""The persistent form of a trust snapshot (JSON metadata plus PEM certificates).
+
+Shared by the local-directory and Redis storage so both hold exactly the same
+information; a snapshot read back is checked against the fingerprints written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from asn1crypto import pem, x509
+
+from kyso.errors import KysoError
+from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
+
+FORMAT = "kyso-trust-store/1"
+
+
+class CorruptStateError(KysoError):
+    """A stored state does not match its own metadata (never shown to callers as is)."""
+
+    grpc_status = "INTERNAL"
+    default_code = "TRUST_STORE_CORRUPT"
+
+
+def entry_metadata(entry: TrustEntry) -> dict[str, Any]:
+    return {
+        "sha256": entry.sha256,
+        "file": pem_filename(entry),
+        "subject": entry.certificate.subject.human_friendly,
+        "role": entry.role.value,
+        "purposes": sorted(p.value for p in entry.purposes),
+        "added_by": entry.added_by,
+        "added_at": entry.added_at.isoformat() if entry.added_at else None,
+        "reason": entry.reason,
+    }
+
+
+def pem_filename(entry: TrustEntry) -> str:
+    return f"{entry.sha256.lower()}.pem"
+
+
+def entry_from_metadata(meta: dict[str, Any], cert: x509.Certificate) -> TrustEntry:
+    if sha256_fingerprint(cert) != str(meta["sha256"]).upper():
+        raise CorruptStateError(
+            f"certificate does not match its recorded fingerprint {meta['sha256']}",
+            "kho tin cậy bị hỏng",
+        )
+    added_at = meta.get("added_at")
+    return TrustEntry(
+        certificate=cert,
+        role=Role(meta["role"]),
+        purposes=frozenset(Purpose(p) for p in meta["purposes"]),
+        added_by=str(meta.get("added_by", "")),
+        added_at=datetime.fromisoformat(added_at) if added_at else None,
+        reason=str(meta.get("reason", "")),
+    )
+
+
+def metadata_document(
+    snapshot: TrustSnapshot, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": snapshot.version,
+        "entries": [entry_metadata(e) for e in snapshot.entries],
+        **(extra or {}),
+    }
+
+
+def encode_inline(snapshot: TrustSnapshot) -> str:
+    """One JSON document with the PEMs inline (the Redis form)."""
+    doc = metadata_document(snapshot)
+    for meta, entry in zip(doc["entries"], snapshot.entries, strict=True):
+        meta["pem"] = pem.armor("CERTIFICATE", entry.certificate.dump()).decode()
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+def decode_inline(text: str | bytes) -> TrustSnapshot:
+    try:
+        doc = json.loads(text)
+        if doc.get("format") != FORMAT:
+            raise ValueError("unknown format")
+        entries = []
+        for meta in doc["entries"]:
+            _, _, der = pem.unarmor(meta["pem"].encode())
+            entries.append(entry_from_metadata(meta, x509.Certificate.load(der)))
+        return TrustSnapshot(version=int(doc["version"]), entries=tuple(entries))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CorruptStateError("stored trust state is unreadable", "kho tin cậy bị hỏng") from exc
