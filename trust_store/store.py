@@ -335,6 +335,7 @@ class TrustStore:
             action="remove",
             reason=reason,
             expected_version=expected_version,
+            subjects=(fingerprint.replace(":", "").strip().upper()[:64],),
             plan=lambda cur: plan_remove(
                 cur, fingerprint, reason=reason, confirm_in_use=confirm_in_use
             ),
