@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import pem
 
 REPO = Path(__file__).resolve().parent.parent
 for _p in (str(REPO), str(REPO / "tests")):
@@ -262,7 +263,8 @@ class ConfigFactory:
         pems = ([self.pki.root_path] if trust_root else []) + [Path(p) for p in trust]
         for pem_path in pems:
             data = Path(pem_path).read_bytes()
-            (trust_dir / f"{hashlib.sha256(data).hexdigest()}.pem").write_bytes(data)
+            fingerprint = hashlib.sha256(pem.unarmor(data)[2]).hexdigest()
+            (trust_dir / f"{fingerprint}.pem").write_bytes(data)
         if keys is None:
             key_tables = [
                 self.key_table(label, name, profiles)
