@@ -99,6 +99,9 @@ class RevocationCache:
         self._stale: OrderedDict[bytes, float] = OrderedDict()
         self.stats = CacheStats()
 
+    def now(self) -> float:
+        return self._clock()
+
     # -- lookups ---------------------------------------------------------------
 
     def lookup(self, key: str, parse: Callable[[bytes], Any]) -> _Entry | None:
@@ -261,7 +264,7 @@ class _CachingOCSPFetcher(RequestsOCSPFetcher):
     ) -> ocsp.OCSPResponse:
         key = _ocsp_key(cert, authority)
         known = self._cache.lookup(key, ocsp.OCSPResponse.load)
-        if known is not None and known.fresh(time.time()):
+        if known is not None and known.fresh(self._cache.now()):
             self._cache.count(hit=True)
             return known.obj
         self._cache.count(hit=False)
@@ -302,7 +305,7 @@ class _CachingCRLFetcher(RequestsCRLFetcher):
 
         async def task() -> crl.CertificateList:
             known = self._cache.lookup(key, crl.CertificateList.load)
-            if known is not None and known.fresh(time.time()):
+            if known is not None and known.fresh(self._cache.now()):
                 self._cache.count(hit=True)
                 return known.obj  # type: ignore[no-any-return]
             self._cache.count(hit=False)
