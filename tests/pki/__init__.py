@@ -15,7 +15,7 @@ from pathlib import Path
 
 from asn1crypto import x509
 
-from service import demo_pki
+from service import demo, demo_pki
 
 SPEC_PATH = Path(__file__).with_name("kyso-test.yml")
 ARCH = "kyso-test"
@@ -121,15 +121,10 @@ def _make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
 
 
 def softhsm_module() -> str:
-    for candidate in (
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-        "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-        "/usr/local/lib/softhsm/libsofthsm2.so",
-    ):
-        if Path(candidate).exists():
-            return candidate
-    raise FileNotFoundError("libsofthsm2.so not found: install the softhsm2 package")
+    module = demo.softhsm_module()
+    if module is None:
+        raise FileNotFoundError("SoftHSM2 not found: install the softhsm2 package")
+    return module
 
 
 @dataclass
