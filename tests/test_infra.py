@@ -236,3 +236,15 @@ def test_glyph_spacing_matches_font_metrics(tmp_path: Path) -> None:
     cmap, hmtx = font.getBestCmap(), font["hmtx"]
     expected = sum(hmtx[cmap[ord(c)]][0] for c in text) / font["head"].unitsPerEm * 13
     assert abs(float(match[2]) - float(match[1]) - expected) < 1.5
+
+
+def test_tsa_over_http(pki) -> None:
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    stamper = HTTPTimeStamper(pki.tsa_url, timeout=10)
+    token = asyncio.run(stamper.async_timestamp(hashlib.sha256(b"kyso").digest(), "sha256"))
+    certs = token["content"]["certificates"]
+    assert any(c.chosen.subject == pki.cert("tsa").subject for c in certs)
