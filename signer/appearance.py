@@ -1,0 +1,208 @@
+"""Visible signatures of Decree 30/2020 Appendix I, drawn as pyHanko appearance streams.
+
+* personal: the handwritten signature, recoloured blue (box 7c: *màu xanh*);
+* organisation: the seal, recoloured red, at its real size;
+* attachment: no image, a text box (number and symbol, signing time) in a Times New Roman
+  metric-compatible serif (Liberation Serif: full Vietnamese coverage), size 10, black.
+
+Images are decoded, recoloured and compressed once per (PNG, colour) and only their
+encoded bytes are copied into each document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools import ttLib
+from PIL import Image, UnidentifiedImageError
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.content import AppearanceContent, ResourceType
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.stamp.base import BaseStampStyle
+
+from kyso.errors import InvalidInputError
+
+BLUE = (0, 0, 200)  # ink of a personal signature
+RED = (220, 0, 0)  # seal
+MM = 72 / 25.4
+FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
+DEFAULT_FONT = FONT_DIR / "LiberationSerif-Regular.ttf"
+TEXT_SIZE = 10.0
+TEXT_LEADING = 12.0
+TEXT_PADDING = 2.0
+_MAX_PIXELS = 4096 * 4096
+_MAX_PNG_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image recoloured to one ink colour, its shape kept in a soft mask; Flate encoded."""
+
+    width: int
+    height: int
+    rgb: bytes
+    alpha: bytes
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+
+def _prepare(png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
+    if len(png) > _MAX_PNG_BYTES:
+        raise InvalidInputError("the signature image is too large",
+                                "ảnh chữ ký quá lớn", code="IMAGE_INVALID")
+    try:
+        Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
+        with Image.open(io.BytesIO(png)) as img:
+            if img.format != "PNG":
+                raise InvalidInputError("the signature image must be a PNG",
+                                        "ảnh chữ ký phải ở định dạng PNG", code="IMAGE_INVALID")
+            img.load()
+            if img.mode in ("RGBA", "LA") or "transparency" in img.info:
+                alpha = img.convert("RGBA").getchannel("A")
+            else:  # no transparency: dark ink on a light background
+                alpha = img.convert("L").point(lambda v: 255 - v)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidInputError("the signature image is not a readable PNG",
+                                "không đọc được ảnh chữ ký PNG", code="IMAGE_INVALID") from exc
+    w, h = alpha.size
+    if w == 0 or h == 0:
+        raise InvalidInputError("the signature image is empty", "ảnh chữ ký trống",
+                                code="IMAGE_INVALID")
+    rgb = bytes(colour) * (w * h)
+    return PreparedImage(w, h, zlib.compress(rgb, 6), zlib.compress(alpha.tobytes(), 6))
+
+
+class ImageCache:
+    """Prepared images by content hash and colour; small LRU shared by all requests."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[tuple[bytes, tuple[int, int, int]], PreparedImage] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
+        key = (hashlib.sha256(png).digest(), colour)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        prepared = _prepare(png, colour)
+        with self._lock:
+            self._items[key] = prepared
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return prepared
+
+
+def _image_xobject(writer: BasePdfFileWriter, img: PreparedImage) -> generic.IndirectObject:
+    def _dict(colour_space: str) -> dict[generic.NameObject, generic.PdfObject]:
+        return {
+            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Image"),
+            generic.pdf_name("/Width"): generic.NumberObject(img.width),
+            generic.pdf_name("/Height"): generic.NumberObject(img.height),
+            generic.pdf_name("/ColorSpace"): generic.pdf_name(colour_space),
+            generic.pdf_name("/BitsPerComponent"): generic.NumberObject(8),
+            generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode"),
+        }
+
+    mask = writer.add_object(generic.StreamObject(_dict("/DeviceGray"), encoded_data=img.alpha))
+    main = _dict("/DeviceRGB")
+    main[generic.pdf_name("/SMask")] = mask
+    return writer.add_object(generic.StreamObject(main, encoded_data=img.rgb))
+
+
+class _ImageAppearance(AppearanceContent):
+    def __init__(self, writer: BasePdfFileWriter, box: BoxConstraints, img: PreparedImage) -> None:
+        super().__init__(writer=writer, box=box)
+        self._img = img
+
+    def render(self) -> bytes:
+        """The image scaled to fit the box, aspect kept, centred."""
+        ref = _image_xobject(self._ensure_writer, self._img)
+        self.set_resource(ResourceType.XOBJECT, generic.pdf_name("/Im0"), ref)
+        bw, bh = self.box.width, self.box.height
+        w = min(bw, bh * self._img.aspect)
+        h = w / self._img.aspect
+        return b"q %.3f 0 0 %.3f %.3f %.3f cm /Im0 Do Q" % (w, h, (bw - w) / 2, (bh - h) / 2)
+
+
+class _TextAppearance(AppearanceContent):
+    def __init__(self, writer: BasePdfFileWriter, box: BoxConstraints, lines: Sequence[str],
+                 font: Path) -> None:
+        super().__init__(writer=writer, box=box)
+        self._lines = lines
+        self._font = font
+
+    def render(self) -> bytes:
+        factory = GlyphAccumulatorFactory(str(self._font), create_objstream_if_needed=False)
+        engine = factory.create_font_engine(self._ensure_writer)
+        ops = [b"q 0 g"]
+        y = self.box.height - TEXT_PADDING - TEXT_SIZE
+        for text in self._lines:
+            shaped = engine.shape(text)
+            x = self.box.width - TEXT_PADDING - shaped.x_advance * TEXT_SIZE  # right aligned
+            ops.append(b"BT /F1 %g Tf %.2f %.2f Td %s ET" % (TEXT_SIZE, x, y, shaped.graphics_ops))
+            y -= TEXT_LEADING
+        ops.append(b"Q")
+        self.set_resource(ResourceType.FONT, generic.pdf_name("/F1"), engine.as_resource())
+        return b"\n".join(ops)
+
+
+@dataclass(frozen=True)
+class Decree30Style(BaseStampStyle):
+    """A pyHanko stamp style whose whole drawing is ``draw`` (no border, no text template)."""
+
+    draw: Callable[[BasePdfFileWriter, BoxConstraints], AppearanceContent] | None = field(
+        default=None)
+    border_width: int = 0
+
+    def create_stamp(  # type: ignore[override]  # any AppearanceContent will do for pyHanko
+        self, writer: BasePdfFileWriter, box: BoxConstraints, text_params: dict[str, object]
+    ) -> AppearanceContent:
+        assert self.draw is not None
+        return self.draw(writer, box)
+
+
+def image_style(img: PreparedImage) -> Decree30Style:
+    return Decree30Style(draw=lambda writer, box: _ImageAppearance(writer, box, img))
+
+
+def text_style(lines: Sequence[str], font: Path | None = None) -> Decree30Style:
+    chosen = font or DEFAULT_FONT
+    return Decree30Style(draw=lambda writer, box: _TextAppearance(writer, box, lines, chosen))
+
+
+@lru_cache(maxsize=4)
+def _metrics(font: Path) -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
+    tt = ttLib.TTFont(str(font), lazy=True)
+    return dict(tt.getBestCmap()), dict(tt["hmtx"].metrics), int(tt["head"].unitsPerEm)
+
+
+def text_width(text: str, size: float, font: Path | None = None) -> float:
+    """Advance width in points (NFC text: Vietnamese letters are precomposed in the cmap)."""
+    cmap, hmtx, upem = _metrics(font or DEFAULT_FONT)
+    units = 0
+    for ch in text:
+        glyph = cmap.get(ord(ch))
+        units += hmtx[glyph][0] if glyph in hmtx else upem // 2
+    return units * size / upem
+
+
+def text_box_size(lines: Sequence[str], font: Path | None = None) -> tuple[float, float]:
+    width = max(text_width(t, TEXT_SIZE, font) for t in lines) + 2 * TEXT_PADDING
+    height = TEXT_LEADING * (len(lines) - 1) + TEXT_SIZE + 2 * TEXT_PADDING + 3
+    return width, height

@@ -1,0 +1,78 @@
+"""PAdES baseline levels as pyHanko settings.
+
+B-B: the CMS alone. B-T: plus an RFC 3161 signature timestamp from the TSA.
+B-LT: plus the certificates, CRLs and OCSP responses used, in the DSS.
+B-LTA: plus a document timestamp over all of that.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import x509
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator import ValidationContext
+
+from kyso.errors import InvalidInputError, PreconditionError
+from signer.model import Level
+from trust_store import Purpose, TrustSnapshot
+
+_TIMESTAMPERS: dict[str, HTTPTimeStamper] = {}
+_LOCK = threading.Lock()
+
+
+def resolve(requested: Level | None, default_level: str | None, tsa_url: str | None) -> Level:
+    """The level to use: the request's, else the configured default, else B-T with a TSA."""
+    if requested is None and default_level:
+        try:
+            requested = Level(default_level.upper())
+        except ValueError:
+            raise InvalidInputError(
+                f"configured default level {default_level!r} is not B-B, B-T, B-LT or B-LTA",
+                "mức chữ ký mặc định trong cấu hình không hợp lệ",
+                code="CONFIG_INVALID",
+            ) from None
+    level = requested or (Level.B_T if tsa_url else Level.B_B)
+    if level.rank >= Level.B_T.rank and not tsa_url:
+        raise PreconditionError(
+            f"level {level.value} needs a timestamp authority; none is configured",
+            f"mức {level.value} cần máy chủ cấp dấu thời gian nhưng chưa được cấu hình",
+            code="TSA_NOT_CONFIGURED",
+        )
+    return level
+
+
+def timestamper(tsa_url: str) -> HTTPTimeStamper:
+    """One client per TSA URL: it keeps the TSA's certificate between requests."""
+    with _LOCK:
+        ts = _TIMESTAMPERS.get(tsa_url)
+        if ts is None:
+            ts = HTTPTimeStamper(tsa_url, timeout=10)
+            _TIMESTAMPERS[tsa_url] = ts
+        return ts
+
+
+@dataclass(frozen=True)
+class LevelSettings:
+    timestamper: HTTPTimeStamper | None
+    embed_validation_info: bool
+    use_pades_lta: bool
+    validation_context: ValidationContext | None
+
+
+def settings(level: Level, tsa_url: str | None, snapshot: TrustSnapshot,
+             chain: tuple[x509.Certificate, ...], fetcher_backend: Any) -> LevelSettings:
+    ts = timestamper(tsa_url) if tsa_url and level.rank >= Level.B_T.rank else None
+    vc = None
+    if level.rank >= Level.B_LT.rank:
+        roots = {c.dump(): c for p in Purpose for c in snapshot.anchors(p)}
+        vc = ValidationContext(
+            trust_roots=list(roots.values()),
+            other_certs=[*snapshot.intermediates(), *chain],
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+            fetcher_backend=fetcher_backend,
+        )
+    return LevelSettings(ts, level.rank >= Level.B_LT.rank, level is Level.B_LTA, vc)

@@ -1,0 +1,105 @@
+"""Find the competent person's valid signature on a document (Decree 30/2020 Art. 32).
+
+The organisation signs only documents that already carry a personal signature which is
+cryptographically intact, covers its whole revision and chains to the trust store; its
+widget rectangle is where the seal goes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asn1crypto import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from kyso.errors import PreconditionError
+from signer.placement import Box
+from trust_store import Purpose, TrustSnapshot
+
+log = logging.getLogger("kyso.signer.personal")
+
+_COVERAGE_OK = (SignatureCoverageLevel.ENTIRE_REVISION, SignatureCoverageLevel.ENTIRE_FILE)
+
+
+def _required() -> PreconditionError:
+    return PreconditionError(
+        "the organisation signature needs a valid personal signature on the document first",
+        "văn bản chưa có chữ ký số hợp lệ của người có thẩm quyền; "
+        "chưa được ký số của cơ quan, tổ chức (Nghị định 30/2020, Điều 32)",
+        code="PERSONAL_SIGNATURE_REQUIRED",
+    )
+
+
+def inherited(page: generic.DictionaryObject, key: str) -> Any:
+    """A page attribute, looked up through /Parent as the PDF spec allows."""
+    node: Any = page
+    for _ in range(64):
+        if key in node:
+            return node[key]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"]
+    return None
+
+
+def _page_number(reader: PdfFileReader, page_ref: generic.Reference | None) -> int | None:
+    if page_ref is None:
+        return None
+    count = int(reader.root["/Pages"]["/Count"])
+    for index in range(min(count, 10_000)):
+        ref, _ = reader.find_page_for_modification(index)
+        if ref.idnum == page_ref.idnum:
+            return index + 1
+    return None
+
+
+def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> Box | None:
+    widget = sig_field
+    if "/Rect" not in widget:
+        kids = sig_field.get("/Kids")
+        if not kids:
+            return None
+        widget = kids[0].get_object()
+    rect = [float(v) for v in widget["/Rect"]]
+    page_ref = widget.raw_get("/P") if "/P" in widget else None
+    page = _page_number(reader, page_ref.reference if isinstance(page_ref, generic.IndirectObject)
+                        else None)
+    if page is None:
+        return None
+    box = Box(page, *rect).normalised()
+    return box if box.width > 1 and box.height > 1 else None
+
+
+def find_valid(reader: PdfFileReader, snapshot: TrustSnapshot, fetcher_backend: Any,
+               exclude: x509.Certificate) -> Box:
+    """The widget box of the latest valid, visible personal signature, else refuse."""
+    anchors = {c.dump(): c for p in (Purpose.SIGNATURE, Purpose.TIMESTAMPING)
+               for c in snapshot.anchors(p)}
+    found: Box | None = None
+    for emb in reader.embedded_regular_signatures:
+        try:
+            if emb.signer_cert.dump() == exclude.dump():
+                continue  # the organisation's own earlier signature is not a personal one
+            vc = ValidationContext(trust_roots=list(anchors.values()),
+                                   other_certs=snapshot.intermediates(), allow_fetching=True,
+                                   revocation_mode="soft-fail", fetcher_backend=fetcher_backend)
+            status = validate_pdf_signature(emb, signer_validation_context=vc,
+                                            ts_validation_context=vc, skip_diff=True)
+        except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+            log.info("existing signature %s not usable: %r", emb.field_name, exc)
+            continue
+        if not (status.intact and status.valid and status.trusted
+                and status.coverage in _COVERAGE_OK):
+            continue
+        box = _widget_box(reader, emb.sig_field)
+        if box is not None:
+            found = box
+    if found is None:
+        raise _required()
+    return found

@@ -1,0 +1,150 @@
+"""Where a visible signature goes on the page.
+
+Anchor text is found with poppler's ``pdftotext -bbox-layout`` (the same text
+extraction clerks' tools use, robust to fonts and encodings pyHanko would have to
+decode itself). For a personal signature the image goes between the signer's
+title line(s) and name line, as Decree 30/2020 Appendix I box 7c shows.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET  # poppler output: its text is escaped
+from dataclasses import dataclass
+from pathlib import Path
+
+from kyso.errors import InvalidInputError, NotFoundError
+
+_NS = "{http://www.w3.org/1999/xhtml}"
+MM = 72 / 25.4
+#: Default height of a personal signature image when there is no title line above the name.
+DEFAULT_IMAGE_HEIGHT = 25 * MM
+_MARGIN = 2.0  # points kept free above and below the image
+_MIN_GAP = 12 * MM  # a gap between lines this tall is the signature space
+_MAX_IMAGE_HEIGHT = 45 * MM
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in PDF user space on a 1-based page."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    def normalised(self) -> Box:
+        return Box(self.page, min(self.x1, self.x2), min(self.y1, self.y2),
+                   max(self.x1, self.x2), max(self.y1, self.y2))
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    x1: float
+    top: float  # pdftotext coordinates: origin at the top left
+    x2: float
+    bottom: float
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _pages(pdf: Path) -> list[tuple[float, float, list[_Line]]]:
+    with tempfile.TemporaryDirectory(prefix="kyso-bbox-") as tmp:
+        out = Path(tmp) / "bbox.html"
+        try:
+            proc = subprocess.run(["pdftotext", "-q", "-bbox-layout", str(pdf), str(out)],
+                                  capture_output=True, timeout=60, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise InvalidInputError("text extraction timed out", "trích xuất văn bản quá lâu",
+                                    code="DOCUMENT_TOO_COMPLEX") from exc
+        if proc.returncode != 0 or not out.exists():
+            raise InvalidInputError("cannot extract the document's text to find the anchor",
+                                    "không trích xuất được nội dung văn bản để tìm vị trí ký",
+                                    code="DOCUMENT_INVALID")
+        root = ET.parse(out).getroot()  # noqa: S314
+    pages: list[tuple[float, float, list[_Line]]] = []
+    for page in root.iter(f"{_NS}page"):
+        lines: list[_Line] = []
+        for line in page.iter(f"{_NS}line"):
+            words = [w.text or "" for w in line.iter(f"{_NS}word")]
+            lines.append(_Line(_norm(" ".join(words)), float(line.get("xMin", 0)),
+                               float(line.get("yMin", 0)), float(line.get("xMax", 0)),
+                               float(line.get("yMax", 0))))
+        pages.append((float(page.get("width", 0)), float(page.get("height", 0)), lines))
+    return pages
+
+
+def _overlaps(a: _Line, b: _Line) -> bool:
+    return a.x1 < b.x2 and b.x1 < a.x2
+
+
+def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
+    """The image box for a personal signature anchored on ``anchor`` (title or name line).
+
+    ``aspect`` is the image's width / height; the box is centred on the anchor line.
+    The last occurrence wins: the signature block ends the document.
+    """
+    needle = _norm(anchor)
+    if not needle:
+        raise InvalidInputError("empty anchor text", "văn bản neo vị trí ký bị trống",
+                                code="ANCHOR_INVALID")
+    found: tuple[int, float, list[_Line], _Line] | None = None
+    for number, (_, height, lines) in enumerate(_pages(pdf), start=1):
+        for line in lines:
+            if needle in line.text:
+                found = (number, height, lines, line)
+    if found is None:
+        raise NotFoundError(f"anchor text {anchor!r} not found in the document",
+                            f"không tìm thấy dòng chữ {anchor!r} trong văn bản",
+                            code="ANCHOR_NOT_FOUND")
+    number, height, lines, line = found
+    column = sorted((o for o in lines if o is not line and _overlaps(o, line)),
+                    key=lambda o: o.top)
+    if _is_title(line.text):
+        # titles are upper case (Decree 30 App. I box 7a-b): the space is below the title
+        # block, which may run over several lines
+        current = line
+        top: float | None = None
+        bottom = 0.0
+        for other in (o for o in column if o.top >= line.bottom):
+            gap = other.top - current.bottom
+            if gap >= _MIN_GAP:
+                top, bottom = current.bottom, other.top
+                break
+            current = other
+        if top is None:
+            top = current.bottom
+            bottom = top + DEFAULT_IMAGE_HEIGHT + 2 * _MARGIN
+    else:
+        # the name line (normal case): the space is above it
+        above = [o for o in column if o.bottom <= line.top]
+        nearest = above[-1] if above else None
+        if nearest is not None and line.top - nearest.bottom >= _MIN_GAP:
+            top, bottom = nearest.bottom, line.top
+        else:
+            top, bottom = line.top - DEFAULT_IMAGE_HEIGHT - 2 * _MARGIN, line.top
+    box_h = min(max(bottom - top - 2 * _MARGIN, 10.0), _MAX_IMAGE_HEIGHT)
+    box_w = box_h * aspect
+    centre = (line.x1 + line.x2) / 2
+    y_mid = height - (top + bottom) / 2  # to PDF coordinates (origin bottom left)
+    return Box(number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2,
+               y_mid + box_h / 2)
+
+
+def _is_title(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)

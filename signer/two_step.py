@@ -1,0 +1,306 @@
+"""Two-step signing for keys that stay on the signer's own USB token.
+
+PrepareSignature does all the PDF work (field, appearance, placeholder, ByteRange digest)
+and returns the CMS signed attributes to sign; the prepared document waits, compressed,
+with a TTL (in Redis when configured so any replica can complete it, else in process).
+CompleteSignature checks the signature against the certificate *before* embedding it:
+a wrong signature, an expired id or another document is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import json
+import re
+import secrets
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from asn1crypto import cms, x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import ExternalSigner
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from kyso.errors import (
+    InvalidInputError,
+    NotFoundError,
+    PreconditionError,
+    ResourceExhaustedError,
+    UnavailableError,
+)
+from signer import levels
+from signer.key_files import load_certificates
+from signer.model import Level, Profile, SignOptions, SignResult
+from signer.placement import Box
+from signer.service import guard_pyhanko
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_MAX_PENDING_IN_PROCESS = 1000
+_MAX_RECORD_BYTES = 64 * 1024 * 1024  # compressed prepared document and state
+
+
+@dataclass(frozen=True)
+class Prepared:
+    id: str
+    signed_attributes: bytes
+    digest: bytes
+    digest_algorithm: str
+    document_sha256: str
+    expires_at: datetime
+
+
+class PendingStore:
+    """Prepared signatures by id with a TTL: Redis when configured, else this process."""
+
+    def __init__(self, redis_client: Any, ttl_seconds: int, namespace: str = "kyso") -> None:
+        self._redis = redis_client
+        self._ttl = max(1, int(ttl_seconds))
+        self._prefix = f"{namespace}:signer:pending:"
+        self._local: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def ttl(self) -> int:
+        return self._ttl
+
+    def put(self, record: bytes) -> str:
+        if len(record) > _MAX_RECORD_BYTES:
+            raise ResourceExhaustedError(
+                "the prepared document is too large to keep for the two-step flow",
+                "văn bản đã chuẩn bị quá lớn để lưu chờ ký hai bước",
+                code="PENDING_TOO_LARGE")
+        pending_id = secrets.token_urlsafe(24)
+        if self._redis is not None:
+            try:
+                self._redis.set(self._prefix + pending_id, record, ex=self._ttl)
+            except Exception as exc:
+                raise UnavailableError("cannot store the pending signature (Redis)",
+                                       "không lưu được chữ ký đang chờ (Redis)",
+                                       code="PENDING_STORE_UNAVAILABLE") from exc
+            return pending_id
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, (exp, _) in self._local.items() if exp <= now]:
+                del self._local[key]
+            if len(self._local) >= _MAX_PENDING_IN_PROCESS:
+                raise ResourceExhaustedError("too many pending signatures",
+                                             "quá nhiều chữ ký đang chờ hoàn tất",
+                                             code="PENDING_LIMIT")
+            self._local[pending_id] = (now + self._ttl, record)
+        return pending_id
+
+    def get(self, pending_id: str) -> bytes | None:
+        if not _ID.match(pending_id):
+            return None
+        if self._redis is not None:
+            try:
+                value = self._redis.get(self._prefix + pending_id)
+            except Exception as exc:
+                raise UnavailableError("cannot read the pending signature (Redis)",
+                                       "không đọc được chữ ký đang chờ (Redis)",
+                                       code="PENDING_STORE_UNAVAILABLE") from exc
+            return bytes(value) if value is not None else None
+        with self._lock:
+            found = self._local.get(pending_id)
+            if found is None or found[0] <= time.monotonic():
+                self._local.pop(pending_id, None)
+                return None
+            return found[1]
+
+    def delete(self, pending_id: str) -> None:
+        if self._redis is not None:
+            try:
+                self._redis.delete(self._prefix + pending_id)
+            except Exception:  # noqa: S110 - it expires anyway
+                pass
+            return
+        with self._lock:
+            self._local.pop(pending_id, None)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def _verify(cert: x509.Certificate, signature: bytes, data: bytes) -> str:
+    """Check a raw signature over ``data`` (SHA-256); return pyHanko's mechanism name."""
+    public = serialization.load_der_public_key(cert.public_key.dump())
+    try:
+        if isinstance(public, rsa.RSAPublicKey):
+            try:
+                public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+                return "sha256_rsa"
+            except InvalidSignature:
+                pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+                public.verify(signature, data, pss, hashes.SHA256())
+                return "rsassa_pss"
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+            return "sha256_ecdsa"
+    except (InvalidSignature, ValueError) as exc:
+        raise InvalidInputError(
+            "the signature does not verify against the signer's certificate",
+            "chữ ký không khớp với chứng thư số của người ký",
+            code="SIGNATURE_INVALID") from exc
+    raise InvalidInputError("unsupported key type", "loại khóa không được hỗ trợ",
+                            code="ALGORITHM_NOT_ALLOWED")
+
+
+def _mechanism(name: str) -> cms.SignedDigestAlgorithm:
+    if name == "rsassa_pss":
+        return cms.SignedDigestAlgorithm({
+            "algorithm": "rsassa_pss",
+            "parameters": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "mask_gen_algorithm": {"algorithm": "mgf1",
+                                       "parameters": {"algorithm": "sha256"}},
+                "salt_length": 32,
+            },
+        })
+    return cms.SignedDigestAlgorithm({"algorithm": name})
+
+
+class TwoStepSigner:
+    """Prepare/complete around :class:`signer.service.SigningService`'s planning."""
+
+    def __init__(self, service: Any, store: PendingStore) -> None:
+        self._service = service
+        self._store = store
+
+    def prepare(self, document: bytes, certificate: bytes, chain: list[bytes],
+                options: SignOptions) -> Prepared:
+        if not certificate:
+            raise InvalidInputError("the signer's certificate is required",
+                                    "cần chứng thư số của người ký", code="CERTIFICATE_REQUIRED")
+        cert = load_certificates(certificate)[0]
+        chain_certs = tuple(c for data in chain for c in load_certificates(data))
+        config = self._service.config.signer
+        level = levels.resolve(options.level, config.default_level, config.tsa_url)
+        if level.rank > Level.B_T.rank:
+            raise InvalidInputError(
+                "the two-step flow signs at B-B or B-T; extend to B-LT/B-LTA afterwards",
+                "ký hai bước chỉ hỗ trợ mức B-B hoặc B-T", code="LEVEL_NOT_SUPPORTED")
+        registry = SimpleCertificateStore.from_certs([cert, *chain_certs])
+        signer = ExternalSigner(cert, registry, signature_value=cert.public_key.byte_size * 2)
+        opts = SignOptions(profile=options.profile or Profile.PERSONAL, level=level,
+                           placement=options.placement, image_png=options.image_png,
+                           document_number=options.document_number, reason=options.reason,
+                           location=options.location, field_name=options.field_name)
+        plan = self._service.plan(cert, chain_certs, None, signer, opts, io.BytesIO(document),
+                                  None)
+        output = io.BytesIO()
+
+        async def _go() -> tuple[PreparedByteRangeDigest, bytes]:
+            prepared, _tbs, _out, attrs = await self._service._digest(plan, output)
+            signed = await signer.signed_attrs(prepared.document_digest, "sha256",
+                                               attr_settings=attrs, use_pades=True)
+            return prepared, signed.dump()
+
+        box: list[tuple[PreparedByteRangeDigest, bytes]] = []
+        guard_pyhanko(lambda: box.append(asyncio.run(_go())))
+        prepared, signed_attrs = box[0]
+        doc_sha = hashlib.sha256(document).hexdigest()
+        record = json.dumps({
+            "cert": _b64(cert.dump()),
+            "chain": [_b64(c.dump()) for c in chain_certs],
+            "signed_attrs": _b64(signed_attrs),
+            "document_digest": _b64(prepared.document_digest),
+            "start": prepared.reserved_region_start,
+            "end": prepared.reserved_region_end,
+            "pdf": _b64(zlib.compress(output.getbuffer(), 6)),
+            "document_sha256": doc_sha,
+            "level": plan.level.value,
+            "profile": plan.profile.value,
+            "field_name": plan.field_name,
+            "box": [plan.box.page, plan.box.x1, plan.box.y1, plan.box.x2, plan.box.y2]
+            if plan.box else None,
+            "signing_time": plan.now.isoformat(),
+            "subject": plan.subject,
+        }).encode()
+        pending_id = self._store.put(record)
+        return Prepared(pending_id, signed_attrs, hashlib.sha256(signed_attrs).digest(),
+                        "sha256", doc_sha,
+                        datetime.now(UTC) + timedelta(seconds=self._store.ttl))
+
+    def complete(self, pending_id: str, document_sha256: str, signature: bytes | None = None,
+                 cms_der: bytes | None = None) -> tuple[bytes, SignResult]:
+        raw = self._store.get(pending_id)
+        if raw is None:
+            raise NotFoundError("no pending signature with this id (unknown or expired)",
+                                "không có yêu cầu ký đang chờ với mã này (sai mã hoặc đã hết hạn)",
+                                code="PENDING_NOT_FOUND")
+        state = json.loads(raw)
+        if not document_sha256:
+            raise InvalidInputError("document_sha256 is required",
+                                    "cần mã băm SHA-256 của văn bản",
+                                    code="DOCUMENT_SHA256_REQUIRED")
+        if document_sha256.strip().lower() != state["document_sha256"]:
+            raise PreconditionError(
+                "this is not the document that was prepared",
+                "văn bản không phải văn bản đã được chuẩn bị để ký", code="DOCUMENT_MISMATCH")
+        cert = x509.Certificate.load(_unb64(state["cert"]))
+        signed_attrs_der = _unb64(state["signed_attrs"])
+        if cms_der:
+            signature = self._from_cms(cms_der, signed_attrs_der)
+        if not signature:
+            raise InvalidInputError("a signature or a CMS is required",
+                                    "cần gửi chữ ký hoặc CMS", code="SIGNATURE_REQUIRED")
+        mechanism = _verify(cert, signature, signed_attrs_der)
+        chain = [x509.Certificate.load(_unb64(c)) for c in state["chain"]]
+        registry = SimpleCertificateStore.from_certs([cert, *chain])
+        signer = ExternalSigner(cert, registry, signature_value=signature,
+                                signature_mechanism=_mechanism(mechanism))
+        level = Level(state["level"])
+        tsa_url = self._service.config.signer.tsa_url
+        ts = levels.timestamper(tsa_url) if tsa_url and level is Level.B_T else None
+        output = io.BytesIO(zlib.decompress(_unb64(state["pdf"])))
+        prepared = PreparedByteRangeDigest(_unb64(state["document_digest"]), int(state["start"]),
+                                           int(state["end"]))
+        attrs = cms.CMSAttributes.load(signed_attrs_der)
+
+        async def _go() -> None:
+            sig_cms = await signer.async_sign_prescribed_attributes("sha256", signed_attrs=attrs,
+                                                                    timestamper=ts)
+            await PdfTBSDocument.async_finish_signing(output, prepared, sig_cms)
+
+        guard_pyhanko(lambda: asyncio.run(_go()))
+        self._store.delete(pending_id)
+        data = output.getvalue()
+        box = Box(*state["box"]) if state["box"] else None
+        result = SignResult(state["field_name"], Profile(state["profile"]), level,
+                            state["subject"], datetime.fromisoformat(state["signing_time"]), box,
+                            len(data), hashlib.sha256(data).hexdigest())
+        return data, result
+
+    @staticmethod
+    def _from_cms(data: bytes, expected_attrs: bytes) -> bytes:
+        """The signature value of a client's CMS, which must sign exactly our attributes."""
+        try:
+            info = cms.ContentInfo.load(data)
+            signer_info = info["content"]["signer_infos"][0]
+            attrs = signer_info["signed_attrs"]
+            attrs_der = attrs.untag().dump() if attrs else b""
+            value = bytes(signer_info["signature"].native)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise InvalidInputError("the CMS cannot be parsed", "không đọc được CMS",
+                                    code="CMS_INVALID") from exc
+        if attrs_der != expected_attrs:
+            raise InvalidInputError(
+                "the CMS does not sign the prepared attributes",
+                "CMS không ký đúng các thuộc tính đã chuẩn bị", code="CMS_MISMATCH")
+        return value
