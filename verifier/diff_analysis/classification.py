@@ -38,7 +38,7 @@ _MAX_TREE_DEPTH = 64
 
 # Catalog entries a later revision may touch, and what the change means.
 _CATALOG_ALLOWED = {"/AcroForm", "/DSS", "/Metadata", "/Extensions", "/Version", "/Names"}
-_NON_ANNOTATION_WIDGET_KEYS = {"/AP", "/AS", "/MK"}
+_NON_ANNOTATION_WIDGET_KEYS = {"/AP", "/AS", "/MK", "/F"}
 _FIELD_VALUE_KEYS = {"/V", "/AP", "/AS", "/RV", "/I"}
 _TRAILER_IGNORED = {
     "/Size",
@@ -53,7 +53,9 @@ _TRAILER_IGNORED = {
     "/DecodeParms",
     "/DocChecksum",
 }
-_EXPLAIN_SKIP_KEYS = {"/P", "/Parent", "/Pg", "/Dest", "/A", "/StructParent"}
+_EXPLAIN_SKIP_KEYS = {"/P", "/Parent", "/Pg", "/Obj", "/StructParent"}
+_STRUCT_ROOT_KEYS = {"/ParentTree", "/ParentTreeNextKey", "/K", "/IDTree"}
+_NUMBER_TREE_KEYS = {"/Nums", "/Kids", "/Limits"}
 
 _LEVEL = {
     ChangeKind.SIGNATURE_ADDED: ModificationLevel.FORM_FILLING,
@@ -63,6 +65,7 @@ _LEVEL = {
     ChangeKind.METADATA_UPDATED: ModificationLevel.LTA_UPDATES,
     ChangeKind.CATALOG_EXTENSIONS_UPDATED: ModificationLevel.LTA_UPDATES,
     ChangeKind.FORM_FILLED: ModificationLevel.FORM_FILLING,
+    ChangeKind.STRUCTURE_UPDATED: ModificationLevel.FORM_FILLING,
     ChangeKind.ANNOTATION_ADDED: ModificationLevel.ANNOTATIONS,
     ChangeKind.ANNOTATION_CHANGED: ModificationLevel.ANNOTATIONS,
 }
@@ -102,6 +105,21 @@ class _Pages:
     nodes: dict[ObjectId, generic.DictionaryObject]
 
 
+def _equivalent_font(old: object, new: object) -> bool:
+    """Font dictionaries differing only in the obsolete /Name entry (rewritten by iText)."""
+    if not isinstance(old, generic.DictionaryObject) or not isinstance(
+        new, generic.DictionaryObject
+    ):
+        return False
+    if isinstance(old, generic.StreamObject) or old.get("/Type") != "/Font":
+        return False
+    return changed_keys(old, new) <= {"/Name"}
+
+
+def _is_struct_elem(value: generic.DictionaryObject) -> bool:
+    return value.get("/Type") == "/StructElem" or ("/S" in value and "/P" in value)
+
+
 def _kind_level(kind: ChangeKind) -> ModificationLevel:
     return _LEVEL.get(kind, ModificationLevel.OTHER)
 
@@ -134,6 +152,13 @@ class RevisionClassifier:
     def run(self) -> RevisionChanges:
         self._sort_changed_objects()
         if not (self.added or self.redefined or self.freed) and not self._trailer_changed():
+            return self.result
+        old_trailer = self.s.trailer(self.old)
+        if self.rev == 1 and not isinstance(
+            self.old_val(old_trailer.raw_get("/Root") if "/Root" in old_trailer else None),
+            generic.DictionaryObject,
+        ):
+            # linearised file: the first-page section completes the original document
             return self.result
         self._check_trailer()
         old_root, new_root = self._roots()
@@ -209,7 +234,8 @@ class RevisionClassifier:
                 continue
             if self.s.same_body(ref, self.old, self.rev):
                 continue
-            if same_value(self.s.get(ref, self.old), self.s.get(ref, self.rev)):
+            old_value, new_value = self.s.get(ref, self.old), self.s.get(ref, self.rev)
+            if same_value(old_value, new_value) or _equivalent_font(old_value, new_value):
                 continue
             self.redefined.add(ref)
 
@@ -717,7 +743,9 @@ class RevisionClassifier:
                 ):
                     continue
                 wdiff = changed_keys(w_old, w_new)
-                if wdiff - {"/AP", "/AS", "/MK"} or (is_sig and not value_changed):
+                if wdiff - (_NON_ANNOTATION_WIDGET_KEYS if is_sig else {"/AP", "/AS", "/MK"}) or (
+                    is_sig and not value_changed
+                ):
                     self._add(
                         ChangeKind.FIELD_CHANGED,
                         f"Widget of form field '{new.name}' changed",
@@ -747,10 +775,12 @@ class RevisionClassifier:
             )
             self.result.filled_fields.append(FieldChange(new.name, False))
         else:
+            # the value that was signed stays, but what the page shows changes:
+            # the shadow "replace" attack
             self._add(
-                ChangeKind.FORM_FILLED,
-                f"Appearance of form field '{new.name}' regenerated",
-                f"Vẽ lại hình hiển thị của trường biểu mẫu '{new.name}'",
+                ChangeKind.APPEARANCE_REPLACED,
+                f"Appearance of form field '{new.name}' replaced without a change of its value",
+                f"Hình hiển thị của trường '{new.name}' bị thay mà giá trị không đổi",
                 [new.ref] if new.ref else [],
             )
 
@@ -1170,6 +1200,8 @@ class RevisionClassifier:
                     self._add(
                         kind, en, vi, [ref, *sorted(users)[:5]], level=ModificationLevel.OTHER
                     )
+        if self.redefined - self.explained:
+            self._check_structure()
         unexplained = sorted((self.redefined | self.freed) - self.explained)
         if unexplained:
             self._report_unexplained(unexplained)
@@ -1186,6 +1218,82 @@ class RevisionClassifier:
                         f"Đối tượng mới {ref[0]} lấp vào một tham chiếu đã có từ khi ký",
                         [ref, *sorted(users)[:5]],
                     )
+
+    def _check_structure(self) -> None:
+        """Tagged PDFs: signing tools hang the new widgets into the structure tree."""
+        old_root, new_root = self._roots()
+        old_s = old_root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in old_root else None
+        new_s = new_root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in new_root else None
+        struct_ref = ref_of(new_s)
+        if struct_ref is None or ref_of(old_s) != struct_ref:
+            return
+        tree_nodes: set[ObjectId] | None = None
+        updated: list[ObjectId] = []
+        for ref in sorted(self.redefined - self.explained):
+            old = self.s.get(ref, self.old)
+            new = self.s.get(ref, self.rev)
+            if (
+                not isinstance(old, generic.DictionaryObject)
+                or not isinstance(new, generic.DictionaryObject)
+                or isinstance(old, generic.StreamObject)
+                or isinstance(new, generic.StreamObject)
+            ):
+                continue
+            diff = changed_keys(old, new)
+            if ref == struct_ref:
+                allowed = _STRUCT_ROOT_KEYS
+            elif _is_struct_elem(old) and _is_struct_elem(new):
+                allowed = {"/K"}
+                if "/K" in diff and not self._keeps_kids(old, new):
+                    continue
+            else:
+                if tree_nodes is None:
+                    old_struct = self.old_val(old_s)
+                    tree_nodes = (
+                        self._number_tree_nodes(old_struct.raw_get("/ParentTree"))
+                        if isinstance(old_struct, generic.DictionaryObject)
+                        and "/ParentTree" in old_struct
+                        else set()
+                    )
+                if ref not in tree_nodes:
+                    continue
+                allowed = _NUMBER_TREE_KEYS
+            if diff <= allowed:
+                self.explained.add(ref)
+                self._explain_below(new, ChangeKind.STRUCTURE_UPDATED, ref)
+                updated.append(ref)
+        if updated:
+            self._add(
+                ChangeKind.STRUCTURE_UPDATED,
+                "Tagged structure updated for new fields",
+                "Cập nhật cấu trúc thẻ (tagged PDF) cho các trường mới",
+                updated,
+            )
+
+    def _keeps_kids(self, old: generic.DictionaryObject, new: generic.DictionaryObject) -> bool:
+        old_k = self.old_val(old.raw_get("/K"))
+        new_k = self.new_val(new.raw_get("/K"))
+        old_items = list(old_k) if isinstance(old_k, generic.ArrayObject) else [old.raw_get("/K")]
+        new_items = list(new_k) if isinstance(new_k, generic.ArrayObject) else [new.raw_get("/K")]
+        remaining = iter(new_items)
+        return all(any(same_value(o, n) for n in remaining) for o in old_items)
+
+    def _number_tree_nodes(self, raw: object) -> set[ObjectId]:
+        nodes: set[ObjectId] = set()
+        stack = [(raw, 0)]
+        while stack:
+            value, depth = stack.pop()
+            self._tick()
+            r = ref_of(value)
+            if r is None or r in nodes or depth > _MAX_TREE_DEPTH:
+                continue
+            nodes.add(r)
+            node = self.s.get(r, self.old)
+            if isinstance(node, generic.DictionaryObject) and "/Kids" in node:
+                kids = self.old_val(node.raw_get("/Kids"))
+                if isinstance(kids, generic.ArrayObject):
+                    stack.extend((k, depth + 1) for k in kids)
+        return nodes
 
     def _report_unexplained(self, refs: list[ObjectId]) -> None:
         roles = self._old_roles()

@@ -47,8 +47,21 @@ class RevisionAnalysis:
         return self._store.revision_count
 
     def revision_end(self, revision: int) -> int:
-        """Offset just after the ``%%EOF`` line closing ``revision`` (-1 if not found)."""
-        return self._store.revision_ends()[revision]
+        """Offset just after the ``%%EOF`` line that completes ``revision`` (-1 if none).
+
+        In a linearised file the first-page section (revision 1) sits before
+        the main one, so a revision is complete only where the furthest of it
+        and its predecessors ends.
+        """
+        return self._complete_ends()[revision]
+
+    def _complete_ends(self) -> list[int]:
+        result: list[int] = []
+        furthest = -1
+        for end in self._store.revision_ends():
+            furthest = max(furthest, end) if end >= 0 else -1
+            result.append(furthest)
+        return result
 
     def revision_of_offset(self, byte_offset: int) -> int:
         """The newest revision that is complete at ``byte_offset`` (a ByteRange end).
@@ -57,7 +70,7 @@ class RevisionAnalysis:
         the verifier compares the two to check the ByteRange reaches the end of
         its revision. Raises when the offset precedes every revision end.
         """
-        ends = self._store.revision_ends()
+        ends = self._complete_ends()
         candidates = [r for r, end in enumerate(ends) if 0 <= end <= byte_offset]
         if not candidates:
             raise DiffAnalysisError(
@@ -99,6 +112,7 @@ class RevisionAnalysis:
                 result = self._revision(rev)
                 changes.extend(result.changes)
                 filled.extend(result.filled_fields)
+            changes.extend(self._trailing_data())
         except DiffAnalysisError:
             raise
         except (misc.PdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
@@ -127,18 +141,50 @@ class RevisionAnalysis:
             violations=tuple(violations),
         )
 
+    def _trailing_data(self) -> list[Change]:
+        """Bytes after the last complete revision: an update the xref chain does not reach.
+
+        Viewers that repair files may still show it (the incremental saving
+        attack with a broken trailer), so it is never an allowed change.
+        """
+        last_end = max(self._complete_ends())
+        stream = self._store.reader.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        if last_end < 0 or size <= last_end:
+            return []
+        stream.seek(last_end)
+        tail = stream.read(min(size - last_end, 1 << 20))
+        if not tail.strip(b"\x00\t\n\x0c\r "):
+            return []
+        return [
+            Change(
+                revision=self.revision_count,
+                kind=ChangeKind.TRAILING_DATA,
+                level=ModificationLevel.OTHER,
+                description_en=f"{size - last_end} bytes appended after the last revision",
+                description_vi=f"{size - last_end} byte được nối thêm sau phiên bản cuối cùng",
+            )
+        ]
+
     def _revision(self, revision: int) -> RevisionChanges:
-        if revision in self._per_revision:
-            return self._per_revision[revision]
-        if not 1 <= revision < self.revision_count:
+        cached = self._per_revision.get(revision)
+        if cached is not None:
+            return cached
+        if not 1 <= revision < self.revision_count or self._index is None:
             return RevisionChanges(revision)
-        assert self._index is not None
-        # classify in order: the reference index only moves forward cheaply
-        for rev in range(1, revision + 1):
-            if rev not in self._per_revision:
-                classifier = RevisionClassifier(self._store, self._index, rev, self._pages_cache)
-                self._per_revision[rev] = classifier.run()
-        return self._per_revision[revision]
+        classifier = RevisionClassifier(self._store, self._index, revision, self._pages_cache)
+        try:
+            result = classifier.run()
+        except DiffAnalysisError:
+            raise
+        except (misc.PdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+            raise DiffAnalysisError(
+                f"Revision {revision} cannot be analysed",
+                f"Không phân tích được phiên bản {revision} của tài liệu",
+            ) from exc
+        self._per_revision[revision] = result
+        return result
 
 
 def analyse_document(reader: PdfFileReader) -> RevisionAnalysis:

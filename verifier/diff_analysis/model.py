@@ -34,6 +34,7 @@ class ChangeKind(enum.Enum):
     DSS_UPDATED = "DSS_UPDATED"
     METADATA_UPDATED = "METADATA_UPDATED"
     CATALOG_EXTENSIONS_UPDATED = "CATALOG_EXTENSIONS_UPDATED"
+    STRUCTURE_UPDATED = "STRUCTURE_UPDATED"
     FORM_FILLED = "FORM_FILLED"
     ANNOTATION_ADDED = "ANNOTATION_ADDED"
     ANNOTATION_CHANGED = "ANNOTATION_CHANGED"
@@ -48,6 +49,7 @@ class ChangeKind(enum.Enum):
     OBJECT_REDEFINED = "OBJECT_REDEFINED"
     CATALOG_CHANGED = "CATALOG_CHANGED"
     TRAILER_CHANGED = "TRAILER_CHANGED"
+    TRAILING_DATA = "TRAILING_DATA"
     OTHER = "OTHER"
 
 
@@ -88,6 +90,7 @@ class ChangeSummary:
             ChangeKind.DSS_UPDATED,
             ChangeKind.METADATA_UPDATED,
             ChangeKind.CATALOG_EXTENSIONS_UPDATED,
+            ChangeKind.STRUCTURE_UPDATED,
         }
         return all(c.kind in allowed for c in self.changes)
 

@@ -43,8 +43,8 @@ def _transform_params(
     refs = store.resolve(sig.raw_get("/Reference"), revision) if "/Reference" in sig else None
     result = []
     if isinstance(refs, generic.ArrayObject):
-        for item in refs[:16]:
-            ref_dict = store.resolve(item, revision)
+        for i in range(min(len(refs), 16)):
+            ref_dict = store.resolve(refs.raw_get(i), revision)
             if not isinstance(ref_dict, generic.DictionaryObject):
                 continue
             if ref_dict.get("/TransformMethod") != method:
@@ -130,8 +130,8 @@ def _lock_from(params: generic.DictionaryObject, store: RevisionStore, revision:
     names = store.resolve(params.raw_get("/Fields"), revision) if "/Fields" in params else None
     fields: list[str] = []
     if isinstance(names, generic.ArrayObject):
-        for item in names[:10_000]:
-            text = text_of(store.resolve(item, revision))
+        for i in range(min(len(names), 10_000)):
+            text = text_of(store.resolve(names.raw_get(i), revision))
             if text is not None:
                 fields.append(text)
     return FieldLock(action, tuple(fields))

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-import zlib
 from collections.abc import Iterable
 
-from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
 
 from verifier.diff_analysis.model import DiffAnalysisError
@@ -60,7 +58,7 @@ class ReferenceIndex:
         self._store = store
         self._file = self._read_file()
         self._offsets = self._all_offsets()
-        self._objstm_data: dict[int, tuple[bytes, list[tuple[int, int, int]]]] = {}
+        self._objstm_data: dict[int, dict[int, set[ObjectId]]] = {}
         self.revision = -1
         self._targets: dict[ObjectId, frozenset[ObjectId]] = {}
         self._sources: dict[ObjectId, set[ObjectId]] = {}
@@ -73,8 +71,10 @@ class ReferenceIndex:
             self._build(revision)
             return
         for rev in range(self.revision + 1, revision + 1):
-            for ref in self._store.changed_refs(rev) | self._store.container_refs(rev):
-                self._set_source(ref, self._body_refs(ref, rev))
+            containers = self._store.container_refs(rev)
+            for ref in self._store.changed_refs(rev) | containers:
+                targets = frozenset() if ref in containers else self._body_refs(ref, rev)
+                self._set_source(ref, targets)
             self.revision = rev
 
     def sources(self, target: ObjectId) -> set[ObjectId]:
@@ -108,13 +108,63 @@ class ReferenceIndex:
             raise DiffAnalysisError(
                 "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
             )
+        containers = self._containers(revision)
+        direct: dict[int, ObjectId] = {}
+        in_streams: dict[int, list[tuple[int, int]]] = {}
+        for idnum, (gen, loc) in live.items():
+            if loc is None or (idnum, gen) in containers:
+                continue
+            if isinstance(loc, int):
+                direct[loc] = (idnum, gen)
+            else:
+                in_streams.setdefault(loc.obj_stream_id, []).append((idnum, loc.ix_in_stream))
+        found: dict[ObjectId, set[ObjectId]] = {}
+        # one pass over the file for every top-level object ...
+        offsets = self._offsets
+        for m in _REF.finditer(self._file):
+            pos = bisect.bisect_right(offsets, m.start()) - 1
+            if pos < 0:
+                continue
+            source = direct.get(offsets[pos])
+            if source is not None:
+                found.setdefault(source, set()).add((int(m.group(1)), int(m.group(2))))
+        # ... and one per object stream for the objects stored in them
+        for stream_id, members in in_streams.items():
+            stream_loc = live.get(stream_id, (0, None))[1]
+            if not isinstance(stream_loc, int):
+                continue
+            member_ids = {m[0] for m in members}
+            for idnum, targets in self._objstm_refs(stream_id, stream_loc).items():
+                if idnum in member_ids:
+                    gen = live[idnum][0]
+                    found.setdefault((idnum, gen), set()).update(targets)
         self._targets = {}
         self._sources = {}
-        for idnum, (gen, loc) in live.items():
-            if loc is None:
-                continue
-            self._set_source((idnum, gen), self._refs_at(loc, revision))
+        for source, targets in found.items():
+            self._set_source(source, frozenset(targets))
         self.revision = revision
+
+    def _containers(self, revision: int) -> set[ObjectId]:
+        result: set[ObjectId] = set()
+        for rev in range(revision + 1):
+            result |= self._store.container_refs(rev)
+        return result
+
+    def _objstm_refs(self, stream_id: int, stream_loc: int) -> dict[int, set[ObjectId]]:
+        cached = self._objstm_data.get(stream_loc)
+        if cached is not None:
+            return cached
+        data, offsets = self._store.objstm_contents(stream_id, stream_loc)
+        starts = sorted(offsets.values())
+        owner = {off: idnum for idnum, off in offsets.items()}
+        result: dict[int, set[ObjectId]] = {}
+        for m in _REF.finditer(data):
+            pos = bisect.bisect_right(starts, m.start()) - 1
+            if pos < 0:
+                continue
+            result.setdefault(owner[starts[pos]], set()).add((int(m.group(1)), int(m.group(2))))
+        self._objstm_data[stream_loc] = result
+        return result
 
     def _set_source(self, source: ObjectId, targets: frozenset[ObjectId]) -> None:
         for target in self._targets.get(source, frozenset()):
@@ -132,9 +182,6 @@ class ReferenceIndex:
         loc = self._store.location(ref, revision)
         if loc is None:
             return frozenset()
-        return self._refs_at(loc, revision)
-
-    def _refs_at(self, loc: _Location, revision: int) -> frozenset[ObjectId]:
         if isinstance(loc, int):
             if not 0 <= loc < len(self._file):
                 return frozenset()
@@ -144,41 +191,4 @@ class ReferenceIndex:
         stream_loc = self._store.location((loc.obj_stream_id, 0), revision)
         if not isinstance(stream_loc, int):
             return frozenset()
-        data, spans = self._objstm(loc.obj_stream_id, stream_loc)
-        # the xref entry's index is authoritative for which body the reader uses
-        if 0 <= loc.ix_in_stream < len(spans):
-            _, start, end = spans[loc.ix_in_stream]
-            return _refs_in(data[start:end])
-        return frozenset()
-
-    def _objstm(self, stream_id: int, stream_loc: int) -> tuple[bytes, list[tuple[int, int, int]]]:
-        cached = self._objstm_data.get(stream_loc)
-        if cached is not None:
-            return cached
-        container = self._store.raw_object((stream_id, 0), stream_loc)
-        spans: list[tuple[int, int, int]] = []
-        data = b""
-        if isinstance(container, generic.StreamObject):
-            try:
-                data = container.data
-                count = int(container["/N"])
-                first = int(container["/First"])
-                header = data[:first].split()
-                pairs = [
-                    (int(header[2 * i]), int(header[2 * i + 1]))
-                    for i in range(min(count, len(header) // 2))
-                ]
-            except (misc.PdfError, KeyError, ValueError, TypeError, zlib.error) as exc:
-                raise DiffAnalysisError(
-                    f"Object stream {stream_id} cannot be decoded",
-                    f"Không giải mã được luồng đối tượng {stream_id}",
-                ) from exc
-            starts = sorted({first + off for _, off in pairs} | {len(data)})
-            for idnum, off in pairs:
-                start = first + off
-                pos = bisect.bisect_right(starts, start)
-                end = starts[pos] if pos < len(starts) else len(data)
-                spans.append((idnum, start, end))
-        result = (data, spans)
-        self._objstm_data[stream_loc] = result
-        return result
+        return frozenset(self._objstm_refs(loc.obj_stream_id, stream_loc).get(ref[0], set()))

@@ -11,7 +11,6 @@ decoded once each.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic, misc
@@ -45,7 +44,7 @@ class RevisionStore:
         self.xrefs = reader.xrefs
         self.revision_count: int = reader.xrefs.total_revisions
         self._bodies: dict[_StoreKey, generic.PdfObject | None] = {}
-        self._objstm_loaded: set[int] = set()
+        self._objstms: dict[int, tuple[bytes, dict[int, int]]] = {}
         self._revision_ends: list[int] | None = None
 
     # -- locating ---------------------------------------------------------
@@ -88,7 +87,18 @@ class RevisionStore:
             return self._bodies[key]
         except KeyError:
             pass
-        if key[0] == 0:
+        body = None
+        if key == self._key(ref, self.revision_count - 1):
+            # the current body: share pyHanko's object cache with the rest of the verifier
+            try:
+                body = self.reader.get_object(generic.Reference(ref[0], ref[1]))
+            except (misc.PdfError, ValueError, KeyError, IndexError, TypeError):
+                body = None
+            if isinstance(body, generic.NullObject):
+                body = None
+        if body is not None:
+            pass
+        elif key[0] == 0:
             body = self._read_direct(ref, key[1])
         else:
             body = self._read_from_objstm(ref, key[1], revision)
@@ -130,21 +140,31 @@ class RevisionStore:
     ) -> generic.PdfObject | None:
         marker = self.location(ref, revision)
         assert isinstance(marker, ObjStreamRef)
-        if stream_loc < 0 or stream_loc in self._objstm_loaded:
+        if stream_loc < 0:
             return None
-        self._objstm_loaded.add(stream_loc)
-        container = self.raw_object((marker.obj_stream_id, 0), stream_loc)
-        wanted: generic.PdfObject | None = None
-        for idnum, body in self._parse_objstm(container, marker.obj_stream_id):
-            key = (1, stream_loc, idnum)
-            self._bodies.setdefault(key, body)
-            if idnum == ref[0]:
-                wanted = self._bodies[key]
-        return wanted
+        data, offsets = self.objstm_contents(marker.obj_stream_id, stream_loc)
+        offset = offsets.get(ref[0])
+        if offset is None:
+            return None
+        buf = BytesIO(data)
+        buf.seek(offset)
+        try:
+            body = generic.read_object(buf, generic.Reference(ref[0], 0, self.reader))
+        except (misc.PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise _error(
+                f"Object {ref[0]} in object stream {marker.obj_stream_id} is corrupted",
+                f"Đối tượng {ref[0]} trong luồng đối tượng {marker.obj_stream_id} bị hỏng",
+            ) from exc
+        if isinstance(body, generic.StreamObject | generic.IndirectObject):
+            return None
+        return body
 
-    def _parse_objstm(
-        self, container: generic.PdfObject | None, stream_id: int
-    ) -> Iterator[tuple[int, generic.PdfObject]]:
+    def objstm_contents(self, stream_id: int, stream_loc: int) -> tuple[bytes, dict[int, int]]:
+        """Decoded data of an object stream and the absolute offset of each object in it."""
+        cached = self._objstms.get(stream_loc)
+        if cached is not None:
+            return cached
+        container = self.raw_object((stream_id, 0), stream_loc)
         if not isinstance(container, generic.StreamObject) or container.get("/Type") != "/ObjStm":
             raise _error(
                 f"Object {stream_id} is not an object stream",
@@ -170,21 +190,18 @@ class RevisionStore:
                 f"Object stream {stream_id} has a truncated header",
                 f"Luồng đối tượng {stream_id} có phần đầu bị cắt",
             )
-        buf = BytesIO(data)
-        for i in range(count):
-            try:
-                idnum = int(header[2 * i])
-                offset = int(header[2 * i + 1])
-                buf.seek(first + offset)
-                body = generic.read_object(buf, generic.Reference(idnum, 0, self.reader))
-            except (misc.PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-                raise _error(
-                    f"Object stream {stream_id} is corrupted",
-                    f"Luồng đối tượng {stream_id} bị hỏng",
-                ) from exc
-            if isinstance(body, generic.StreamObject | generic.IndirectObject):
-                continue
-            yield idnum, body
+        offsets: dict[int, int] = {}
+        try:
+            for i in range(count):
+                offsets.setdefault(int(header[2 * i]), first + int(header[2 * i + 1]))
+        except ValueError as exc:
+            raise _error(
+                f"Object stream {stream_id} has an invalid header",
+                f"Luồng đối tượng {stream_id} có phần đầu không hợp lệ",
+            ) from exc
+        result = (data, offsets)
+        self._objstms[stream_loc] = result
+        return result
 
     # -- revision bookkeeping ---------------------------------------------
 
