@@ -1259,8 +1259,10 @@ class RevisionClassifier:
                     continue
                 allowed = _NUMBER_TREE_KEYS
             if diff <= allowed:
+                # new objects below (element lists, parent tree) are not walked:
+                # parsing them is the cost, and the reference index still
+                # catches any of them that an old object would pick up
                 self.explained.add(ref)
-                self._explain_below(new, ChangeKind.STRUCTURE_UPDATED, ref)
                 updated.append(ref)
         if updated:
             self._add(

@@ -37,7 +37,7 @@ _Location = int | ObjStreamRef
 
 
 def _refs_in(data: bytes) -> frozenset[ObjectId]:
-    return frozenset((int(m.group(1)), int(m.group(2))) for m in _REF.finditer(data))
+    return frozenset((int(a), int(b)) for a, b in _REF.findall(data))
 
 
 def _section_entries(data: XRefSectionData) -> Iterable[tuple[int, int, _Location | None]]:
@@ -155,14 +155,13 @@ class ReferenceIndex:
         if cached is not None:
             return cached
         data, offsets = self._store.objstm_contents(stream_id, stream_loc)
-        starts = sorted(offsets.values())
-        owner = {off: idnum for idnum, off in offsets.items()}
+        ordered = sorted((off, idnum) for idnum, off in offsets.items())
         result: dict[int, set[ObjectId]] = {}
-        for m in _REF.finditer(data):
-            pos = bisect.bisect_right(starts, m.start()) - 1
-            if pos < 0:
-                continue
-            result.setdefault(owner[starts[pos]], set()).add((int(m.group(1)), int(m.group(2))))
+        for i, (start, idnum) in enumerate(ordered):
+            end = ordered[i + 1][0] if i + 1 < len(ordered) else len(data)
+            found = _REF.findall(data, start, end)
+            if found:
+                result[idnum] = {(int(a), int(b)) for a, b in found}
         self._objstm_data[stream_loc] = result
         return result
 
