@@ -1,0 +1,208 @@
+"""FC (format checking): the signature dictionary, /ByteRange, /Contents and revision coverage.
+
+This is where Universal Signature Forgery, Signature Wrapping and
+non-standard-coverage attacks die: the signed bytes must be the whole
+revision the signature belongs to, minus exactly the /Contents hex string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from verifier.model import CheckResult, Kind, Outcome, SubIndication
+from verifier.policy import Policy
+from verifier.signatures import DETACHED_SUBFILTERS, TIMESTAMP_SUBFILTER, FoundSignature
+
+_HEX = re.compile(rb"^<[0-9A-Fa-f]*>$")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF$")
+
+_VI = {
+    "SIGNATURE_DICTIONARY": "Từ điển chữ ký không hợp lệ",
+    "SUB_FILTER": "Định dạng chữ ký (/SubFilter) không được hỗ trợ",
+    "BYTE_RANGE": "Vùng dữ liệu được ký (/ByteRange) không hợp lệ",
+    "CONTENTS": "Giá trị chữ ký (/Contents) không hợp lệ",
+    "DETACHED_CONTENT": "Chữ ký chứa nội dung đóng gói không được phép",
+    "REVISION_COVERAGE": "Chữ ký không bao trùm trọn phiên bản tài liệu được ký",
+}
+
+
+@dataclass
+class Coverage:
+    """What the byte range covers, once it passed the checks."""
+
+    ranges: tuple[tuple[int, int], tuple[int, int]]
+    end: int  # end of the signed revision
+    revision: int  # index of the signed revision (0 = original)
+    whole_document: bool
+
+
+def _fail(policy: Policy, name: str, reason: str) -> CheckResult:
+    return policy.judge(
+        name,
+        Outcome.NOT_OK,
+        f"{name}_INVALID",
+        reason,
+        f"{_VI[name]}: {reason}",
+        sub=SubIndication.FORMAT_FAILURE,
+    )
+
+
+def _ok(policy: Policy, name: str, en: str, vi: str) -> CheckResult:
+    return policy.judge(name, Outcome.OK, f"{name}_OK", en, vi)
+
+
+def _eol_stripped_end(data: bytes | memoryview, end: int) -> int:
+    """Where %%EOF ends when the signed part ends with it plus at most one EOL."""
+    tail = bytes(data[max(0, end - 2) : end])
+    if tail.endswith(b"\r\n"):
+        return end - 2
+    if tail.endswith((b"\n", b"\r")):
+        return end - 1
+    return end
+
+
+def _revision_coverage(
+    data: bytes | memoryview, reader: PdfFileReader, found: FoundSignature, end: int
+) -> tuple[int | None, str]:
+    """The revision whose %%EOF ends the signed bytes, or a reason why there is none."""
+    eof_end = _eol_stripped_end(data, end)
+    window = bytes(data[max(0, eof_end - 64) : eof_end])
+    m = None
+    for m in _STARTXREF.finditer(window):
+        pass
+    if m is None:
+        return None, "the signed bytes do not end with startxref/%%EOF"
+    startxref = int(m.group(1))
+    xrefs = reader.xrefs
+    revision = None
+    for rev in range(xrefs.total_revisions):
+        if xrefs.get_startxref_for_revision(rev) == startxref:
+            revision = rev
+            break
+    if revision is None:
+        return None, "the signed bytes end with a startxref that matches no revision"
+    for rev in range(revision + 1):
+        if xrefs.get_xref_container_info(rev).end_location > end:
+            return None, f"the cross-reference data of revision {rev} is not signed"
+    if found.sig_ref is not None:
+        try:
+            introduced = xrefs.get_introducing_revision(found.sig_ref)
+        except Exception:
+            introduced = None
+        if introduced is None or introduced > revision:
+            return None, "the signature dictionary is not part of the signed revision"
+    return revision, ""
+
+
+def check_format(
+    policy: Policy, data: bytes | memoryview, reader: PdfFileReader, found: FoundSignature
+) -> tuple[list[CheckResult], Coverage | None]:
+    """Run every FC check; the coverage is only returned when all of them pass."""
+    results: list[CheckResult] = []
+    problems = found.problems
+    for name, en, vi in (
+        ("SIGNATURE_DICTIONARY", "signature dictionary present", "Có từ điển chữ ký"),
+        (
+            "SUB_FILTER",
+            f"supported /SubFilter {found.sub_filter}",
+            f"Định dạng chữ ký được hỗ trợ ({found.sub_filter.lstrip('/')})",
+        ),
+    ):
+        results.append(
+            _fail(policy, name, problems[name]) if name in problems else _ok(policy, name, en, vi)
+        )
+
+    coverage: Coverage | None = None
+    br_reason = problems.get("BYTE_RANGE")
+    contents = found.contents
+    size = len(data)
+    if br_reason is None:
+        br = found.byte_range or []
+        if len(br) != 4:
+            br_reason = f"/ByteRange has {len(br)} numbers, expected exactly two ranges"
+        elif br[0] != 0:
+            br_reason = "the first range does not start at offset 0"
+        elif min(br) < 0 or br[1] <= 0 or br[3] <= 0:
+            br_reason = "/ByteRange has negative or empty ranges"
+        elif not br[1] < br[2] or br[2] + br[3] > size:
+            br_reason = "/ByteRange ranges overlap or run past the end of the file"
+        elif contents is None:
+            br_reason = "no /Contents to match the gap against"
+        else:
+            gap = bytes(data[br[1] : br[2]])
+            if not _HEX.match(gap):
+                br_reason = "the gap between the ranges is not exactly a hex string"
+            elif bytes.fromhex(gap[1:-1].decode("ascii")) != contents:
+                br_reason = "the gap between the ranges is not the /Contents of this signature"
+            else:
+                end = br[2] + br[3]
+                revision, why = _revision_coverage(data, reader, found, end)
+                if revision is None:
+                    results.append(
+                        _ok(
+                            policy,
+                            "BYTE_RANGE",
+                            "/ByteRange well formed",
+                            "Vùng dữ liệu được ký hợp lệ",
+                        )
+                    )
+                    results.append(_fail(policy, "REVISION_COVERAGE", why))
+                else:
+                    coverage = Coverage(((0, br[1]), (br[2], br[3])), end, revision, end == size)
+    if br_reason is not None:
+        results.append(_fail(policy, "BYTE_RANGE", br_reason))
+    elif coverage is not None:
+        results.append(
+            _ok(policy, "BYTE_RANGE", "/ByteRange well formed", "Vùng dữ liệu được ký hợp lệ")
+        )
+        results.append(
+            _ok(
+                policy,
+                "REVISION_COVERAGE",
+                f"the signature covers revision {coverage.revision + 1} entirely",
+                f"Chữ ký bao trùm trọn phiên bản {coverage.revision + 1} của tài liệu",
+            )
+        )
+
+    if "CONTENTS" in problems or found.signed_data is None:
+        results.append(
+            _fail(policy, "CONTENTS", problems.get("CONTENTS", "/Contents holds no signature"))
+        )
+    else:
+        results.append(
+            _ok(
+                policy,
+                "CONTENTS",
+                "/Contents is a well-formed CMS SignedData",
+                "Giá trị chữ ký là cấu trúc CMS hợp lệ",
+            )
+        )
+        sd = found.signed_data
+        assert sd is not None
+        eci = sd["encap_content_info"]
+        ctype = eci["content_type"].native
+        has_content = eci["content"].native is not None if eci["content"] is not None else False
+        reason = ""
+        if found.sub_filter in DETACHED_SUBFILTERS or found.kind is Kind.SIGNATURE:
+            if ctype != "data":
+                reason = f"encapsulated content type {ctype} under a detached signature"
+            elif has_content:
+                reason = "the CMS carries encapsulated content although the signature is detached"
+        elif found.sub_filter == TIMESTAMP_SUBFILTER and (ctype != "tst_info" or not has_content):
+            reason = "a document timestamp must encapsulate a TSTInfo"
+        results.append(
+            _fail(policy, "DETACHED_CONTENT", reason)
+            if reason
+            else _ok(
+                policy,
+                "DETACHED_CONTENT",
+                "no unexpected encapsulated content",
+                "Không có nội dung đóng gói trái phép",
+            )
+        )
+    if any(r.indication is not None for r in results):
+        coverage = None
+    return results, coverage

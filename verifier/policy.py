@@ -1,0 +1,258 @@
+"""Validation policy as data: every constraint has a level (FAIL/WARN/INFORM/IGNORE).
+
+Policies are JSON files (``verifier/policies/*.json`` plus an optional
+``[verifier] policy_dir``).  The checks only say what they found; the policy
+says how much it matters.  Constraints that guard integrity and identity are
+*mandatory*: a policy that tries to lower them below FAIL is refused, so no
+policy file can turn a forged signature into a PASSED one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kyso.errors import InvalidInputError, NotFoundError
+from verifier.model import CheckResult, Indication, Level, Outcome, Status, SubIndication
+
+SHIPPED_DIR = Path(__file__).with_name("policies")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+#: Every constraint kyso knows, with the building block it belongs to.
+CONSTRAINTS: dict[str, str] = {
+    "SIGNATURE_DICTIONARY": "FC",
+    "SUB_FILTER": "FC",
+    "BYTE_RANGE": "FC",
+    "CONTENTS": "FC",
+    "DETACHED_CONTENT": "FC",
+    "REVISION_COVERAGE": "FC",
+    "CHANGES_AFTER_SIGNING": "FC",
+    "ANNOTATIONS_AFTER_SIGNING": "FC",
+    "DOCMDP": "FC",
+    "SIGNING_CERTIFICATE": "ISC",
+    "SIGNING_CERTIFICATE_REFERENCE": "ISC",
+    "SIGNING_CERTIFICATE_REFERENCE_PRESENT": "ISC",
+    "MESSAGE_DIGEST": "CV",
+    "SIGNATURE_VALUE": "CV",
+    "DIGEST_INFO_ENCODING": "CV",
+    "CONTENT_TYPE": "SAV",
+    "DIGEST_ALGORITHM": "SAV",
+    "PUBLIC_KEY_SIZE": "SAV",
+    "CLAIMED_SIGNING_TIME": "SAV",
+    "CERTIFICATE_CHAIN": "XCV",
+    "CERTIFICATE_VALIDITY": "XCV",
+    "KEY_USAGE": "XCV",
+    "EXTENDED_KEY_USAGE": "XCV",
+    "REVOCATION": "RAC",
+    "SIGNATURE_TIMESTAMP_PRESENT": "VTS",
+    "SIGNATURE_TIMESTAMP_IMPRINT": "VTS",
+    "SIGNATURE_TIMESTAMP_VALID": "VTS",
+}
+
+#: Constraints no policy may lower below FAIL.
+MANDATORY = frozenset(
+    {
+        "SIGNATURE_DICTIONARY",
+        "SUB_FILTER",
+        "BYTE_RANGE",
+        "CONTENTS",
+        "DETACHED_CONTENT",
+        "REVISION_COVERAGE",
+        "CHANGES_AFTER_SIGNING",
+        "DOCMDP",
+        "SIGNING_CERTIFICATE",
+        "SIGNING_CERTIFICATE_REFERENCE",
+        "MESSAGE_DIGEST",
+        "SIGNATURE_VALUE",
+        "CONTENT_TYPE",
+        "CERTIFICATE_CHAIN",
+        "CERTIFICATE_VALIDITY",
+        "REVOCATION",
+        "SIGNATURE_TIMESTAMP_IMPRINT",
+    }
+)
+
+_STRONG_DIGESTS = frozenset(
+    {"sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_256", "sha3_384", "sha3_512"}
+)
+
+
+@dataclass(frozen=True)
+class AlgorithmRules:
+    acceptable_digests: frozenset[str] = _STRONG_DIGESTS
+    # Judged by the DIGEST_ALGORITHM constraint's level; anything else is refused outright.
+    deprecated_digests: frozenset[str] = frozenset({"sha1"})
+    rsa_min_bits: int = 2048
+    ecdsa_min_bits: int = 256
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description_en: str
+    description_vi: str
+    levels: dict[str, Level]
+    algorithms: AlgorithmRules = field(default_factory=AlgorithmRules)
+    citations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Constraints whose violation fails the signature outright instead of ETSI's INDETERMINATE.
+    escalations: frozenset[str] = frozenset()
+
+    def level(self, constraint: str) -> Level:
+        return self.levels.get(constraint, Level.FAIL)
+
+    def citation(self, constraint: str) -> tuple[str, str]:
+        """(English, Vietnamese) legal basis the report cites for a constraint."""
+        c = self.citations.get(constraint, {})
+        return c.get("en", ""), c.get("vi", "")
+
+    def judge(
+        self,
+        name: str,
+        outcome: Outcome,
+        code: str,
+        message_en: str,
+        message_vi: str,
+        *,
+        failure: Indication = Indication.TOTAL_FAILED,
+        sub: SubIndication = SubIndication.NONE,
+    ) -> CheckResult:
+        """Turn what a check found into a result, at this policy's level."""
+        block = CONSTRAINTS[name]
+        level = self.level(name)
+        if outcome is Outcome.OK:
+            return CheckResult(name, block, Status.PASSED, level, code, message_en, message_vi)
+        if level is Level.FAIL:
+            if outcome is Outcome.UNKNOWN:
+                return CheckResult(
+                    name,
+                    block,
+                    Status.INDETERMINATE,
+                    level,
+                    code,
+                    message_en,
+                    message_vi,
+                    Indication.INDETERMINATE,
+                    sub,
+                )
+            if name in self.escalations:
+                failure = Indication.TOTAL_FAILED
+            status = Status.FAILED if failure is Indication.TOTAL_FAILED else Status.INDETERMINATE
+            return CheckResult(
+                name, block, status, level, code, message_en, message_vi, failure, sub
+            )
+        status = {
+            Level.WARN: Status.WARNING,
+            Level.INFORM: Status.INFORMATION,
+            Level.IGNORE: Status.SKIPPED,
+        }[level]
+        return CheckResult(name, block, status, level, code, message_en, message_vi)
+
+
+def _parse(raw: dict[str, Any], source: str) -> Policy:
+    def bad(why: str) -> InvalidInputError:
+        return InvalidInputError(
+            f"policy {source}: {why}",
+            f"chính sách kiểm tra {source} không hợp lệ: {why}",
+            code="POLICY_INVALID",
+        )
+
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise bad("missing or invalid name")
+    levels: dict[str, Level] = {}
+    escalations: set[str] = set()
+    for cname, spec in (raw.get("constraints") or {}).items():
+        if cname not in CONSTRAINTS:
+            raise bad(f"unknown constraint {cname}")
+        value = spec.get("level") if isinstance(spec, dict) else spec
+        try:
+            level = Level(str(value).upper())
+        except ValueError as exc:
+            raise bad(f"constraint {cname}: level must be FAIL, WARN, INFORM or IGNORE") from exc
+        if cname in MANDATORY and level is not Level.FAIL:
+            raise bad(f"constraint {cname} is mandatory and must stay FAIL")
+        levels[cname] = level
+        if isinstance(spec, dict) and spec.get("indication") is not None:
+            if spec["indication"] != "TOTAL_FAILED":
+                raise bad(f"constraint {cname}: indication may only be TOTAL_FAILED")
+            escalations.add(cname)
+    for cname in CONSTRAINTS:
+        levels.setdefault(cname, Level.FAIL)
+    alg = raw.get("algorithms") or {}
+    acceptable = frozenset(str(d).lower() for d in alg.get("acceptable_digests", _STRONG_DIGESTS))
+    if not acceptable <= _STRONG_DIGESTS:
+        raise bad("acceptable_digests may only list SHA-2/SHA-3 digests")
+    rules = AlgorithmRules(
+        acceptable_digests=acceptable,
+        deprecated_digests=frozenset(
+            str(d).lower() for d in alg.get("deprecated_digests", ["sha1"])
+        )
+        & {"sha1"},
+        rsa_min_bits=max(1024, int(alg.get("rsa_min_bits", 2048))),
+        ecdsa_min_bits=max(160, int(alg.get("ecdsa_min_bits", 256))),
+    )
+    citations = {
+        str(k): {"en": str(v.get("en", "")), "vi": str(v.get("vi", ""))}
+        for k, v in (raw.get("citations") or {}).items()
+        if isinstance(v, dict)
+    }
+    return Policy(
+        name=name,
+        description_en=str(raw.get("description_en", "")),
+        description_vi=str(raw.get("description_vi", "")),
+        levels=levels,
+        algorithms=rules,
+        citations=citations,
+        escalations=frozenset(escalations),
+    )
+
+
+class PolicyRegistry:
+    """Loads policies once; a custom directory may add or override shipped ones."""
+
+    def __init__(self, extra_dir: Path | None = None) -> None:
+        self._dirs = [d for d in (extra_dir, SHIPPED_DIR) if d is not None]
+        self._cache: dict[str, Policy] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Policy:
+        if not _NAME.match(name):
+            raise InvalidInputError(
+                "invalid policy name", "tên chính sách kiểm tra không hợp lệ", code="POLICY_INVALID"
+            )
+        with self._lock:
+            cached = self._cache.get(name)
+            if cached is not None:
+                return cached
+            for d in self._dirs:
+                path = d / f"{name}.json"
+                if path.is_file():
+                    try:
+                        raw = json.loads(path.read_text(encoding="utf-8"))
+                    except (OSError, ValueError) as exc:
+                        raise InvalidInputError(
+                            f"policy {name}: cannot read",
+                            f"không đọc được chính sách {name}",
+                            code="POLICY_INVALID",
+                        ) from exc
+                    policy = _parse(raw, name)
+                    if policy.name != name:
+                        raise InvalidInputError(
+                            f"policy file {name}.json names itself {policy.name}",
+                            f"tệp chính sách {name}.json mang tên khác",
+                            code="POLICY_INVALID",
+                        )
+                    self._cache[name] = policy
+                    return policy
+        raise NotFoundError(
+            f"unknown validation policy {name}",
+            f"không có chính sách kiểm tra {name}",
+            code="POLICY_NOT_FOUND",
+        )
+
+    def names(self) -> list[str]:
+        return sorted({p.stem for d in self._dirs if d.is_dir() for p in d.glob("*.json")})

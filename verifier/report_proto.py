@@ -1,0 +1,247 @@
+"""DocumentResult → kyso.v1.ValidationReport (the wire form of the report)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from kyso.v1 import common_pb2
+from kyso.v1 import verifier_pb2 as pb
+from verifier.model import (
+    DocumentResult,
+    Indication,
+    Kind,
+    Level,
+    Message,
+    RevocationSource,
+    RevocationStatus,
+    SignatureResult,
+    Status,
+    SubIndication,
+    TimeSource,
+)
+from verifier.summary_vi import (
+    INDICATION_VI,
+    document_conclusion,
+    document_text,
+    summarise_signature,
+)
+
+_INDICATION = {
+    Indication.TOTAL_PASSED: pb.INDICATION_TOTAL_PASSED,
+    Indication.TOTAL_FAILED: pb.INDICATION_TOTAL_FAILED,
+    Indication.INDETERMINATE: pb.INDICATION_INDETERMINATE,
+    Indication.NO_SIGNATURE_FOUND: pb.INDICATION_NO_SIGNATURE_FOUND,
+}
+_STATUS = {
+    Status.PASSED: pb.CHECK_PASSED,
+    Status.FAILED: pb.CHECK_FAILED,
+    Status.WARNING: pb.CHECK_WARNING,
+    Status.INDETERMINATE: pb.CHECK_INDETERMINATE,
+    Status.INFORMATION: pb.CHECK_INFORMATION,
+    Status.SKIPPED: pb.CHECK_SKIPPED,
+}
+_LEVEL = {
+    Level.FAIL: pb.LEVEL_FAIL,
+    Level.WARN: pb.LEVEL_WARN,
+    Level.INFORM: pb.LEVEL_INFORM,
+    Level.IGNORE: pb.LEVEL_IGNORE,
+}
+_TIME_SOURCE = {
+    TimeSource.NONE: pb.SIGNING_TIME_SOURCE_NONE,
+    TimeSource.SIGNATURE_TIMESTAMP: pb.SIGNING_TIME_SOURCE_SIGNATURE_TIMESTAMP,
+    TimeSource.CLAIMED: pb.SIGNING_TIME_SOURCE_CLAIMED,
+    TimeSource.TIMESTAMP_TOKEN: pb.SIGNING_TIME_SOURCE_TIMESTAMP_TOKEN,
+}
+_REV_SOURCE = {
+    RevocationSource.NONE: pb.REVOCATION_DATA_SOURCE_NONE,
+    RevocationSource.EMBEDDED: pb.REVOCATION_DATA_SOURCE_EMBEDDED,
+    RevocationSource.OCSP: pb.REVOCATION_DATA_SOURCE_OCSP,
+    RevocationSource.CRL: pb.REVOCATION_DATA_SOURCE_CRL,
+}
+_REV_STATUS = {
+    RevocationStatus.UNKNOWN: pb.REVOCATION_RESULT_UNKNOWN,
+    RevocationStatus.GOOD: pb.REVOCATION_RESULT_GOOD,
+    RevocationStatus.REVOKED: pb.REVOCATION_RESULT_REVOKED,
+    RevocationStatus.NOT_CHECKED: pb.REVOCATION_RESULT_NOT_CHECKED,
+}
+
+_CONCLUSION_EN = {
+    Indication.TOTAL_PASSED: "All signatures are valid.",
+    Indication.TOTAL_FAILED: "At least one signature is invalid.",
+    Indication.INDETERMINATE: "The validity could not be established.",
+    Indication.NO_SIGNATURE_FOUND: "The document has no signature.",
+}
+
+
+def indication_pb(i: Indication) -> int:
+    return _INDICATION[i]
+
+
+def sub_indication_pb(s: SubIndication) -> int:
+    return int(pb.SubIndication.Value(f"SUB_INDICATION_{s.value}"))
+
+
+def _ts(t: datetime | None) -> Timestamp | None:
+    if t is None:
+        return None
+    out = Timestamp()
+    out.FromDatetime(t)
+    return out
+
+
+def _msg(m: Message) -> common_pb2.LocalizedMessage:
+    return common_pb2.LocalizedMessage(
+        code=m.code, message_vi=m.message_vi, message_en=m.message_en
+    )
+
+
+def _signature(sig: SignatureResult) -> pb.SignatureReport:
+    out = pb.SignatureReport(
+        index=sig.index,
+        kind=pb.SIGNATURE_KIND_DOCUMENT_TIMESTAMP
+        if sig.kind is Kind.DOCUMENT_TIMESTAMP
+        else pb.SIGNATURE_KIND_SIGNATURE,
+        field_name=sig.field_name,
+        sub_filter=sig.sub_filter,
+        indication=indication_pb(sig.indication),
+        sub_indication=sub_indication_pb(sig.sub_indication),
+        signing_time_source=_TIME_SOURCE[sig.signing_time_source],
+        digest_algorithm=sig.digest_algorithm,
+        signature_algorithm=sig.signature_algorithm,
+        revision=sig.revision,
+        covers_whole_document=sig.covers_whole_document,
+    )
+    for c in sig.checks:
+        out.checks.append(
+            pb.CheckResult(
+                name=c.name,
+                building_block=c.block,
+                status=_STATUS[c.status],
+                level=_LEVEL[c.level],
+                message=common_pb2.LocalizedMessage(
+                    code=c.code, message_vi=c.message_vi, message_en=c.message_en
+                ),
+            )
+        )
+    cert = sig.certificate
+    if cert is not None:
+        out.signer_name = cert.common_name
+        out.organisation = cert.organisation
+        sc = out.signer_certificate
+        sc.subject, sc.common_name, sc.organisation = (
+            cert.subject,
+            cert.common_name,
+            cert.organisation,
+        )
+        sc.serial_hex, sc.issuer, sc.issuer_common_name = (
+            cert.serial_hex,
+            cert.issuer,
+            cert.issuer_common_name,
+        )
+        sc.sha256, sc.public_key = cert.sha256, cert.public_key
+        if (nb := _ts(cert.not_before)) is not None:
+            sc.not_before.CopyFrom(nb)
+        if (na := _ts(cert.not_after)) is not None:
+            sc.not_after.CopyFrom(na)
+    if (t := _ts(sig.signing_time)) is not None:
+        out.signing_time.CopyFrom(t)
+    if (t := _ts(sig.claimed_signing_time)) is not None:
+        out.claimed_signing_time.CopyFrom(t)
+    if sig.timestamp is not None:
+        ts = out.signature_timestamp
+        ts.tsa, ts.digest_algorithm = sig.timestamp.tsa, sig.timestamp.digest_algorithm
+        ts.indication = indication_pb(sig.timestamp.indication)
+        ts.sub_indication = sub_indication_pb(sig.timestamp.sub_indication)
+        if (t := _ts(sig.timestamp.time)) is not None:
+            ts.time.CopyFrom(t)
+    rv = out.revocation
+    rv.status, rv.source, rv.reason = (
+        _REV_STATUS[sig.revocation.status],
+        _REV_SOURCE[sig.revocation.source],
+        sig.revocation.reason,
+    )
+    if (t := _ts(sig.revocation.produced_at)) is not None:
+        rv.produced_at.CopyFrom(t)
+    if (t := _ts(sig.revocation.revocation_time)) is not None:
+        rv.revocation_time.CopyFrom(t)
+    out.trust_anchor.subject, out.trust_anchor.sha256 = (
+        sig.trust_anchor_subject,
+        sig.trust_anchor_sha256,
+    )
+    ch = out.changes_after
+    ch.analysed, ch.level, ch.docmdp_violated = (
+        sig.changes.analysed,
+        sig.changes.level,
+        sig.changes.docmdp_violated,
+    )
+    ch.summary.CopyFrom(
+        common_pb2.LocalizedMessage(
+            code=f"CHANGES_{sig.changes.level or 'NOT_ANALYSED'}",
+            message_vi=sig.changes.summary_vi,
+            message_en=sig.changes.summary_en,
+        )
+    )
+    for c in sig.changes.changes:
+        ch.changes.append(
+            pb.DocumentChange(
+                kind=c.kind,
+                revision=c.revision,
+                description=common_pb2.LocalizedMessage(
+                    code=c.kind, message_vi=c.description_vi, message_en=c.description_en
+                ),
+            )
+        )
+    warnings = list(sig.warnings)
+    for c in sig.checks:
+        if c.status in (Status.WARNING, Status.INDETERMINATE, Status.FAILED):
+            warnings.append(Message(c.code, c.message_en, c.message_vi))
+    out.warnings.extend(_msg(w) for w in warnings)
+    s = summarise_signature(sig)
+    out.summary_vi.CopyFrom(
+        pb.VietnameseSummary(
+            issuing_ca=s.issuing_ca,
+            signer=s.signer,
+            managing_unit=s.managing_unit,
+            signing_time=s.signing_time,
+            integrity=s.integrity,
+            validity_at_signing_time=s.validity_at_signing_time,
+            certificate_validity_period=s.certificate_validity_period,
+            result=s.result,
+            text="\n".join(s.lines(sig.kind)),
+        )
+    )
+    out.conclusion.CopyFrom(
+        common_pb2.LocalizedMessage(
+            code=sig.indication.value,
+            message_vi=INDICATION_VI[sig.indication],
+            message_en=sig.indication.value,
+        )
+    )
+    return out
+
+
+def to_proto(doc: DocumentResult) -> pb.ValidationReport:
+    out = pb.ValidationReport(
+        indication=indication_pb(doc.indication),
+        sub_indication=sub_indication_pb(doc.sub_indication),
+        policy=doc.policy,
+        document_sha256=doc.document_sha256,
+        revisions=doc.revisions,
+        trust_store_version=doc.trust_store_version,
+        elapsed_ms=doc.elapsed_ms,
+        summary_vi=document_text(doc),
+    )
+    if (t := _ts(doc.validation_time)) is not None:
+        out.validation_time.CopyFrom(t)
+    out.signatures.extend(_signature(s) for s in doc.signatures)
+    out.warnings.extend(_msg(w) for w in doc.warnings)
+    out.conclusion.CopyFrom(
+        common_pb2.LocalizedMessage(
+            code=doc.indication.value,
+            message_vi=document_conclusion(doc),
+            message_en=_CONCLUSION_EN[doc.indication],
+        )
+    )
+    return out
