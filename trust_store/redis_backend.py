@@ -103,21 +103,34 @@ class RedisBackend:
     # -- reading ---------------------------------------------------------------
 
     def _seed_if_empty(self) -> None:
-        if self._seed is None or self._seed.version < 1:
+        """Fill an empty Redis: first start (from the local directory) or a Redis that came
+        back without its data (from this replica's last good copy)."""
+        with self._lock:
+            candidates = [s for s in (self._seed, self._last) if s is not None]
+        source = max(candidates, key=lambda s: s.version, default=None)
+        if source is None or source.version < 1:
             return
-        self._seed_script(
-            keys=[self._version_key, self._state_key(self._seed.version)],
-            args=[str(self._seed.version), encode_inline(self._seed)],
+        seeded = self._seed_script(
+            keys=[self._version_key, self._state_key(source.version)],
+            args=[str(source.version), encode_inline(source)],
         )
+        if int(seeded) == 1 and self._seed is None:
+            log.warning(
+                "trust store: Redis had no trust state; restored version %d from this replica",
+                source.version,
+            )
         self._seed = None
 
     def load(self) -> TrustSnapshot:
         """The current snapshot from Redis; raises UnavailableError when Redis is down."""
         try:
-            self._seed_if_empty()
             for _ in range(5):
                 raw_version = self._redis.get(self._version_key)
+                if raw_version is None:
+                    self._seed_if_empty()
+                    raw_version = self._redis.get(self._version_key)
                 version = int(raw_version) if raw_version else 0
+                self._seed = None  # Redis holds the state now; the local files are history
                 with self._lock:
                     last = self._last
                 if last is not None and last.version == version:
