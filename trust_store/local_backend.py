@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -43,6 +44,8 @@ from trust_store.state_codec import (
     metadata_document,
     pem_filename,
 )
+
+log = logging.getLogger("kyso.trust.local")
 
 _VERSION_DIR = re.compile(r"^v(\d{8,})$")
 BOOTSTRAP_ACTOR = "bootstrap"
@@ -99,8 +102,13 @@ class LocalDirectoryBackend:
 
     kind = "local"
 
-    def __init__(self, path: Path, audit: AuditLog, keep_versions: int = 10) -> None:
+    def __init__(
+        self, path: Path, audit: AuditLog, keep_versions: int = 10, poll_seconds: float = 1.0
+    ) -> None:
         self.path = path
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         self.audit = audit
         self.keep_versions = max(2, keep_versions)
         self._lock = threading.Lock()
@@ -250,10 +258,36 @@ class LocalDirectoryBackend:
                 )
 
     def start(self, on_change: Callable[[TrustSnapshot], None]) -> None:
-        del on_change  # a local store changes only through this process
+        """Follow changes written by another process sharing the directory (one readlink/s)."""
+        self._thread = threading.Thread(
+            target=self._follow, args=(on_change,), name="kyso-trust-local", daemon=True
+        )
+        self._thread.start()
+
+    def _follow(self, on_change: Callable[[TrustSnapshot], None]) -> None:
+        seen = self._link_target()
+        while not self._stop.wait(self.poll_seconds):
+            target = self._link_target()
+            if target == seen:
+                continue
+            try:
+                snapshot = self.load()
+            except CorruptStateError:
+                log.exception("trust store: cannot read the new version; keeping the current one")
+                continue
+            seen = target
+            on_change(snapshot)
+
+    def _link_target(self) -> str | None:
+        try:
+            return os.readlink(self._current)
+        except OSError:
+            return None
 
     def status(self) -> dict[str, Any]:
         return {"storage": "local", "degraded": False, "warning": "", "redis_errors": 0}
 
     def close(self) -> None:
-        return None
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
