@@ -115,10 +115,11 @@ async def _attempt(
             vc,
             None,
         )
-    except InsufficientRevinfoError as exc:
+    except (InsufficientRevinfoError, PathBuildingError) as exc:
+        # Missing revocation data or a missing intermediate (AIA) may be fetched.
         if not inputs.fetch or inputs.fetcher_backend is None:
             return None, vc, exc
-    except (ValidationError, PathBuildingError) as exc:
+    except ValidationError as exc:
         return None, vc, exc
     vc = _context(inputs, moment, True, retroactive)
     try:

@@ -396,7 +396,7 @@ def _verify_signature(
             else "Không có thời điểm ký khai báo",
         )
     )
-    poe, ts_certs = _signature_timestamp(shared, sig, si)
+    poe, ts_certs = _signature_timestamp(shared, sig, si, cms_certs)
     if poe is not None:
         sig.signing_time, sig.signing_time_source = poe, TimeSource.SIGNATURE_TIMESTAMP
     elif claimed is not None:
@@ -430,7 +430,7 @@ def _apply_chain(sig: SignatureResult, result: chain.ChainResult) -> None:
 
 
 def _signature_timestamp(
-    shared: _Shared, sig: SignatureResult, si: Any
+    shared: _Shared, sig: SignatureResult, si: Any, extra_certs: list[x509.Certificate]
 ) -> tuple[datetime | None, list[x509.Certificate]]:
     """Validate the first signature timestamp; return its time when it is proof, and its certificates."""
     policy = shared.req.policy
@@ -477,7 +477,7 @@ def _signature_timestamp(
         _chain_inputs(
             shared,
             Purpose.TIMESTAMPING,
-            _other_certs(shared, token.certs),
+            _other_certs(shared, token.certs, extra_certs),
             revocation.from_cms(token.signer_info)
             if token.signer_info is not None
             else revocation.EmbeddedValidationData(),

@@ -140,7 +140,7 @@ class Policy:
                 )
             if name in self.escalations:
                 failure = Indication.TOTAL_FAILED
-            status = Status.FAILED if failure is Indication.TOTAL_FAILED else Status.INDETERMINATE
+            status = Status.FAILED  # the constraint is violated; ``failure`` says how much
             return CheckResult(
                 name, block, status, level, code, message_en, message_vi, failure, sub
             )
