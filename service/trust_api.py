@@ -182,9 +182,7 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
         return _change(outcome)
 
     @grpc_errors
-    def List(
-        self, request: pb.ListTrustCertificatesRequest, context: grpc.ServicerContext
-    ) -> Any:
+    def List(self, request: pb.ListTrustCertificatesRequest, context: grpc.ServicerContext) -> Any:
         snap = self._store.snapshot()
         role = _ROLE_FROM_PB.get(request.role)
         purpose = _PURPOSE_FROM_PB.get(request.purpose)

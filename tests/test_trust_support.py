@@ -131,3 +131,52 @@ def wait_ready(address: str, proc: subprocess.Popen[bytes], log: Path, timeout: 
             except grpc.FutureTimeoutError:
                 continue
     raise AssertionError(f"kyso serve did not start: {log.read_text(errors='replace')[-3000:]}")
+
+
+def start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """A redis-server of the test's own (persisting to ``workdir``), so it may be stopped."""
+    import socket
+    import time
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("redis-server did not start")
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process this test started, by its pid."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
