@@ -16,6 +16,7 @@ import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kyso.v1 import trust_store_pb2 as pb
+from kyso.v1 import verifier_pb2
 from service.auth import add_token
 from service.config import load_config
 from service.demo_pki import free_port
@@ -26,12 +27,15 @@ from tests.test_trust_support import (
     failure,
     fingerprints,
     make_certificate,
+    signed_pdf,
     start_redis,
     start_server,
     stop_process,
+    verify_anchor,
     wait_ready,
     write_server_config,
 )
+from trust_store import sha256_fingerprint
 
 S = grpc.StatusCode
 
@@ -146,6 +150,27 @@ def test_a_change_through_one_replica_holds_on_the_other_within_a_second(
         assert failure(r.b, "Add", late, r.token) == (S.ABORTED, "TRUST_VERSION_CONFLICT")
 
 
+def test_a_new_anchor_is_used_by_the_other_replicas_verify_within_a_second(
+    tmp_path: Path, pki: TestPki, redis_url: str
+) -> None:
+    pdf = signed_pdf(pki, "stranger")  # chains only to "other-root", not trusted yet
+    other_root = sha256_fingerprint(pki.cert("other-root"))
+    passed = verifier_pb2.INDICATION_TOTAL_PASSED
+    with _replicas(tmp_path, pki, redis_url) as r:
+        assert verify_anchor(r.b, pdf)[0] == verifier_pb2.INDICATION_INDETERMINATE
+        add = pb.AddTrustCertificateRequest(
+            certificate=pki.cert_path("other-root").read_bytes(), reason="second hierarchy"
+        )
+        call(r.a, "Add", add, r.token)
+        assert _within(1.0, lambda: verify_anchor(r.b, pdf) == (passed, other_root)) < 1.0
+        remove = pb.RemoveTrustCertificateRequest(
+            sha256=other_root, reason="withdrawn", confirm_anchor_in_use=True
+        )
+        call(r.b, "Remove", remove, r.token)
+        assert _within(1.0, lambda: verify_anchor(r.a, pdf)[0] != passed) < 1.0
+        assert verify_anchor(r.a, pdf)[0] == verifier_pb2.INDICATION_INDETERMINATE
+
+
 def test_replicas_serve_their_last_copy_while_redis_is_down_and_catch_up(
     tmp_path: Path, pki: TestPki
 ) -> None:
@@ -155,6 +180,12 @@ def test_replicas_serve_their_last_copy_while_redis_is_down_and_catch_up(
     url = f"redis://127.0.0.1:{port}/0"
     try:
         with _replicas(tmp_path, pki, url) as r:
+            pdf = signed_pdf(pki, "stranger")
+            anchor = sha256_fingerprint(pki.cert("other-root"))
+            add = pb.AddTrustCertificateRequest(
+                certificate=pki.cert_path("other-root").read_bytes(), reason="second hierarchy"
+            )
+            call(r.a, "Add", add, r.token)
             x_pem, _, _ = make_certificate("Root X (test)")
             x = call(
                 r.a, "Add", pb.AddTrustCertificateRequest(certificate=x_pem, reason="x"), r.token
@@ -168,6 +199,9 @@ def test_replicas_serve_their_last_copy_while_redis_is_down_and_catch_up(
                 assert status.redis_errors > 0 and "last good copy" in status.warning
                 assert fingerprints(ch, r.token) == (x.version, fingerprints(r.a, r.token)[1])
                 assert x_fp in fingerprints(ch, r.token)[1]
+            # Verification keeps using the last copy: the anchor added before the outage.
+            for ch in (r.a, r.b):
+                assert verify_anchor(ch, pdf) == (verifier_pb2.INDICATION_TOTAL_PASSED, anchor)
             health = health_pb2_grpc.HealthStub(r.a)
 
             def storage_health() -> int:

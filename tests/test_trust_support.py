@@ -180,3 +180,34 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def signed_pdf(pki: Any, label: str) -> bytes:
+    """A one-page PDF signed (PAdES B-B) with pyHanko directly by ``label``'s key."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    from tests.documents import make_pdf
+
+    signer = signers.SimpleSigner.load(
+        str(pki.key_path(label)),
+        str(pki.cert_path(label)),
+        ca_chain_files=[str(p) for p in pki.chain_paths(label)],
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(make_pdf(["Công văn thử nghiệm kho tin cậy"])))
+    meta = signers.PdfSignatureMetadata(field_name="Sig1", md_algorithm="sha256")
+    out: bytes = signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return out
+
+
+def verify_anchor(channel: grpc.Channel, pdf: bytes) -> tuple[int, str]:
+    """(indication, SHA-256 of the trust anchor used) from the server's Verify."""
+    from kyso.v1 import verifier_pb2, verifier_pb2_grpc
+
+    report = verifier_pb2_grpc.VerifierStub(channel).Verify(
+        verifier_pb2.VerifyRequest(document=pdf), timeout=30
+    )
+    sig = report.signatures[0]
+    return report.indication, sig.trust_anchor.sha256
