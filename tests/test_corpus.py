@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(not ROWS, reason="shared corpus not present")
 
 @pytest.fixture(scope="module")
 def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """Trust the VGCA/NEAC roots and the G2 intermediate; never go online (the corpus is offline)."""
+    """Trust the VGCA/NEAC roots and the G2 intermediate; never go online (offline corpus)."""
     return config_factory.make(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("kyso-corpus"),
         trust=sorted(TRUST.glob("*.pem")),
