@@ -114,13 +114,14 @@ def report_json(report: Any) -> dict[str, Any]:
     return data
 
 
-def exit_code(indication: int) -> int:
+def exit_code(indication: Any) -> int:
     from kyso.v1 import verifier_pb2 as pb
 
-    return {
-        pb.INDICATION_TOTAL_PASSED: EXIT_PASSED,
-        pb.INDICATION_TOTAL_FAILED: EXIT_FAILED,
-    }.get(indication, EXIT_INDETERMINATE)
+    if indication == pb.INDICATION_TOTAL_PASSED:
+        return EXIT_PASSED
+    if indication == pb.INDICATION_TOTAL_FAILED:
+        return EXIT_FAILED
+    return EXIT_INDETERMINATE
 
 
 def _verify(ns: argparse.Namespace) -> int:

@@ -205,7 +205,8 @@ async def _validate(
                 Outcome.UNKNOWN,
                 "NO_CERTIFICATE_CHAIN_FOUND",
                 "no chain from the signer's certificate to a trust anchor in the trust store",
-                "Không xây dựng được đường dẫn tin cậy từ chứng thư số của người ký tới chứng thư gốc "
+                "Không xây dựng được đường dẫn tin cậy từ chứng thư số của người ký tới "
+                "chứng thư gốc "
                 "trong kho tin cậy",
                 sub=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
             )
@@ -240,8 +241,10 @@ async def _validate(
                     "REVOCATION",
                     Outcome.NOT_OK,
                     "CERTIFICATE_REVOKED",
-                    f"{who_en} was revoked on {_fmt(err.revocation_dt)}, before the signing time {_fmt(best)}",
-                    f"{who_vi} đã bị thu hồi ngày {_fmt(err.revocation_dt)}, trước thời điểm ký {_fmt(best)}",
+                    f"{who_en} was revoked on {_fmt(err.revocation_dt)}, before the signing "
+                    f"time {_fmt(best)}",
+                    f"{who_vi} đã bị thu hồi ngày {_fmt(err.revocation_dt)}, trước thời "
+                    f"điểm ký {_fmt(best)}",
                     sub=SubIndication.REVOKED,
                 )
             )
@@ -251,8 +254,10 @@ async def _validate(
                     "REVOCATION",
                     Outcome.NOT_OK,
                     "CERTIFICATE_REVOKED_NO_POE",
-                    f"{who_en} was revoked on {_fmt(err.revocation_dt)}; nothing proves the signature existed before",
-                    f"{who_vi} đã bị thu hồi ngày {_fmt(err.revocation_dt)}; không có dấu thời gian chứng minh "
+                    f"{who_en} was revoked on {_fmt(err.revocation_dt)}; nothing proves the "
+                    "signature existed before",
+                    f"{who_vi} đã bị thu hồi ngày {_fmt(err.revocation_dt)}; không có dấu "
+                    "thời gian chứng minh "
                     "chữ ký được tạo trước đó",
                     failure=Indication.INDETERMINATE,
                     sub=SubIndication.REVOKED_NO_POE if ee else SubIndication.REVOKED_CA_NO_POE,
@@ -265,8 +270,14 @@ async def _validate(
             (expired and poe > err.expired_dt) or (not expired and poe < err.valid_from)  # type: ignore[union-attr]
         )
         when = _fmt(err.expired_dt if expired else err.valid_from)  # type: ignore[union-attr]
-        en = f"a certificate of the chain {'expired on' if expired else 'is not valid before'} {when}"
-        vi = f"Chứng thư số trong chuỗi {'hết hạn ngày' if expired else 'chưa có hiệu lực trước ngày'} {when}"
+        en = (
+            "a certificate of the chain "
+            f"{'expired on' if expired else 'is not valid before'} {when}"
+        )
+        vi = (
+            "Chứng thư số trong chuỗi "
+            f"{'hết hạn ngày' if expired else 'chưa có hiệu lực trước ngày'} {when}"
+        )
         if proven_outside:
             res.checks.append(
                 policy.judge(
@@ -274,7 +285,10 @@ async def _validate(
                     Outcome.NOT_OK,
                     "CERTIFICATE_EXPIRED" if expired else "CERTIFICATE_NOT_YET_VALID",
                     en
-                    + " and the timestamp proves the signature was made outside the validity period",
+                    + (
+                        " and the timestamp proves the signature was made outside the "
+                        "validity period"
+                    ),
                     vi + "; dấu thời gian cho thấy chữ ký được tạo ngoài thời hạn hiệu lực",
                     sub=SubIndication.EXPIRED if expired else SubIndication.NOT_YET_VALID,
                 )
@@ -287,7 +301,10 @@ async def _validate(
                     "CERTIFICATE_OUT_OF_BOUNDS_NO_POE",
                     en + "; no timestamp proves the signature was made while it was valid",
                     vi
-                    + "; không có dấu thời gian chứng minh chữ ký được tạo khi chứng thư còn hiệu lực",
+                    + (
+                        "; không có dấu thời gian chứng minh chữ ký được tạo khi chứng thư "
+                        "còn hiệu lực"
+                    ),
                     failure=Indication.INDETERMINATE,
                     sub=SubIndication.OUT_OF_BOUNDS_NO_POE,
                 )
@@ -312,7 +329,8 @@ async def _validate(
             (
                 "REVOCATION_STATUS_UNKNOWN",
                 "revocation status unknown: the signature cannot be confirmed as valid",
-                "Cảnh báo: không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể xác nhận chữ ký hợp lệ",
+                "Cảnh báo: không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể "
+                "xác nhận chữ ký hợp lệ",
             )
         )
         return res
@@ -407,8 +425,10 @@ def _passed(
                 "CERTIFICATE_VALIDITY",
                 Outcome.NOT_OK,
                 "CERTIFICATE_EXPIRED" if expired else "CERTIFICATE_NOT_YET_VALID",
-                f"the signature timestamp {_fmt(poe)} is outside the certificate validity {_fmt(nb)} – {_fmt(na)}",
-                f"Dấu thời gian {_fmt(poe)} nằm ngoài thời hạn hiệu lực của chứng thư {_fmt(nb)} – {_fmt(na)}",
+                f"the signature timestamp {_fmt(poe)} is outside the certificate validity "
+                f"{_fmt(nb)} – {_fmt(na)}",
+                f"Dấu thời gian {_fmt(poe)} nằm ngoài thời hạn hiệu lực của chứng thư "
+                f"{_fmt(nb)} – {_fmt(na)}",
                 sub=SubIndication.EXPIRED if expired else SubIndication.NOT_YET_VALID,
             )
         )
@@ -418,7 +438,8 @@ def _passed(
                 "CERTIFICATE_VALIDITY",
                 Outcome.NOT_OK,
                 "CERTIFICATE_OUT_OF_BOUNDS_NO_POE",
-                f"the claimed signing time {_fmt(when)} is outside the certificate validity {_fmt(nb)} – {_fmt(na)}",
+                f"the claimed signing time {_fmt(when)} is outside the certificate validity "
+                f"{_fmt(nb)} – {_fmt(na)}",
                 f"Thời điểm ký khai báo {_fmt(when)} nằm ngoài thời hạn hiệu lực của chứng thư "
                 f"{_fmt(nb)} – {_fmt(na)}",
                 failure=Indication.INDETERMINATE,
@@ -434,17 +455,21 @@ def _passed(
                 "REVOCATION",
                 Outcome.OK,
                 "REVOKED_AFTER_SIGNING",
-                f"the certificate was revoked on {_fmt(revoked_after_poe.revocation_dt)}, after the signature "
+                f"the certificate was revoked on {_fmt(revoked_after_poe.revocation_dt)}, "
+                "after the signature "
                 f"timestamp {_fmt(poe)}",
-                f"Chứng thư số bị thu hồi ngày {_fmt(revoked_after_poe.revocation_dt)}, sau thời điểm ký "
+                f"Chứng thư số bị thu hồi ngày {_fmt(revoked_after_poe.revocation_dt)}, sau "
+                "thời điểm ký "
                 f"được chứng minh bằng dấu thời gian {_fmt(poe)}",
             )
         )
         res.notes.append(
             (
                 "REVOKED_AFTER_SIGNING",
-                f"the signer's certificate was revoked on {_fmt(revoked_after_poe.revocation_dt)}, after signing",
-                f"Lưu ý: chứng thư số của người ký đã bị thu hồi ngày {_fmt(revoked_after_poe.revocation_dt)}, "
+                "the signer's certificate was revoked on "
+                f"{_fmt(revoked_after_poe.revocation_dt)}, after signing",
+                "Lưu ý: chứng thư số của người ký đã bị thu hồi ngày "
+                f"{_fmt(revoked_after_poe.revocation_dt)}, "
                 "sau thời điểm ký",
             )
         )

@@ -70,9 +70,8 @@ def _revision_coverage(
     """The revision whose %%EOF ends the signed bytes, or a reason why there is none."""
     eof_end = _eol_stripped_end(data, end)
     window = bytes(data[max(0, eof_end - 64) : eof_end])
-    m = None
-    for m in _STARTXREF.finditer(window):
-        pass
+    matches = list(_STARTXREF.finditer(window))
+    m = matches[-1] if matches else None
     if m is None:
         return None, "the signed bytes do not end with startxref/%%EOF"
     startxref = int(m.group(1))

@@ -1,4 +1,4 @@
-"""The report for clerks: an HTML page and a PDF, in Vietnamese, with a pass/fail banner per signature.
+"""The report for clerks: HTML and PDF, in Vietnamese, with a pass/fail banner per signature.
 
 The PDF is written with pyHanko's writer and an embedded, subset Liberation
 Serif (metric-compatible with Times New Roman, covers Vietnamese), so it
@@ -58,14 +58,16 @@ def render_html(doc: DocumentResult) -> str:
     parts = [
         "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
         "<title>Kết quả kiểm tra chữ ký số</title>",
-        "<style>body{font-family:'Times New Roman','Liberation Serif',serif;max-width:52em;margin:2em auto;}"
+        "<style>body{font-family:'Times New Roman','Liberation Serif',serif;"
+        "max-width:52em;margin:2em auto;}"
         ".banner{color:#fff;padding:.6em 1em;font-weight:bold;border-radius:4px}"
         "dl{display:grid;grid-template-columns:18em 1fr;gap:.2em 1em}dt{font-weight:bold}"
         ".problems li{color:#7a1d16}</style></head><body>",
         "<h1>Kết quả kiểm tra chữ ký số</h1>",
         f"<p class='banner' style='background:{colour}'>{e(INDICATION_VI[doc.indication])} — "
         f"{e(document_conclusion(doc))}</p>",
-        f"<p>Chính sách kiểm tra: <b>{e(doc.policy)}</b> · Thời điểm kiểm tra: {e(vn_time(doc.validation_time))}"
+        f"<p>Chính sách kiểm tra: <b>{e(doc.policy)}</b> · Thời điểm kiểm tra: "
+        f"{e(vn_time(doc.validation_time))}"
         f" · SHA-256 của tệp: <code>{e(doc.document_sha256)}</code></p>",
     ]
     for w in doc.warnings:
@@ -89,7 +91,7 @@ def render_html(doc: DocumentResult) -> str:
 
 
 class _Font(GlyphAccumulator):
-    """pyHanko writes widths in font units; shaping at 1000 units/em keeps Liberation's spacing right."""
+    """pyHanko writes widths in font units; shaping at 1000 units/em keeps the spacing right."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""Key usage and extended key usage of the signing certificate (Circular 15/2025 App. II 1.4-1.5)."""
+"""Key usage and extended key usage of the signer (Circular 15/2025 App. II 1.4-1.5)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def check_key_usage(
                 "KEY_USAGE",
                 Outcome.NOT_OK,
                 "KEY_USAGE_NOT_SIGNING",
-                f"the certificate's key usage ({', '.join(sorted(usages))}) does not allow signatures",
+                f"the certificate's key usage ({', '.join(sorted(usages))}) does not allow "
+                "signatures",
                 "Chứng thư số không có mục đích sử dụng để ký (digitalSignature/nonRepudiation)",
                 failure=Indication.INDETERMINATE,
                 sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
@@ -86,7 +87,8 @@ def check_key_usage(
                 "EXTENDED_KEY_USAGE",
                 Outcome.NOT_OK,
                 "EXTENDED_KEY_USAGE_MISMATCH",
-                f"extended key usage {', '.join(sorted(map(str, ekus)))} is not for document signing",
+                f"extended key usage {', '.join(sorted(map(str, ekus)))} is not for "
+                "document signing",
                 "Mục đích sử dụng mở rộng của chứng thư số không dành cho ký văn bản",
                 failure=Indication.INDETERMINATE,
                 sub=SubIndication.SIG_CONSTRAINTS_FAILURE,

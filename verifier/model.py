@@ -82,7 +82,7 @@ class TimeSource(enum.Enum):
     NONE = "NONE"
     SIGNATURE_TIMESTAMP = "SIGNATURE_TIMESTAMP"
     CLAIMED = "CLAIMED"
-    TIMESTAMP_TOKEN = "TIMESTAMP_TOKEN"
+    TIMESTAMP_TOKEN = "TIMESTAMP_TOKEN"  # noqa: S105 - an enum name, not a secret
 
 
 class RevocationSource(enum.Enum):

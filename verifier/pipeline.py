@@ -361,8 +361,10 @@ def _verify_signature(
                 "DIGEST_INFO_ENCODING",
                 Outcome.NOT_OK,
                 "DIGEST_INFO_WITHOUT_NULL",
-                "the RSA DigestInfo omits the NULL hash parameters (accepted: RFC 8017 allows both encodings)",
-                "Cấu trúc DigestInfo của chữ ký RSA không có tham số NULL (được chấp nhận theo RFC 8017)",
+                "the RSA DigestInfo omits the NULL hash parameters (accepted: RFC 8017 "
+                "allows both encodings)",
+                "Cấu trúc DigestInfo của chữ ký RSA không có tham số NULL (được chấp nhận "
+                "theo RFC 8017)",
             )
         )
     ct_ok = integrity.content_type_ok(si, "data")
@@ -432,7 +434,7 @@ def _apply_chain(sig: SignatureResult, result: chain.ChainResult) -> None:
 def _signature_timestamp(
     shared: _Shared, sig: SignatureResult, si: Any, extra_certs: list[x509.Certificate]
 ) -> tuple[datetime | None, list[x509.Certificate]]:
-    """Validate the first signature timestamp; return its time when it is proof, and its certificates."""
+    """Validate the first signature timestamp; its time (when it is proof) and certificates."""
     policy = shared.req.policy
     tokens = timestamps.signature_timestamp_tokens(si)
     sig.checks.append(
@@ -495,8 +497,10 @@ def _signature_timestamp(
                 "SIGNATURE_TIMESTAMP_VALID",
                 Outcome.OK,
                 "SIGNATURE_TIMESTAMP_TRUSTED",
-                f"signature timestamp {token.gen_time:%Y-%m-%d %H:%M:%S %Z} by a trusted TSA ({token.tsa_name})",
-                f"Dấu thời gian {token.gen_time:%d/%m/%Y %H:%M:%S %Z} do đơn vị cấp dấu thời gian tin cậy cấp "
+                f"signature timestamp {token.gen_time:%Y-%m-%d %H:%M:%S %Z} by a trusted "
+                f"TSA ({token.tsa_name})",
+                f"Dấu thời gian {token.gen_time:%d/%m/%Y %H:%M:%S %Z} do đơn vị cấp dấu "
+                "thời gian tin cậy cấp "
                 f"({token.tsa_name})",
             )
         )
@@ -508,8 +512,10 @@ def _signature_timestamp(
             "SIGNATURE_TIMESTAMP_VALID",
             Outcome.NOT_OK,
             "SIGNATURE_TIMESTAMP_NOT_TRUSTED",
-            f"the signature timestamp cannot be trusted ({first.message_en}); the claimed signing time is used",
-            f"Không xác nhận được dấu thời gian ({first.message_vi}); dùng thời điểm ký do người ký khai báo",
+            f"the signature timestamp cannot be trusted ({first.message_en}); the claimed "
+            "signing time is used",
+            f"Không xác nhận được dấu thời gian ({first.message_vi}); dùng thời điểm ký do "
+            "người ký khai báo",
             failure=Indication.INDETERMINATE,
             sub=first.sub_indication,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -75,12 +76,12 @@ _CONCLUSION_EN = {
 }
 
 
-def indication_pb(i: Indication) -> int:
+def indication_pb(i: Indication) -> Any:
     return _INDICATION[i]
 
 
-def sub_indication_pb(s: SubIndication) -> int:
-    return int(pb.SubIndication.Value(f"SUB_INDICATION_{s.value}"))
+def sub_indication_pb(s: SubIndication) -> Any:
+    return pb.SubIndication.Value(f"SUB_INDICATION_{s.value}")
 
 
 def _ts(t: datetime | None) -> Timestamp | None:
@@ -183,13 +184,15 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
             message_en=sig.changes.summary_en,
         )
     )
-    for c in sig.changes.changes:
+    for change in sig.changes.changes:
         ch.changes.append(
             pb.DocumentChange(
-                kind=c.kind,
-                revision=c.revision,
+                kind=change.kind,
+                revision=change.revision,
                 description=common_pb2.LocalizedMessage(
-                    code=c.kind, message_vi=c.description_vi, message_en=c.description_en
+                    code=change.kind,
+                    message_vi=change.description_vi,
+                    message_en=change.description_en,
                 ),
             )
         )

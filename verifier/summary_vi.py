@@ -1,4 +1,4 @@
-"""The Vietnamese summary: the fields Circular 15/2025/TT-BKHCN requires verification software to show.
+"""The Vietnamese summary: the fields Circular 15/2025/TT-BKHCN requires a verifier to show.
 
 Issuing CA, signer, managing unit, signing time or timestamp, integrity,
 validity at signing time and the certificate validity period — in plain
