@@ -6,6 +6,7 @@ environment variable) or ``pin_file`` (a file readable only by kyso).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -173,8 +174,8 @@ def _key(base: Path, raw: dict[str, Any]) -> KeyConfig:
     )
 
 
-def _section(cls: type, base: Path, raw: dict[str, Any]) -> Any:
-    fields = cls.__dataclass_fields__
+def _section(cls: Any, base: Path, raw: dict[str, Any]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(raw) - set(fields)
     if unknown:
         raise InvalidInputError(
