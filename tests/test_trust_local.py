@@ -124,3 +124,18 @@ def test_the_local_credential_is_not_sent_to_a_remote_server(
     monkeypatch.delenv("KYSO_TOKEN", raising=False)
     assert _token(argparse.Namespace(server="10.1.2.3:50051", token_file=None)) is None
     assert _token(argparse.Namespace(server="127.0.0.1:50051", token_file=None)) == "secret"
+
+
+def test_a_follower_never_moves_readers_back(tmp_path: Path, pki: TestPki) -> None:
+    home = _home_with_root(tmp_path, pki)
+    store = open_store(Config(home=home))
+    try:
+        old = store.snapshot()
+        pem_bytes, _, _ = make_certificate("Root mới hơn (test)")
+        store.add(pem_bytes, actor="token:alice", reason="r")
+        newer = store.snapshot()
+        # A follower thread that read the old version just before the commit reports it late.
+        store._followed(old)
+        assert store.snapshot() is newer
+    finally:
+        store.close()

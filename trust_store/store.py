@@ -80,6 +80,7 @@ class TrustStore:
         bundles_path: Path | None = None,
     ) -> None:
         self._write_lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self._backend = backend
         self.audit = audit
         self.bundles_path = bundles_path
@@ -92,7 +93,7 @@ class TrustStore:
         return self._snapshot
 
     def replace(self, snapshot: TrustSnapshot) -> None:
-        """Publish a snapshot to readers (newer versions only, except from tests)."""
+        """Publish a snapshot to readers unconditionally (tests; use :meth:`_publish`)."""
         self._snapshot = snapshot
         for listener in list(self._listeners):
             try:
@@ -103,10 +104,25 @@ class TrustStore:
     def on_change(self, listener: Callable[[TrustSnapshot], None]) -> None:
         self._listeners.append(listener)
 
-    def _followed(self, snapshot: TrustSnapshot) -> None:
-        if snapshot.version != self._snapshot.version:
-            log.info("trust store: now at version %d", snapshot.version)
+    def _publish(self, snapshot: TrustSnapshot) -> bool:
+        """Publish ``snapshot`` if it is newer: a follower thread that read an older version
+        just before this process committed must not move readers back."""
+        with self._publish_lock:
+            if snapshot.version <= self._snapshot.version:
+                return False
             self.replace(snapshot)
+            return True
+
+    def _followed(self, snapshot: TrustSnapshot) -> None:
+        if self._publish(snapshot):
+            log.info("trust store: now at version %d", snapshot.version)
+        elif snapshot.version < self._snapshot.version:
+            log.warning(
+                "trust store: storage is at version %d, behind this replica's %d; keeping %d",
+                snapshot.version,
+                self._snapshot.version,
+                self._snapshot.version,
+            )
 
     @property
     def storage(self) -> str:
@@ -173,7 +189,7 @@ class TrustStore:
                 )
                 entry = self._backend.commit(current, new, draft)
                 if entry is not None:
-                    if new.version > self._snapshot.version:
+                    with self._publish_lock:  # what was just committed is authoritative
                         self.replace(new)
                     log.info("trust store: %s by %s -> version %d", action, actor, new.version)
                     return ChangeOutcome(new.version, change.added, change.removed, entry.seq)
