@@ -35,7 +35,7 @@ from tests.test_trust_support import (
     wait_ready,
     write_server_config,
 )
-from trust_store import sha256_fingerprint
+from trust_store import open_store, sha256_fingerprint
 
 S = grpc.StatusCode
 
@@ -47,6 +47,7 @@ class Replicas:
     ctx_b: Any
     token: str
     namespace: str
+    config_b: Path
 
 
 @contextlib.contextmanager
@@ -78,7 +79,7 @@ def _replicas(tmp_path: Path, pki: TestPki, redis_url: str) -> Iterator[Replicas
                 grpc.insecure_channel(f"127.0.0.1:{port_a}") as a,
                 grpc.insecure_channel(addr_b) as b,
             ):
-                yield Replicas(a, b, ctx_b, token, namespace)
+                yield Replicas(a, b, ctx_b, token, namespace, config_b)
     finally:
         stop_process(proc)
 
@@ -199,6 +200,13 @@ def test_replicas_serve_their_last_copy_while_redis_is_down_and_catch_up(
                 assert status.redis_errors > 0 and "last good copy" in status.warning
                 assert fingerprints(ch, r.token) == (x.version, fingerprints(r.a, r.token)[1])
                 assert x_fp in fingerprints(ch, r.token)[1]
+            # A replica restarted during the outage serves its last copy, not its old files.
+            restarted = open_store(load_config(r.config_b))
+            try:
+                assert restarted.snapshot().version == x.version
+                assert x_fp in {e.sha256 for e in restarted.snapshot().entries}
+            finally:
+                restarted.close()
             # Verification keeps using the last copy: the anchor added before the outage.
             for ch in (r.a, r.b):
                 assert verify_anchor(ch, pdf) == (verifier_pb2.INDICATION_TOTAL_PASSED, anchor)

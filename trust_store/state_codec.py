@@ -7,7 +7,9 @@ information; a snapshot read back is checked against the fingerprints written.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import pem, x509
@@ -90,3 +92,24 @@ def decode_inline(text: str | bytes) -> TrustSnapshot:
         return TrustSnapshot(version=int(doc["version"]), entries=tuple(entries))
     except (ValueError, KeyError, TypeError) as exc:
         raise CorruptStateError("stored trust state is unreadable", "kho tin cậy bị hỏng") from exc
+
+
+def write_snapshot_file(path: Path, snapshot: TrustSnapshot) -> None:
+    """Atomically replace ``path`` with ``snapshot`` (a replica's copy of the Redis state)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, encode_inline(snapshot).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def read_snapshot_file(path: Path) -> TrustSnapshot | None:
+    """The copy written by :func:`write_snapshot_file`, or None if absent or unreadable."""
+    try:
+        return decode_inline(path.read_bytes())
+    except (OSError, CorruptStateError):
+        return None

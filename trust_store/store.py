@@ -33,6 +33,7 @@ from trust_store.certificates import parse_bundle
 from trust_store.changes import ChangePlan, find, plan_add, plan_remove
 from trust_store.local_backend import LocalDirectoryBackend, load_local
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.state_codec import read_snapshot_file, write_snapshot_file
 
 if TYPE_CHECKING:
     from service.config import Config
@@ -415,18 +416,26 @@ def open_store(config: Config) -> TrustStore:
             config.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5
         )
         audit: AuditLog = RedisAuditLog(client, ts.redis_namespace)
+        # This replica's copy of the shared state: served if it restarts while Redis is down.
+        copy_path = config.home / "cache" / f"trust-{ts.redis_namespace}.json"
+        copy = read_snapshot_file(copy_path)
+        seed = copy if copy is not None and copy.version >= 1 else load_local(path)
         backend: StorageBackend = RedisBackend(
             client,
             audit,  # type: ignore[arg-type]
             namespace=ts.redis_namespace,
             poll_seconds=ts.redis_poll_seconds,
-            seed=_bootstrap_or_local(path),
+            seed=seed,
         )
         try:
             first = backend.load()
         except UnavailableError:
-            log.warning("trust store: Redis unreachable at start; serving the local directory")
-            first = _bootstrap_or_local(path)
+            log.warning(
+                "trust store: Redis unreachable at start; serving version %d from the "
+                "last local copy",
+                seed.version,
+            )
+            first = seed
     else:
         audit = FileAuditLog(config.audit_path)
         backend = LocalDirectoryBackend(path, audit, ts.keep_versions)
@@ -434,10 +443,17 @@ def open_store(config: Config) -> TrustStore:
             backend.recover()
         first = backend.load()
     store = TrustStore(first, backend=backend, audit=audit, bundles_path=ts.bundles_path)
+    if config.redis_url:
+        store.on_change(lambda snap: _keep_copy(copy_path, snap))
+        _keep_copy(copy_path, first)
     store.start()
     return store
 
 
-def _bootstrap_or_local(path: Path) -> TrustSnapshot:
-    """What a replica has before Redis answers: the managed local copy or loose PEMs."""
-    return load_local(path)
+def _keep_copy(path: Path, snapshot: TrustSnapshot) -> None:
+    if snapshot.version < 1:
+        return
+    try:
+        write_snapshot_file(path, snapshot)
+    except OSError:
+        log.warning("trust store: cannot write the local copy %s", path)
