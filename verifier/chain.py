@@ -108,6 +108,14 @@ async def _attempt(
     cert: x509.Certificate, inputs: ChainInputs, moment: datetime | None, retroactive: bool
 ) -> tuple[ValidationPath | None, ValidationContext, Exception | None]:
     """Embedded revocation data first; fetch only when that is not enough."""
+    can_fetch = inputs.fetch and inputs.fetcher_backend is not None
+    if can_fetch and not (inputs.embedded.ocsps or inputs.embedded.crls):
+        vc = _context(inputs, moment, True, retroactive)  # nothing embedded: go to the cache
+        try:
+            path = await CertificateValidator(cert, validation_context=vc).async_validate_path()
+            return path, vc, None
+        except (ValidationError, PathBuildingError) as exc:
+            return None, vc, exc
     vc = _context(inputs, moment, False, retroactive)
     try:
         return (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from asn1crypto import cms, x509
@@ -11,12 +13,36 @@ from asn1crypto import cms, x509
 from verifier.integrity import find_attr
 from verifier.model import CertificateSummary
 
+_INTERNED: OrderedDict[bytes, x509.Certificate] = OrderedDict()
+_INTERN_MAX = 2048
+_intern_lock = threading.Lock()
+
+
+def intern_certificate(cert: x509.Certificate) -> x509.Certificate:
+    """One parsed object per distinct certificate, shared across requests.
+
+    The same signer and CA certificates arrive in document after document;
+    reusing the parsed object keeps asn1crypto's memoised names, hashes and key
+    info, which otherwise dominate a one-signature verification.
+    """
+    der = cert.dump()
+    with _intern_lock:
+        known = _INTERNED.get(der)
+        if known is not None:
+            _INTERNED.move_to_end(der)
+            return known
+        fresh = x509.Certificate.load(der)
+        _INTERNED[der] = fresh
+        if len(_INTERNED) > _INTERN_MAX:
+            _INTERNED.popitem(last=False)
+        return fresh
+
 
 def embedded_certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
     certs: list[x509.Certificate] = []
     for choice in signed_data["certificates"] or []:
         if choice.name == "certificate":
-            certs.append(choice.chosen)
+            certs.append(intern_certificate(choice.chosen))
     return certs
 
 

@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineError, InvalidInputError
 from trust_store.model import Purpose, TrustSnapshot
-from verifier import algorithms, chain, changes, integrity, revocation, timestamps
+from verifier import algorithms, chain, changes, hex_strings, integrity, revocation, timestamps
 from verifier.format_checks import Coverage, check_format
 from verifier.identification import (
     check_ess_reference,
@@ -48,6 +48,7 @@ from verifier.report import aggregate_document, aggregate_signature
 from verifier.signatures import FoundSignature, find_signatures
 
 log = logging.getLogger("kyso.verifier")
+hex_strings.install()
 
 _PDF_MAGIC_WINDOW = 1024
 
@@ -338,7 +339,7 @@ def _verify_signature(
             sub=SubIndication.HASH_FAILURE,
         )
     )
-    payload = integrity.signed_attrs_bytes(si)
+    payload = found.signed_attrs_der
     if payload is None:
         view = memoryview(req.data)
         payload = b"".join(bytes(view[s : s + n]) for s, n in coverage.ranges)

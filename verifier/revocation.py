@@ -14,6 +14,7 @@ from asn1crypto import cms, crl, ocsp, x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from verifier.identification import intern_certificate
 from verifier.integrity import find_attr
 from verifier.model import RevocationSource, RevocationStatus, RevocationSummary
 
@@ -67,7 +68,7 @@ def read_dss(reader: PdfFileReader) -> EmbeddedValidationData:
         return data
     for der in _streams(dss, "/Certs"):
         try:
-            data.certs.append(x509.Certificate.load(der))
+            data.certs.append(intern_certificate(x509.Certificate.load(der)))
         except ValueError:
             continue
     for der in _streams(dss, "/OCSPs"):

@@ -16,6 +16,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
+from verifier.integrity import signed_attrs_bytes
 from verifier.model import Kind
 
 DETACHED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"})
@@ -41,6 +42,7 @@ class FoundSignature:
     signed_data: cms.SignedData | None = None
     signer_info: cms.SignerInfo | None = None
     der_length: int = 0
+    signed_attrs_der: bytes | None = None  # what the signature value covers, captured untouched
     problems: dict[str, str] = field(default_factory=dict)  # check name -> English reason
 
 
@@ -79,6 +81,7 @@ def _parse_cms(found: FoundSignature, raw: bytes) -> None:
             found.problems["CONTENTS"] = "the CMS must hold exactly one SignerInfo"
             return
         signer_info = signer_infos[0]
+        found.signed_attrs_der = signed_attrs_bytes(signer_info)
         # Touch the parts every later check reads so that malformed DER fails here.
         signer_info["sid"].native  # noqa: B018
         signer_info["digest_algorithm"]["algorithm"].native  # noqa: B018

@@ -71,6 +71,7 @@ def check_token(
             out.reason = out.reason or "the timestamp token must have exactly one signer"
             return out
         si = signer_infos[0]
+        payload = signed_attrs_bytes(si)  # before any attribute is parsed
         out.signer_info = si
         out.certs = embedded_certificates(signed_data)
         cert = find_signer_certificate(signed_data, si)
@@ -91,8 +92,9 @@ def check_token(
                 md.reason or "the timestamp token's signed attributes are invalid"
             )
             return out
-        payload = signed_attrs_bytes(si)
-        assert payload is not None
+        if payload is None:
+            out.reason = out.reason or "the timestamp token has no signed attributes"
+            return out
         value = verify_signature_value(cert, si, payload)
         out.signature_ok = value.ok
         if not value.ok:

@@ -1,0 +1,49 @@
+"""A fast, terminating reader for PDF hex strings, installed into pyHanko's parser.
+
+Why: pyHanko reads ``<...>`` one token at a time through a generator; a
+signature's /Contents (16-32 KiB of hex) then costs ~15 ms, most of a one-page
+verification.  Worse, at end of file its loop never ends (an empty read is
+"in" the hex digit set), so a file truncated inside a hex string hangs the
+parser.  This reader takes blocks, accepts exactly what pyHanko accepts (hex
+digits and PDF whitespace, odd length padded with 0) and raises on EOF.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import re
+from typing import Any
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfStreamError
+
+_WHITESPACE = b"\x00\t\n\x0c\r "
+_HEX_ONLY = re.compile(rb"[0-9A-Fa-f]*")
+_BLOCK = 64 * 1024
+
+
+def read_hex_string_from_stream(stream: Any) -> Any:
+    stream.read(1)  # the opening "<"
+    parts: list[bytes] = []
+    while True:
+        block = stream.read(_BLOCK)
+        if not block:
+            raise PdfStreamError("Stream has ended unexpectedly inside a hex string")
+        end = block.find(b">")
+        if end >= 0:
+            parts.append(block[:end])
+            stream.seek(end + 1 - len(block), os.SEEK_CUR)
+            break
+        parts.append(block)
+    digits = b"".join(parts).translate(None, _WHITESPACE)
+    if not _HEX_ONLY.fullmatch(digits):
+        raise PdfStreamError("Unexpected token in hex string")
+    if len(digits) % 2:
+        digits += b"0"
+    return generic.pdf_string(binascii.unhexlify(digits))
+
+
+def install() -> None:
+    """Make pyHanko's object parser use this reader (idempotent)."""
+    generic.read_hex_string_from_stream = read_hex_string_from_stream  # type: ignore[assignment]
