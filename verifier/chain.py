@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from kyso.errors import DeadlineError
 from trust_store.model import sha256_fingerprint
 from verifier import revocation
 from verifier.model import (
@@ -72,6 +74,7 @@ class ChainInputs:
     fetcher_backend: Any | None
     validation_time: datetime
     at_now: bool  # validation time is "now": fetching live data is meaningful
+    deadline: float | None = None  # time.monotonic() by which the request must be answered
 
 
 @dataclass
@@ -144,6 +147,13 @@ def _fmt(t: datetime | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S %Z") if t else "?"
 
 
+def _deadline() -> DeadlineError:
+    return DeadlineError(
+        "verification took longer than the request deadline (revocation or AIA fetching)",
+        "Kiểm tra chữ ký vượt quá thời gian cho phép (khi lấy thông tin thu hồi chứng thư)",
+    )
+
+
 def validate_chain(
     policy: Policy,
     cert: x509.Certificate,
@@ -152,8 +162,15 @@ def validate_chain(
     poe: datetime | None,
     claimed: datetime | None,
 ) -> ChainResult:
+    remaining = None if inputs.deadline is None else inputs.deadline - time.monotonic()
+    if remaining is not None and remaining <= 0:
+        raise _deadline()
     try:
-        return asyncio.run(_validate(policy, cert, inputs, poe=poe, claimed=claimed))
+        return asyncio.run(
+            asyncio.wait_for(_validate(policy, cert, inputs, poe=poe, claimed=claimed), remaining)
+        )
+    except TimeoutError as exc:
+        raise _deadline() from exc
     except Exception:
         log.warning("certificate validation failed unexpectedly", exc_info=True)
         res = ChainResult()
@@ -455,6 +472,17 @@ def _passed(
             )
         )
     summary = revocation.summarise(cert, vc.ocsps, vc.crls, inputs.embedded)
+    is_stale = getattr(inputs.fetcher_backend, "is_stale", None)
+    if is_stale is not None and any(is_stale(o) for o in [*vc.ocsps, *vc.crls]):
+        res.notes.append(
+            (
+                "REVOCATION_DATA_STALE",
+                "a responder was unreachable: a cached revocation answer past its nextUpdate "
+                "was used",
+                "Cảnh báo: máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi "
+                "lưu tạm đã quá hạn cập nhật",
+            )
+        )
     if revoked_after_poe is not None:
         summary.status = RevocationStatus.REVOKED
         summary.revocation_time = revoked_after_poe.revocation_dt

@@ -248,6 +248,7 @@ def _chain_inputs(
         fetcher_backend=req.fetcher_backend,
         validation_time=shared.now,
         at_now=shared.at_now,
+        deadline=req.deadline,
     )
 
 
