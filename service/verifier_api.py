@@ -17,7 +17,7 @@ import mmap
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -66,9 +66,8 @@ class VerifierService(pb_grpc.VerifierServicer):
         validation_time = None
         if options.HasField("validation_time"):
             validation_time = options.validation_time.ToDatetime(tzinfo=UTC)
-            if validation_time.year < 1990 or validation_time > datetime.now(UTC).replace(
-                year=datetime.now(UTC).year + 50
-            ):
+            latest = datetime.now(UTC) + timedelta(days=366 * 50)
+            if validation_time.year < 1990 or validation_time > latest:
                 raise InvalidInputError(
                     "validation_time is out of range",
                     "Thời điểm kiểm tra không hợp lệ",
