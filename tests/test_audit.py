@@ -142,3 +142,22 @@ def test_configured_audit_path(tmp_path: Path) -> None:
     store.add(pem_bytes, actor="token:alice", reason="r")
     assert (tmp_path / "elsewhere.log").is_file()
     assert _verify(tmp_path / "elsewhere.log")[0] == 0
+
+
+def test_a_crash_between_entry_and_head_or_mid_entry_keeps_the_chain(tmp_path: Path) -> None:
+    log = FileAuditLog(tmp_path / "audit.log")
+    draft = AuditDraft(actor="t", action="add", outcome="applied")
+    log.append(draft)
+    lagging_head = log.head_path.read_bytes()
+    log.append(draft)
+    log.head_path.write_bytes(lagging_head)  # killed after the entry, before the head
+    assert log.verify().ok
+    assert log.append(draft).seq == 3
+    with log.path.open("ab") as f:
+        f.write(b'{"seq":4,"time":"2026-')  # killed in the middle of writing an entry
+    assert log.append(draft).seq == 4
+    report = log.verify()
+    assert report.ok and report.entries == 4
+    # A head that names an entry the chain does not hold is still caught.
+    log.head_path.write_bytes(b'{"hash":"' + b"0" * 64 + b'","seq":2}')
+    assert [p.kind for p in log.verify().problems] == ["altered"]

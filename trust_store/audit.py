@@ -170,6 +170,7 @@ def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) ->
     expected_prev: str | None = GENESIS
     expected_seq = 1
     last_hash, last_seq = GENESIS, 0
+    hashes: dict[int, str] = {}
     for pos, obj in enumerate(parsed, start=1):
         if obj is None:
             report.problems.append(
@@ -204,8 +205,11 @@ def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) ->
         expected_prev = stored_hash
         expected_seq = seq + 1
         last_hash, last_seq = stored_hash, seq
+        hashes[seq] = stored_hash
     report.head_seq = last_seq
     if head is not None and head[0] > 0 and (head[0], head[1]) != (last_seq, last_hash):
+        # The head may lag behind the log (crash between the entry and the head write), but
+        # the entry it names must be in the chain, and it must never be ahead of the log.
         if head[0] > last_seq:
             report.problems.append(
                 AuditProblem(
@@ -215,10 +219,13 @@ def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) ->
                     f"entries after seq {last_seq} up to seq {head[0]} were removed from the end",
                 )
             )
-        else:
+        elif hashes.get(head[0]) != head[1]:
             report.problems.append(
                 AuditProblem(
-                    len(parsed), last_seq, "altered", "the newest entry does not match the head"
+                    len(parsed),
+                    head[0],
+                    "altered",
+                    f"entry seq {head[0]} does not match the recorded head",
                 )
             )
     return report
@@ -277,13 +284,35 @@ class FileAuditLog(AuditLog):
             return None
 
     def _last(self) -> tuple[int, str]:
-        head = self._head()
-        if head is not None:
-            return head
-        records = self._records()
-        for raw in reversed(records):
+        """Seq and hash of the newest complete entry, read from the log itself (the head file
+        may lag one entry behind after a crash between the two writes)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return 0, GENESIS
+        try:
+            size = os.fstat(fd).st_size
+            tail = b""
+            pos = size
+            while pos > 0 and tail.count(b"\n") < 2:
+                step = min(65536, pos)
+                pos -= step
+                tail = os.pread(fd, step, pos) + tail
+            if tail and not tail.endswith(b"\n"):
+                # A write cut short by a crash: that entry never completed; drop the fragment.
+                cut = tail.rfind(b"\n")
+                os.ftruncate(fd, pos + cut + 1 if cut >= 0 else pos)
+                os.fsync(fd)
+                tail = tail[: cut + 1] if cut >= 0 else b""
+        finally:
+            os.close(fd)
+        for raw in reversed(tail.split(b"\n")):
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 obj = json.loads(raw)
+                return int(obj["seq"]), str(obj["hash"])
+        for line in reversed(self._records()):  # newest line unreadable: chain on the last good
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                obj = json.loads(line)
                 return int(obj["seq"]), str(obj["hash"])
         return 0, GENESIS
 
