@@ -16,7 +16,7 @@ from verifier.model import CheckResult, Kind, Outcome, SubIndication
 from verifier.policy import Policy
 from verifier.signatures import DETACHED_SUBFILTERS, TIMESTAMP_SUBFILTER, FoundSignature
 
-_HEX = re.compile(rb"^<[0-9A-Fa-f]*>$")
+_HEX = re.compile(rb"<(?:[0-9A-Fa-f]{2})*>")
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF$")
 
 _VI = {
@@ -132,8 +132,8 @@ def check_format(
             br_reason = "no /Contents to match the gap against"
         else:
             gap = bytes(data[br[1] : br[2]])
-            if not _HEX.match(gap):
-                br_reason = "the gap between the ranges is not exactly a hex string"
+            if not _HEX.fullmatch(gap):
+                br_reason = "the gap between the ranges is not exactly an even-length hex string"
             elif bytes.fromhex(gap[1:-1].decode("ascii")) != contents:
                 br_reason = "the gap between the ranges is not the /Contents of this signature"
             else:

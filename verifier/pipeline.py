@@ -452,12 +452,15 @@ def _signature_timestamp(
     )
     if not tokens:
         return None, []
-    token = timestamps.check_token(tokens[0], si["signature"].native)
+    token = timestamps.check_token(
+        tokens[0], si["signature"].native, extra_certs=[*shared.dss.certs, *shared.intermediates]
+    )
     ts = TimestampSummary(
         time=token.gen_time, tsa=token.tsa_name, digest_algorithm=token.imprint_algorithm
     )
     sig.timestamp = ts
-    intact = token.imprint_ok and token.signature_ok
+    unverifiable = token.imprint_ok and token.tsa_cert is None
+    intact = token.imprint_ok and (token.signature_ok or unverifiable)
     sig.checks.append(
         policy.judge(
             "SIGNATURE_TIMESTAMP_IMPRINT",
@@ -472,8 +475,27 @@ def _signature_timestamp(
             else SubIndication.SIG_CRYPTO_FAILURE,
         )
     )
-    if not intact or token.tsa_cert is None:
+    if not intact:
         ts.indication, ts.sub_indication = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
+        return None, token.certs
+    if token.tsa_cert is None:
+        ts.indication, ts.sub_indication = (
+            Indication.INDETERMINATE,
+            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+        )
+        sig.checks.append(
+            policy.judge(
+                "SIGNATURE_TIMESTAMP_VALID",
+                Outcome.NOT_OK,
+                "SIGNATURE_TIMESTAMP_TSA_UNKNOWN",
+                "the TSA certificate of the signature timestamp is not available; "
+                "the claimed signing time is used",
+                "Không có chứng thư số của đơn vị cấp dấu thời gian; dùng thời điểm ký do người ký "
+                "khai báo",
+                failure=Indication.INDETERMINATE,
+                sub=SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+            )
+        )
         return None, token.certs
     tsa_result = chain.validate_chain(
         policy,
@@ -540,7 +562,12 @@ def _verify_document_timestamp(
             sig.digest_algorithm = str(imprint_algo)
         except (integrity.UnsupportedDigest, KeyError, ValueError):
             imprint_digest = None
-    token = timestamps.check_token(sd, None, imprint_digest if imprint_digest is not None else b"")
+    token = timestamps.check_token(
+        sd,
+        None,
+        imprint_digest if imprint_digest is not None else b"",
+        extra_certs=[*shared.dss.certs, *shared.intermediates],
+    )
     cert = token.tsa_cert
     if cert is None:
         sig.checks.append(

@@ -43,7 +43,10 @@ class TokenCheck:
 
 
 def check_token(
-    signed_data: cms.SignedData, imprint_of: bytes | None, imprint_digest: bytes | None = None
+    signed_data: cms.SignedData,
+    imprint_of: bytes | None,
+    imprint_digest: bytes | None = None,
+    extra_certs: list[x509.Certificate] | None = None,
 ) -> TokenCheck:
     """Verify a token's imprint against ``imprint_of`` (or a ready digest) and its CMS signature."""
     out = TokenCheck()
@@ -74,10 +77,10 @@ def check_token(
         payload = signed_attrs_bytes(si)  # before any attribute is parsed
         out.signer_info = si
         out.certs = embedded_certificates(signed_data)
-        cert = find_signer_certificate(signed_data, si)
+        cert = find_signer_certificate(signed_data, si, extra_certs or [])
         out.tsa_cert = cert
-        if cert is None:
-            out.reason = out.reason or "the TSA certificate is not in the timestamp token"
+        if cert is None:  # certReq was false and nobody else carries it: cannot be checked
+            out.reason = out.reason or "the TSA certificate is not available"
             return out
         try:
             out.tsa_name = cert.subject.human_friendly
