@@ -334,3 +334,17 @@ def test_stream_gives_the_same_verdict(stub: Any, pki: Any, document: bytes) -> 
     report = stub.VerifyStream(chunks(), timeout=60)
     assert report.indication == pb.INDICATION_TOTAL_PASSED
 
+
+
+def test_concurrent_requests_agree(stub: Any, pki: Any, document: bytes) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = sign(pki, document)
+    bad = bytearray(good)
+    bad[bad.index(b"/MediaBox") + 1] = ord("m")
+    jobs = [bytes(bad) if i % 3 == 0 else good for i in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda pdf: verify(stub, pdf).indication, jobs))
+    for pdf, indication in zip(jobs, results, strict=True):
+        expected = pb.INDICATION_TOTAL_PASSED if pdf == good else pb.INDICATION_TOTAL_FAILED
+        assert indication == expected
