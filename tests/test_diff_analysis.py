@@ -24,7 +24,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -409,4 +409,45 @@ def test_reference_cycle_terminates(signed: bytes) -> None:
     out = BytesIO()
     writer.write(out)
     summary = _only(out.getvalue())
+    assert summary.level == ModificationLevel.OTHER
+
+
+def _with_empty_field(data: bytes, name: str) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(name, box=(300, 50, 500, 100)))
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("locked", [["Sig2"], ["Other"]])
+def test_fieldmdp_lock_on_a_later_signature_field(
+    signer: signers.SimpleSigner, locked: list[str]
+) -> None:
+    base = _with_empty_field(make_pdf(["Phiếu trình"]), "Sig2")
+    lock = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=locked)
+    first = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(base), strict=False),
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer,
+        new_field_spec=fields.SigFieldSpec("Sig1", field_mdp_spec=lock),
+    ).getvalue()
+    second = _sign(first, signer, "Sig2")
+    summary = _only(second)
+    assert summary.level == ModificationLevel.FORM_FILLING
+    assert summary.fieldmdp_violated == (locked == ["Sig2"])
+
+
+def test_freeing_a_used_object_is_other(signed: bytes) -> None:
+    reader = PdfFileReader(BytesIO(signed), strict=False)
+    contents = reader.root["/Pages"]["/Kids"][0].raw_get("/Contents")
+    if isinstance(contents, generic.ArrayObject):
+        contents = contents.raw_get(0)
+    size = int(reader.trailer["/Size"])
+    prev = reader.last_startxref
+    body = f"xref\n0 1\n0000000000 65535 f \n{contents.idnum} 1\n0000000000 00001 f \n"
+    update = f"\n{body}trailer\n<< /Size {size} /Root {reader.root_ref.idnum} 0 R /Prev {prev} >>\n"
+    offset = len(signed) + 1
+    tampered = signed + update.encode() + f"startxref\n{offset}\n%%EOF\n".encode()
+    summary = _only(tampered)
     assert summary.level == ModificationLevel.OTHER

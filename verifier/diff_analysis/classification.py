@@ -1202,14 +1202,21 @@ class RevisionClassifier:
                     )
         if self.redefined - self.explained:
             self._check_structure()
-        unexplained = sorted((self.redefined | self.freed) - self.explained)
+        freed = self.freed - self.explained
+        if freed:
+            # freeing an object nothing refers to any more changes nothing
+            self.index.advance_to(self.rev)
+            freed_users = self.index.sources_of(freed)
+            freed = {ref for ref in freed if freed_users.get(ref, set()) - {ref}}
+        unexplained = sorted((self.redefined - self.explained) | freed)
         if unexplained:
             self._report_unexplained(unexplained)
         if self.added - self.explained:
             self.index.advance_to(self.rev)
             changed = self.added | self.redefined
+            all_users = self.index.sources_of(self.added - self.explained)
             for ref in sorted(self.added - self.explained):
-                users = self.index.sources(ref) - changed
+                users = all_users.get(ref, set()) - changed
                 if users:
                     self._add(
                         ChangeKind.OBJECT_REDEFINED,

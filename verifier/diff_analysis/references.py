@@ -5,10 +5,15 @@ after signing must not be shared with content the new value would silently
 change (pyHanko's "sneaky appearance stream" case), and a new object number
 must not fill a reference that was dangling when the document was signed.
 Parsing all objects to find that out is what makes a full graph diff slow, so
-this index scans the raw bytes of each live object with a pattern that finds
-a *superset* of its indirect references: every real ``N G R`` matches, and so
-may a few look-alikes inside strings or stream data. A false match can only
-make the analysis stricter, never hide a reference.
+this index scans raw bytes with a pattern that finds a *superset* of the
+indirect references: every real ``N G R`` matches (numbers are read without
+leading zeros), and so may a few look-alikes inside strings or stream data. A
+false match can only make the analysis stricter, never hide a reference.
+
+The scan is coarse first: one set of referenced keys per top-level object and
+one per object stream, built with a single C-level ``findall`` each and cached
+by location, so revisions share it. Only an object stream that does contain a
+queried key is split into its member objects.
 """
 
 from __future__ import annotations
@@ -22,22 +27,23 @@ from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
 from verifier.diff_analysis.model import DiffAnalysisError
 from verifier.diff_analysis.revisions import ObjectId, RevisionStore
 
-_WS = rb"[\x00\t\n\x0c\r ]"
-_SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"
+# possessive: whitespace/comment runs never backtrack (hostile input stays linear)
+_SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*+[\r\n])++"
 _REF = re.compile(
-    rb"(?<![0-9])([0-9]{1,10})"
+    rb"(?<![0-9])0*([0-9]{1,10})"
     + _SEP
-    + rb"([0-9]{1,5})"
+    + rb"0*([0-9]{1,5})"
     + _SEP
     + rb"R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
 _MAX_LIVE_OBJECTS = 2_000_000
 
 _Location = int | ObjStreamRef
+_Key = tuple[bytes, bytes]
 
 
-def _refs_in(data: bytes) -> frozenset[ObjectId]:
-    return frozenset((int(a), int(b)) for a, b in _REF.findall(data))
+def _key(ref: ObjectId) -> _Key:
+    return (str(ref[0]).encode(), str(ref[1]).encode())
 
 
 def _section_entries(data: XRefSectionData) -> Iterable[tuple[int, int, _Location | None]]:
@@ -52,36 +58,73 @@ def _section_entries(data: XRefSectionData) -> Iterable[tuple[int, int, _Locatio
 
 
 class ReferenceIndex:
-    """Reference graph of one revision at a time, moved forward revision by revision."""
+    """Which live objects of one revision may refer to a given object."""
 
     def __init__(self, store: RevisionStore) -> None:
         self._store = store
         self._file = self._read_file()
         self._offsets = self._all_offsets()
-        self._objstm_data: dict[int, dict[int, set[ObjectId]]] = {}
+        self._direct_keys: dict[int, frozenset[_Key]] = {}
+        self._stream_keys: dict[int, frozenset[_Key]] = {}
+        self._stream_members: dict[int, dict[int, frozenset[_Key]]] = {}
         self.revision = -1
-        self._targets: dict[ObjectId, frozenset[ObjectId]] = {}
-        self._sources: dict[ObjectId, set[ObjectId]] = {}
-
-    # -- public -----------------------------------------------------------
+        self._live_direct: dict[int, ObjectId] = {}
+        self._live_streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
 
     def advance_to(self, revision: int) -> None:
-        """Make the index describe ``revision`` (only forward moves are incremental)."""
-        if revision < self.revision or self.revision < 0:
-            self._build(revision)
+        """Describe ``revision`` from now on (the raw scans are cached across revisions)."""
+        if revision == self.revision:
             return
-        for rev in range(self.revision + 1, revision + 1):
-            containers = self._store.container_refs(rev)
-            for ref in self._store.changed_refs(rev) | containers:
-                targets = frozenset() if ref in containers else self._body_refs(ref, rev)
-                self._set_source(ref, targets)
-            self.revision = rev
+        live: dict[int, tuple[int, _Location | None]] = {}
+        for rev in range(revision + 1):
+            for idnum, gen, loc in _section_entries(self._store.xrefs.get_xref_data(rev)):
+                live[idnum] = (gen, loc)
+        if len(live) > _MAX_LIVE_OBJECTS:
+            raise DiffAnalysisError(
+                "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
+            )
+        containers: set[ObjectId] = set()
+        for rev in range(revision + 1):
+            containers |= self._store.container_refs(rev)
+        direct: dict[int, ObjectId] = {}
+        streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
+        for idnum, (gen, loc) in live.items():
+            if loc is None or (idnum, gen) in containers:
+                continue
+            if isinstance(loc, int):
+                direct[loc] = (idnum, gen)
+                continue
+            stream_loc = live.get(loc.obj_stream_id, (0, None))[1]
+            if isinstance(stream_loc, int):
+                entry = streams.setdefault(stream_loc, (loc.obj_stream_id, {}))
+                entry[1][idnum] = (idnum, gen)
+        self._live_direct = direct
+        self._live_streams = streams
+        self.revision = revision
 
     def sources(self, target: ObjectId) -> set[ObjectId]:
         """Live objects of the current revision whose bytes may refer to ``target``."""
-        return self._sources.get(target, set())
+        return self.sources_of({target}).get(target, set())
 
-    # -- building ---------------------------------------------------------
+    def sources_of(self, targets: set[ObjectId]) -> dict[ObjectId, set[ObjectId]]:
+        """``sources`` for many targets in one pass over the revision's objects."""
+        wanted = {_key(t): t for t in targets}
+        keys = frozenset(wanted)
+        found: dict[ObjectId, set[ObjectId]] = {}
+        for offset, ref in self._live_direct.items():
+            for key in self._direct(offset) & keys:
+                found.setdefault(wanted[key], set()).add(ref)
+        for stream_loc, (stream_id, members) in self._live_streams.items():
+            hits = self._stream(stream_id, stream_loc) & keys
+            if not hits:
+                continue
+            per_member = self._members(stream_id, stream_loc)
+            for idnum, ref in members.items():
+                for key in per_member.get(idnum, frozenset()) & hits:
+                    found.setdefault(wanted[key], set()).add(ref)
+        return found
+
+    # -- raw scans ----------------------------------------------------------
 
     def _read_file(self) -> bytes:
         stream = self._store.reader.stream
@@ -99,95 +142,36 @@ class ReferenceIndex:
                     offsets.add(loc)
         return sorted(offsets)
 
-    def _build(self, revision: int) -> None:
-        live: dict[int, tuple[int, _Location | None]] = {}
-        for rev in range(revision + 1):
-            for idnum, gen, loc in _section_entries(self._store.xrefs.get_xref_data(rev)):
-                live[idnum] = (gen, loc)
-        if len(live) > _MAX_LIVE_OBJECTS:
-            raise DiffAnalysisError(
-                "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
-            )
-        containers = self._containers(revision)
-        direct: dict[int, ObjectId] = {}
-        in_streams: dict[int, list[tuple[int, int]]] = {}
-        for idnum, (gen, loc) in live.items():
-            if loc is None or (idnum, gen) in containers:
-                continue
-            if isinstance(loc, int):
-                direct[loc] = (idnum, gen)
+    def _direct(self, offset: int) -> frozenset[_Key]:
+        cached = self._direct_keys.get(offset)
+        if cached is None:
+            if 0 <= offset < len(self._file):
+                pos = bisect.bisect_right(self._offsets, offset)
+                end = self._offsets[pos] if pos < len(self._offsets) else len(self._file)
+                cached = frozenset(_REF.findall(self._file, offset, end))
             else:
-                in_streams.setdefault(loc.obj_stream_id, []).append((idnum, loc.ix_in_stream))
-        found: dict[ObjectId, set[ObjectId]] = {}
-        # one pass over the file for every top-level object ...
-        offsets = self._offsets
-        for m in _REF.finditer(self._file):
-            pos = bisect.bisect_right(offsets, m.start()) - 1
-            if pos < 0:
-                continue
-            source = direct.get(offsets[pos])
-            if source is not None:
-                found.setdefault(source, set()).add((int(m.group(1)), int(m.group(2))))
-        # ... and one per object stream for the objects stored in them
-        for stream_id, members in in_streams.items():
-            stream_loc = live.get(stream_id, (0, None))[1]
-            if not isinstance(stream_loc, int):
-                continue
-            member_ids = {m[0] for m in members}
-            for idnum, targets in self._objstm_refs(stream_id, stream_loc).items():
-                if idnum in member_ids:
-                    gen = live[idnum][0]
-                    found.setdefault((idnum, gen), set()).update(targets)
-        self._targets = {}
-        self._sources = {}
-        for source, targets in found.items():
-            self._set_source(source, frozenset(targets))
-        self.revision = revision
+                cached = frozenset()
+            self._direct_keys[offset] = cached
+        return cached
 
-    def _containers(self, revision: int) -> set[ObjectId]:
-        result: set[ObjectId] = set()
-        for rev in range(revision + 1):
-            result |= self._store.container_refs(rev)
-        return result
+    def _stream(self, stream_id: int, stream_loc: int) -> frozenset[_Key]:
+        cached = self._stream_keys.get(stream_loc)
+        if cached is None:
+            data, _ = self._store.objstm_contents(stream_id, stream_loc)
+            cached = frozenset(_REF.findall(data))
+            self._stream_keys[stream_loc] = cached
+        return cached
 
-    def _objstm_refs(self, stream_id: int, stream_loc: int) -> dict[int, set[ObjectId]]:
-        cached = self._objstm_data.get(stream_loc)
-        if cached is not None:
-            return cached
-        data, offsets = self._store.objstm_contents(stream_id, stream_loc)
-        ordered = sorted((off, idnum) for idnum, off in offsets.items())
-        result: dict[int, set[ObjectId]] = {}
-        for i, (start, idnum) in enumerate(ordered):
-            end = ordered[i + 1][0] if i + 1 < len(ordered) else len(data)
-            found = _REF.findall(data, start, end)
-            if found:
-                result[idnum] = {(int(a), int(b)) for a, b in found}
-        self._objstm_data[stream_loc] = result
-        return result
-
-    def _set_source(self, source: ObjectId, targets: frozenset[ObjectId]) -> None:
-        for target in self._targets.get(source, frozenset()):
-            holders = self._sources.get(target)
-            if holders is not None:
-                holders.discard(source)
-        if targets:
-            self._targets[source] = targets
-            for target in targets:
-                self._sources.setdefault(target, set()).add(source)
-        else:
-            self._targets.pop(source, None)
-
-    def _body_refs(self, ref: ObjectId, revision: int) -> frozenset[ObjectId]:
-        loc = self._store.location(ref, revision)
-        if loc is None:
-            return frozenset()
-        if isinstance(loc, int):
-            if not 0 <= loc < len(self._file):
-                return frozenset()
-            pos = bisect.bisect_right(self._offsets, loc)
-            end = self._offsets[pos] if pos < len(self._offsets) else len(self._file)
-            return _refs_in(self._file[loc:end])
-        stream_loc = self._store.location((loc.obj_stream_id, 0), revision)
-        if not isinstance(stream_loc, int):
-            return frozenset()
-        return frozenset(self._objstm_refs(loc.obj_stream_id, stream_loc).get(ref[0], set()))
+    def _members(self, stream_id: int, stream_loc: int) -> dict[int, frozenset[_Key]]:
+        cached = self._stream_members.get(stream_loc)
+        if cached is None:
+            data, offsets = self._store.objstm_contents(stream_id, stream_loc)
+            ordered = sorted((off, idnum) for idnum, off in offsets.items())
+            cached = {}
+            for i, (start, idnum) in enumerate(ordered):
+                end = ordered[i + 1][0] if i + 1 < len(ordered) else len(data)
+                found = _REF.findall(data, start, end)
+                if found:
+                    cached[idnum] = frozenset(found)
+            self._stream_members[stream_loc] = cached
+        return cached
