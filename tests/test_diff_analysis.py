@@ -451,3 +451,77 @@ def test_freeing_a_used_object_is_other(signed: bytes) -> None:
     tampered = signed + update.encode() + f"startxref\n{offset}\n%%EOF\n".encode()
     summary = _only(tampered)
     assert summary.level == ModificationLevel.OTHER
+
+
+def _add_freetext(data: bytes) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page = _page(writer, 0)
+    annot = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.NumberObject(v) for v in (100, 100, 300, 150)]
+            ),
+            generic.NameObject("/Contents"): generic.TextStringObject("Ý kiến"),
+            generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+            generic.NameObject("/P"): writer.root["/Pages"]["/Kids"].raw_get(0),
+        }
+    )
+    annots = page.get("/Annots")
+    new_annots = generic.ArrayObject(list(annots) if annots else [])
+    new_annots.append(writer.add_object(annot))
+    page["/Annots"] = new_annots
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _edit_annotations(data: bytes, remove: bool) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page = _page(writer, 0)
+    annots = page["/Annots"]
+    if remove:
+        page["/Annots"] = generic.ArrayObject(
+            [a for a in annots if a.get_object().get("/Subtype") != "/FreeText"]
+        )
+        writer.update_container(page)
+    else:
+        for raw in annots:
+            annot = raw.get_object()
+            if annot.get("/Subtype") == "/FreeText":
+                annot["/Contents"] = generic.TextStringObject("Ý kiến đã sửa")
+                writer.mark_update(raw)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("remove", [False, True])
+def test_editing_or_removing_a_comment_is_annotations(
+    signer: signers.SimpleSigner, remove: bool
+) -> None:
+    signed_with_note = _sign(_add_freetext(make_pdf(["Tờ trình"])), signer, "Sig1")
+    summary = _only(_edit_annotations(signed_with_note, remove))
+    assert summary.level == ModificationLevel.ANNOTATIONS, summary.summary_en
+    expected = ChangeKind.ANNOTATION_REMOVED if remove else ChangeKind.ANNOTATION_CHANGED
+    assert expected in _kinds(summary)
+
+
+def test_removing_a_signature_widget_is_other(signer: signers.SimpleSigner) -> None:
+    visible = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(make_pdf(["Công văn"])), strict=False),
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer,
+        new_field_spec=fields.SigFieldSpec("Sig1", box=(300, 50, 500, 100)),
+    ).getvalue()
+    writer = IncrementalPdfFileWriter(BytesIO(visible), strict=False)
+    page = _page(writer, 0)
+    page["/Annots"] = generic.ArrayObject()
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    summary = _only(out.getvalue())
+    assert summary.level == ModificationLevel.OTHER
+    assert ChangeKind.ANNOTATION_REMOVED in _kinds(summary)

@@ -54,6 +54,8 @@ _TRAILER_IGNORED = {
     "/DocChecksum",
 }
 _EXPLAIN_SKIP_KEYS = {"/P", "/Parent", "/Pg", "/Obj", "/StructParent"}
+# tab order and structure back-pointers: signing tools touch them, nothing visible changes
+_PAGE_NON_VISUAL_KEYS = {"/Annots", "/Tabs", "/StructParents"}
 _STRUCT_ROOT_KEYS = {"/ParentTree", "/ParentTreeNextKey", "/K", "/IDTree"}
 _NUMBER_TREE_KEYS = {"/Nums", "/Kids", "/Limits"}
 
@@ -114,6 +116,15 @@ def _equivalent_font(old: object, new: object) -> bool:
     if isinstance(old, generic.StreamObject) or old.get("/Type") != "/Font":
         return False
     return changed_keys(old, new) <= {"/Name"}
+
+
+def _only_sets_read_only(old: generic.DictionaryObject, new: generic.DictionaryObject) -> bool:
+    try:
+        old_ff = int(old.get("/Ff", 0))
+        new_ff = int(new.get("/Ff", 0))
+    except (TypeError, ValueError):
+        return False
+    return new_ff == old_ff | 1
 
 
 def _is_struct_elem(value: generic.DictionaryObject) -> bool:
@@ -177,6 +188,8 @@ class RevisionClassifier:
         objects: set[ObjectId] | list[ObjectId] | tuple[ObjectId, ...] = (),
         level: ModificationLevel | None = None,
     ) -> None:
+        # an object named by a reported change is accounted for: no second report
+        self.explained.update(objects)
         self.result.changes.append(
             Change(
                 revision=self.rev,
@@ -705,6 +718,10 @@ class RevisionClassifier:
                 )
                 return
             kind = self._sig_kind(new_v)
+        if "/Ff" in diff and _only_sets_read_only(old.value, new.value):
+            diff = diff - {"/Ff"}  # signing tools lock fields read-only: nothing visible
+            if not diff and new.ref is not None:
+                self.explained.add(new.ref)
         widget_keys = _NON_ANNOTATION_WIDGET_KEYS if is_sig else _FIELD_VALUE_KEYS
         allowed = (widget_keys | {"/V"}) if (value_changed or not is_sig) else widget_keys
         if is_sig and not value_changed:
@@ -966,7 +983,7 @@ class RevisionClassifier:
             return
         if page_changed:
             self.explained.add(page_ref)
-            diff = changed_keys(old_page, new_page) - {"/Annots"}
+            diff = changed_keys(old_page, new_page) - _PAGE_NON_VISUAL_KEYS
             if diff:
                 self._add(
                     ChangeKind.PAGE_CONTENT_CHANGED,
@@ -1006,12 +1023,17 @@ class RevisionClassifier:
             )
         removed = [r for r in old_refs if r is not None and r not in new_refs]
         if removed:
+            # removing a comment is an annotation change (DocMDP P=3 allows it);
+            # removing a widget hides a field or a signature appearance
+            removed_widgets = [r for r in removed if self._is_widget(r, self.old)]
             self._add(
                 ChangeKind.ANNOTATION_REMOVED,
                 f"{len(removed)} annotation(s) removed from page {number}",
                 f"{len(removed)} chú thích bị xóa khỏi trang {number}",
                 removed,
-                level=ModificationLevel.OTHER,
+                level=(
+                    ModificationLevel.OTHER if removed_widgets else ModificationLevel.ANNOTATIONS
+                ),
             )
         for r in new_refs:
             if r is None or r in old_refs:
@@ -1027,6 +1049,12 @@ class RevisionClassifier:
                     )
                 continue  # new widgets are judged with their field
             self._new_annotation(r, number)
+
+    def _is_widget(self, ref: ObjectId, revision: int) -> bool:
+        value = self.s.get(ref, revision)
+        return not isinstance(value, generic.DictionaryObject) or (
+            value.get("/Subtype") == "/Widget"
+        )
 
     def _new_annotation(self, ref: ObjectId, number: int) -> None:
         annot = self.s.get(ref, self.rev)
@@ -1202,6 +1230,8 @@ class RevisionClassifier:
                     )
         if self.redefined - self.explained:
             self._check_structure()
+        if self.redefined - self.explained:
+            self._check_changed_annotations()
         freed = self.freed - self.explained
         if freed:
             # freeing an object nothing refers to any more changes nothing
@@ -1225,6 +1255,45 @@ class RevisionClassifier:
                         f"Đối tượng mới {ref[0]} lấp vào một tham chiếu đã có từ khi ký",
                         [ref, *sorted(users)[:5]],
                     )
+
+    def _check_changed_annotations(self) -> None:
+        """Existing comments edited in place (DocMDP P=3 allows it); widgets are not here."""
+        for ref in sorted(self.redefined - self.explained):
+            old = self.s.get(ref, self.old)
+            new = self.s.get(ref, self.rev)
+            if not (
+                isinstance(old, generic.DictionaryObject)
+                and isinstance(new, generic.DictionaryObject)
+                and not isinstance(old, generic.StreamObject | generic.StreamObject)
+                and not isinstance(new, generic.StreamObject)
+                and "/Subtype" in old
+                and "/Rect" in old
+                and old.get("/Subtype") == new.get("/Subtype")
+                and old.get("/Subtype") != "/Widget"
+                and "/FT" not in old
+                and "/FT" not in new
+            ):
+                continue
+            page_ref = ref_of(new.raw_get("/P")) if "/P" in new else None
+            if page_ref is None or page_ref != (ref_of(old.raw_get("/P")) if "/P" in old else None):
+                continue
+            page = self.s.get(page_ref, self.rev)
+            if not isinstance(page, generic.DictionaryObject) or "/Annots" not in page:
+                continue
+            annots = self.new_val(page.raw_get("/Annots"))
+            if not isinstance(annots, generic.ArrayObject) or ref not in {
+                ref_of(a) for a in annots
+            }:
+                continue
+            self.explained.add(ref)
+            self._explain_below(new, ChangeKind.ANNOTATION_CHANGED, ref)
+            subtype = name_of(new.get("/Subtype")) or "/?"
+            self._add(
+                ChangeKind.ANNOTATION_CHANGED,
+                f"Annotation {subtype[1:]} changed",
+                f"Chú thích loại {subtype[1:]} bị sửa",
+                [ref],
+            )
 
     def _check_structure(self) -> None:
         """Tagged PDFs: signing tools hang the new widgets into the structure tree."""
