@@ -120,7 +120,7 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
         current = line
         top: float | None = None
         bottom = 0.0
-        for other in (o for o in column if o.top >= line.bottom):
+        for other in (o for o in column if o.top > line.top + 1):  # accents overlap bboxes
             gap = other.top - current.bottom
             if gap >= _MIN_GAP:
                 top, bottom = current.bottom, other.top
@@ -131,7 +131,7 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
             bottom = top + DEFAULT_IMAGE_HEIGHT + 2 * _MARGIN
     else:
         # the name line (normal case): the space is above it
-        above = [o for o in column if o.bottom <= line.top]
+        above = [o for o in column if o.bottom < line.bottom - 1]
         nearest = above[-1] if above else None
         if nearest is not None and line.top - nearest.bottom >= _MIN_GAP:
             top, bottom = nearest.bottom, line.top
