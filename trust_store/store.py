@@ -439,8 +439,11 @@ def open_store(config: Config) -> TrustStore:
     else:
         audit = FileAuditLog(config.audit_path)
         backend = LocalDirectoryBackend(path, audit, ts.keep_versions)
-        if path.is_dir():
-            backend.recover()
+        if (path / "versions").is_dir():  # a managed store; a bootstrap one has nothing to mend
+            try:
+                backend.recover()
+            except OSError:
+                log.warning("trust store: cannot tidy %s after a crash (read-only?)", path)
         first = backend.load()
     store = TrustStore(first, backend=backend, audit=audit, bundles_path=ts.bundles_path)
     if config.redis_url:
