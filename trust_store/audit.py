@@ -240,8 +240,9 @@ class AuditLog:
     def append(self, draft: AuditDraft) -> AuditEntry:
         raise NotImplementedError
 
-    def entries(self) -> list[AuditEntry]:
-        """Entries that parse (for history); verification uses :meth:`verify`."""
+    def entries(self, newest: int | None = None) -> list[AuditEntry]:
+        """Entries that parse, oldest first (the ``newest`` N only, if given); verification
+        uses :meth:`verify`."""
         raise NotImplementedError
 
     def verify(self) -> AuditReport:
@@ -332,12 +333,12 @@ class FileAuditLog(AuditLog):
             )
             return entry
 
-    def entries(self) -> list[AuditEntry]:
+    def entries(self, newest: int | None = None) -> list[AuditEntry]:
         out = []
         for raw in self._records():
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 out.append(AuditEntry.from_dict(json.loads(raw)))
-        return out
+        return out[-newest:] if newest else out
 
     def verify(self) -> AuditReport:
         with self._locked():
@@ -415,17 +416,20 @@ class RedisAuditLog(AuditLog):
             "the audit log is too busy", "nhật ký kiểm toán đang bận", code="AUDIT_UNAVAILABLE"
         )
 
-    def _records(self) -> list[str]:
-        rows = self._redis.xrange(self.stream_key, "-", "+")
+    def _records(self, newest: int | None = None) -> list[str]:
+        if newest:
+            rows = list(reversed(self._redis.xrevrange(self.stream_key, "+", "-", count=newest)))
+        else:
+            rows = self._redis.xrange(self.stream_key, "-", "+")
         out = []
         for _id, fields in rows:
             value = fields.get(b"entry") or fields.get("entry") or b""
             out.append(value.decode() if isinstance(value, bytes) else str(value))
         return out
 
-    def entries(self) -> list[AuditEntry]:
+    def entries(self, newest: int | None = None) -> list[AuditEntry]:
         out = []
-        for raw in self._records():
+        for raw in self._records(newest):
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 out.append(AuditEntry.from_dict(json.loads(raw)))
         return out

@@ -373,7 +373,7 @@ class TrustStore:
     def history(self, limit: int = 100, fingerprint: str = "") -> list[AuditEntry]:
         if self.audit is None:
             return []
-        entries = self.audit.entries()
+        entries = self.audit.entries(None if fingerprint or limit <= 0 else limit)
         if fingerprint:
             prefix = fingerprint.replace(":", "").upper()
             entries = [e for e in entries if any(s.startswith(prefix) for s in e.subjects)]
