@@ -470,3 +470,21 @@ def test_cli_against_the_server(
     assert cms.ContentInfo.load(p7b.stdout)["content_type"].native == "signed_data"
     verified = kyso_cli("audit", "verify", env=env)
     assert verified.returncode == 0 and b"intact" in verified.stdout
+
+
+def test_import_pem_armoured_p7b(grpc_channel: grpc.Channel, officer: str) -> None:
+    from asn1crypto import x509
+
+    from trust_store.certificates import to_p7b
+
+    certs = [
+        x509.Certificate.load(pem.unarmor(make_certificate(f"Root P7B {i} (test)")[0])[2])
+        for i in range(2)
+    ]
+    armoured = pem.armor("PKCS7", to_p7b(certs))
+    version = fingerprints(grpc_channel, officer)[0]
+    resp = call(
+        grpc_channel, "Import", pb.ImportTrustBundleRequest(bundle=armoured, reason="p7b"), officer
+    )
+    assert resp.version == version + 1
+    assert [c.sha256 for c in resp.added] == [sha256_fingerprint(c) for c in certs]
