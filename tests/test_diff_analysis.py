@@ -525,3 +525,27 @@ def test_removing_a_signature_widget_is_other(signer: signers.SimpleSigner) -> N
     summary = _only(out.getvalue())
     assert summary.level == ModificationLevel.OTHER
     assert ChangeKind.ANNOTATION_REMOVED in _kinds(summary)
+
+
+def test_new_intermediate_page_node_changing_inherited_attributes_is_other(
+    signed: bytes,
+) -> None:
+    writer = IncrementalPdfFileWriter(BytesIO(signed), strict=False)
+    pages_ref = writer.root.raw_get("/Pages")
+    pages = pages_ref.get_object()
+    node = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Pages"),
+            generic.NameObject("/Kids"): generic.ArrayObject(list(pages["/Kids"])),
+            generic.NameObject("/Count"): pages["/Count"],
+            generic.NameObject("/Parent"): pages_ref,
+            generic.NameObject("/Rotate"): generic.NumberObject(180),
+        }
+    )
+    pages["/Kids"] = generic.ArrayObject([writer.add_object(node)])
+    writer.update_container(pages)
+    out = BytesIO()
+    writer.write(out)
+    summary = _only(out.getvalue())
+    assert summary.level == ModificationLevel.OTHER
+    assert any("/Rotate" in c.description_en for c in summary.changes)

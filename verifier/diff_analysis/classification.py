@@ -55,6 +55,7 @@ _TRAILER_IGNORED = {
 }
 _EXPLAIN_SKIP_KEYS = {"/P", "/Parent", "/Pg", "/Obj", "/StructParent"}
 # tab order and structure back-pointers: signing tools touch them, nothing visible changes
+_INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _PAGE_NON_VISUAL_KEYS = {"/Annots", "/Tabs", "/StructParents"}
 _STRUCT_ROOT_KEYS = {"/ParentTree", "/ParentTreeNextKey", "/K", "/IDTree"}
 _NUMBER_TREE_KEYS = {"/Nums", "/Kids", "/Limits"}
@@ -105,6 +106,9 @@ class _Field:
 class _Pages:
     pages: list[ObjectId]
     nodes: dict[ObjectId, generic.DictionaryObject]
+    # what each page inherits from its ancestors (raw values), for the keys
+    # ISO 32000 makes inheritable: a new intermediate node can change them
+    inherited: dict[ObjectId, dict[str, object]] = field(default_factory=dict)
 
 
 def _equivalent_font(old: object, new: object) -> bool:
@@ -165,9 +169,14 @@ class RevisionClassifier:
         if not (self.added or self.redefined or self.freed) and not self._trailer_changed():
             return self.result
         old_trailer = self.s.trailer(self.old)
-        if self.rev == 1 and not isinstance(
-            self.old_val(old_trailer.raw_get("/Root") if "/Root" in old_trailer else None),
-            generic.DictionaryObject,
+        ends = self.s.revision_ends()
+        if (
+            self.rev == 1
+            and 0 <= ends[1] < ends[0]
+            and not isinstance(
+                self.old_val(old_trailer.raw_get("/Root") if "/Root" in old_trailer else None),
+                generic.DictionaryObject,
+            )
         ):
             # linearised file: the first-page section completes the original document
             return self.result
@@ -522,6 +531,7 @@ class RevisionClassifier:
         dr_ref = ref_of(new_af.raw_get("/DR"))
         if dr_ref is not None and self.touched(dr_ref):
             self.explained.add(dr_ref)
+            self._require_exclusive_if_redefined(dr_ref, holder, "/DR")
         for cat in new_dr:
             new_cat = self.new_val(new_dr.raw_get(cat))
             old_cat = (
@@ -532,6 +542,7 @@ class RevisionClassifier:
             cat_ref = ref_of(new_dr.raw_get(cat))
             if cat_ref is not None and self.touched(cat_ref):
                 self.explained.add(cat_ref)
+                self._require_exclusive_if_redefined(cat_ref, dr_ref or holder, f"/DR{cat}")
             if not isinstance(new_cat, generic.DictionaryObject):
                 continue
             for name in new_cat:
@@ -549,6 +560,21 @@ class RevisionClassifier:
                         f"Tài nguyên mặc định {cat}{name} của biểu mẫu bị đổi sau khi ký",
                     )
                 self._explain_value(value, ChangeKind.SIGNATURE_ADDED, holder)
+
+    def _require_exclusive_if_redefined(
+        self, ref: ObjectId, holder: ObjectId | None, what: str
+    ) -> None:
+        """Form resources shared with a page's resources would re-bind what the page draws."""
+        if ref in self.redefined:
+            self._require_exclusive(
+                ref,
+                {holder} if holder else set(),
+                ChangeKind.FIELD_CHANGED,
+                f"Form resources {what} (object {ref[0]}) changed although they are also used "
+                "elsewhere",
+                f"Tài nguyên biểu mẫu {what} (đối tượng {ref[0]}) bị sửa trong khi còn dùng ở "
+                "nơi khác",
+            )
 
     def _fields(self, acroform: object, revision: int) -> dict[str, _Field]:
         """Terminal fields by full name (bounded walk; cycles are hostile)."""
@@ -817,6 +843,15 @@ class RevisionClassifier:
         owners = {widget} | ({ap_ref} if ap_ref else set())
         if ap_ref is not None and ap_ref in self.redefined:
             self.explained.add(ap_ref)
+            self._require_exclusive(
+                ap_ref,
+                {widget},
+                ChangeKind.APPEARANCE_REPLACED,
+                f"Appearance dictionary {ap_ref[0]} of field '{field_name}' was overwritten "
+                "although it is also used elsewhere",
+                f"Từ điển hình hiển thị {ap_ref[0]} của trường '{field_name}' bị ghi đè trong khi "
+                "còn được dùng ở nơi khác",
+            )
         for stream_ref in self._appearance_refs(new_ap, self.rev, owners):
             if stream_ref in self.redefined:
                 old_refs = set(self._appearance_refs(old_ap, self.old, owners))
@@ -869,36 +904,37 @@ class RevisionClassifier:
             return cached
         pages: list[ObjectId] = []
         nodes: dict[ObjectId, generic.DictionaryObject] = {}
+        inherited: dict[ObjectId, dict[str, object]] = {}
         seen: set[ObjectId] = set()
-        stack: list[tuple[object, int]] = [
-            (root.raw_get("/Pages") if "/Pages" in root else None, 0)
+        stack: list[tuple[object, int, dict[str, object]]] = [
+            (root.raw_get("/Pages") if "/Pages" in root else None, 0, {})
         ]
-        # iterative DFS keeping document order
-        order: list[tuple[object, int]] = []
-        while stack:
-            raw, depth = stack.pop()
+        while stack:  # iterative DFS in document order
+            raw, depth, from_above = stack.pop()
             self._tick()
             ref = ref_of(raw)
-            if ref is None or ref in seen or depth > _MAX_TREE_DEPTH:
-                if ref is not None and ref in seen:
-                    raise DiffAnalysisError(
-                        "The page tree contains a cycle", "Cây trang của tài liệu có vòng lặp"
-                    )
+            if ref is None or depth > _MAX_TREE_DEPTH:
                 continue
+            if ref in seen:
+                raise DiffAnalysisError(
+                    "The page tree contains a cycle", "Cây trang của tài liệu có vòng lặp"
+                )
             seen.add(ref)
             node = self.s.get(ref, revision)
             if not isinstance(node, generic.DictionaryObject):
                 continue
             if node.get("/Type") == "/Pages" or "/Kids" in node:
                 nodes[ref] = node
+                passed = dict(from_above)
+                passed.update({k: node.raw_get(k) for k in _INHERITABLE if k in node})
                 kids = self.s.resolve(node.raw_get("/Kids"), revision) if "/Kids" in node else None
                 if isinstance(kids, generic.ArrayObject):
                     for kid in reversed(list(kids)):
-                        stack.append((kid, depth + 1))
+                        stack.append((kid, depth + 1, passed))
             else:
                 pages.append(ref)
-            order.append((raw, depth))
-        result = _Pages(pages, nodes)
+                inherited[ref] = from_above
+        result = _Pages(pages, nodes, inherited)
         self._pages_cache[revision] = result
         return result
 
@@ -931,11 +967,36 @@ class RevisionClassifier:
             kids_ref = ref_of(node.raw_get("/Kids")) if "/Kids" in node else None
             if self.touched(kids_ref):
                 self.explained.add(kids_ref)  # type: ignore[arg-type]
+        for ref in new_p.nodes:
+            if ref in self.added:
+                self.explained.add(ref)  # judged through what the pages inherit below
         old_set = set(old_p.pages)
         for number, page_ref in enumerate(new_p.pages, start=1):
             if page_ref not in old_set:
                 continue
+            self._check_inherited(page_ref, number, old_p, new_p)
             self._check_page(page_ref, number, widgets)
+
+    def _check_inherited(
+        self, page_ref: ObjectId, number: int, old_p: _Pages, new_p: _Pages
+    ) -> None:
+        page = self.s.get(page_ref, self.rev)
+        if not isinstance(page, generic.DictionaryObject):
+            return
+        before = old_p.inherited.get(page_ref, {})
+        after = new_p.inherited.get(page_ref, {})
+        changed = sorted(
+            key
+            for key in _INHERITABLE
+            if key not in page and not same_value(before.get(key), after.get(key))
+        )
+        if changed:
+            self._add(
+                ChangeKind.PAGE_CONTENT_CHANGED,
+                f"Page {number} inherits different attributes after signing: " + ", ".join(changed),
+                f"Trang {number} kế thừa thuộc tính khác sau khi ký: " + ", ".join(changed),
+                [page_ref],
+            )
 
     def _report_page_list(self, old: list[ObjectId], new: list[ObjectId]) -> None:
         old_set, new_set = set(old), set(new)
@@ -1165,6 +1226,8 @@ class RevisionClassifier:
                 allowed_redefined and ref in allowed_redefined and ref in self.redefined
             ):
                 self.explained.add(ref)
+                if ref in self.redefined and allowed_redefined:
+                    self._require_shared_data_check(ref, allowed_redefined, holder)
                 self._explain_below(self.new_val(value), kind, ref, allowed_redefined)
             return
         self._explain_below(value, kind, holder, allowed_redefined)
@@ -1204,7 +1267,21 @@ class RevisionClassifier:
                     allowed_redefined is not None and r in allowed_redefined and r in self.redefined
                 ):
                     self.explained.add(r)
+                    if r in self.redefined and allowed_redefined is not None:
+                        # e.g. a DSS array that is also a page's /Contents array
+                        self._require_shared_data_check(r, allowed_redefined, holder)
                     stack.append((self.s.get(r, self.rev), depth + 1))
+
+    def _require_shared_data_check(
+        self, ref: ObjectId, members: set[ObjectId], holder: ObjectId | None
+    ) -> None:
+        self._require_exclusive(
+            ref,
+            members | ({holder} if holder else set()),
+            ChangeKind.OBJECT_REDEFINED,
+            f"Object {ref[0]} changed as validation data although it is also used elsewhere",
+            f"Đối tượng {ref[0]} được sửa như dữ liệu kiểm tra nhưng còn được dùng ở nơi khác",
+        )
 
     def _require_exclusive(
         self,
