@@ -24,6 +24,7 @@ from typing import Any
 
 from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.authority import AuthorityWithCert
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -34,6 +35,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.fetchers.api import Fetchers
 from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
@@ -87,11 +89,60 @@ class ChainResult:
     path_found: bool = False
 
 
+def _issuers(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
+    """Likely issuers of ``cert`` in ``pool``: by key identifier, else by name (a hint only)."""
+    aki = cert.authority_key_identifier
+    out = []
+    for c in pool:
+        if c is cert:
+            continue
+        ski = c.key_identifier
+        if aki is not None and ski is not None:
+            if ski == aki:
+                out.append(c)
+        elif c.subject == cert.issuer:
+            out.append(c)
+    return out
+
+
+async def _prefetch_ocsp(fetchers: Fetchers, cert: x509.Certificate, inputs: ChainInputs) -> None:
+    """Ask the responders about the likely path at once instead of one certificate at a time.
+
+    Path validation fetches OCSP sequentially (CA first, then the signer); on a cold cache that
+    is two round trips in a row.  Answers land in the shared cache and in ``fetchers``, which the
+    validation then uses; failures here are ignored (the validation retries and decides).
+    """
+    unique = {c.dump(): c for c in (*inputs.anchors, *inputs.other_certs, *inputs.embedded.certs)}
+    pool = list(unique.values())
+    pairs: list[tuple[x509.Certificate, x509.Certificate]] = []
+    current = [cert]
+    for _ in range(3):  # leaf, intermediate, sub-intermediate
+        following = []
+        for c in current:
+            if c.self_signed != "no":  # asn1crypto answers "no", "maybe" or "yes"
+                continue
+            issuers = _issuers(c, pool)
+            if len(issuers) == 1 and c.ocsp_urls:
+                pairs.append((c, issuers[0]))
+            following.extend(issuers)
+        current = following
+    if len(pairs) < 2:
+        return
+    res = await asyncio.gather(
+        *(fetchers.ocsp_fetcher.fetch(c, AuthorityWithCert(i)) for c, i in pairs),
+        return_exceptions=True,
+    )
+    del res
+
+
 def _context(
-    inputs: ChainInputs, moment: datetime | None, fetch: bool, retroactive: bool
+    inputs: ChainInputs,
+    moment: datetime | None,
+    fetch: bool,
+    retroactive: bool,
+    fetchers: Fetchers | None = None,
 ) -> ValidationContext:
-    fetchers = None
-    if fetch and inputs.fetcher_backend is not None:
+    if fetch and fetchers is None and inputs.fetcher_backend is not None:
         fetchers = inputs.fetcher_backend.get_fetchers()
     return ValidationContext(
         trust_roots=inputs.anchors,
@@ -113,7 +164,11 @@ async def _attempt(
     """Embedded revocation data first; fetch only when that is not enough."""
     can_fetch = inputs.fetch and inputs.fetcher_backend is not None
     if can_fetch and not (inputs.embedded.ocsps or inputs.embedded.crls):
-        vc = _context(inputs, moment, True, retroactive)  # nothing embedded: go to the cache
+        # nothing embedded: go to the cache (and the responders) directly
+        fetchers = inputs.fetcher_backend.get_fetchers()  # type: ignore[union-attr]
+        if moment is None:
+            await _prefetch_ocsp(fetchers, cert, inputs)
+        vc = _context(inputs, moment, True, retroactive, fetchers)
         try:
             path = await CertificateValidator(cert, validation_context=vc).async_validate_path()
             return path, vc, None
