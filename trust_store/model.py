@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +38,9 @@ class TrustEntry:
     added_at: datetime | None = None
     reason: str = ""
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        """Computed once per entry: readers look entries up on every verification."""
         return sha256_fingerprint(self.certificate)
 
 
@@ -58,5 +60,8 @@ class TrustSnapshot:
         return [e.certificate for e in self.entries if e.role is Role.INTERMEDIATE]
 
     def entry_for(self, cert: x509.Certificate) -> TrustEntry | None:
-        fp = sha256_fingerprint(cert)
-        return next((e for e in self.entries if e.sha256 == fp), None)
+        return self._by_fingerprint.get(sha256_fingerprint(cert))
+
+    @functools.cached_property
+    def _by_fingerprint(self) -> dict[str, TrustEntry]:
+        return {e.sha256: e for e in self.entries}
