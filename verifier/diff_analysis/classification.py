@@ -103,7 +103,7 @@ class _Field:
 
 
 @dataclass
-class _Pages:
+class PageTree:
     pages: list[ObjectId]
     nodes: dict[ObjectId, generic.DictionaryObject]
     # what each page inherits from its ancestors (raw values), for the keys
@@ -147,7 +147,7 @@ class RevisionClassifier:
         store: RevisionStore,
         index: ReferenceIndex,
         revision: int,
-        pages_cache: dict[int, _Pages],
+        pages_cache: dict[int, PageTree],
     ) -> None:
         self.s = store
         self.index = index
@@ -898,7 +898,7 @@ class RevisionClassifier:
 
     # -- step 4: pages and annotations ------------------------------------
 
-    def pages_of(self, root: generic.DictionaryObject, revision: int) -> _Pages:
+    def pages_of(self, root: generic.DictionaryObject, revision: int) -> PageTree:
         cached = self._pages_cache.get(revision)
         if cached is not None:
             return cached
@@ -934,7 +934,7 @@ class RevisionClassifier:
             else:
                 pages.append(ref)
                 inherited[ref] = from_above
-        result = _Pages(pages, nodes, inherited)
+        result = PageTree(pages, nodes, inherited)
         self._pages_cache[revision] = result
         return result
 
@@ -978,7 +978,7 @@ class RevisionClassifier:
             self._check_page(page_ref, number, widgets)
 
     def _check_inherited(
-        self, page_ref: ObjectId, number: int, old_p: _Pages, new_p: _Pages
+        self, page_ref: ObjectId, number: int, old_p: PageTree, new_p: PageTree
     ) -> None:
         page = self.s.get(page_ref, self.rev)
         if not isinstance(page, generic.DictionaryObject):

@@ -8,9 +8,9 @@ from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier.diff_analysis.classification import (
+    PageTree,
     RevisionChanges,
     RevisionClassifier,
-    _Pages,
 )
 from verifier.diff_analysis.model import (
     Change,
@@ -28,6 +28,8 @@ from verifier.diff_analysis.permissions import (
 from verifier.diff_analysis.references import ReferenceIndex
 from verifier.diff_analysis.revisions import RevisionStore
 
+_MAX_REVISIONS = 1000
+
 
 class RevisionAnalysis:
     """What every incremental revision of one document changed.
@@ -38,9 +40,15 @@ class RevisionAnalysis:
 
     def __init__(self, reader: PdfFileReader) -> None:
         self._store = RevisionStore(reader)
+        if self._store.revision_count > _MAX_REVISIONS:
+            # each revision is cheap, but thousands of them are a denial of service
+            raise DiffAnalysisError(
+                f"Too many revisions to analyse ({self._store.revision_count})",
+                f"Tài liệu có quá nhiều phiên bản để phân tích ({self._store.revision_count})",
+            )
         self._index = ReferenceIndex(self._store) if self._store.revision_count > 1 else None
         self._per_revision: dict[int, RevisionChanges] = {}
-        self._pages_cache: dict[int, _Pages] = {}
+        self._pages_cache: dict[int, PageTree] = {}
 
     @property
     def revision_count(self) -> int:
@@ -200,4 +208,4 @@ def analyse_document(reader: PdfFileReader) -> RevisionAnalysis:
         ) from exc
 
 
-__all__ = ["ChangeKind", "RevisionAnalysis", "analyse_document"]
+__all__ = ["RevisionAnalysis", "analyse_document"]
