@@ -17,7 +17,6 @@ Contract (relied on by every test module):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -41,7 +40,13 @@ for _p in (str(REPO), str(REPO / "tests")):
 
 from service.config import Config, load_config  # noqa: E402
 from service.demo_images import seal_png, signature_png  # noqa: E402
-from tests.pki import SoftHsmToken, TestPki, make_softhsm_token  # noqa: E402
+from tests.pki import (  # noqa: E402
+    SoftHsmToken,
+    TestPki,
+    make_softhsm_token,
+    pdfsig_problems,
+    run_pdfsig,
+)
 
 #: Keys of the default test config: name -> (certificate label, profiles, image kind).
 DEFAULT_KEYS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -347,28 +352,6 @@ def grpc_channel(kyso_server: str) -> Iterator[Any]:
 
 
 # ----------------------------------------------------------------------------- pdfsig
-def run_pdfsig(nss_db: Path, pdf: bytes | Path, ocsp: bool = True) -> str:
-    """pdfsig's report for ``pdf`` checked against the NSS database ``nss_db``.
-
-    OCSP stays on: poppler 22.12 reports "Unknown issue with Certificate" for every
-    certificate under ``-no-ocsp``, and the test responders are local anyway.
-    """
-    with contextlib.ExitStack() as stack:
-        if isinstance(pdf, bytes | bytearray):
-            import tempfile
-
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-pdfsig-"))
-            path = Path(tmp) / "document.pdf"
-            path.write_bytes(pdf)
-        else:
-            path = Path(pdf)
-        args = ["pdfsig", "-nssdir", f"sql:{nss_db}"]
-        if not ocsp:
-            args.append("-no-ocsp")
-        proc = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=60)
-        return proc.stdout + proc.stderr
-
-
 @pytest.fixture(scope="session")
 def assert_pdfsig_ok(pki: TestPki) -> Callable[..., str]:
     if shutil.which("pdfsig") is None:
@@ -376,13 +359,8 @@ def assert_pdfsig_ok(pki: TestPki) -> Callable[..., str]:
 
     def _check(pdf: bytes | Path, expected_signatures: int | None = None, ocsp: bool = True) -> str:
         report = run_pdfsig(pki.nss_db, pdf, ocsp=ocsp)
-        blocks = report.split("Signature #")[1:]
-        assert blocks, f"pdfsig found no signature:\n{report}"
-        if expected_signatures is not None:
-            assert len(blocks) == expected_signatures, report
-        for block in blocks:
-            assert "Signature is Valid." in block, report
-            assert "Certificate is Trusted." in block, report
+        problems = pdfsig_problems(report, expected_signatures)
+        assert not problems, f"{'; '.join(problems)}:\n{report}"
         return report
 
     return _check

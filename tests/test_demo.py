@@ -14,9 +14,11 @@ from pathlib import Path
 
 import grpc
 import pytest
+from documents import DECREE30_NAME, decree30_pdf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service.demo_pki import free_port
+from tests.pki import make_nss_db, pdfsig_problems, run_pdfsig
 
 
 @contextmanager
@@ -77,6 +79,60 @@ def _health(address: str) -> int:
         return stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status
 
 
+def _kyso(address: str, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "--server", address, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
+    """Personal then organisation signature at B-LT with the demo keys, through the CLI;
+    pdfsig trusts both once the demo root is in its NSS database."""
+    listing = _kyso(address, "keys")
+    assert "demo-personal" in listing and "demo-organisation" in listing
+    unsigned = tmp_path / "decree30.pdf"
+    unsigned.write_bytes(decree30_pdf())
+    personal, sealed = tmp_path / "personal.pdf", tmp_path / "sealed.pdf"
+    _kyso(
+        address,
+        "sign",
+        str(unsigned),
+        "-o",
+        str(personal),
+        "--key",
+        "demo-personal",
+        "--profile",
+        "personal",
+        "--anchor",
+        DECREE30_NAME,
+        "--level",
+        "B-LT",
+    )
+    _kyso(
+        address,
+        "sign",
+        str(personal),
+        "-o",
+        str(sealed),
+        "--key",
+        "demo-organisation",
+        "--profile",
+        "organisation",
+        "--level",
+        "B-LT",
+    )
+    certs = home / "demo" / "certs"
+    nss = tmp_path / "nssdb"
+    make_nss_db(nss, certs / "root.cert.pem", certs / "ca.cert.pem")
+    report = run_pdfsig(nss, sealed)
+    assert not pdfsig_problems(report, expected_signatures=2), report
+
+
 def test_serve_creates_demo_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
     pki_port = free_port()
@@ -105,6 +161,7 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
 
     with _kyso_serve(home, free_port()) as (address, output):
         assert _health(address) == health_pb2.HealthCheckResponse.SERVING
+        _sign_with_demo_keys(address, home, tmp_path)
     text = "".join(output)
     assert "first start" not in text
     assert (demo / "state.json").read_bytes() == first_state

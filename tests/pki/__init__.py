@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class TestPki:
 
     def start(self) -> TestPki:
         self._responders.start()
-        _make_nss_db(self.nss_db, self.root_path, self.cert_path("ca"))
+        make_nss_db(self.nss_db, self.root_path, self.cert_path("ca"))
         return self
 
     def close(self) -> None:
@@ -101,8 +102,8 @@ class TestPki:
         return f"{self.base_url}/{ARCH}/crls/{issuer}/latest.crl"
 
 
-def _make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
-    """An NSS database for pdfsig where only the test root is trusted."""
+def make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
+    """An NSS database for pdfsig where only ``root_pem`` is trusted."""
     nss_dir.mkdir(parents=True, exist_ok=True)
     db = f"sql:{nss_dir}"
     subprocess.run(
@@ -118,6 +119,41 @@ def _make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def run_pdfsig(nss_db: Path, pdf: bytes | Path, ocsp: bool = True) -> str:
+    """pdfsig's report for ``pdf`` checked against the NSS database ``nss_db``.
+
+    OCSP stays on: poppler 22.12 reports "Unknown issue with Certificate" for every
+    certificate under ``-no-ocsp``, and the test responders are local anyway.
+    """
+    with tempfile.TemporaryDirectory(prefix="kyso-pdfsig-") as tmp:
+        if isinstance(pdf, bytes | bytearray):
+            path = Path(tmp) / "document.pdf"
+            path.write_bytes(pdf)
+        else:
+            path = Path(pdf)
+        args = ["pdfsig", "-nssdir", f"sql:{nss_db}"]
+        if not ocsp:
+            args.append("-no-ocsp")
+        proc = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=60)
+        return proc.stdout + proc.stderr
+
+
+def pdfsig_problems(report: str, expected_signatures: int | None = None) -> list[str]:
+    """What keeps a pdfsig report from "every signature Valid and Trusted" (empty if nothing)."""
+    blocks = report.split("Signature #")[1:]
+    if not blocks:
+        return ["pdfsig found no signature"]
+    problems = []
+    if expected_signatures is not None and len(blocks) != expected_signatures:
+        problems.append(f"{len(blocks)} signatures, expected {expected_signatures}")
+    for number, block in enumerate(blocks, start=1):
+        if "Signature is Valid." not in block:
+            problems.append(f"signature {number} is not valid")
+        if "Certificate is Trusted." not in block:
+            problems.append(f"signature {number}: certificate not trusted")
+    return problems
 
 
 def softhsm_module() -> str:
