@@ -312,6 +312,15 @@ class RevisionClassifier:
             if new_ref in self.redefined and ref_of(old_v) != new_ref:
                 return  # an old object repurposed as Info: left for the residue check
             self.explained.add(new_ref)
+            if new_ref in self.redefined:
+                # any key may change in Info: only harmless if nothing else uses the dictionary
+                self._require_exclusive(
+                    new_ref,
+                    set(),
+                    ChangeKind.OBJECT_REDEFINED,
+                    f"Information dictionary {new_ref[0]} is also used elsewhere in the document",
+                    f"Từ điển thông tin {new_ref[0]} còn được dùng ở nơi khác trong tài liệu",
+                )
         self._explain_below(info, ChangeKind.METADATA_UPDATED, new_ref)
         self._add(
             ChangeKind.METADATA_UPDATED,
@@ -498,7 +507,7 @@ class RevisionClassifier:
             elif key == "/SigFlags" or key == "/DA":
                 continue
             elif key == "/DR":
-                self._check_dr(old_af_d, new_af, holder)
+                continue  # below, also when an indirect /DR changed in place
             elif key == "/NeedAppearances":
                 if new_af.get("/NeedAppearances", False):
                     self._add(
@@ -515,6 +524,8 @@ class RevisionClassifier:
         fields_ref = ref_of(new_af.raw_get("/Fields")) if "/Fields" in new_af else None
         if "/Fields" not in diff and self.touched(fields_ref):
             self._explain_container(fields_ref, old_af_d, "/Fields", holder)
+        if "/DR" in new_af:
+            self._check_dr(old_af_d, new_af, holder)
         self._compare_fields(old_fields, new_fields)
         return widgets
 
@@ -1211,6 +1222,13 @@ class RevisionClassifier:
             old_ref = ref_of(old_holder.raw_get(key)) if old_holder and key in old_holder else None
             if old_ref != ref:
                 return
+            self._require_exclusive(
+                ref,
+                {holder} if holder else set(),
+                ChangeKind.FIELD_CHANGED,
+                f"Form field list {ref[0]} is also used elsewhere in the document",
+                f"Danh sách trường biểu mẫu {ref[0]} còn được dùng ở nơi khác trong tài liệu",
+            )
         self.explained.add(ref)
 
     def _explain_value(
