@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import os
 import socket
 import threading
 from collections.abc import Iterable, Mapping
@@ -40,14 +41,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _write_private(path: Path, data: bytes) -> Path:
+    """Write key material readable by its owner only, from the first byte, then rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    tmp.replace(path)
+    return path
+
+
 def _private_key(kind: str) -> Any:
+    if kind not in KEY_KINDS:
+        raise ValueError(f"unknown key kind {kind!r}")
     if kind.startswith("rsa"):
         return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
     if kind == "ec-p256":
         return ec.generate_private_key(ec.SECP256R1())
-    if kind == "ec-p384":
-        return ec.generate_private_key(ec.SECP384R1())
-    raise ValueError(f"unknown key kind {kind!r}")
+    return ec.generate_private_key(ec.SECP384R1())
 
 
 def generate_keys(key_dir: Path, kinds: Mapping[str, str]) -> None:
@@ -62,10 +74,7 @@ def generate_keys(key_dir: Path, kinds: Mapping[str, str]) -> None:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        _write_private(path, data)
 
 
 @dataclass
@@ -125,20 +134,11 @@ def export_key(arch: PKIArchitecture, label: str, path: Path) -> Path:
     """The subject key of certificate ``label`` as unencrypted PKCS#8 PEM (mode 0600)."""
     key_label = arch.get_cert_spec(CertLabel(label)).subject_key
     der = arch.key_set.get_private_key(key_label).dump()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pem.armor("PRIVATE KEY", der))
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path
+    return _write_private(path, pem.armor("PRIVATE KEY", der))
 
 
 def export_pkcs12(arch: PKIArchitecture, label: str, path: Path, passphrase: bytes) -> Path:
-    data = arch.package_pkcs12(CertLabel(label), password=passphrase)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path
+    return _write_private(path, arch.package_pkcs12(CertLabel(label), password=passphrase))
 
 
 class _QuietHandler(WSGIRequestHandler):
