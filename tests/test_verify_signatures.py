@@ -335,7 +335,6 @@ def test_stream_gives_the_same_verdict(stub: Any, pki: Any, document: bytes) -> 
     assert report.indication == pb.INDICATION_TOTAL_PASSED
 
 
-
 def test_concurrent_requests_agree(stub: Any, pki: Any, document: bytes) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -348,3 +347,21 @@ def test_concurrent_requests_agree(stub: Any, pki: Any, document: bytes) -> None
     for pdf, indication in zip(jobs, results, strict=True):
         expected = pb.INDICATION_TOTAL_PASSED if pdf == good else pb.INDICATION_TOTAL_FAILED
         assert indication == expected
+
+
+def test_missing_intermediate_fetched_by_aia_and_remembered(
+    stub: Any, pki: Any, document: bytes
+) -> None:
+    leaf_only = signers.SimpleSigner.load(
+        str(pki.key_path("personal")), str(pki.cert_path("personal"))
+    )
+    w = IncrementalPdfFileWriter(BytesIO(document))
+    pdf = signers.sign_pdf(w, signers.PdfSignatureMetadata(field_name="Sig1"), signer=leaf_only)
+    data = pdf.getvalue()
+    online = verify(stub, data)
+    assert online.indication == pb.INDICATION_TOTAL_PASSED, online.summary_vi
+    # offline now: the CA certificate learned through AIA still completes the path
+    offline = verify(stub, data, fetch_revocation=False)
+    (sig,) = offline.signatures
+    assert checks(sig)["CERTIFICATE_CHAIN"] == pb.CHECK_PASSED
+    assert sig.sub_indication == pb.SUB_INDICATION_TRY_LATER

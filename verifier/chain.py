@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +89,45 @@ class ChainResult:
     revocation: RevocationSummary = field(default_factory=RevocationSummary)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # code, en, vi
     path_found: bool = False
+
+
+# CA certificates that completed a validated path without being supplied by the document or the
+# trust store (i.e. fetched through AIA): remembered by key identifier so the next document by
+# the same CA does not fetch them again.  They are candidates for path building, never anchors.
+_LEARNED: OrderedDict[bytes, x509.Certificate] = OrderedDict()
+_LEARNED_MAX = 512
+_learned_lock = threading.Lock()
+
+
+def _learned_issuers(cert: x509.Certificate) -> list[x509.Certificate]:
+    out: list[x509.Certificate] = []
+    aki = cert.authority_key_identifier
+    with _learned_lock:
+        for _ in range(4):
+            known = _LEARNED.get(aki) if aki is not None else None
+            if known is None:
+                break
+            _LEARNED.move_to_end(aki)  # type: ignore[arg-type]
+            out.append(known)
+            aki = known.authority_key_identifier
+    return out
+
+
+def _learn(path: ValidationPath, inputs: ChainInputs) -> None:
+    supplied = {c.dump() for c in (*inputs.other_certs, *inputs.embedded.certs, *inputs.anchors)}
+    try:
+        leaf = path.leaf
+        certs = [c for c in path.iter_certs(include_root=False) if c is not leaf]
+    except Exception:  # an unusual path is simply not learned from
+        return
+    with _learned_lock:
+        for c in certs:
+            ski = c.key_identifier
+            if ski is not None and c.dump() not in supplied:
+                _LEARNED[ski] = c
+                _LEARNED.move_to_end(ski)
+                while len(_LEARNED) > _LEARNED_MAX:
+                    _LEARNED.popitem(last=False)
 
 
 def _issuers(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
@@ -252,6 +293,9 @@ async def _validate(
     claimed: datetime | None,
 ) -> ChainResult:
     res = ChainResult()
+    learned = _learned_issuers(cert)
+    if learned:
+        inputs = replace(inputs, other_certs=[*inputs.other_certs, *learned])
     moment = None if inputs.at_now else inputs.validation_time
     path, vc, err = await _attempt(cert, inputs, moment, retroactive=False)
     at_poe = False
@@ -464,6 +508,7 @@ def _passed(
 ) -> ChainResult:
     res.path_found = True
     _set_anchor(res, path)
+    _learn(path, inputs)
     res.checks.append(
         policy.judge(
             "CERTIFICATE_CHAIN",
