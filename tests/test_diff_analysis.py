@@ -549,3 +549,52 @@ def test_new_intermediate_page_node_changing_inherited_attributes_is_other(
     summary = _only(out.getvalue())
     assert summary.level == ModificationLevel.OTHER
     assert any("/Rotate" in c.description_en for c in summary.changes)
+
+
+def _append_update(data: bytes, objects: dict[int, bytes], root: int, size: int) -> bytes:
+    """A hand-written incremental update (what a hostile tool would append)."""
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    out = bytearray(data)
+    offsets = {}
+    for num, body in objects.items():
+        offsets[num] = len(out)
+        out += f"{num} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref_at = len(out)
+    out += b"xref\n"
+    for num in sorted(offsets):
+        out += f"{num} 1\n{offsets[num]:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {size} /Root {root} 0 R /Prev {reader.last_startxref} >>\n"
+        f"startxref\n{xref_at}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
+
+
+def test_deeply_nested_object_terminates(signed: bytes) -> None:
+    reader = PdfFileReader(BytesIO(signed), strict=False)
+    size = int(reader.trailer["/Size"])
+    root = reader.root_ref.idnum
+    page_ref = reader.root["/Pages"]["/Kids"].raw_get(0)
+    page = page_ref.get_object()
+    nested = b"[" * 20000 + b"]" * 20000
+    page_body = (
+        b"<< /Type /Page /Parent "
+        + f"{page.raw_get('/Parent').idnum} 0 R".encode()
+        + b" /MediaBox [0 0 595 842] /Contents "
+        + f"{size} 0 R".encode()
+        + b" >>"
+    )
+    tampered = _append_update(
+        signed,
+        {
+            page_ref.idnum: page_body,
+            size: b"<< /Length 0 /Junk " + nested + b" >>\nstream\n\nendstream",
+        },
+        root,
+        size + 1,
+    )
+    try:
+        summary = _only(tampered)
+    except (DiffAnalysisError, PdfReadError):
+        return
+    assert summary.level == ModificationLevel.OTHER
