@@ -365,3 +365,28 @@ def test_missing_intermediate_fetched_by_aia_and_remembered(
     (sig,) = offline.signatures
     assert checks(sig)["CERTIFICATE_CHAIN"] == pb.CHECK_PASSED
     assert sig.sub_indication == pb.SUB_INDICATION_TRY_LATER
+
+
+def test_document_timestamp_after_signature(stub: Any, pki: Any, document: bytes) -> None:
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+
+    signed = sign(pki, document)
+    stamper = PdfTimeStamper(timestamps.HTTPTimeStamper(pki.tsa_url))
+    out = stamper.timestamp_pdf(IncrementalPdfFileWriter(BytesIO(signed)), md_algorithm="sha256")
+    report = verify(stub, out.getvalue())
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    sig, ts = report.signatures
+    assert sig.kind == pb.SIGNATURE_KIND_SIGNATURE
+    assert ts.kind == pb.SIGNATURE_KIND_DOCUMENT_TIMESTAMP
+    assert ts.sub_filter == "ETSI.RFC3161"
+    assert ts.signing_time_source == pb.SIGNING_TIME_SOURCE_TIMESTAMP_TOKEN
+    assert "TSA (test)" in ts.signer_certificate.subject
+    assert any(c.kind == "DOCUMENT_TIMESTAMP_ADDED" for c in sig.changes_after.changes), (
+        sig.changes_after
+    )
+    # a byte changed inside the timestamped range breaks the document timestamp too
+    tampered = bytearray(out.getvalue())
+    tampered[tampered.index(b"/MediaBox") + 1] = ord("m")
+    broken = verify(stub, bytes(tampered))
+    assert broken.indication == pb.INDICATION_TOTAL_FAILED
+    assert all(s.indication == pb.INDICATION_TOTAL_FAILED for s in broken.signatures)
