@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from io import BytesIO
 
 from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
 
@@ -126,10 +127,12 @@ class ReferenceIndex:
 
     # -- raw scans ----------------------------------------------------------
 
-    def _read_file(self) -> bytes:
+    def _read_file(self) -> bytes | memoryview:
         stream = self._store.reader.stream
+        if isinstance(stream, BytesIO):
+            return stream.getbuffer()  # no second copy of the document
         stream.seek(0)
-        return stream.read()
+        return bytes(stream.read())
 
     def _all_offsets(self) -> list[int]:
         offsets: set[int] = {len(self._file)}
