@@ -69,6 +69,9 @@ class ReferenceIndex:
         self._stream_keys: dict[int, frozenset[_Key]] = {}
         self._stream_members: dict[int, dict[int, frozenset[_Key]]] = {}
         self.revision = -1
+        self._live: dict[int, tuple[int, _Location | None]] = {}
+        self._containers: set[ObjectId] = set()
+        self._live_revision = -1
         self._live_direct: dict[int, ObjectId] = {}
         self._live_streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
 
@@ -76,24 +79,26 @@ class ReferenceIndex:
         """Describe ``revision`` from now on (the raw scans are cached across revisions)."""
         if revision == self.revision:
             return
-        live: dict[int, tuple[int, _Location | None]] = {}
-        for rev in range(revision + 1):
+        if revision < self._live_revision:
+            self._live, self._containers, self._live_revision = {}, set(), -1
+        for rev in range(self._live_revision + 1, revision + 1):
             for idnum, gen, loc in _section_entries(self._store.xrefs.get_xref_data(rev)):
-                live[idnum] = (gen, loc)
+                self._live[idnum] = (gen, loc)
+            self._containers |= self._store.container_refs(rev)
+        self._live_revision = revision
+        live, containers = self._live, self._containers
         if len(live) > _MAX_LIVE_OBJECTS:
             raise DiffAnalysisError(
                 "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
             )
-        containers: set[ObjectId] = set()
-        for rev in range(revision + 1):
-            containers |= self._store.container_refs(rev)
         direct: dict[int, ObjectId] = {}
         streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
         for idnum, (gen, loc) in live.items():
-            if loc is None or (idnum, gen) in containers:
+            if loc is None:
                 continue
             if isinstance(loc, int):
-                direct[loc] = (idnum, gen)
+                if (idnum, gen) not in containers:
+                    direct[loc] = (idnum, gen)
                 continue
             stream_loc = live.get(loc.obj_stream_id, (0, None))[1]
             if isinstance(stream_loc, int):
