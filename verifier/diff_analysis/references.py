@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from io import BytesIO
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
 
 from verifier.diff_analysis.model import DiffAnalysisError
@@ -38,6 +39,8 @@ _REF = re.compile(
     + rb"R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
 _MAX_LIVE_OBJECTS = 2_000_000
+_PARSE_ABOVE = 16_384  # bytes: bigger top-level objects are streams worth parsing
+_MAX_DEPTH = 64
 
 _Location = int | ObjStreamRef
 _Key = tuple[bytes, bytes]
@@ -118,7 +121,7 @@ class ReferenceIndex:
         keys = frozenset(wanted)
         found: dict[ObjectId, set[ObjectId]] = {}
         for offset, ref in self._live_direct.items():
-            for key in self._direct(offset) & keys:
+            for key in self._direct(offset, ref) & keys:
                 found.setdefault(wanted[key], set()).add(ref)
         for stream_loc, (stream_id, members) in self._live_streams.items():
             hits = self._stream(stream_id, stream_loc) & keys
@@ -150,17 +153,47 @@ class ReferenceIndex:
                     offsets.add(loc)
         return sorted(offsets)
 
-    def _direct(self, offset: int) -> frozenset[_Key]:
+    def _direct(self, offset: int, ref: ObjectId) -> frozenset[_Key]:
         cached = self._direct_keys.get(offset)
         if cached is None:
             if 0 <= offset < len(self._file):
                 pos = bisect.bisect_right(self._offsets, offset)
                 end = self._offsets[pos] if pos < len(self._offsets) else len(self._file)
-                cached = frozenset(_REF.findall(self._file, offset, end))
+                parsed = (
+                    self._stream_dict_refs(ref, offset) if end - offset > _PARSE_ABOVE else None
+                )
+                cached = (
+                    parsed
+                    if parsed is not None
+                    else frozenset(_REF.findall(self._file, offset, end))
+                )
             else:
                 cached = frozenset()
             self._direct_keys[offset] = cached
         return cached
+
+    def _stream_dict_refs(self, ref: ObjectId, offset: int) -> frozenset[_Key] | None:
+        """References in a large stream's dictionary (its data holds none): exact, and far
+        cheaper than scanning megabytes of image data. None: fall back to the byte scan."""
+        try:
+            body = self._store.raw_object(ref, offset)
+        except DiffAnalysisError:
+            return None
+        if not isinstance(body, generic.StreamObject):
+            return None
+        found: set[_Key] = set()
+        stack: list[tuple[object, int]] = [(body, 0)]
+        while stack:
+            value, depth = stack.pop()
+            if depth > _MAX_DEPTH:
+                return None
+            if isinstance(value, generic.IndirectObject):
+                found.add((str(value.idnum).encode(), str(value.generation).encode()))
+            elif isinstance(value, generic.DictionaryObject):
+                stack.extend((value.raw_get(k), depth + 1) for k in value)
+            elif isinstance(value, generic.ArrayObject):
+                stack.extend((v, depth + 1) for v in value)
+        return frozenset(found)
 
     def _stream(self, stream_id: int, stream_loc: int) -> frozenset[_Key]:
         cached = self._stream_keys.get(stream_loc)
