@@ -130,21 +130,38 @@ class _CryptographySigner(Signer):
 
 @dataclass
 class SigningKey:
-    """A configured key with its certificate and chain, ready to make pyHanko signers."""
+    """A configured key with its certificate and chain, ready to make pyHanko signers.
+
+    asn1crypto objects are not safe to share between threads that embed them in new
+    structures (embedding re-encodes them in place), so each request gets its own parsed
+    copies of the certificates: :meth:`for_request`.
+    """
 
     config: KeyConfig
-    certificate: x509.Certificate
-    chain: tuple[x509.Certificate, ...]
-    registry: SimpleCertificateStore
-    _factory: Callable[[], Signer]
+    certificate: x509.Certificate  # for listing only; never handed to pyHanko
+    _cert_der: bytes
+    _chain_der: tuple[bytes, ...]
+    _factory: Callable[[x509.Certificate, SimpleCertificateStore], Signer]
 
     @property
     def name(self) -> str:
         return self.config.name
 
-    def signer(self) -> Signer:
-        """A fresh, cheap pyHanko signer: pyHanko keeps per-signature state on it."""
-        return self._factory()
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return tuple(x509.Certificate.load(d) for d in self._chain_der)
+
+    def for_request(self) -> tuple[x509.Certificate, tuple[x509.Certificate, ...], Signer]:
+        """Private copies of the certificate and chain and a fresh pyHanko signer."""
+        cert = x509.Certificate.load(self._cert_der)
+        chain = self.chain
+        registry = SimpleCertificateStore.from_certs([cert, *chain])
+        return cert, chain, self._factory(cert, registry)
+
+
+def _key(config: KeyConfig, cert: x509.Certificate, chain: list[x509.Certificate],
+         factory: Callable[[x509.Certificate, SimpleCertificateStore], Signer]) -> SigningKey:
+    return SigningKey(config, cert, cert.dump(), tuple(c.dump() for c in chain), factory)
 
 
 class KeyRegistry:
@@ -203,11 +220,9 @@ class KeyRegistry:
             pool = self._pool(config)
             if cert is None:
                 cert = self._token_certificate(pool, config)
-            registry = SimpleCertificateStore.from_certs([cert, *chain])
-            signing_cert = cert
-            return SigningKey(config, cert, tuple(chain), registry,
-                              lambda: _Pkcs11Signer(pool, config.key_label, config.key_id,
-                                                    signing_cert, registry))
+            return _key(config, cert, chain,
+                        lambda c, reg: _Pkcs11Signer(pool, config.key_label, config.key_id, c,
+                                                     reg))
         if config.backend in ("pkcs12", "pem"):
             if config.key_file is None:
                 raise InvalidInputError(
@@ -228,10 +243,8 @@ class KeyRegistry:
                     f"khóa {config.name}: chưa cấu hình chứng thư số",
                     code="CONFIG_INVALID",
                 )
-            registry = SimpleCertificateStore.from_certs([cert, *chain])
-            file_cert = cert
-            return SigningKey(config, cert, tuple(chain), registry,
-                              lambda: _CryptographySigner(private, file_cert, registry))
+            return _key(config, cert, chain,
+                        lambda c, reg: _CryptographySigner(private, c, reg))
         raise InvalidInputError(
             f"key {config.name}: unknown backend {config.backend!r}",
             f"khóa {config.name}: loại lưu trữ khóa không hợp lệ",

@@ -8,6 +8,7 @@ B-LTA: plus a document timestamp over all of that.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,12 @@ from trust_store import Purpose, TrustSnapshot
 
 _TIMESTAMPERS: dict[str, HTTPTimeStamper] = {}
 _LOCK = threading.Lock()
+
+
+def private_copies(certs: Iterable[x509.Certificate]) -> list[x509.Certificate]:
+    """Per-request copies of shared certificates (trust snapshot, key chain): pyHanko and
+    certvalidator re-encode the asn1crypto objects they embed, which races between threads."""
+    return [x509.Certificate.load(c.dump()) for c in certs]
 
 
 def resolve(requested: Level | None, default_level: str | None, tsa_url: str | None) -> Level:
@@ -69,8 +76,8 @@ def settings(level: Level, tsa_url: str | None, snapshot: TrustSnapshot,
     if level.rank >= Level.B_LT.rank:
         roots = {c.dump(): c for p in Purpose for c in snapshot.anchors(p)}
         vc = ValidationContext(
-            trust_roots=list(roots.values()),
-            other_certs=[*snapshot.intermediates(), *chain],
+            trust_roots=private_copies(roots.values()),
+            other_certs=[*private_copies(snapshot.intermediates()), *chain],
             allow_fetching=True,
             revocation_mode="hard-fail",
             fetcher_backend=fetcher_backend,

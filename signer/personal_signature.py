@@ -19,6 +19,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import PreconditionError
+from signer.levels import private_copies
 from signer.placement import Box
 from trust_store import Purpose, TrustSnapshot
 
@@ -86,8 +87,9 @@ def find_valid(reader: PdfFileReader, snapshot: TrustSnapshot, fetcher_backend: 
         try:
             if emb.signer_cert.dump() == exclude.dump():
                 continue  # the organisation's own earlier signature is not a personal one
-            vc = ValidationContext(trust_roots=list(anchors.values()),
-                                   other_certs=snapshot.intermediates(), allow_fetching=True,
+            vc = ValidationContext(trust_roots=private_copies(anchors.values()),
+                                   other_certs=private_copies(snapshot.intermediates()),
+                                   allow_fetching=True,
                                    revocation_mode="soft-fail", fetcher_backend=fetcher_backend)
             status = validate_pdf_signature(emb, signer_validation_context=vc,
                                             ts_validation_context=vc, skip_diff=True)

@@ -5,6 +5,12 @@ application (every session of the process shares it), so kyso opens a few
 sessions per token, logs in once, and lends a session to each signature.
 After a token error (session closed, device removed...) the whole pool is
 re-opened and the operation retried once.
+
+python-pkcs11 initialises a module with ``C_Initialize(NULL)``, which tells the module
+that the application will not call it from several threads at once (SoftHSM2 then runs
+without its own locks and crashes under concurrent C_Sign). So every call into one module
+is serialised by a per-module lock; C_Sign takes well under a millisecond and runs without
+the GIL, so the PDF work of other requests goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -37,6 +43,12 @@ _REOPEN_ERRORS: tuple[type[Exception], ...] = (
 
 _LIBS: dict[str, Any] = {}
 _LIBS_LOCK = threading.Lock()
+_MODULE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _module_lock(module: str) -> threading.Lock:
+    with _LIBS_LOCK:
+        return _MODULE_LOCKS.setdefault(module, threading.Lock())
 
 
 def _library(module: str) -> Any:
@@ -70,7 +82,9 @@ class TokenPool:
         self._generation = 0
         self._sessions: list[Any] = []
         self._objects: dict[tuple[int, int, str, str], Any] = {}
-        self._open()
+        self._call_lock = _module_lock(module)
+        with self._call_lock:
+            self._open()
 
     # ------------------------------------------------------------------ lifecycle
     def _token(self) -> Any:
@@ -137,7 +151,7 @@ class TokenPool:
                 continue
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._call_lock:
             self._close_all(self._sessions)
             self._sessions = []
 
@@ -146,8 +160,9 @@ class TokenPool:
             if self._generation != seen_generation:
                 return  # another thread already re-opened the pool
             log.warning("re-opening PKCS#11 sessions on token %r", self.token_label)
-            self._close_all(self._sessions)
-            self._open()
+            with self._call_lock:
+                self._close_all(self._sessions)
+                self._open()
 
     # ------------------------------------------------------------------ use
     def run(self, fn: Callable[[Any], T]) -> T:
@@ -157,7 +172,8 @@ class TokenPool:
             idle = self._idle
             session = idle.get()
             try:
-                return fn(session)
+                with self._call_lock:
+                    return fn(session)
             except _REOPEN_ERRORS as exc:
                 if attempt == 2:
                     raise UnavailableError(

@@ -22,6 +22,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
 from kyso.errors import PreconditionError
+from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
 
 _ALLOWED_CURVES = {"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1",
@@ -110,14 +111,14 @@ class Precheck:
             raise _refuse("CERT_UNTRUSTED", "the trust store has no signature trust anchor",
                           "kho tin cậy chưa có chứng thư gốc nào để kiểm tra chứng thư ký")
         vc = ValidationContext(
-            trust_roots=anchors,
-            other_certs=[*snapshot.intermediates(), *chain],
+            trust_roots=private_copies(anchors),
+            other_certs=[*private_copies(snapshot.intermediates()), *private_copies(chain)],
             moment=moment,
             allow_fetching=True,
             revocation_mode="hard-fail",
             fetcher_backend=self._backend,
         )
-        validator = CertificateValidator(cert, intermediate_certs=list(chain),
+        validator = CertificateValidator(private_copies([cert])[0],
                                          validation_context=vc)
         try:
             asyncio.run(validator.async_validate_path())

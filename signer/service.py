@@ -109,8 +109,8 @@ class SigningService:
              source_path: Path | None = None, hash_output: bool = True) -> SignResult:
         """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error."""
         key = self.keys.get(key_name)
-        plan = self.plan(key.certificate, key.chain, key.config, key.signer(), options, source,
-                         source_path)
+        cert, chain, signer = key.for_request()
+        plan = self.plan(cert, chain, key.config, signer, options, source, source_path)
         self._run(plan, output)
         return self._result(plan, output, hash_output)
 
