@@ -79,3 +79,19 @@ def widget_rects(pdf: bytes) -> dict[str, tuple[float, float, float, float]]:
         x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
         rects[sig.field_name] = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
     return rects
+
+
+def bulky_pdf(base: bytes, extra_bytes: int) -> bytes:
+    """``base`` with an incremental update carrying ``extra_bytes`` of incompressible data."""
+    import os
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(BytesIO(base))
+    w.root["/KysoTestBlob"] = w.add_object(generic.StreamObject(
+        stream_data=os.urandom(extra_bytes)))
+    w.update_root()
+    out = BytesIO()
+    w.write(out)
+    return out.getvalue()
