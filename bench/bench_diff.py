@@ -11,6 +11,7 @@ ratio.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from collections.abc import Callable
 from io import BytesIO
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="kyso runs (best is kept)")
     parser.add_argument("--no-pyhanko", action="store_true", help="skip the slow baseline")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # pyHanko logs every suspicious revision with a traceback
     for path in args.files:
         data = path.read_bytes()
         kyso_t, kyso_levels = _best(_kyso, data, args.repeat)
