@@ -30,6 +30,19 @@ the signatures already there. Unreadable or hostile revision structure raises
 Policy is the verifier's: this package reports the level and the facts. A new
 non-widget annotation is ANNOTATIONS (DocMDP P=3 allows it); anything OTHER is
 never an allowed change.
+
+How (and why it is fast): only the objects each revision's xref section
+defines, redefines or frees are examined (``revisions``: bodies parsed once,
+cached by storage location, object streams decoded once). ``classification``
+explains each one by where it may legitimately hang (signature fields and
+their widgets, page /Annots, AcroForm, DSS, XMP/Info, structure tree); a
+redefined object no rule explains is OTHER. ``references`` answers "who else
+uses this object" with a byte-level superset scan, for the two attacks a
+local view cannot see: an object overwritten in place that is shared with
+page content (pyHanko's "sneaky" appearance case), and a new object number
+filling a reference that dangled at signing time. Bytes after the last
+revision the xref chain reaches are OTHER too (incremental saving attack with
+a broken trailer).
 """
 
 from verifier.diff_analysis.document import RevisionAnalysis, analyse_document
