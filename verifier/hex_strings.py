@@ -1,11 +1,12 @@
-"""A fast, terminating reader for PDF hex strings, installed into pyHanko's parser.
+"""A fast reader for PDF hex strings, installed into pyHanko's parser.
 
 Why: pyHanko reads ``<...>`` one token at a time through a generator; a
 signature's /Contents (16-32 KiB of hex) then costs ~15 ms, most of a one-page
-verification.  Worse, at end of file its loop never ends (an empty read is
-"in" the hex digit set), so a file truncated inside a hex string hangs the
-parser.  This reader takes blocks, accepts exactly what pyHanko accepts (hex
-digits and PDF whitespace, odd length padded with 0) and raises on EOF.
+verification.  This reader takes blocks and accepts hex digits and PDF
+whitespace (odd length padded with 0, as ISO 32000 says); unlike pyHanko it
+refuses comments inside a hex string, which ISO 32000 does not allow there, so
+such a file becomes unreadable (INDETERMINATE), never more trusted.  End of
+file inside the string raises, as in pyHanko.
 """
 
 from __future__ import annotations
