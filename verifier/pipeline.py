@@ -154,14 +154,17 @@ def verify(req: Request) -> DocumentResult:
         _check_deadline(req)
         try:
             sig = _verify_one(shared, f)
-        except (DeadlineError, InvalidInputError):
+        except DeadlineError:
             raise
         except Exception as exc:
             log.warning(
                 "signature %d could not be verified: %s", f.index, type(exc).__name__, exc_info=True
             )
             sig = SignatureResult(
-                index=f.index, kind=f.kind, field_name=f.field_name, sub_filter=f.sub_filter
+                index=f.index,
+                kind=f.kind,
+                field_name=f.field_name,
+                sub_filter=f.sub_filter.lstrip("/"),
             )
             sig.checks.append(
                 req.policy.judge(
