@@ -247,6 +247,14 @@ class RevisionClassifier:
                         )
                 continue
             exists_now = self.s.exists(ref, self.rev)
+            if exists_now and not self.s.readable(ref, self.rev):
+                self._add(
+                    ChangeKind.OBJECT_REDEFINED,
+                    f"Object {ref[0]} written after signing cannot be read",
+                    f"Đối tượng {ref[0]} được ghi sau khi ký không đọc được",
+                    [ref],
+                )
+                continue
             if not existed:
                 if exists_now:
                     self.added.add(ref)

@@ -45,6 +45,7 @@ class RevisionStore:
         self.revision_count: int = reader.xrefs.total_revisions
         self._bodies: dict[_StoreKey, generic.PdfObject | None] = {}
         self._objstms: dict[int, tuple[bytes, dict[int, int]]] = {}
+        self._unreadable: set[_StoreKey] = set()
         self._revision_ends: list[int] | None = None
 
     # -- locating ---------------------------------------------------------
@@ -96,14 +97,24 @@ class RevisionStore:
                 body = None
             if isinstance(body, generic.NullObject):
                 body = None
-        if body is not None:
-            pass
-        elif key[0] == 0:
-            body = self._read_direct(ref, key[1])
-        else:
-            body = self._read_from_objstm(ref, key[1], revision)
+        if body is None:
+            try:
+                if key[0] == 0:
+                    body = self._read_direct(ref, key[1])
+                else:
+                    body = self._read_from_objstm(ref, key[1], revision)
+            except DiffAnalysisError:
+                # a broken body reads as null, as lenient viewers show it; the
+                # classifier reports a broken object in a later revision as OTHER
+                self._unreadable.add(key)
+                body = None
         self._bodies[key] = body
         return body
+
+    def readable(self, ref: ObjectId, revision: int) -> bool:
+        """False when ``ref`` has a body in ``revision`` that cannot be parsed."""
+        self.get(ref, revision)
+        return self._key(ref, revision) not in self._unreadable
 
     def resolve(self, obj: generic.PdfObject | None, revision: int) -> generic.PdfObject | None:
         """Follow indirect references (bounded: a chain of refs to refs is hostile)."""
