@@ -599,3 +599,19 @@ def test_deeply_nested_object_terminates(signed: bytes) -> None:
     except (DiffAnalysisError, PdfReadError):
         return
     assert summary.level == ModificationLevel.OTHER
+
+
+def test_fieldmdp_lock_all_still_allows_a_new_signature_field(
+    signer: signers.SimpleSigner,
+) -> None:
+    first = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(make_pdf(["Quyết định"])), strict=False),
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer,
+        new_field_spec=fields.SigFieldSpec(
+            "Sig1", field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL)
+        ),
+    ).getvalue()
+    summary = _only(_sign(first, signer, "Sig2"))
+    assert summary.only_signatures_added
+    assert not summary.fieldmdp_violated

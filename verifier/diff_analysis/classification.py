@@ -703,9 +703,9 @@ class RevisionClassifier:
             if w in self.added:
                 self.explained.add(w)
                 self._explain_below(self.new_val(generic.IndirectObject(w[0], w[1], None)), kind, w)
+        # a field created after signing was not locked by it (FieldMDP names fields
+        # of the signed document); DocMDP governs whether it may be added
         self._describe_signature(kind, f, value)
-        if value is not None:
-            self.result.filled_fields.append(FieldChange(f.name, True))
 
     def _describe_signature(self, kind: ChangeKind, f: _Field, value: object) -> None:
         objs = [r for r in (f.ref, ref_of(value)) if r is not None]
