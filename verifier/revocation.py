@@ -8,6 +8,7 @@ answers until their nextUpdate.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 from asn1crypto import cms, crl, ocsp, x509
@@ -19,6 +20,7 @@ from verifier.integrity import find_attr
 from verifier.model import RevocationSource, RevocationStatus, RevocationSummary
 
 _MAX_DSS_ITEMS = 2000
+_MAX_DSS_ITEM_BYTES = 16 * 1024 * 1024  # a large CRL; anything bigger is not revocation data
 
 
 @dataclass
@@ -35,6 +37,24 @@ class EmbeddedValidationData:
         )
 
 
+def _bounded_data(stream: generic.StreamObject) -> bytes | None:
+    """A DSS stream's bytes, refusing decompression bombs (revocation data is small)."""
+    filters = stream.get("/Filter")
+    if filters is None:
+        raw = stream.encoded_data
+        return raw if len(raw) <= _MAX_DSS_ITEM_BYTES else None
+    if isinstance(filters, generic.ArrayObject):
+        filters = filters[0] if len(filters) == 1 else None
+    if filters != "/FlateDecode" or stream.get("/DecodeParms") is not None:
+        return None  # nothing else is used for DSS data; skip rather than decode blindly
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(stream.encoded_data, _MAX_DSS_ITEM_BYTES + 1)
+    except zlib.error:
+        return None
+    return data if len(data) <= _MAX_DSS_ITEM_BYTES else None
+
+
 def _streams(dss: generic.DictionaryObject, key: str) -> list[bytes]:
     out: list[bytes] = []
     try:
@@ -46,7 +66,9 @@ def _streams(dss: generic.DictionaryObject, key: str) -> list[bytes]:
             try:
                 stream = item.get_object()
                 if isinstance(stream, generic.StreamObject):
-                    out.append(stream.data)
+                    data = _bounded_data(stream)
+                    if data is not None:
+                        out.append(data)
             except Exception:  # noqa: S112 - skip one unreadable item
                 continue
     except Exception:
