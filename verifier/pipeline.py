@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
@@ -650,8 +650,4 @@ def _verify_document_timestamp(
     _apply_chain(sig, result)
 
 
-def default_deadline(seconds: float) -> float:
-    return time.monotonic() + max(0.1, seconds)
-
-
-__all__ = ["Request", "default_deadline", "open_pdf", "timedelta", "verify"]
+__all__ = ["Request", "open_pdf", "verify"]

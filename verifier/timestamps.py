@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from asn1crypto import cms, tsp, x509
+from asn1crypto import cms, x509
 
 from verifier.identification import embedded_certificates, find_signer_certificate
 from verifier.integrity import (
@@ -133,4 +133,4 @@ def claimed_signing_time(
     return sig_dict_m
 
 
-__all__ = ["TokenCheck", "check_token", "claimed_signing_time", "signature_timestamp_tokens", "tsp"]
+__all__ = ["TokenCheck", "check_token", "claimed_signing_time", "signature_timestamp_tokens"]
