@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pkcs11
-from asn1crypto import x509
+from asn1crypto import cms, x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from pkcs11 import exceptions as p11_errors
 from pkcs11.util.ec import encode_ecdsa_signature
-from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from kyso.errors import InvalidInputError, NotFoundError, UnavailableError
 from service.config import KeyConfig
 from signer import key_files
+from signer.cms_template import CmsTemplates, eligible
 from signer.pkcs11_pool import TokenPool
 
 log = logging.getLogger("kyso.signer.keys")
@@ -58,16 +59,59 @@ def _hash(name: str) -> hashes.HashAlgorithm:
         ) from None
 
 
-class _Pkcs11Signer(Signer):
+class _TemplatedSigner(Signer):
+    """B-B signatures assembled from the key's CMS template (see signer.cms_template)."""
+
+    _templates: CmsTemplates
+    _chain_for_registry: tuple[x509.Certificate, ...] = ()
+    _registry: SimpleCertificateStore | None = None
+
+    @property
+    def cert_registry(self) -> SimpleCertificateStore:
+        """Built on first use: a templated B-B signature never needs it."""
+        if self._registry is None:
+            self._registry = SimpleCertificateStore.from_certs(
+                [self.signing_cert, *self._chain_for_registry])
+        return self._registry
+
+    async def async_sign(  # type: ignore[override]  # bytes are accepted by pyHanko's embedder
+        self, data_digest: bytes, digest_algorithm: str, dry_run: bool = False,
+        use_pades: bool = False, timestamper: Any = None,
+        signed_attr_settings: PdfCMSSignedAttributes | None = None, is_pdf_sig: bool = True,
+        encap_content_info: Any = None,
+    ) -> cms.ContentInfo | bytes:
+        args = dict(dry_run=dry_run, use_pades=use_pades, timestamper=timestamper,
+                    signed_attr_settings=signed_attr_settings, is_pdf_sig=is_pdf_sig,
+                    encap_content_info=encap_content_info)
+        if not eligible(self, dry_run, use_pades, timestamper, signed_attr_settings, is_pdf_sig,
+                        encap_content_info):
+            return await super().async_sign(data_digest, digest_algorithm, **args)
+        template = self._templates.get(digest_algorithm)
+        if template is None:
+            ref = await super().async_sign(data_digest, digest_algorithm, **args)
+            if not self._templates.known(digest_algorithm):
+                assert signed_attr_settings is not None
+                await self._templates.learn(self, digest_algorithm, ref, data_digest,
+                                            signed_attr_settings)
+            return ref
+        signature = await self.async_sign_raw(template.signed_attrs(data_digest),
+                                              digest_algorithm)
+        return template.assemble(data_digest, signature)
+
+
+class _Pkcs11Signer(_TemplatedSigner):
     """Signs on a token through the shared pool; the session is held only for C_Sign."""
 
     def __init__(self, pool: TokenPool, label: str | None, key_id: str | None,
-                 cert: x509.Certificate, registry: SimpleCertificateStore) -> None:
+                 cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
+                 templates: CmsTemplates) -> None:
+        self._templates = templates
+        self._chain_for_registry = chain
         self._pool = pool
         self._label = label
         self._key_id = key_id
         self._byte_size = cert.public_key.byte_size
-        super().__init__(signing_cert=cert, cert_registry=registry, embed_roots=False)
+        super().__init__(signing_cert=cert, embed_roots=False)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
@@ -107,13 +151,15 @@ class _Pkcs11Signer(Signer):
             ) from exc
 
 
-class _CryptographySigner(Signer):
+class _CryptographySigner(_TemplatedSigner):
     """A key held in memory (PKCS#12/PEM, development only)."""
 
     def __init__(self, key: key_files.PrivateKey, cert: x509.Certificate,
-                 registry: SimpleCertificateStore) -> None:
+                 chain: tuple[x509.Certificate, ...], templates: CmsTemplates) -> None:
+        self._templates = templates
+        self._chain_for_registry = chain
         self._key = key
-        super().__init__(signing_cert=cert, cert_registry=registry, embed_roots=False)
+        super().__init__(signing_cert=cert, embed_roots=False)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
@@ -141,8 +187,14 @@ class SigningKey:
     certificate: x509.Certificate  # for listing only; never handed to pyHanko
     _cert_der: bytes
     _chain_der: tuple[bytes, ...]
-    _factory: Callable[[x509.Certificate, SimpleCertificateStore], Signer]
+    _factory: Callable[[x509.Certificate, tuple[x509.Certificate, ...], CmsTemplates], Signer]
+    _templates: CmsTemplates
+    subject: str  # computed once, before any thread sees the certificate
 
+    @property
+    def der_size(self) -> int:
+        """Bytes of the certificates a CMS of this key embeds (for the placeholder size)."""
+        return len(self._cert_der) + sum(len(d) for d in self._chain_der)
     @property
     def name(self) -> str:
         return self.config.name
@@ -155,13 +207,15 @@ class SigningKey:
         """Private copies of the certificate and chain and a fresh pyHanko signer."""
         cert = x509.Certificate.load(self._cert_der)
         chain = self.chain
-        registry = SimpleCertificateStore.from_certs([cert, *chain])
-        return cert, chain, self._factory(cert, registry)
+        return cert, chain, self._factory(cert, chain, self._templates)
 
 
 def _key(config: KeyConfig, cert: x509.Certificate, chain: list[x509.Certificate],
-         factory: Callable[[x509.Certificate, SimpleCertificateStore], Signer]) -> SigningKey:
-    return SigningKey(config, cert, cert.dump(), tuple(c.dump() for c in chain), factory)
+         factory: Callable[[x509.Certificate, tuple[x509.Certificate, ...], CmsTemplates],
+                           Signer]
+         ) -> SigningKey:
+    return SigningKey(config, cert, cert.dump(), tuple(c.dump() for c in chain), factory,
+                      CmsTemplates(), cert.subject.human_friendly)
 
 
 class KeyRegistry:
@@ -221,8 +275,8 @@ class KeyRegistry:
             if cert is None:
                 cert = self._token_certificate(pool, config)
             return _key(config, cert, chain,
-                        lambda c, reg: _Pkcs11Signer(pool, config.key_label, config.key_id, c,
-                                                     reg))
+                        lambda c, reg, tpl: _Pkcs11Signer(pool, config.key_label,
+                                                          config.key_id, c, reg, tpl))
         if config.backend in ("pkcs12", "pem"):
             if config.key_file is None:
                 raise InvalidInputError(
@@ -244,7 +298,7 @@ class KeyRegistry:
                     code="CONFIG_INVALID",
                 )
             return _key(config, cert, chain,
-                        lambda c, reg: _CryptographySigner(private, c, reg))
+                        lambda c, reg, tpl: _CryptographySigner(private, c, reg, tpl))
         raise InvalidInputError(
             f"key {config.name}: unknown backend {config.backend!r}",
             f"khóa {config.name}: loại lưu trữ khóa không hợp lệ",

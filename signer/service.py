@@ -110,13 +110,15 @@ class SigningService:
         """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error."""
         key = self.keys.get(key_name)
         cert, chain, signer = key.for_request()
-        plan = self.plan(cert, chain, key.config, signer, options, source, source_path)
+        plan = self.plan(cert, chain, key.config, signer, options, source, source_path,
+                         der_size=key.der_size, subject=key.subject)
         self._run(plan, output)
         return self._result(plan, output, hash_output)
 
     def plan(self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
              key_config: KeyConfig | None, signer: Signer, options: SignOptions,
-             source: BinaryIO, source_path: Path | None) -> _Plan:
+             source: BinaryIO, source_path: Path | None, der_size: int | None = None,
+             subject: str | None = None) -> _Plan:
         # a key held by the server is limited to its configured profiles; a client's own
         # token (two-step flow) may sign any profile its certificate passes the checks for
         allowed = tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_
@@ -157,7 +159,8 @@ class SigningService:
         pdf_signer = PdfSigner(meta, signer=signer, timestamper=settings.timestamper,
                                stamp_style=style, new_field_spec=spec)
         return _Plan(writer, pdf_signer, now, box, field_name, profile, level, bool(existing),
-                     _reserve(cert, chain, level), cert.subject.human_friendly)
+                     _reserve(cert, chain, level, der_size),
+                     subject or cert.subject.human_friendly)
 
     # ------------------------------------------------------------------ appearance
     def _appearance(self, profile: Profile, options: SignOptions, reader: PdfFileReader,
@@ -319,9 +322,11 @@ def guard_pyhanko(fn: Callable[[], None]) -> None:
                                 "cấu trúc tệp PDF bị hỏng", code="DOCUMENT_INVALID") from exc
 
 
-def _reserve(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: Level) -> int:
+def _reserve(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: Level,
+             der_size: int | None) -> int:
     """Bytes for the CMS placeholder (hex, so twice the DER) without a dry-run signature."""
-    der = len(cert.dump()) + sum(len(c.dump()) for c in chain)
+    der = der_size if der_size is not None else (
+        len(cert.dump()) + sum(len(c.dump()) for c in chain))
     der += cert.public_key.byte_size * 2 + 2048  # signature value, attributes, structure
     if level.rank >= Level.B_T.rank:
         der += 12 * 1024  # signature timestamp token with the TSA's chain

@@ -1,0 +1,290 @@
+"""Signing speed: kyso through gRPC (real server process, SoftHSM2 key) vs pyHanko used the
+obvious way (``SimpleSigner.load`` + ``sign_pdf`` per document), side by side in one run.
+
+Run: ``python bench/bench_sign.py [--requests N] [--stream-mb 200] [--no-stream]``
+
+Cases
+* one-page PDF, PAdES B-B, visible personal signature at a rectangle:
+  p50/p95 latency of sequential ``Signer.Sign`` calls, and throughput with 8 concurrent
+  clients (8 calls in flight); the baseline signs the same document in this process;
+* a large PDF (default 200 MB) through ``SignStream``: wall time against the time to
+  SHA-256 the file, and the server's peak RSS (VmHWM of a fresh server process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+
+from kyso.v1 import signer_pb2 as pb
+from kyso.v1 import signer_pb2_grpc as pb_grpc
+from service.demo_images import signature_png
+from service.demo_pki import free_port
+from tests.documents import make_pdf
+from tests.pki import TestPki, make_softhsm_token
+
+RECT = (350.0, 150.0, 500.0, 210.0)
+CHUNK = 1024 * 1024
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _config(home: Path, pki: TestPki, token, image: Path) -> Path:
+    trust = home / "trust"
+    trust.mkdir(parents=True, exist_ok=True)
+    (trust / "root.pem").write_bytes(pki.root_path.read_bytes())
+    chain = ", ".join(f'"{p}"' for p in pki.chain_paths("personal"))
+    path = home / "kyso.toml"
+    path.write_text(f"""home = "{home}"
+max_document_bytes = {300 * CHUNK}
+workers = 16
+
+[signer]
+tsa_url = "{pki.tsa_url}"
+
+[trust_store]
+path = "{trust}"
+
+[[keys]]
+name = "personal"
+backend = "pkcs11"
+profiles = ["personal"]
+module = "{token.module}"
+token_label = "{token.token_label}"
+key_label = "personal"
+pin_env = "{token.pin_env}"
+certificate = "{pki.cert_path('personal')}"
+chain = [{chain}]
+image = "{image}"
+""", encoding="utf-8")
+    return path
+
+
+class _Server:
+    """``kyso serve`` in a child process (its own GIL, as in production)."""
+
+    def __init__(self, config: Path, home: Path) -> None:
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        env = {**os.environ, "KYSO_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--config", str(config),
+             "--listen", self.address], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.channel = grpc.insecure_channel(self.address, options=[
+            ("grpc.max_receive_message_length", 512 * CHUNK),
+            ("grpc.max_send_message_length", 512 * CHUNK)])
+        deadline = time.monotonic() + 60
+        health = health_pb2_grpc.HealthStub(self.channel)
+        while True:
+            try:
+                if health.Check(health_pb2.HealthCheckRequest(service="kyso.v1.Signer"),
+                                timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                    break
+            except grpc.RpcError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("kyso server did not start")
+            time.sleep(0.2)
+        self.stub = pb_grpc.SignerStub(self.channel)
+
+    def vm(self, field: str) -> int:
+        """A /proc/<pid>/status value in KiB (VmHWM: peak RSS, VmRSS: current)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def close(self) -> None:
+        self.channel.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _request(document: bytes) -> pb.SignRequest:
+    x1, y1, x2, y2 = RECT
+    return pb.SignRequest(document=document, key="personal", options=pb.SignOptions(
+        level=pb.PADES_B_B, placement=pb.SignPlacement(
+            rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2))))
+
+
+def bench_unary(server: _Server, document: bytes, n: int) -> tuple[list[float], float]:
+    request = _request(document)
+    for _ in range(20):  # warm-up: keys, precheck cache, image cache
+        server.stub.Sign(request)
+    lat = []
+    for _ in range(n):
+        t = time.perf_counter()
+        server.stub.Sign(request)
+        lat.append((time.perf_counter() - t) * 1000)
+    # 8 concurrent clients: 8 calls always in flight
+    total = max(n * 2, 400)
+    done = threading.Semaphore(0)
+    slots = threading.Semaphore(8)
+    errors: list[BaseException] = []
+
+    def _finished(fut: grpc.Future) -> None:
+        if fut.exception() is not None:
+            errors.append(fut.exception())
+        slots.release()
+        done.release()
+
+    t = time.perf_counter()
+    for _ in range(total):
+        slots.acquire()
+        server.stub.Sign.future(request).add_done_callback(_finished)
+    for _ in range(total):
+        done.acquire()
+    rate = total / (time.perf_counter() - t)
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed: {errors[0]}")
+    return lat, rate
+
+
+def bench_baseline(pki: TestPki, document: bytes, n: int) -> list[float]:
+    key, cert = str(pki.key_path("personal")), str(pki.cert_path("personal"))
+    chain = [str(p) for p in pki.chain_paths("personal")]
+    lat = []
+    for i in range(n):
+        t = time.perf_counter()
+        signer = signers.SimpleSigner.load(key, cert, ca_chain_files=chain)
+        w = IncrementalPdfFileWriter(BytesIO(document))
+        meta = signers.PdfSignatureMetadata(field_name=f"Sig{i}",
+                                            subfilter=fields.SigSeedSubFilter.PADES)
+        spec = fields.SigFieldSpec(f"Sig{i}", box=RECT)  # type: ignore[arg-type]
+        signers.sign_pdf(w, meta, signer=signer, new_field_spec=spec)
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+def make_big_pdf(base: bytes, path: Path, megabytes: int) -> None:
+    """``base`` plus an incremental update holding one incompressible stream, written in chunks
+    (never the whole file in memory)."""
+    reader = PdfFileReader(BytesIO(base))
+    size = int(reader.trailer["/Size"])
+    root = reader.trailer.raw_get("/Root")
+    prev = reader.last_startxref
+    with path.open("wb") as f:
+        f.write(base)
+        offset = f.tell()
+        length = megabytes * CHUNK
+        f.write(b"\n%d 0 obj\n<< /Length %d >>\nstream\n" % (size, length))
+        offset += 1
+        left = length
+        while left:
+            n = min(CHUNK, left)
+            f.write(os.urandom(n))
+            left -= n
+        f.write(b"\nendstream\nendobj\n")
+        xref = f.tell()
+        f.write(b"xref\n%d 1\n%010d 00000 n \n" % (size, offset))
+        f.write(b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+                % (size + 1, root.idnum, root.generation, prev, xref))
+
+
+def bench_stream(config: Path, home: Path, big: Path, out: Path) -> dict[str, float]:
+    t = time.perf_counter()
+    h = hashlib.sha256()
+    with big.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    sha_s = time.perf_counter() - t
+    server = _Server(config, home)
+    try:
+        x1, y1, x2, y2 = RECT
+        header = pb.SignStreamHeader(key="personal", size=big.stat().st_size, options=pb.SignOptions(
+            level=pb.PADES_B_B, placement=pb.SignPlacement(
+                rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2))))
+        # warm-up on a small document so key loading and precheck are not timed
+        server.stub.Sign(_request(make_pdf(["warm-up"])))
+        rss_before = server.vm("VmRSS")
+
+        def requests() -> Iterator[pb.SignStreamRequest]:
+            yield pb.SignStreamRequest(header=header)
+            with big.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    yield pb.SignStreamRequest(chunk=chunk)
+
+        t = time.perf_counter()
+        with out.open("wb") as f:
+            for msg in server.stub.SignStream(requests(), timeout=600):
+                if msg.WhichOneof("part") == "chunk":
+                    f.write(msg.chunk)
+        stream_s = time.perf_counter() - t
+        peak = server.vm("VmHWM")
+    finally:
+        server.close()
+    return {"sha256_s": sha_s, "stream_s": stream_s, "peak_rss_mb": peak / 1024,
+            "rss_before_mb": rss_before / 1024, "out_mb": out.stat().st_size / CHUNK}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--baseline", type=int, default=30)
+    parser.add_argument("--stream-mb", type=int, default=200)
+    parser.add_argument("--no-stream", action="store_true")
+    ns = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kyso-bench-sign-") as tmp_name:
+        tmp = Path(tmp_name)
+        pki = TestPki(tmp / "pki").start()
+        try:
+            token = make_softhsm_token(tmp / "hsm", pki, labels=("personal",))
+            image = signature_png(tmp / "signature.png")
+            home = tmp / "home"
+            home.mkdir()
+            config = _config(home, pki, token, image)
+            document = make_pdf(["QUYẾT ĐỊNH", "Về việc ban hành Quy chế công tác văn thư",
+                                 "Ủy ban nhân dân tỉnh Sóc Trăng"])
+            print(f"document: one A4 page, {len(document)} bytes; PAdES B-B, visible signature")
+            base = bench_baseline(pki, document, ns.baseline)
+            server = _Server(config, home)
+            try:
+                lat, rate = bench_unary(server, document, ns.requests)
+            finally:
+                server.close()
+            b50, b95 = statistics.median(base), _pct(base, 0.95)
+            k50, k95 = statistics.median(lat), _pct(lat, 0.95)
+            print(f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
+                  f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)")
+            print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  "
+                  f"p95 {k95:.1f} ms")
+            print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s")
+            print(f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
+                  f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x")
+            if not ns.no_stream:
+                big, out = tmp / "big.pdf", tmp / "big-signed.pdf"
+                make_big_pdf(document, big, ns.stream_mb)
+                r = bench_stream(config, home, big, out)
+                print(f"SignStream {big.stat().st_size / CHUNK:.0f} MiB: {r['stream_s']:.2f} s "
+                      f"(sha256 of the file: {r['sha256_s']:.2f} s, ratio "
+                      f"{r['stream_s'] / r['sha256_s']:.1f}x); server peak RSS "
+                      f"{r['peak_rss_mb']:.0f} MiB (idle after warm-up {r['rss_before_mb']:.0f} "
+                      f"MiB)")
+        finally:
+            pki.close()
+
+
+if __name__ == "__main__":
+    main()
