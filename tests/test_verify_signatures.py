@@ -390,3 +390,42 @@ def test_document_timestamp_after_signature(stub: Any, pki: Any, document: bytes
     broken = verify(stub, bytes(tampered))
     assert broken.indication == pb.INDICATION_TOTAL_FAILED
     assert all(s.indication == pb.INDICATION_TOTAL_FAILED for s in broken.signatures)
+
+
+def _add_annotation(pdf: bytes) -> bytes:
+    """A later revision adds a filled square annotation over the page text (shadow overlay)."""
+    w = IncrementalPdfFileWriter(BytesIO(pdf))
+    page_ref = w.root["/Pages"]["/Kids"][0]
+    page = page_ref.get_object()
+    annot = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Square"),
+            generic.pdf_name("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in (80, 700, 500, 800)]
+            ),
+            generic.pdf_name("/IC"): generic.ArrayObject([generic.FloatObject(1)] * 3),
+            generic.pdf_name("/F"): generic.NumberObject(4),
+        }
+    )
+    annots = page.get("/Annots")
+    annots = generic.ArrayObject(list(annots) if annots is not None else [])
+    annots.append(w.add_object(annot))
+    page["/Annots"] = annots
+    w.update_container(page)
+    out = BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def test_annotation_added_after_signing_is_not_passed(stub: Any, pki: Any, document: bytes) -> None:
+    pdf = _add_annotation(sign(pki, document))
+    report = verify(stub, pdf)
+    assert report.indication != pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    (sig,) = report.signatures
+    assert sig.changes_after.level in ("ANNOTATIONS", "OTHER")
+    assert checks(sig).get("ANNOTATIONS_AFTER_SIGNING", pb.CHECK_FAILED) == pb.CHECK_FAILED or (
+        checks(sig)["CHANGES_AFTER_SIGNING"] == pb.CHECK_FAILED
+    )
+    strict = verify(stub, pdf, policy="vn-gov-strict")
+    assert strict.indication == pb.INDICATION_TOTAL_FAILED

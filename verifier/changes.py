@@ -2,8 +2,9 @@
 
 Allowed after a signature: later signatures, document timestamps, DSS/LTV
 updates and form filling.  Annotations are judged by the
-ANNOTATIONS_AFTER_SIGNING constraint; anything else, or a DocMDP/FieldMDP
-violation, fails the signature.  When the analysis cannot run, the answer is
+ANNOTATIONS_AFTER_SIGNING constraint (INDETERMINATE unless a DocMDP P=3
+certification allows them); anything else, or a DocMDP/FieldMDP violation,
+fails the signature.  When the analysis cannot run, the answer is
 INDETERMINATE, never PASSED.
 """
 
@@ -19,6 +20,7 @@ from verifier.model import (
     ChangeEntry,
     ChangesSummary,
     CheckResult,
+    Indication,
     Outcome,
     SignatureResult,
     SubIndication,
@@ -70,6 +72,36 @@ def _not_analysed(
             sub=SubIndication.GENERIC,
         ),
     ]
+
+
+def _annotations(policy: Policy, summary: Any) -> CheckResult:
+    """Annotations after signing: allowed only by a certification with DocMDP P=3.
+
+    kyso does not render pages, so it cannot tell a harmless comment from an annotation that
+    covers signed content (the shadow "overlay" attack); without the author's P=3 permission
+    the signature is therefore not confirmed (INDETERMINATE), never PASSED.
+    """
+    if summary.docmdp_permission == 3:
+        return policy.judge(
+            "ANNOTATIONS_AFTER_SIGNING",
+            Outcome.OK,
+            "ANNOTATIONS_ALLOWED_BY_DOCMDP",
+            f"annotations added after signing, allowed by the certification (P=3): "
+            f"{summary.summary_en}",
+            f"Có chú thích được thêm sau khi ký, được phép theo chữ ký chứng nhận (P=3): "
+            f"{summary.summary_vi}",
+        )
+    return policy.judge(
+        "ANNOTATIONS_AFTER_SIGNING",
+        Outcome.NOT_OK,
+        "ANNOTATIONS_AFTER_SIGNING",
+        f"annotations were added or changed after signing and may cover signed content; "
+        f"compare with the signed version: {summary.summary_en}",
+        f"Có chú thích được thêm hoặc sửa sau khi ký, có thể che nội dung đã ký; cần đối chiếu "
+        f"với bản đã ký: {summary.summary_vi}",
+        failure=Indication.INDETERMINATE,
+        sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
+    )
 
 
 def check_changes_after(
@@ -152,16 +184,7 @@ def check_changes_after(
             )
         )
         if level == "ANNOTATIONS":
-            results.append(
-                policy.judge(
-                    "ANNOTATIONS_AFTER_SIGNING",
-                    Outcome.NOT_OK,
-                    "ANNOTATIONS_AFTER_SIGNING",
-                    f"annotations were added or changed after signing: {summary.summary_en}",
-                    f"Có chú thích được thêm hoặc sửa sau khi ký: {summary.summary_vi}",
-                    sub=SubIndication.FORMAT_FAILURE,
-                )
-            )
+            results.append(_annotations(policy, summary))
     if summary.docmdp_violated or summary.fieldmdp_violated:
         results.append(
             policy.judge(
