@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -60,7 +61,8 @@ def _options(ns: argparse.Namespace) -> Any:
 def _stream_requests(ns: argparse.Namespace, options: Any, size: int) -> Iterator[Any]:
     from kyso.v1 import signer_pb2 as pb
 
-    yield pb.SignStreamRequest(header=pb.SignStreamHeader(key=ns.key, options=options, size=size))
+    yield pb.SignStreamRequest(header=pb.SignStreamHeader(key=ns.key, options=options, size=size,
+                                                          return_update_only=True))
     for chunk in read_chunks(ns.input):
         yield pb.SignStreamRequest(chunk=chunk)
 
@@ -90,6 +92,9 @@ def _sign(ns: argparse.Namespace) -> int:
                 f.write(resp.document)
                 summary = resp.signature
             else:
+                # the server sends back only the incremental update: OUT = IN + update
+                with ns.input.open("rb") as src:
+                    shutil.copyfileobj(src, f, 1024 * 1024)
                 summary = None
                 for msg in stub.SignStream(_stream_requests(ns, options, size),
                                            timeout=ns.timeout):

@@ -124,7 +124,7 @@ class SignerServicer(pb_grpc.SignerServicer):
         self._service.keys.config(header.key)  # unknown key: refuse before reading the body
         with contextlib.ExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-sign-")))
-            source = stack.enter_context((tmp / "in.pdf").open("w+b"))
+            source = stack.enter_context((tmp / "document.pdf").open("w+b"))
             received = 0
             for msg in request_iterator:
                 if msg.WhichOneof("part") != "chunk":
@@ -135,12 +135,11 @@ class SignerServicer(pb_grpc.SignerServicer):
                 check_size(received, limit)
                 source.write(msg.chunk)
             source.flush()
-            output = stack.enter_context((tmp / "out.pdf").open("w+b"))
-            result = self._service.sign(header.key, options, source, output,
-                                        source_path=tmp / "in.pdf", hash_output=False)
-            source.close()
+            # signed in place: the incremental update is appended to the spooled file
+            result = self._service.sign(header.key, options, source, source,
+                                        source_path=tmp / "document.pdf", hash_output=False)
             yield pb.SignStreamResponse(signature=summary_pb(result))
-            yield from _chunks(output)
+            yield from _chunks(source, received if header.return_update_only else 0)
 
     @grpc_errors
     def ListKeys(self, request: pb.ListKeysRequest,
@@ -196,8 +195,8 @@ class SignerServicer(pb_grpc.SignerServicer):
         return pb.CompleteSignatureResponse(document=document, signature=summary_pb(result))
 
 
-def _chunks(stream: BinaryIO) -> Iterator[pb.SignStreamResponse]:
-    stream.seek(0)
+def _chunks(stream: BinaryIO, start: int = 0) -> Iterator[pb.SignStreamResponse]:
+    stream.seek(start)
     while chunk := stream.read(_CHUNK):
         yield pb.SignStreamResponse(chunk=chunk)
 

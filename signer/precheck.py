@@ -9,7 +9,6 @@ asking it for every document is what would make signing slow.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
 from kyso.errors import PreconditionError
+from signer import event_loop
 from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
 
@@ -121,7 +121,7 @@ class Precheck:
         validator = CertificateValidator(private_copies([cert])[0],
                                          validation_context=vc)
         try:
-            asyncio.run(validator.async_validate_path())
+            event_loop.run(validator.async_validate_path())
         except cv_errors.RevokedError as exc:
             raise _refuse("CERT_REVOKED", "the signer's certificate (or its CA) has been revoked",
                           "chứng thư số của người ký đã bị thu hồi") from exc

@@ -7,7 +7,6 @@ a request only does the PDF work: read the trailer, add the field, hash, sign on
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import logging
@@ -36,7 +35,7 @@ from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInputError, KysoError, PreconditionError, UnavailableError
 from service.config import Config, KeyConfig
-from signer import appearance, document_input, levels, personal_signature
+from signer import appearance, document_input, event_loop, levels, personal_signature
 from signer.keys import KeyRegistry
 from signer.model import Level, Profile, SignOptions, SignResult
 from signer.placement import MM, Box, find_personal_box
@@ -107,7 +106,10 @@ class SigningService:
     # ------------------------------------------------------------------ public
     def sign(self, key_name: str, options: SignOptions, source: BinaryIO, output: BinaryIO,
              source_path: Path | None = None, hash_output: bool = True) -> SignResult:
-        """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error."""
+        """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error.
+
+        ``output`` may be ``source`` itself (opened for update): the incremental update is
+        then appended in place, which saves copying a large spooled document."""
         key = self.keys.get(key_name)
         cert, chain, signer = key.for_request()
         plan = self.plan(cert, chain, key.config, signer, options, source, source_path,
@@ -264,7 +266,7 @@ class SigningService:
                                                pdf_cms_signed_attrs=attrs)
             await post.post_signature_processing(out, chunk_size=_CHUNK)
 
-        guard_pyhanko(lambda: asyncio.run(_go()))
+        guard_pyhanko(lambda: event_loop.run(_go()))
 
     async def _digest(self, plan: _Plan, output: BinaryIO
                       ) -> tuple[PreparedByteRangeDigest, PdfTBSDocument, Any,
@@ -276,7 +278,9 @@ class SigningService:
         validation_info = await session.perform_presign_validation(plan.writer)
         tbs = session.prepare_tbs_document(validation_info=validation_info,
                                            bytes_reserved=plan.bytes_reserved)
-        prepared, out = tbs.digest_tbs_document(output=output, chunk_size=_CHUNK)
+        in_place = output is plan.writer.prev.stream
+        prepared, out = tbs.digest_tbs_document(output=None if in_place else output,
+                                                in_place=in_place, chunk_size=_CHUNK)
         attrs = PdfCMSSignedAttributes(
             signing_time=plan.now,
             adobe_revinfo_attr=None if validation_info is None

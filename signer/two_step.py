@@ -9,7 +9,6 @@ a wrong signature, an expired id or another document is refused and nothing is w
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
@@ -39,7 +38,7 @@ from kyso.errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
-from signer import levels
+from signer import event_loop, levels
 from signer.key_files import load_certificates
 from signer.model import Level, Profile, SignOptions, SignResult
 from signer.placement import Box
@@ -212,7 +211,7 @@ class TwoStepSigner:
             return prepared, signed.dump()
 
         box: list[tuple[PreparedByteRangeDigest, bytes]] = []
-        guard_pyhanko(lambda: box.append(asyncio.run(_go())))
+        guard_pyhanko(lambda: box.append(event_loop.run(_go())))
         prepared, signed_attrs = box[0]
         doc_sha = hashlib.sha256(document).hexdigest()
         record = json.dumps({
@@ -278,7 +277,7 @@ class TwoStepSigner:
                                                                     timestamper=ts)
             await PdfTBSDocument.async_finish_signing(output, prepared, sig_cms)
 
-        guard_pyhanko(lambda: asyncio.run(_go()))
+        guard_pyhanko(lambda: event_loop.run(_go()))
         self._store.delete(pending_id)
         data = output.getvalue()
         box = Box(*state["box"]) if state["box"] else None

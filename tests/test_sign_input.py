@@ -121,6 +121,20 @@ def test_sign_stream_larger_than_a_grpc_message(grpc_channel, pki, assert_pdfsig
     assert responses[0].signature.size == len(signed)
     assert_pdfsig_ok(signed, expected_signatures=1)
 
+    # return_update_only: only the incremental update comes back; document + update is the PDF
+    def update_requests():
+        first = next(requests())
+        first.header.return_update_only = True
+        yield first
+        for i in range(0, len(document), 1024 * 1024):
+            yield pb.SignStreamRequest(chunk=document[i:i + 1024 * 1024])
+
+    responses = list(stub(grpc_channel).SignStream(update_requests(), timeout=120))
+    update = b"".join(r.chunk for r in responses[1:])
+    assert 0 < len(update) < 200_000
+    assert responses[0].signature.size == len(document) + len(update)
+    assert_pdfsig_ok(document + update, expected_signatures=1)
+
 
 def test_stream_without_header(grpc_channel):
     def requests():

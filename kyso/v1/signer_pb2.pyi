@@ -117,14 +117,16 @@ class SignResponse(_message.Message):
     def __init__(self, document: _Optional[bytes] = ..., signature: _Optional[_Union[SignatureSummary, _Mapping]] = ...) -> None: ...
 
 class SignStreamHeader(_message.Message):
-    __slots__ = ("key", "options", "size")
+    __slots__ = ("key", "options", "size", "return_update_only")
     KEY_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
+    RETURN_UPDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     key: str
     options: SignOptions
     size: int
-    def __init__(self, key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ..., size: _Optional[int] = ...) -> None: ...
+    return_update_only: bool
+    def __init__(self, key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ..., size: _Optional[int] = ..., return_update_only: _Optional[bool] = ...) -> None: ...
 
 class SignStreamRequest(_message.Message):
     __slots__ = ("header", "chunk")
