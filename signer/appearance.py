@@ -107,17 +107,25 @@ class ImageCache:
         return prepared
 
 
+@lru_cache(maxsize=256)
+def _image_entries(width: int, height: int, colour_space: str
+                   ) -> tuple[tuple[generic.NameObject, generic.PdfObject], ...]:
+    """The entries of an image dictionary; PDF names and numbers are immutable, so they are
+    built once (creating pyHanko's generic objects is a visible part of a signature's cost)."""
+    return (
+        (generic.pdf_name("/Type"), generic.pdf_name("/XObject")),
+        (generic.pdf_name("/Subtype"), generic.pdf_name("/Image")),
+        (generic.pdf_name("/Width"), generic.NumberObject(width)),
+        (generic.pdf_name("/Height"), generic.NumberObject(height)),
+        (generic.pdf_name("/ColorSpace"), generic.pdf_name(colour_space)),
+        (generic.pdf_name("/BitsPerComponent"), generic.NumberObject(8)),
+        (generic.pdf_name("/Filter"), generic.pdf_name("/FlateDecode")),
+    )
+
+
 def _image_xobject(writer: BasePdfFileWriter, img: PreparedImage) -> generic.IndirectObject:
     def _dict(colour_space: str) -> dict[generic.NameObject, generic.PdfObject]:
-        return {
-            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
-            generic.pdf_name("/Subtype"): generic.pdf_name("/Image"),
-            generic.pdf_name("/Width"): generic.NumberObject(img.width),
-            generic.pdf_name("/Height"): generic.NumberObject(img.height),
-            generic.pdf_name("/ColorSpace"): generic.pdf_name(colour_space),
-            generic.pdf_name("/BitsPerComponent"): generic.NumberObject(8),
-            generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode"),
-        }
+        return dict(_image_entries(img.width, img.height, colour_space))
 
     mask = writer.add_object(generic.StreamObject(_dict("/DeviceGray"), encoded_data=img.alpha))
     main = _dict("/DeviceRGB")
