@@ -52,15 +52,16 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def _config(home: Path, pki: TestPki, token, image: Path) -> Path:
+def _config(home: Path, pki: TestPki, token, image: Path, reuse_port: bool = False) -> Path:
     trust = home / "trust"
     trust.mkdir(parents=True, exist_ok=True)
     (trust / "root.pem").write_bytes(pki.root_path.read_bytes())
     chain = ", ".join(f'"{p}"' for p in pki.chain_paths("personal"))
-    path = home / "kyso.toml"
+    path = home / ("kyso-reuseport.toml" if reuse_port else "kyso.toml")
     path.write_text(f"""home = "{home}"
 max_document_bytes = {300 * CHUNK}
 workers = 16
+reuse_port = {"true" if reuse_port else "false"}
 
 [signer]
 tsa_url = "{pki.tsa_url}"
@@ -86,8 +87,8 @@ image = "{image}"
 class _Server:
     """``kyso serve`` in a child process (its own GIL, as in production)."""
 
-    def __init__(self, config: Path, home: Path) -> None:
-        self.port = free_port()
+    def __init__(self, config: Path, home: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
         env = {**os.environ, "KYSO_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
         self.proc = subprocess.Popen(
@@ -118,6 +119,11 @@ class _Server:
                 return int(line.split()[1])
         return 0
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         self.channel.close()
         self.proc.terminate()
@@ -131,7 +137,53 @@ def _request(document: bytes) -> pb.SignRequest:
             rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2))))
 
 
-def bench_unary(server: _Server, document: bytes, n: int) -> tuple[list[float], float]:
+def _clients(address: str, count: int) -> list[pb_grpc.SignerStub]:
+    """One channel (one TCP connection) per client, as separate client processes would have;
+    SO_REUSEPORT spreads connections, not calls, over the server processes."""
+    return [pb_grpc.SignerStub(grpc.insecure_channel(
+        address, options=[("grpc.use_local_subchannel_pool", 1)])) for _ in range(count)]
+
+
+def bench_throughput(address: str, document: bytes, total: int, clients: int = 8) -> float:
+    """``clients`` clients, each with one call in flight at a time."""
+    request = _request(document)
+    stubs = _clients(address, clients)
+    for stub in stubs:  # warm-up: every server process loads its key and caches
+        for _ in range(10):
+            stub.Sign(request)
+    done = threading.Semaphore(0)
+    errors: list[BaseException] = []
+    left = [total]
+    lock = threading.Lock()
+
+    def _next(stub: pb_grpc.SignerStub) -> None:
+        with lock:
+            if left[0] == 0:
+                done.release()
+                return
+            left[0] -= 1
+        fut = stub.Sign.future(request)
+        fut.add_done_callback(lambda f: (_record(f), _next(stub)))
+
+    def _record(fut: grpc.Future) -> None:
+        if fut.exception() is not None:
+            errors.append(fut.exception())
+
+    t, cpu = time.perf_counter(), time.process_time()
+    for stub in stubs:
+        _next(stub)
+    for _ in stubs:
+        done.acquire()
+    wall = time.perf_counter() - t
+    rate = total / wall
+    print(f"  (client process CPU during the run: {100 * (time.process_time() - cpu) / wall:.0f}%"
+          " of one core)")
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed: {errors[0]}")
+    return rate
+
+
+def bench_unary(server: _Server, document: bytes, n: int) -> list[float]:
     request = _request(document)
     for _ in range(20):  # warm-up: keys, precheck cache, image cache
         server.stub.Sign(request)
@@ -140,28 +192,7 @@ def bench_unary(server: _Server, document: bytes, n: int) -> tuple[list[float], 
         t = time.perf_counter()
         server.stub.Sign(request)
         lat.append((time.perf_counter() - t) * 1000)
-    # 8 concurrent clients: 8 calls always in flight
-    total = max(n * 2, 400)
-    done = threading.Semaphore(0)
-    slots = threading.Semaphore(8)
-    errors: list[BaseException] = []
-
-    def _finished(fut: grpc.Future) -> None:
-        if fut.exception() is not None:
-            errors.append(fut.exception())
-        slots.release()
-        done.release()
-
-    t = time.perf_counter()
-    for _ in range(total):
-        slots.acquire()
-        server.stub.Sign.future(request).add_done_callback(_finished)
-    for _ in range(total):
-        done.acquire()
-    rate = total / (time.perf_counter() - t)
-    if errors:
-        raise RuntimeError(f"{len(errors)} failed: {errors[0]}")
-    return lat, rate
+    return lat
 
 
 def bench_baseline(pki: TestPki, document: bytes, n: int) -> list[float]:
@@ -252,6 +283,8 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=30)
     parser.add_argument("--stream-mb", type=int, default=200)
     parser.add_argument("--no-stream", action="store_true")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="also measure N server processes sharing the port (0/1: skip)")
     ns = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kyso-bench-sign-") as tmp_name:
         tmp = Path(tmp_name)
@@ -266,18 +299,40 @@ def main() -> None:
                                  "Ủy ban nhân dân tỉnh Sóc Trăng"])
             print(f"document: one A4 page, {len(document)} bytes; PAdES B-B, visible signature")
             base = bench_baseline(pki, document, ns.baseline)
+            total = max(ns.requests * 2, 400)
             server = _Server(config, home)
             try:
-                lat, rate = bench_unary(server, document, ns.requests)
+                lat = bench_unary(server, document, ns.requests)
+                cpu = server.cpu_seconds()
+                rate = bench_throughput(server.address, document, total)
+                cpu_ms = 1000 * (server.cpu_seconds() - cpu) / (total + 80)
             finally:
                 server.close()
+            multi = 0.0
+            if ns.processes > 1:
+                shared = _config(home, pki, token, image, reuse_port=True)
+                servers = [_Server(shared, home, free_port())]
+                try:
+                    servers += [_Server(shared, home, servers[0].port)
+                                for _ in range(ns.processes - 1)]
+                    multi = bench_throughput(servers[0].address, document, total)
+                finally:
+                    for s in servers:
+                        s.close()
             b50, b95 = statistics.median(base), _pct(base, 0.95)
             k50, k95 = statistics.median(lat), _pct(lat, 0.95)
             print(f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
                   f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)")
             print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  "
                   f"p95 {k95:.1f} ms")
-            print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s")
+            print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
+                  "(one server process)")
+            print(f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
+                  f"{1000 / cpu_ms:.0f}/s per free core)")
+            if multi:
+                print(f"kyso throughput, 8 concurrent clients:          {multi:.0f} signatures/s "
+                      f"({ns.processes} server processes, SO_REUSEPORT)")
+                rate = max(rate, multi)
             print(f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
                   f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x")
             if not ns.no_stream:

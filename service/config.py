@@ -112,6 +112,7 @@ class Config:
     max_document_bytes: int = 100 * MiB  # unary requests are bounded by gRPC too
     max_stream_bytes: int = 2048 * MiB
     workers: int = 16
+    reuse_port: bool = False  # SO_REUSEPORT: several `kyso serve` processes share one port
     keys: list[KeyConfig] = field(default_factory=list)
     signer: SignerConfig = field(default_factory=SignerConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
@@ -211,6 +212,7 @@ def load_config(path: Path | None) -> Config:
         max_document_bytes=int(raw.get("max_document_bytes", 100 * MiB)),
         max_stream_bytes=int(raw.get("max_stream_bytes", 2048 * MiB)),
         workers=int(raw.get("workers", 16)),
+        reuse_port=bool(raw.get("reuse_port", False)),
         keys=[_key(base, k) for k in raw.get("keys", [])],
         signer=_section(SignerConfig, base, raw.get("signer", {})),
         verifier=_section(VerifierConfig, base, raw.get("verifier", {})),

@@ -31,7 +31,7 @@ def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if cfg.reuse_port else 0),
         ],
     )
     names: list[str] = []
