@@ -44,7 +44,7 @@ from tests.pki import TestPki, make_softhsm_token
 
 RECT = (350.0, 150.0, 500.0, 210.0)
 CHUNK = 1024 * 1024
-STREAM_CHUNK = 3 * CHUNK  # what the CLI sends (under gRPC's default 4 MiB message)
+STREAM_CHUNK = CHUNK  # what the CLI sends (service.rpc_client.CHUNK)
 
 
 def _pct(values: list[float], q: float) -> float:
