@@ -1,6 +1,7 @@
 """The shared conformance corpus (../shared/corpus, verdicts in its MANIFEST.md) through gRPC.
 
-Rules: an ``invalid-*`` file is never TOTAL_PASSED, a ``valid`` one never TOTAL_FAILED, and
+Rules: an ``invalid-*`` file is never TOTAL_PASSED (an ``invalid-tampered`` one is TOTAL_FAILED,
+even when pyHanko cannot open it), a ``valid`` one never TOTAL_FAILED, and
 every file gets an answer within the deadline.  The real VGCA documents are verified with the
 VGCA roots and the G2 intermediate (../shared/trust) in the trust store, offline.
 """
@@ -79,7 +80,9 @@ def test_corpus_verdict(stub: Any, name: str, verdict: str) -> None:
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err
         return
     assert time.monotonic() - started < DEADLINE_SECONDS
-    if verdict.startswith("invalid"):
+    if verdict == "invalid-tampered":  # a digest or ByteRange that does not match: certain
+        assert report.indication == pb.INDICATION_TOTAL_FAILED, report.summary_vi
+    elif verdict.startswith("invalid"):
         assert report.indication != pb.INDICATION_TOTAL_PASSED, report.summary_vi
     elif verdict == "valid":
         assert report.indication != pb.INDICATION_TOTAL_FAILED, report.summary_vi
@@ -169,6 +172,17 @@ def test_qd2179_g1_sha1_and_digestinfo_without_null(stub: Any) -> None:
     assert strict_first["DIGEST_ALGORITHM"].status == pb.CHECK_FAILED
     assert strict.signatures[0].indication == pb.INDICATION_TOTAL_FAILED
     assert strict.signatures[1].indication != pb.INDICATION_TOTAL_FAILED  # SHA-256
+
+
+def test_corrupted_file_pyhanko_cannot_open_is_failed(stub: Any) -> None:
+    """DSS PAdESSimpleCorruptedTest: signature not intact, ByteRange invalid (byte-level check)."""
+    report = _verify(stub, CORPUS / "eu-dss/pdf-signed-corrupted.pdf")
+    assert report.indication == pb.INDICATION_TOTAL_FAILED
+    assert [w.code for w in report.warnings] == ["PDF_UNREADABLE"]
+    (sig,) = report.signatures
+    assert sig.indication == pb.INDICATION_TOTAL_FAILED
+    status = {c.name: c.status for c in sig.checks}
+    assert status["BYTE_RANGE"] == pb.CHECK_FAILED
 
 
 def test_server_still_serves_after_the_corpus(stub: Any) -> None:

@@ -74,6 +74,16 @@ def _not_analysed(
     ]
 
 
+def structure_unreadable(policy: Policy, sig: SignatureResult) -> list[CheckResult]:
+    """Byte-level fallback: what changed after signing is unknown, so never PASSED."""
+    return _not_analysed(
+        policy,
+        sig,
+        "the PDF structure cannot be read, so the changes after signing cannot be analysed",
+        "Không đọc được cấu trúc tệp PDF nên không phân tích được các thay đổi sau khi ký",
+    )
+
+
 def _annotations(policy: Policy, summary: Any) -> CheckResult:
     """Annotations after signing: allowed only by a certification with DocMDP P=3.
 

@@ -64,17 +64,24 @@ def _eol_stripped_end(data: bytes | memoryview, end: int) -> int:
     return end
 
 
+_NO_EOF = "the signed bytes do not end with startxref/%%EOF"
+
+
+def _signed_startxref(data: bytes | memoryview, end: int) -> int | None:
+    """The startxref value the signed bytes end with (plus at most one EOL), if any."""
+    eof_end = _eol_stripped_end(data, end)
+    window = bytes(data[max(0, eof_end - 64) : eof_end])
+    matches = list(_STARTXREF.finditer(window))
+    return int(matches[-1].group(1)) if matches else None
+
+
 def _revision_coverage(
     data: bytes | memoryview, reader: PdfFileReader, found: FoundSignature, end: int
 ) -> tuple[int | None, str]:
     """The revision whose %%EOF ends the signed bytes, or a reason why there is none."""
-    eof_end = _eol_stripped_end(data, end)
-    window = bytes(data[max(0, eof_end - 64) : eof_end])
-    matches = list(_STARTXREF.finditer(window))
-    m = matches[-1] if matches else None
-    if m is None:
-        return None, "the signed bytes do not end with startxref/%%EOF"
-    startxref = int(m.group(1))
+    startxref = _signed_startxref(data, end)
+    if startxref is None:
+        return None, _NO_EOF
     xrefs = reader.xrefs
     revision = None
     for rev in range(xrefs.total_revisions):
@@ -97,9 +104,17 @@ def _revision_coverage(
 
 
 def check_format(
-    policy: Policy, data: bytes | memoryview, reader: PdfFileReader, found: FoundSignature
+    policy: Policy,
+    data: bytes | memoryview,
+    reader: PdfFileReader | None,
+    found: FoundSignature,
 ) -> tuple[list[CheckResult], Coverage | None]:
-    """Run every FC check; the coverage is only returned when all of them pass."""
+    """Run every FC check; the coverage is only returned when all of them pass.
+
+    Without a reader (the byte-level fallback for unreadable files) the revision can only be
+    checked at byte level: the signed bytes must still end with startxref/%%EOF, and whether
+    that revision's cross-reference data is all signed stays unknown (INDETERMINATE).
+    """
     results: list[CheckResult] = []
     problems = found.problems
     for name, en, vi in (
@@ -115,6 +130,8 @@ def check_format(
         )
 
     coverage: Coverage | None = None
+    raw_coverage: Coverage | None = None
+    raw_check: CheckResult | None = None  # byte-level REVISION_COVERAGE (UNKNOWN) of the fallback
     br_reason = problems.get("BYTE_RANGE")
     contents = found.contents
     size = len(data)
@@ -138,8 +155,8 @@ def check_format(
                 br_reason = "the gap between the ranges is not the /Contents of this signature"
             else:
                 end = br[2] + br[3]
-                revision, why = _revision_coverage(data, reader, found, end)
-                if revision is None:
+                ranges = ((0, br[1]), (br[2], br[3]))
+                if reader is None:
                     results.append(
                         _ok(
                             policy,
@@ -148,11 +165,39 @@ def check_format(
                             "Vùng dữ liệu được ký hợp lệ",
                         )
                     )
-                    results.append(_fail(policy, "REVISION_COVERAGE", why))
+                    if _signed_startxref(data, end) is None:
+                        results.append(_fail(policy, "REVISION_COVERAGE", _NO_EOF))
+                    else:
+                        raw_coverage = Coverage(ranges, end, -1, end == size)
+                        raw_check = policy.judge(
+                            "REVISION_COVERAGE",
+                            Outcome.UNKNOWN,
+                            "REVISION_COVERAGE_UNKNOWN",
+                            "the signed bytes end with startxref/%%EOF, but the document "
+                            "structure cannot be read to confirm the signed revision",
+                            "Phần được ký kết thúc bằng startxref/%%EOF nhưng không đọc được "
+                            "cấu trúc tài liệu để xác nhận phiên bản được ký",
+                            sub=SubIndication.GENERIC,
+                        )
+                        results.append(raw_check)
                 else:
-                    coverage = Coverage(((0, br[1]), (br[2], br[3])), end, revision, end == size)
+                    revision, why = _revision_coverage(data, reader, found, end)
+                    if revision is None:
+                        results.append(
+                            _ok(
+                                policy,
+                                "BYTE_RANGE",
+                                "/ByteRange well formed",
+                                "Vùng dữ liệu được ký hợp lệ",
+                            )
+                        )
+                        results.append(_fail(policy, "REVISION_COVERAGE", why))
+                    else:
+                        coverage = Coverage(ranges, end, revision, end == size)
     if br_reason is not None:
         results.append(_fail(policy, "BYTE_RANGE", br_reason))
+    elif raw_coverage is not None:
+        coverage = raw_coverage  # the REVISION_COVERAGE result is already in (UNKNOWN)
     elif coverage is not None:
         results.append(
             _ok(policy, "BYTE_RANGE", "/ByteRange well formed", "Vùng dữ liệu được ký hợp lệ")
@@ -202,6 +247,6 @@ def check_format(
                 "Không có nội dung đóng gói trái phép",
             )
         )
-    if any(r.indication is not None for r in results):
+    if any(r.indication is not None for r in results if r is not raw_check):
         coverage = None
     return results, coverage

@@ -22,7 +22,16 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineError, InvalidInputError
 from trust_store.model import Purpose, TrustSnapshot
-from verifier import algorithms, chain, changes, hex_strings, integrity, revocation, timestamps
+from verifier import (
+    algorithms,
+    chain,
+    changes,
+    hex_strings,
+    integrity,
+    raw_signatures,
+    revocation,
+    timestamps,
+)
 from verifier.format_checks import Coverage, check_format
 from verifier.identification import (
     check_ess_reference,
@@ -69,11 +78,11 @@ class _Shared:
     """Per-document state every signature check reads."""
 
     req: Request
-    reader: PdfFileReader
+    reader: PdfFileReader | None  # None: byte-level fallback (the structure is unreadable)
     dss: revocation.EmbeddedValidationData
     now: datetime
     at_now: bool
-    analysis: changes.Analysis
+    analysis: changes.Analysis | None
     intermediates: list[x509.Certificate] = field(default_factory=list)
 
 
@@ -128,13 +137,7 @@ def verify(req: Request) -> DocumentResult:
         raise
     except Exception as exc:
         log.info("unreadable PDF: %s", type(exc).__name__)
-        doc.warnings.append(
-            Message(
-                "PDF_UNREADABLE",
-                "the PDF structure cannot be read, so its signatures cannot be verified",
-                "Không đọc được cấu trúc tệp PDF nên không kiểm tra được chữ ký",
-            )
-        )
+        _verify_unreadable(req, doc, now, at_now)
         doc.elapsed_ms = (time.perf_counter() - started) * 1000
         return doc
     if not found:
@@ -150,6 +153,56 @@ def verify(req: Request) -> DocumentResult:
         analysis=changes.Analysis(reader),
         intermediates=req.snapshot.intermediates(),
     )
+    _verify_all(shared, doc, found)
+    doc.elapsed_ms = (time.perf_counter() - started) * 1000
+    return doc
+
+
+def _verify_unreadable(req: Request, doc: DocumentResult, now: datetime, at_now: bool) -> None:
+    """pyHanko cannot open the file: check what the raw bytes still prove.
+
+    A digest or signature value that does not match is a fact independent of the structure
+    (TOTAL_FAILED); everything else stays INDETERMINATE because the changes after signing are
+    unknown.  Never TOTAL_PASSED.
+    """
+    found = raw_signatures.find_raw_signatures(req.data)
+    if not found:
+        doc.warnings.append(
+            Message(
+                "PDF_UNREADABLE",
+                "the PDF structure cannot be read and no signature dictionary was found in its "
+                "bytes, so its signatures cannot be verified",
+                "Không đọc được cấu trúc tệp PDF và không tìm thấy từ điển chữ ký nào trong dữ "
+                "liệu, nên không kiểm tra được chữ ký",
+            )
+        )
+        return
+    doc.warnings.append(
+        Message(
+            "PDF_UNREADABLE",
+            f"the PDF structure cannot be read; {len(found)} signature dictionary(ies) found by "
+            "scanning its bytes were checked for integrity only (changes after signing unknown)",
+            f"Không đọc được cấu trúc tệp PDF; đã tìm thấy {len(found)} từ điển chữ ký bằng "
+            "cách dò dữ liệu và chỉ kiểm tra được tính toàn vẹn (không xác định được thay đổi "
+            "sau khi ký)",
+        )
+    )
+    shared = _Shared(
+        req=req,
+        reader=None,
+        dss=revocation.EmbeddedValidationData(),
+        now=now,
+        at_now=at_now,
+        analysis=None,
+        intermediates=req.snapshot.intermediates(),
+    )
+    _verify_all(shared, doc, found)
+    if doc.indication is Indication.TOTAL_PASSED:  # cannot happen (CHANGES_AFTER_SIGNING unknown)
+        doc.indication, doc.sub_indication = Indication.INDETERMINATE, SubIndication.GENERIC
+
+
+def _verify_all(shared: _Shared, doc: DocumentResult, found: list[FoundSignature]) -> None:
+    req = shared.req
     for f in found:
         _check_deadline(req)
         try:
@@ -176,11 +229,18 @@ def verify(req: Request) -> DocumentResult:
                     sub=SubIndication.GENERIC,
                 )
             )
+        if shared.reader is None:
+            sig.warnings.append(
+                Message(
+                    "FOUND_BY_BYTE_SCAN",
+                    f"signature dictionary found by scanning the file's bytes"
+                    f"{f' (object {f.sig_ref.idnum} {f.sig_ref.generation})' if f.sig_ref else ''}",
+                    "Từ điển chữ ký được tìm thấy bằng cách dò dữ liệu của tệp",
+                )
+            )
         aggregate_signature(sig)
         doc.signatures.append(sig)
     aggregate_document(doc)
-    doc.elapsed_ms = (time.perf_counter() - started) * 1000
-    return doc
 
 
 def _sig_dict_time(found: FoundSignature) -> datetime | None:
@@ -225,7 +285,10 @@ def _verify_one(shared: _Shared, found: FoundSignature) -> SignatureResult:
         _verify_document_timestamp(shared, found, sig, coverage)
     else:
         _verify_signature(shared, found, sig, coverage)
-    sig.checks.extend(changes.check_changes_after(policy, shared.analysis, sig, coverage))
+    if shared.analysis is None:
+        sig.checks.extend(changes.structure_unreadable(policy, sig))
+    else:
+        sig.checks.extend(changes.check_changes_after(policy, shared.analysis, sig, coverage))
     return sig
 
 

@@ -99,7 +99,8 @@ def _parse_cms(found: FoundSignature, raw: bytes) -> None:
     found.der_length = length
 
 
-def _read(found: FoundSignature) -> None:
+def read_signature_dictionary(found: FoundSignature) -> None:
+    """Fill ``found`` from its dictionary; what cannot be read goes to ``problems``."""
     sig = found.sig_object
     if sig is None:
         found.problems["SIGNATURE_DICTIONARY"] = "the signature field value is not a dictionary"
@@ -159,6 +160,6 @@ def find_signatures(reader: PdfFileReader) -> list[FoundSignature]:
             obj = None
         sig_object = obj if isinstance(obj, generic.DictionaryObject) else None
         found = FoundSignature(len(result), str(fq_name), sig_object, ref)
-        _read(found)
+        read_signature_dictionary(found)
         result.append(found)
     return result
