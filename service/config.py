@@ -54,6 +54,7 @@ class KeyConfig:
     title: str | None = None  # e.g. "KT. CHỦ TỊCH"
     display_name: str | None = None
     seal_diameter_mm: float = 36.0
+    prefer_pss: bool = False  # RSA: RSASSA-PSS (Circular 15/2025) instead of PKCS#1 v1.5
 
     def read_pin(self) -> str | None:
         """The PIN/passphrase, read at the moment it is needed and never stored in config."""
@@ -172,6 +173,7 @@ def _key(base: Path, raw: dict[str, Any]) -> KeyConfig:
         title=raw.get("title"),
         display_name=raw.get("display_name"),
         seal_diameter_mm=float(raw.get("seal_diameter_mm", 36.0)),
+        prefer_pss=bool(raw.get("prefer_pss", False)),
     )
 
 

@@ -59,6 +59,14 @@ def _hash(name: str) -> hashes.HashAlgorithm:
         ) from None
 
 
+def _pss_salt(mech: cms.SignedDigestAlgorithm, digest_algorithm: str) -> int:
+    """The salt length the CMS announces (pyHanko picks the largest the key allows)."""
+    params = mech["parameters"]
+    if params.native and params["salt_length"].native is not None:
+        return int(params["salt_length"].native)
+    return hashlib.new(digest_algorithm).digest_size
+
+
 class _TemplatedSigner(Signer):
     """B-B signatures assembled from the key's CMS template (see signer.cms_template)."""
 
@@ -104,14 +112,14 @@ class _Pkcs11Signer(_TemplatedSigner):
 
     def __init__(self, pool: TokenPool, label: str | None, key_id: str | None,
                  cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
-                 templates: CmsTemplates) -> None:
+                 templates: CmsTemplates, prefer_pss: bool = False) -> None:
         self._templates = templates
         self._chain_for_registry = chain
         self._pool = pool
         self._label = label
         self._key_id = key_id
         self._byte_size = cert.public_key.byte_size
-        super().__init__(signing_cert=cert, embed_roots=False)
+        super().__init__(signing_cert=cert, embed_roots=False, prefer_pss=prefer_pss)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
@@ -128,7 +136,7 @@ class _Pkcs11Signer(_TemplatedSigner):
                 return bytes(key.sign(data, mechanism=_P11_RSA[digest_algorithm]))
             if algo == "rsassa_pss":
                 mechanism, hash_mech, mgf = _P11_PSS[digest_algorithm]
-                salt = hashlib.new(digest_algorithm).digest_size
+                salt = _pss_salt(mech, digest_algorithm)
                 return bytes(key.sign(data, mechanism=mechanism,
                                       mechanism_param=(hash_mech, mgf, salt)))
             if algo == "ecdsa":
@@ -155,11 +163,12 @@ class _CryptographySigner(_TemplatedSigner):
     """A key held in memory (PKCS#12/PEM, development only)."""
 
     def __init__(self, key: key_files.PrivateKey, cert: x509.Certificate,
-                 chain: tuple[x509.Certificate, ...], templates: CmsTemplates) -> None:
+                 chain: tuple[x509.Certificate, ...], templates: CmsTemplates,
+                 prefer_pss: bool = False) -> None:
         self._templates = templates
         self._chain_for_registry = chain
         self._key = key
-        super().__init__(signing_cert=cert, embed_roots=False)
+        super().__init__(signing_cert=cert, embed_roots=False, prefer_pss=prefer_pss)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
@@ -169,7 +178,7 @@ class _CryptographySigner(_TemplatedSigner):
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
             return self._key.sign(data, ec.ECDSA(h))
         if algo == "rsassa_pss":
-            pss = padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
+            pss = padding.PSS(mgf=padding.MGF1(h), salt_length=_pss_salt(mech, digest_algorithm))
             return self._key.sign(data, pss, h)
         return self._key.sign(data, padding.PKCS1v15(), h)
 
@@ -276,7 +285,8 @@ class KeyRegistry:
                 cert = self._token_certificate(pool, config)
             return _key(config, cert, chain,
                         lambda c, reg, tpl: _Pkcs11Signer(pool, config.key_label,
-                                                          config.key_id, c, reg, tpl))
+                                                          config.key_id, c, reg, tpl,
+                                                          config.prefer_pss))
         if config.backend in ("pkcs12", "pem"):
             if config.key_file is None:
                 raise InvalidInputError(
@@ -298,7 +308,8 @@ class KeyRegistry:
                     code="CONFIG_INVALID",
                 )
             return _key(config, cert, chain,
-                        lambda c, reg, tpl: _CryptographySigner(private, c, reg, tpl))
+                        lambda c, reg, tpl: _CryptographySigner(private, c, reg, tpl,
+                                                                config.prefer_pss))
         raise InvalidInputError(
             f"key {config.name}: unknown backend {config.backend!r}",
             f"khóa {config.name}: loại lưu trữ khóa không hợp lệ",
