@@ -185,6 +185,32 @@ def test_corrupted_file_pyhanko_cannot_open_is_failed(stub: Any) -> None:
     assert status["BYTE_RANGE"] == pb.CHECK_FAILED
 
 
+def test_annotations_added_in_empty_space_are_not_an_attack(stub: Any) -> None:
+    """DSS PAdESLevelBWithAnnotAddedTest: two FreeText comments that cover nothing."""
+    report = _verify(stub, CORPUS / "eu-dss/pades-signed-annot-added.pdf")
+    assert report.indication not in (pb.INDICATION_TOTAL_FAILED, pb.INDICATION_TOTAL_PASSED)
+    (sig,) = report.signatures
+    assert sig.indication != pb.INDICATION_TOTAL_FAILED
+    status = {c.name: c.status for c in sig.checks}
+    assert status["ANNOTATIONS_AFTER_SIGNING"] == pb.CHECK_WARNING
+    assert status["ANNOTATION_OVERLAP"] == pb.CHECK_PASSED
+    assert status["ANNOTATION_OVER_TEXT"] == pb.CHECK_PASSED
+    assert status["CERTIFICATE_CHAIN"] != pb.CHECK_PASSED  # DSS's test PKI is not trusted here
+    assert "FreeText" in sig.changes_after.summary.message_en
+
+
+def test_link_over_a_signature_widget_fails_that_signature(stub: Any) -> None:
+    """DSS AnnotationAndVisualChangeTest: a /Link added with a signature widget's rectangle."""
+    report = _verify(stub, CORPUS / "eu-dss/dss-2236/annotation-and-visible-change.pdf")
+    assert report.indication != pb.INDICATION_TOTAL_PASSED
+    first = report.signatures[0]
+    assert first.indication == pb.INDICATION_TOTAL_FAILED
+    overlap = next(c for c in first.checks if c.name == "ANNOTATION_OVERLAP")
+    assert overlap.status == pb.CHECK_FAILED
+    assert "Link" in overlap.message.message_en
+    assert "che lên chữ ký" in overlap.message.message_vi
+
+
 def test_server_still_serves_after_the_corpus(stub: Any) -> None:
     report = _verify(stub, CORPUS / "vn-gov-vgca/970-ttg.signed.pdf")
     assert report.signatures

@@ -1,10 +1,12 @@
 """Changes after signing, judged by the policy (the analysis itself is verifier.diff_analysis).
 
 Allowed after a signature: later signatures, document timestamps, DSS/LTV
-updates and form filling.  Annotations are judged by the
-ANNOTATIONS_AFTER_SIGNING constraint (INDETERMINATE unless a DocMDP P=3
-certification allows them); anything else, or a DocMDP/FieldMDP violation,
-fails the signature.  When the analysis cannot run, the answer is
+updates and form filling.  Annotations are judged by what they cover
+(``annotation_overlap``): a signature appearance or an earlier annotation
+fails the signature (ANNOTATION_OVERLAP), signed text leaves it INDETERMINATE
+(ANNOTATION_OVER_TEXT), nothing is a warning (ANNOTATIONS_AFTER_SIGNING,
+allowed outright by a DocMDP P=3 certification).  Anything else, or a
+DocMDP/FieldMDP violation, fails the signature.  When the analysis cannot run, the answer is
 INDETERMINATE, never PASSED.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from verifier.annotation_overlap import Covers, Finding, assess
 from verifier.format_checks import Coverage
 from verifier.model import (
     ChangeEntry,
@@ -33,10 +36,23 @@ log = logging.getLogger("kyso.verifier.changes")
 class Analysis:
     """The document's change analysis, opened on first use (most documents never need it)."""
 
-    def __init__(self, reader: PdfFileReader) -> None:
+    def __init__(self, reader: PdfFileReader, data: Any = None) -> None:
         self._reader = reader
+        self._data = data
         self._analysis: Any | None = None
         self._error: str | None = None
+        self._findings: dict[tuple[int, tuple[tuple[int, int], ...]], list[Finding]] = {}
+
+    def annotation_findings(
+        self, revision: int, end: int, refs: list[tuple[int, int]]
+    ) -> list[Finding] | None:
+        """What the annotations ``refs`` cover of the signed ``revision`` (None: unknown)."""
+        if self._data is None:
+            return None
+        key = (revision, tuple(refs))
+        if key not in self._findings:
+            self._findings[key] = assess(self._reader, self._data, revision, end, refs)
+        return self._findings[key]
 
     def get(self) -> Any | None:
         if self._analysis is None and self._error is None:
@@ -84,34 +100,161 @@ def structure_unreadable(policy: Policy, sig: SignatureResult) -> list[CheckResu
     )
 
 
-def _annotations(policy: Policy, summary: Any) -> CheckResult:
-    """Annotations after signing: allowed only by a certification with DocMDP P=3.
+_ANNOTATION_KINDS = ("ANNOTATION_ADDED", "ANNOTATION_CHANGED")
 
-    kyso does not render pages, so it cannot tell a harmless comment from an annotation that
-    covers signed content (the shadow "overlay" attack); without the author's P=3 permission
-    the signature is therefore not confirmed (INDETERMINATE), never PASSED.
+
+def _annotation_refs(summary: Any) -> list[tuple[int, int]]:
+    """Annotations added or changed after signing (the ones the analysis calls ANNOTATIONS)."""
+    refs: list[tuple[int, int]] = []
+    for c in summary.changes:
+        if c.kind.value in _ANNOTATION_KINDS and c.level.name == "ANNOTATIONS":
+            refs.extend(r for r in c.objects if r not in refs)
+    return refs
+
+
+def _annotations(
+    policy: Policy,
+    analysis: Analysis,
+    summary: Any,
+    revision: int,
+    coverage: Coverage,
+    sig: SignatureResult,
+) -> list[CheckResult]:
+    """Annotations after signing: what each one covers decides (DSS PdfAnnotationOverlap).
+
+    Covering a signature appearance or an earlier annotation fails the signature; covering
+    text of the signed page (or coverage that cannot be established) leaves it INDETERMINATE;
+    an annotation that covers nothing is a warning (allowed outright by a DocMDP P=3
+    certification).
     """
+    results: list[CheckResult] = []
     if summary.docmdp_permission == 3:
-        return policy.judge(
-            "ANNOTATIONS_AFTER_SIGNING",
-            Outcome.OK,
-            "ANNOTATIONS_ALLOWED_BY_DOCMDP",
-            f"annotations added after signing, allowed by the certification (P=3): "
-            f"{summary.summary_en}",
-            f"Có chú thích được thêm sau khi ký, được phép theo chữ ký chứng nhận (P=3): "
-            f"{summary.summary_vi}",
+        results.append(
+            policy.judge(
+                "ANNOTATIONS_AFTER_SIGNING",
+                Outcome.OK,
+                "ANNOTATIONS_ALLOWED_BY_DOCMDP",
+                f"annotations added after signing, allowed by the certification (P=3): "
+                f"{summary.summary_en}",
+                f"Có chú thích được thêm sau khi ký, được phép theo chữ ký chứng nhận (P=3): "
+                f"{summary.summary_vi}",
+            )
         )
-    return policy.judge(
-        "ANNOTATIONS_AFTER_SIGNING",
-        Outcome.NOT_OK,
-        "ANNOTATIONS_AFTER_SIGNING",
-        f"annotations were added or changed after signing and may cover signed content; "
-        f"compare with the signed version: {summary.summary_en}",
-        f"Có chú thích được thêm hoặc sửa sau khi ký, có thể che nội dung đã ký; cần đối chiếu "
-        f"với bản đã ký: {summary.summary_vi}",
-        failure=Indication.INDETERMINATE,
-        sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
-    )
+    else:
+        results.append(
+            policy.judge(
+                "ANNOTATIONS_AFTER_SIGNING",
+                Outcome.NOT_OK,
+                "ANNOTATIONS_AFTER_SIGNING",
+                f"annotations were added or changed after signing: {summary.summary_en}",
+                f"Có chú thích được thêm hoặc sửa sau khi ký: {summary.summary_vi}",
+                failure=Indication.INDETERMINATE,
+                sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
+            )
+        )
+    refs = _annotation_refs(summary)
+    try:
+        findings = analysis.annotation_findings(revision, coverage.end, refs)
+    except Exception as exc:
+        log.info("annotation overlap not established: %s", type(exc).__name__)
+        findings = None
+    if findings is None:
+        unknown_en = "what the annotations added after signing cover could not be established"
+        unknown_vi = "Không xác định được chú thích thêm sau khi ký che lên phần nào của văn bản"
+        for name in ("ANNOTATION_OVERLAP", "ANNOTATION_OVER_TEXT"):
+            results.append(
+                policy.judge(
+                    name,
+                    Outcome.UNKNOWN,
+                    "ANNOTATION_COVERAGE_UNKNOWN",
+                    unknown_en,
+                    unknown_vi,
+                    sub=SubIndication.GENERIC,
+                )
+            )
+        return results
+    _describe(sig, summary, findings)
+    shown = [f for f in findings if f.covers is not Covers.NOT_SHOWN]
+    over_sig = [f for f in shown if f.covers in (Covers.SIGNATURE, Covers.ANNOTATION)]
+    if over_sig:
+        results.append(
+            policy.judge(
+                "ANNOTATION_OVERLAP",
+                Outcome.NOT_OK,
+                "ANNOTATION_OVERLAP",
+                "an annotation added after signing covers a signature appearance or an earlier "
+                "annotation: " + "; ".join(f.description_en for f in over_sig),
+                "Chú thích được thêm sau khi ký che lên chữ ký hoặc chú thích có trước: "
+                + "; ".join(f.description_vi for f in over_sig),
+                sub=SubIndication.FORMAT_FAILURE,
+            )
+        )
+    else:
+        results.append(
+            policy.judge(
+                "ANNOTATION_OVERLAP",
+                Outcome.OK,
+                "NO_ANNOTATION_OVERLAP",
+                "no annotation added after signing covers a signature or an earlier annotation",
+                "Không có chú thích thêm sau khi ký che lên chữ ký hoặc chú thích có trước",
+            )
+        )
+    over_text = [f for f in shown if f.covers is Covers.TEXT]
+    unknown = [f for f in shown if f.covers is Covers.UNKNOWN]
+    if over_text:
+        results.append(
+            policy.judge(
+                "ANNOTATION_OVER_TEXT",
+                Outcome.NOT_OK,
+                "ANNOTATION_OVER_TEXT",
+                "an annotation added after signing covers text of the signed document; compare "
+                "with the signed version: " + "; ".join(f.description_en for f in over_text),
+                "Chú thích được thêm sau khi ký che lên nội dung văn bản đã ký; cần đối chiếu với "
+                "bản đã ký: " + "; ".join(f.description_vi for f in over_text),
+                failure=Indication.INDETERMINATE,
+                sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
+            )
+        )
+    elif unknown:
+        results.append(
+            policy.judge(
+                "ANNOTATION_OVER_TEXT",
+                Outcome.UNKNOWN,
+                "ANNOTATION_COVERAGE_UNKNOWN",
+                "what an annotation added after signing covers could not be established: "
+                + "; ".join(f.description_en for f in unknown),
+                "Không xác định được chú thích thêm sau khi ký che lên phần nào: "
+                + "; ".join(f.description_vi for f in unknown),
+                sub=SubIndication.SIG_CONSTRAINTS_FAILURE,
+            )
+        )
+    else:
+        results.append(
+            policy.judge(
+                "ANNOTATION_OVER_TEXT",
+                Outcome.OK,
+                "NO_ANNOTATION_OVER_TEXT",
+                "no annotation added after signing covers text of the signed document",
+                "Không có chú thích thêm sau khi ký che lên nội dung văn bản đã ký",
+            )
+        )
+    return results
+
+
+def _describe(sig: SignatureResult, summary: Any, findings: list[Finding]) -> None:
+    """Say in the "changes after" text what each annotation covers."""
+    if not findings:
+        return
+    by_ref = {f.ref: f for f in findings}
+    for entry, change in zip(sig.changes.changes, summary.changes, strict=False):
+        f = next((by_ref[r] for r in change.objects if r in by_ref), None)
+        if f is not None:
+            entry.description_en = f"{entry.description_en} ({f.description_en})"
+            entry.description_vi = f"{entry.description_vi} ({f.description_vi})"
+    en = "; ".join(f.description_en for f in findings)
+    vi = "; ".join(f.description_vi for f in findings)
+    sig.changes.summary_en += f". {en[:1].upper()}{en[1:]}"
+    sig.changes.summary_vi += f". {vi[:1].upper()}{vi[1:]}"
 
 
 def check_changes_after(
@@ -172,6 +315,11 @@ def check_changes_after(
         summary_vi=summary.summary_vi,
     )
     results: list[CheckResult] = []
+    annotations = (
+        _annotations(policy, analysis, summary, revision, coverage, sig)
+        if level == "ANNOTATIONS" or _annotation_refs(summary)
+        else []
+    )
     if level == "OTHER":
         results.append(
             policy.judge(
@@ -193,8 +341,7 @@ def check_changes_after(
                 f"Sau khi ký chỉ có thay đổi được phép: {summary.summary_vi}",
             )
         )
-        if level == "ANNOTATIONS":
-            results.append(_annotations(policy, summary))
+    results.extend(annotations)
     if summary.docmdp_violated or summary.fieldmdp_violated:
         results.append(
             policy.judge(

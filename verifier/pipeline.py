@@ -150,7 +150,7 @@ def verify(req: Request) -> DocumentResult:
         dss=revocation.read_dss(reader),
         now=now,
         at_now=at_now,
-        analysis=changes.Analysis(reader),
+        analysis=changes.Analysis(reader, req.data),
         intermediates=req.snapshot.intermediates(),
     )
     _verify_all(shared, doc, found)
