@@ -104,6 +104,9 @@ def _sign(ns: argparse.Namespace) -> int:
                         f.write(msg.chunk)
                 if summary is None:
                     raise RuntimeError("the server sent no signature summary")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects for OUT
         os.replace(tmp, out)
     except grpc.RpcError as err:
         tmp.unlink(missing_ok=True)
