@@ -194,7 +194,7 @@ def test_annotations_added_in_empty_space_are_not_an_attack(stub: Any) -> None:
     status = {c.name: c.status for c in sig.checks}
     assert status["ANNOTATIONS_AFTER_SIGNING"] == pb.CHECK_WARNING
     assert status["ANNOTATION_OVERLAP"] == pb.CHECK_PASSED
-    assert status["ANNOTATION_OVER_TEXT"] == pb.CHECK_PASSED
+    assert status["ANNOTATION_OVER_CONTENT"] == pb.CHECK_PASSED
     assert status["CERTIFICATE_CHAIN"] != pb.CHECK_PASSED  # DSS's test PKI is not trusted here
     assert "FreeText" in sig.changes_after.summary.message_en
 

@@ -23,6 +23,8 @@ SIGNATURE_BOX = (350, 100, 550, 160)
 OVER_SIGNATURE = (360, 110, 540, 150)
 MARGIN = (400, 400, 500, 430)
 OVER_TEXT = (90, 740, 300, 760)
+DRAWING = b"0 0 0 rg 400 500 100 50 re f"  # a black box, no text (like a scanned page)
+OVER_DRAWING = (410, 510, 480, 540)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def stub(grpc_channel: Any) -> pb_grpc.VerifierStub:
 
 @pytest.fixture(scope="module")
 def signed(pki: Any) -> bytes:
-    """A visible signature (widget at SIGNATURE_BOX) over a one-page document."""
+    """A visible signature (widget at SIGNATURE_BOX) over a one-page document with a drawing."""
     signer = signers.SimpleSigner.load(
         str(pki.key_path("personal")),
         str(pki.cert_path("personal")),
@@ -42,6 +44,10 @@ def signed(pki: Any) -> bytes:
         ["QUYẾT ĐỊNH", "Về việc ban hành Quy chế công tác văn thư", "Nguyễn Thị Hồng Nhung"]
     )
     w = IncrementalPdfFileWriter(BytesIO(pdf))
+    w.add_stream_to_page(0, w.add_object(generic.StreamObject(stream_data=DRAWING)))
+    drawn = BytesIO()
+    w.write(drawn)
+    w = IncrementalPdfFileWriter(BytesIO(drawn.getvalue()))
     out = signers.sign_pdf(
         w,
         signers.PdfSignatureMetadata(field_name="Sig1"),
@@ -109,7 +115,7 @@ def test_free_text_in_an_empty_margin_passes_with_a_warning(stub: Any, signed: b
     c = checks(sig)
     assert c["ANNOTATIONS_AFTER_SIGNING"].status == pb.CHECK_WARNING
     assert c["ANNOTATION_OVERLAP"].status == pb.CHECK_PASSED
-    assert c["ANNOTATION_OVER_TEXT"].status == pb.CHECK_PASSED
+    assert c["ANNOTATION_OVER_CONTENT"].status == pb.CHECK_PASSED
     assert sig.changes_after.level == "ANNOTATIONS"
     assert "không che nội dung nào" in sig.changes_after.summary.message_vi
     # the strict policy accepts no annotation after signing at all
@@ -121,11 +127,21 @@ def test_free_text_over_body_text_is_not_passed(stub: Any, signed: bytes) -> Non
     report = verify(stub, add_free_text(signed, OVER_TEXT))
     assert report.indication == pb.INDICATION_INDETERMINATE, report.summary_vi
     (sig,) = report.signatures
-    over_text = checks(sig)["ANNOTATION_OVER_TEXT"]
+    over_text = checks(sig)["ANNOTATION_OVER_CONTENT"]
     assert over_text.status == pb.CHECK_FAILED
     assert "che lên nội dung văn bản" in over_text.message.message_vi
+    assert "Về việc" not in over_text.message.message_vi  # no document text in the report
     assert sig.sub_indication == pb.SUB_INDICATION_SIG_CONSTRAINTS_FAILURE
     assert checks(sig)["ANNOTATION_OVERLAP"].status == pb.CHECK_PASSED
+
+
+def test_free_text_over_a_drawing_is_not_passed(stub: Any, signed: bytes) -> None:
+    report = verify(stub, add_free_text(signed, OVER_DRAWING))
+    assert report.indication == pb.INDICATION_INDETERMINATE, report.summary_vi
+    (sig,) = report.signatures
+    over = checks(sig)["ANNOTATION_OVER_CONTENT"]
+    assert over.status == pb.CHECK_FAILED
+    assert "hình ảnh hoặc nét vẽ" in over.message.message_vi
 
 
 def test_hidden_annotation_over_the_signature_covers_nothing(stub: Any, signed: bytes) -> None:

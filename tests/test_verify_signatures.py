@@ -425,7 +425,7 @@ def test_annotation_added_after_signing_is_not_passed(stub: Any, pki: Any, docum
     (sig,) = report.signatures
     assert sig.changes_after.level in ("ANNOTATIONS", "OTHER")
     # the square covers the page text: never PASSED (tests/test_verify_annotations.py has more)
-    assert checks(sig)["ANNOTATION_OVER_TEXT"] == pb.CHECK_FAILED
+    assert checks(sig)["ANNOTATION_OVER_CONTENT"] == pb.CHECK_FAILED
     assert sig.indication == pb.INDICATION_INDETERMINATE
     strict = verify(stub, pdf, policy="vn-gov-strict")
     assert strict.indication == pb.INDICATION_TOTAL_FAILED

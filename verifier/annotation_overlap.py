@@ -1,17 +1,20 @@
-"""What an annotation added after signing covers (DSS's PdfAnnotationOverlap, without rendering).
+"""What an annotation added after signing covers (DSS's PdfAnnotationOverlap).
 
 Why: a comment in an empty margin is harmless, but the same annotation drawn over the signature
-appearance, an earlier annotation or the signed text changes what the reader sees (the shadow
+appearance, an earlier annotation or the signed content changes what the reader sees (the shadow
 "overlay" attack).  Each annotation's /Rect is compared, on its page, with the widgets and
-annotations of the signed revision and with the word boxes ``pdftotext -bbox`` finds in the
-signed revision's bytes.  Anything that cannot be established is ``UNKNOWN`` and is judged like
-text overlap (never PASSED).
+annotations of the signed revision, then with the word boxes ``pdftotext -bbox`` finds in the
+signed revision's bytes, then with what ``pdftoppm`` draws there (images, scans, lines): only a
+blank area counts as covering nothing.  Anything that cannot be established is ``UNKNOWN`` and
+is judged like covered content (never PASSED).  Poppler runs only when such annotations exist,
+on one page, with a timeout.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import math
 import re
 import shutil
 import subprocess
@@ -25,7 +28,8 @@ log = logging.getLogger("kyso.verifier.annotations")
 
 _MAX_PAGES = 10_000
 _MAX_ANNOTS_PER_PAGE = 2_000
-_PDFTOTEXT_TIMEOUT = 5.0
+_POPPLER_TIMEOUT = 5.0
+_INK = 235  # grey level below which a rendered pixel counts as drawn content
 _MIN_OVERLAP = 0.5  # points: boxes that merely touch do not cover each other
 _HIDDEN = 2  # annotation flag bit 2
 _WORD = re.compile(
@@ -40,6 +44,7 @@ class Covers(enum.Enum):
     SIGNATURE = "SIGNATURE"  # a signature widget of the signed revision
     ANNOTATION = "ANNOTATION"  # another annotation or widget of the signed revision
     TEXT = "TEXT"  # text of the page in the signed revision
+    CONTENT = "CONTENT"  # drawn content (images, graphics) of the page in the signed revision
     NOTHING = "NOTHING"
     NOT_SHOWN = "NOT_SHOWN"  # hidden, zero area or a popup
     UNKNOWN = "UNKNOWN"  # could not be established
@@ -81,6 +86,7 @@ class Finding:
                 Covers.SIGNATURE: f" covers the signature appearance {self.what}".rstrip(),
                 Covers.ANNOTATION: f" covers an earlier annotation {self.what}".rstrip(),
                 Covers.TEXT: " covers text of the signed page",
+                Covers.CONTENT: " covers drawn content (images or graphics) of the signed page",
                 Covers.NOTHING: " covers nothing of the signed page",
                 Covers.NOT_SHOWN: " is not shown (hidden, empty or a popup)",
                 Covers.UNKNOWN: ": what it covers could not be established",
@@ -98,6 +104,7 @@ class Finding:
                 Covers.SIGNATURE: f" che lên hình chữ ký {self.what}".rstrip(),
                 Covers.ANNOTATION: f" che lên chú thích có trước {self.what}".rstrip(),
                 Covers.TEXT: " che lên nội dung văn bản của trang đã ký",
+                Covers.CONTENT: " che lên hình ảnh hoặc nét vẽ của trang đã ký",
                 Covers.NOTHING: " không che nội dung nào của trang đã ký",
                 Covers.NOT_SHOWN: " không hiển thị (ẩn, rỗng hoặc cửa sổ bật lên)",
                 Covers.UNKNOWN: ": không xác định được phần bị che",
@@ -190,13 +197,48 @@ def _field_name(annot: generic.DictionaryObject) -> str:
     return f"'{name}'" if name is not None else ""
 
 
-class _TextBoxes:
-    """Word boxes of pages of one signed revision, from pdftotext; cached per page."""
+class _SignedPages:
+    """Pages of one signed revision as poppler sees them: word boxes (cached) and pixels."""
 
     def __init__(self, data: Any, end: int) -> None:
         self._data = data
         self._end = end
         self._pages: dict[int, tuple[float, list[Box]] | None] = {}
+        self._bytes: bytes | None = None
+
+    def _revision(self) -> bytes:
+        if self._bytes is None:
+            self._bytes = bytes(self._data[: self._end])
+        return self._bytes
+
+    def inked(self, page: int, box: Box) -> bool | None:
+        """Whether anything non-white is drawn in ``box`` (top-left points); None: unknown."""
+        exe = shutil.which("pdftoppm")
+        if exe is None:
+            return None
+        # 1 pt inside the box: anti-aliasing of content next to it must not count
+        x0, y0 = math.floor(box.x0) + 1, math.floor(box.y0) + 1
+        w, h = math.ceil(box.x1) - 1 - x0, math.ceil(box.y1) - 1 - y0
+        if w <= 0 or h <= 0:
+            return False
+        argv = [exe, "-q", "-gray", "-r", "72", "-f", str(page), "-l", str(page)]
+        argv += ["-x", str(max(0, x0)), "-y", str(max(0, y0)), "-W", str(w), "-H", str(h), "-"]
+        try:
+            proc = subprocess.run(
+                argv,
+                input=self._revision(),
+                capture_output=True,
+                timeout=_POPPLER_TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.info("pdftoppm failed: %s", type(exc).__name__)
+            return None
+        parts = proc.stdout.split(maxsplit=4)
+        if proc.returncode != 0 or len(parts) < 5 or parts[0] != b"P5" or parts[3] != b"255":
+            return None
+        pixels = parts[4][: int(parts[1]) * int(parts[2])]
+        return bool(pixels) and min(pixels) < _INK
 
     def words(self, page: int) -> tuple[float, list[Box]] | None:
         """(page height, word boxes in pdftotext's top-left coordinates), or None on failure."""
@@ -212,9 +254,9 @@ class _TextBoxes:
             # fixed argv; the signed revision goes to stdin
             proc = subprocess.run(
                 [exe, "-q", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-                input=bytes(self._data[: self._end]),
+                input=self._revision(),
                 capture_output=True,
-                timeout=_PDFTOTEXT_TIMEOUT,
+                timeout=_POPPLER_TIMEOUT,
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -227,19 +269,24 @@ class _TextBoxes:
         return float(m.group(2)), boxes
 
 
-def _covers_text(
-    texts: _TextBoxes, page_no: int, page: generic.DictionaryObject, rect: Box
+def _covers_content(
+    pages: _SignedPages, page_no: int, page: generic.DictionaryObject, rect: Box
 ) -> Covers:
     if int(page.get("/Rotate", 0) or 0) % 360 != 0:
         return Covers.UNKNOWN  # rotated pages: the coordinate mapping is not done here
     crop = _box(page.get("/CropBox")) or _box(page.get("/MediaBox"))
-    words = texts.words(page_no)
+    words = pages.words(page_no)
     if crop is None or words is None:
         return Covers.UNKNOWN
     _height, boxes = words
-    # pdftotext: origin at the crop box's top-left corner, y downwards.
+    # poppler: origin at the crop box's top-left corner, y downwards, 1 pt = 1 px at 72 dpi.
     flipped = Box(rect.x0 - crop.x0, crop.y1 - rect.y1, rect.x1 - crop.x0, crop.y1 - rect.y0)
-    return Covers.TEXT if any(flipped.overlaps(b) for b in boxes) else Covers.NOTHING
+    if any(flipped.overlaps(b) for b in boxes):
+        return Covers.TEXT
+    inked = pages.inked(page_no, flipped)
+    if inked is None:
+        return Covers.UNKNOWN
+    return Covers.CONTENT if inked else Covers.NOTHING
 
 
 def assess(
@@ -257,7 +304,7 @@ def assess(
                 where[ref] = (i + 1, page_ref)
     old = reader.get_historical_resolver(signed_revision)
     old_pages = {ref: (i + 1, p) for i, (ref, p) in enumerate(_pages(old.root)) if ref}
-    texts = _TextBoxes(data, signed_end)
+    pages = _SignedPages(data, signed_end)
     findings: list[Finding] = []
     for ref in refs:
         try:
@@ -298,7 +345,7 @@ def assess(
             if finding.covers is Covers.NOTHING:
                 finding = Finding(ref, subtype, page_no, rect, Covers.ANNOTATION)
         if finding.covers is Covers.NOTHING:
-            covers = _covers_text(texts, old_no, old_page, rect)
+            covers = _covers_content(pages, old_no, old_page, rect)
             finding = Finding(ref, subtype, page_no, rect, covers)
         findings.append(finding)
     return findings

@@ -3,8 +3,9 @@
 Allowed after a signature: later signatures, document timestamps, DSS/LTV
 updates and form filling.  Annotations are judged by what they cover
 (``annotation_overlap``): a signature appearance or an earlier annotation
-fails the signature (ANNOTATION_OVERLAP), signed text leaves it INDETERMINATE
-(ANNOTATION_OVER_TEXT), nothing is a warning (ANNOTATIONS_AFTER_SIGNING,
+fails the signature (ANNOTATION_OVERLAP), signed text or drawn content leaves it
+INDETERMINATE
+(ANNOTATION_OVER_CONTENT), nothing is a warning (ANNOTATIONS_AFTER_SIGNING,
 allowed outright by a DocMDP P=3 certification).  Anything else, or a
 DocMDP/FieldMDP violation, fails the signature.  When the analysis cannot run, the answer is
 INDETERMINATE, never PASSED.
@@ -123,7 +124,8 @@ def _annotations(
     """Annotations after signing: what each one covers decides (DSS PdfAnnotationOverlap).
 
     Covering a signature appearance or an earlier annotation fails the signature; covering
-    text of the signed page (or coverage that cannot be established) leaves it INDETERMINATE;
+    text or drawn content of the signed page (or coverage that cannot be established) leaves
+    it INDETERMINATE;
     an annotation that covers nothing is a warning (allowed outright by a DocMDP P=3
     certification).
     """
@@ -161,7 +163,7 @@ def _annotations(
     if findings is None:
         unknown_en = "what the annotations added after signing cover could not be established"
         unknown_vi = "Không xác định được chú thích thêm sau khi ký che lên phần nào của văn bản"
-        for name in ("ANNOTATION_OVERLAP", "ANNOTATION_OVER_TEXT"):
+        for name in ("ANNOTATION_OVERLAP", "ANNOTATION_OVER_CONTENT"):
             results.append(
                 policy.judge(
                     name,
@@ -199,16 +201,17 @@ def _annotations(
                 "Không có chú thích thêm sau khi ký che lên chữ ký hoặc chú thích có trước",
             )
         )
-    over_text = [f for f in shown if f.covers is Covers.TEXT]
+    over_text = [f for f in shown if f.covers in (Covers.TEXT, Covers.CONTENT)]
     unknown = [f for f in shown if f.covers is Covers.UNKNOWN]
     if over_text:
         results.append(
             policy.judge(
-                "ANNOTATION_OVER_TEXT",
+                "ANNOTATION_OVER_CONTENT",
                 Outcome.NOT_OK,
-                "ANNOTATION_OVER_TEXT",
-                "an annotation added after signing covers text of the signed document; compare "
-                "with the signed version: " + "; ".join(f.description_en for f in over_text),
+                "ANNOTATION_OVER_CONTENT",
+                "an annotation added after signing covers content of the signed document; "
+                "compare with the signed version: "
+                + "; ".join(f.description_en for f in over_text),
                 "Chú thích được thêm sau khi ký che lên nội dung văn bản đã ký; cần đối chiếu với "
                 "bản đã ký: " + "; ".join(f.description_vi for f in over_text),
                 failure=Indication.INDETERMINATE,
@@ -218,7 +221,7 @@ def _annotations(
     elif unknown:
         results.append(
             policy.judge(
-                "ANNOTATION_OVER_TEXT",
+                "ANNOTATION_OVER_CONTENT",
                 Outcome.UNKNOWN,
                 "ANNOTATION_COVERAGE_UNKNOWN",
                 "what an annotation added after signing covers could not be established: "
@@ -231,10 +234,10 @@ def _annotations(
     else:
         results.append(
             policy.judge(
-                "ANNOTATION_OVER_TEXT",
+                "ANNOTATION_OVER_CONTENT",
                 Outcome.OK,
-                "NO_ANNOTATION_OVER_TEXT",
-                "no annotation added after signing covers text of the signed document",
+                "NO_ANNOTATION_OVER_CONTENT",
+                "no annotation added after signing covers content of the signed document",
                 "Không có chú thích thêm sau khi ký che lên nội dung văn bản đã ký",
             )
         )
