@@ -72,7 +72,7 @@ def _organisation(cert: x509.Certificate) -> str:
 
 
 @dataclass
-class _Plan:
+class Plan:
     """Everything decided before pyHanko touches the document."""
 
     writer: IncrementalPdfFileWriter
@@ -120,7 +120,7 @@ class SigningService:
     def plan(self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
              key_config: KeyConfig | None, signer: Signer, options: SignOptions,
              source: BinaryIO, source_path: Path | None, der_size: int | None = None,
-             subject: str | None = None) -> _Plan:
+             subject: str | None = None) -> Plan:
         # a key held by the server is limited to its configured profiles; a client's own
         # token (two-step flow) may sign any profile its certificate passes the checks for
         allowed = tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_
@@ -160,7 +160,7 @@ class SigningService:
             box=(box.x1, box.y1, box.x2, box.y2))  # type: ignore[arg-type]  # floats are fine
         pdf_signer = PdfSigner(meta, signer=signer, timestamper=settings.timestamper,
                                stamp_style=style, new_field_spec=spec)
-        return _Plan(writer, pdf_signer, now, box, field_name, profile, level, bool(existing),
+        return Plan(writer, pdf_signer, now, box, field_name, profile, level, bool(existing),
                      _reserve(cert, chain, level, der_size),
                      subject or cert.subject.human_friendly)
 
@@ -259,16 +259,16 @@ class SigningService:
                                 f"không có ô chữ ký tên {name!r}", code="FIELD_NOT_FOUND")
 
     # ------------------------------------------------------------------ pyHanko flow
-    def _run(self, plan: _Plan, output: BinaryIO) -> None:
+    def _run(self, plan: Plan, output: BinaryIO) -> None:
         async def _go() -> None:
-            prepared, tbs, out, attrs = await self._digest(plan, output)
+            prepared, tbs, out, attrs = await self.digest(plan, output)
             post = await tbs.perform_signature(document_digest=prepared.document_digest,
                                                pdf_cms_signed_attrs=attrs)
             await post.post_signature_processing(out, chunk_size=_CHUNK)
 
         guard_pyhanko(lambda: event_loop.run(_go()))
 
-    async def _digest(self, plan: _Plan, output: BinaryIO
+    async def digest(self, plan: Plan, output: BinaryIO
                       ) -> tuple[PreparedByteRangeDigest, PdfTBSDocument, Any,
                                  PdfCMSSignedAttributes]:
         """Field, appearance and placeholder written to ``output``; the ByteRange digest."""
@@ -288,7 +288,7 @@ class SigningService:
         )
         return prepared, tbs, out, attrs
 
-    def _result(self, plan: _Plan, output: BinaryIO, hash_output: bool) -> SignResult:
+    def _result(self, plan: Plan, output: BinaryIO, hash_output: bool) -> SignResult:
         size = output.seek(0, 2)
         digest = ""
         if hash_output:

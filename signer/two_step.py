@@ -42,7 +42,7 @@ from signer import event_loop, levels
 from signer.key_files import load_certificates
 from signer.model import Level, Profile, SignOptions, SignResult
 from signer.placement import Box
-from signer.service import guard_pyhanko
+from signer.service import SigningService, guard_pyhanko
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_PENDING_IN_PROCESS = 1000
@@ -177,7 +177,7 @@ def _mechanism(name: str) -> cms.SignedDigestAlgorithm:
 class TwoStepSigner:
     """Prepare/complete around :class:`signer.service.SigningService`'s planning."""
 
-    def __init__(self, service: Any, store: PendingStore) -> None:
+    def __init__(self, service: SigningService, store: PendingStore) -> None:
         self._service = service
         self._store = store
 
@@ -205,7 +205,7 @@ class TwoStepSigner:
         output = io.BytesIO()
 
         async def _go() -> tuple[PreparedByteRangeDigest, bytes]:
-            prepared, _tbs, _out, attrs = await self._service._digest(plan, output)
+            prepared, _tbs, _out, attrs = await self._service.digest(plan, output)
             signed = await signer.signed_attrs(prepared.document_digest, "sha256",
                                                attr_settings=attrs, use_pades=True)
             return prepared, signed.dump()
