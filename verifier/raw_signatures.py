@@ -23,9 +23,11 @@ from typing import Any
 
 from pyhanko.pdf_utils import generic
 
+from verifier import hex_strings
 from verifier.signatures import FoundSignature, read_signature_dictionary
 
 log = logging.getLogger("kyso.verifier.raw")
+hex_strings.install()  # a long /Contents must not cost pyHanko's per-token reader
 
 MAX_CANDIDATES = 64
 _MAX_SCANNED = 1024
