@@ -13,6 +13,7 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import MDPPerm
 
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
@@ -32,8 +33,7 @@ def stub(grpc_channel: Any) -> pb_grpc.VerifierStub:
     return pb_grpc.VerifierStub(grpc_channel)
 
 
-@pytest.fixture(scope="module")
-def signed(pki: Any) -> bytes:
+def _sign(pki: Any, *, certify: bool = False) -> bytes:
     """A visible signature (widget at SIGNATURE_BOX) over a one-page document with a drawing."""
     signer = signers.SimpleSigner.load(
         str(pki.key_path("personal")),
@@ -48,13 +48,29 @@ def signed(pki: Any) -> bytes:
     drawn = BytesIO()
     w.write(drawn)
     w = IncrementalPdfFileWriter(BytesIO(drawn.getvalue()))
+    meta = signers.PdfSignatureMetadata(field_name="Sig1")
+    if certify:
+        meta = signers.PdfSignatureMetadata(
+            field_name="Sig1", certify=True, docmdp_permissions=MDPPerm.ANNOTATE
+        )
     out = signers.sign_pdf(
         w,
-        signers.PdfSignatureMetadata(field_name="Sig1"),
+        meta,
         signer=signer,
         new_field_spec=fields.SigFieldSpec("Sig1", on_page=0, box=SIGNATURE_BOX),
     )
     return out.getvalue()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def signed(pki: Any) -> bytes:
+    return _sign(pki)
+
+
+@pytest.fixture(scope="module")
+def certified(pki: Any) -> bytes:
+    """The same, as a certification signature allowing annotations (DocMDP P=3)."""
+    return _sign(pki, certify=True)
 
 
 def add_free_text(pdf: bytes, rect: tuple[float, ...], flags: int = 4) -> bytes:
@@ -155,3 +171,13 @@ def test_margin_then_over_signature_in_two_revisions_fails(stub: Any, signed: by
     pdf = add_free_text(add_free_text(signed, MARGIN), OVER_SIGNATURE)
     report = verify(stub, pdf)
     assert report.signatures[0].indication == pb.INDICATION_TOTAL_FAILED
+
+
+def test_docmdp_p3_allows_comments_but_not_overlays(stub: Any, certified: bytes) -> None:
+    margin = verify(stub, add_free_text(certified, MARGIN))
+    assert margin.indication == pb.INDICATION_TOTAL_PASSED, margin.summary_vi
+    c = checks(margin.signatures[0])
+    assert c["ANNOTATIONS_AFTER_SIGNING"].message.code == "ANNOTATIONS_ALLOWED_BY_DOCMDP"
+    overlay = verify(stub, add_free_text(certified, OVER_SIGNATURE))
+    assert overlay.indication == pb.INDICATION_TOTAL_FAILED, overlay.summary_vi
+    assert checks(overlay.signatures[0])["ANNOTATION_OVERLAP"].status == pb.CHECK_FAILED

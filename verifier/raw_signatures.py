@@ -81,6 +81,7 @@ def find_raw_signatures(data: Any) -> list[FoundSignature]:
     obj_positions = [m.start() for m in _OBJ.finditer(data)]
     stream = BytesIO(data) if isinstance(data, bytes) else data
     seen: set[int] = set()
+    signatures: set[tuple[tuple[int, ...], bytes | None]] = set()
     result: list[FoundSignature] = []
     for scanned, m in enumerate(_BYTE_RANGE.finditer(data)):
         if scanned >= _MAX_SCANNED or len(result) >= MAX_CANDIDATES:
@@ -112,6 +113,10 @@ def find_raw_signatures(data: Any) -> list[FoundSignature]:
             except Exception as exc:
                 log.info("raw signature dictionary unreadable: %s", type(exc).__name__)
                 continue
+            key = (tuple(found.byte_range or ()), found.contents)
+            if key in signatures:
+                continue  # the same dictionary written again by a later update: one signature
+            signatures.add(key)
             result.append(found)
     return result
 
