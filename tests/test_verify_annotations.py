@@ -121,6 +121,7 @@ def test_free_text_over_the_signature_fails(stub: Any, signed: bytes) -> None:
     assert "che lên chữ ký" in overlap.message.message_vi
     assert "'Sig1'" in overlap.message.message_en
     assert "che lên hình chữ ký" in sig.changes_after.summary.message_vi
+    assert sig.summary_vi.integrity.startswith("KHÔNG toàn vẹn: chú thích")
 
 
 def test_free_text_in_an_empty_margin_passes_with_a_warning(stub: Any, signed: bytes) -> None:
@@ -147,6 +148,7 @@ def test_free_text_over_body_text_is_not_passed(stub: Any, signed: bytes) -> Non
     assert over_text.status == pb.CHECK_FAILED
     assert "che lên nội dung văn bản" in over_text.message.message_vi
     assert "Về việc" not in over_text.message.message_vi  # no document text in the report
+    assert "che lên nội dung văn bản" in sig.summary_vi.integrity
     assert sig.sub_indication == pb.SUB_INDICATION_SIG_CONSTRAINTS_FAILURE
     assert checks(sig)["ANNOTATION_OVERLAP"].status == pb.CHECK_PASSED
 

@@ -87,6 +87,18 @@ def _integrity(sig: SignatureResult) -> str:
         return "KHÔNG toàn vẹn: nội dung đã bị thay đổi sau khi ký hoặc chữ ký sai"
     if changes is Status.FAILED:
         return f"KHÔNG toàn vẹn: tài liệu bị sửa đổi sau khi ký ({sig.changes.summary_vi})"
+    # annotations added after signing: over a signature fails, over content is not confirmed
+    if _status(sig, "ANNOTATION_OVERLAP") is Status.FAILED:
+        return (
+            "KHÔNG toàn vẹn: chú thích được thêm sau khi ký che lên chữ ký hoặc chú thích có "
+            f"trước ({sig.changes.summary_vi})"
+        )
+    over_content = _status(sig, "ANNOTATION_OVER_CONTENT")
+    if crypto is Status.PASSED and over_content not in (None, Status.PASSED):
+        return (
+            "Chữ ký đúng nhưng có chú thích được thêm sau khi ký che lên nội dung văn bản; cần "
+            f"đối chiếu với bản đã ký ({sig.changes.summary_vi})"
+        )
     if crypto is Status.PASSED and changes is Status.PASSED:
         extra = f" ({sig.changes.summary_vi})" if sig.changes.summary_vi else ""
         return "Toàn vẹn: nội dung không bị thay đổi sau khi ký" + extra
