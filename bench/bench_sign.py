@@ -144,43 +144,37 @@ def _clients(address: str, count: int) -> list[pb_grpc.SignerStub]:
         address, options=[("grpc.use_local_subchannel_pool", 1)])) for _ in range(count)]
 
 
-def bench_throughput(address: str, document: bytes, total: int, clients: int = 8) -> float:
-    """``clients`` clients, each with one call in flight at a time."""
+def bench_throughput(server: _Server, address: str, document: bytes, total: int,
+                     clients: int = 8) -> tuple[float, float]:
+    """``clients`` client threads, each with its own channel and one blocking call at a time.
+    Returns signatures/s and the server's CPU milliseconds per signature (``server``'s
+    process only)."""
     request = _request(document)
     stubs = _clients(address, clients)
     for stub in stubs:  # warm-up: every server process loads its key and caches
         for _ in range(10):
             stub.Sign(request)
-    done = threading.Semaphore(0)
     errors: list[BaseException] = []
-    left = [total]
-    lock = threading.Lock()
+    per_client = total // clients
 
-    def _next(stub: pb_grpc.SignerStub) -> None:
-        with lock:
-            if left[0] == 0:
-                done.release()
-                return
-            left[0] -= 1
-        fut = stub.Sign.future(request)
-        fut.add_done_callback(lambda f: (_record(f), _next(stub)))
+    def _client(stub: pb_grpc.SignerStub) -> None:
+        try:
+            for _ in range(per_client):
+                stub.Sign(request)
+        except grpc.RpcError as err:
+            errors.append(err)
 
-    def _record(fut: grpc.Future) -> None:
-        if fut.exception() is not None:
-            errors.append(fut.exception())
-
-    t, cpu = time.perf_counter(), time.process_time()
-    for stub in stubs:
-        _next(stub)
-    for _ in stubs:
-        done.acquire()
+    threads = [threading.Thread(target=_client, args=(s,)) for s in stubs]
+    cpu, t = server.cpu_seconds(), time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
     wall = time.perf_counter() - t
-    rate = total / wall
-    print(f"  (client process CPU during the run: {100 * (time.process_time() - cpu) / wall:.0f}%"
-          " of one core)")
+    cpu_ms = 1000 * (server.cpu_seconds() - cpu) / (per_client * clients)
     if errors:
         raise RuntimeError(f"{len(errors)} failed: {errors[0]}")
-    return rate
+    return per_client * clients / wall, cpu_ms
 
 
 def bench_unary(server: _Server, document: bytes, n: int) -> list[float]:
@@ -303,9 +297,7 @@ def main() -> None:
             server = _Server(config, home)
             try:
                 lat = bench_unary(server, document, ns.requests)
-                cpu = server.cpu_seconds()
-                rate = bench_throughput(server.address, document, total)
-                cpu_ms = 1000 * (server.cpu_seconds() - cpu) / (total + 80)
+                rate, cpu_ms = bench_throughput(server, server.address, document, total)
             finally:
                 server.close()
             multi = 0.0
@@ -315,7 +307,7 @@ def main() -> None:
                 try:
                     servers += [_Server(shared, home, servers[0].port)
                                 for _ in range(ns.processes - 1)]
-                    multi = bench_throughput(servers[0].address, document, total)
+                    multi, _ = bench_throughput(servers[0], servers[0].address, document, total)
                 finally:
                     for s in servers:
                         s.close()
