@@ -165,6 +165,19 @@ def test_attachment_text_box(grpc_channel, pki, assert_pdfsig_ok):
     x1, _, x2, y2 = widget_rects(resp.document)[resp.signature.field_name]
     assert x2 == pytest.approx(595.28 - 20 * MM, abs=0.5)  # top right of page 1
     assert y2 > 841.89 - 20 * MM and x1 > 595.28 / 2
+    # the box's font: Liberation Serif (Times New Roman metrics), embedded and subset
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.pdf"
+        path.write_bytes(resp.document)
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                               check=True).stdout
+    serif = [line for line in fonts.splitlines() if "LiberationSerif" in line]
+    assert len(serif) >= 2, fonts  # the document's own text and the signature box
+    assert all(" yes yes " in f" {' '.join(line.split())} " for line in serif), fonts
 
 
 def test_attachment_needs_a_number(grpc_channel):
