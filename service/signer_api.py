@@ -207,7 +207,8 @@ def register(server: grpc.Server, ctx: AppContext) -> list[str]:
     ctx.closers.append(service.close)
     service.keys.warm_up()
     store = PendingStore(ctx.components.get("redis"),
-                         ttl_seconds=ctx.config.signer.pending_ttl_seconds)
+                         ttl_seconds=ctx.config.signer.pending_ttl_seconds,
+                         namespace=ctx.config.trust_store.redis_namespace)
     two_step = TwoStepSigner(service, store)
     ctx.components["signer"] = service
     pb_grpc.add_SignerServicer_to_server(SignerServicer(ctx, service, two_step), server)
