@@ -16,9 +16,8 @@ REPO_ROOT = PROTO_ROOT.parent
 
 
 def compile_stubs(out_dir: Path) -> list[Path]:
-    from grpc_tools import protoc  # build-time dependency only
-
     import grpc_tools
+    from grpc_tools import protoc  # build-time dependency only
 
     protos = sorted((PROTO_ROOT / "kyso" / "v1").glob("*.proto"))
     include = Path(grpc_tools.__file__).parent / "_proto"
@@ -46,8 +45,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="output root (default: repo root)")
     ns = parser.parse_args()
     if ns.out is None:
-        import tempfile
         import shutil
+        import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
             files = compile_stubs(Path(tmp))

@@ -32,7 +32,9 @@ def _serve(ns: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from service import cli_sign, cli_trust, cli_verify
 
-    parser = argparse.ArgumentParser(prog="kyso", description="PAdES signing and verification service")
+    parser = argparse.ArgumentParser(
+        prog="kyso", description="PAdES signing and verification service"
+    )
     parser.add_argument(
         "--server",
         default=os.environ.get("KYSO_SERVER", DEFAULT_SERVER),
@@ -41,8 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the gRPC server")
-    p.add_argument("--config", type=Path, default=None, help="TOML config (default: embedded defaults)")
-    p.add_argument("--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)")
+    p.add_argument(
+        "--config", type=Path, default=None, help="TOML config (default: embedded defaults)"
+    )
+    p.add_argument(
+        "--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)"
+    )
     p.set_defaults(func=_serve)
     for module in (cli_sign, cli_verify, cli_trust):
         module.register(sub)

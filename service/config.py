@@ -101,7 +101,9 @@ class TrustStoreConfig:
     keep_versions: int = 10  # local store: old versions kept on disk (Redis: old states expire)
     redis_poll_seconds: float = 0.5  # version poll beside pub/sub, so replicas converge within 1 s
     revocation_fallback_ttl_seconds: int = 600  # OCSP/CRL without nextUpdate
-    revocation_stale_grace_seconds: int = 86400  # serve an expired answer this long if the responder is down
+    revocation_stale_grace_seconds: int = (
+        86400  # serve an expired answer this long if the responder is down
+    )
     revocation_timeout_seconds: float = 5.0
 
 
@@ -224,6 +226,8 @@ def load_config(path: Path | None) -> Config:
     names = [k.name for k in cfg.keys]
     if len(names) != len(set(names)):
         raise InvalidInputError(
-            "duplicate key names in config", "tên khóa bị trùng trong cấu hình", code="CONFIG_INVALID"
+            "duplicate key names in config",
+            "tên khóa bị trùng trong cấu hình",
+            code="CONFIG_INVALID",
         )
     return cfg

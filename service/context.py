@@ -23,7 +23,7 @@ class AppContext:
         for close in reversed(self.closers):
             try:
                 close()
-            except Exception:  # noqa: BLE001, S112 - closing is best effort
+            except Exception:  # noqa: S112 - closing is best effort
                 continue
 
 
@@ -36,7 +36,9 @@ def build_context(config: Config) -> AppContext:
     if config.redis_url:
         import redis
 
-        redis_client = redis.Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        redis_client = redis.Redis.from_url(
+            config.redis_url, socket_timeout=2, socket_connect_timeout=2
+        )
         ctx.closers.append(redis_client.close)
     ctx.components["redis"] = redis_client
     ctx.components["revocation"] = fetcher_backend(config, redis_client)

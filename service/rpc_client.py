@@ -18,7 +18,10 @@ def channel(address: str) -> grpc.Channel:
     limit = 512 * 1024 * 1024
     return grpc.insecure_channel(
         address,
-        options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)],
+        options=[
+            ("grpc.max_receive_message_length", limit),
+            ("grpc.max_send_message_length", limit),
+        ],
     )
 
 
@@ -31,4 +34,7 @@ def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
 def report_rpc_error(err: grpc.RpcError) -> None:
     code, vi = error_info(err)
     details = err.details() if hasattr(err, "details") else str(err)
-    print(f"kyso: {code}: {details}" + (f"\n  {vi}" if vi and vi not in (details or "") else ""), file=sys.stderr)
+    print(
+        f"kyso: {code}: {details}" + (f"\n  {vi}" if vi and vi not in (details or "") else ""),
+        file=sys.stderr,
+    )

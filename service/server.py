@@ -43,7 +43,11 @@ def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     ctx.components["health"] = health_servicer
     reflection.enable_server_reflection(
-        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        [
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ],
         server,
     )
     port = server.add_insecure_port(listen)

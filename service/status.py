@@ -34,9 +34,7 @@ def to_status(err: KysoError) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(info)
     code = getattr(code_pb2, err.grpc_status)
-    return rpc_status.to_status(
-        status_pb2.Status(code=code, message=str(err), details=[detail])
-    )
+    return rpc_status.to_status(status_pb2.Status(code=code, message=str(err), details=[detail]))
 
 
 def abort(context: grpc.ServicerContext, err: KysoError) -> None:

@@ -47,6 +47,7 @@ from signer.service import SigningService, guard_pyhanko
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_PENDING_IN_PROCESS = 1000
 _MAX_RECORD_BYTES = 64 * 1024 * 1024  # compressed prepared document and state
+_MAX_IN_PROCESS_BYTES = 512 * 1024 * 1024  # all pending records kept in this process
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ class PendingStore:
         with self._lock:
             for key in [k for k, (exp, _) in self._local.items() if exp <= now]:
                 del self._local[key]
-            if len(self._local) >= _MAX_PENDING_IN_PROCESS:
+            held = sum(len(record) for _, record in self._local.values())
+            if (len(self._local) >= _MAX_PENDING_IN_PROCESS
+                    or held + len(record) > _MAX_IN_PROCESS_BYTES):
                 raise ResourceExhaustedError("too many pending signatures",
                                              "quá nhiều chữ ký đang chờ hoàn tất",
                                              code="PENDING_LIMIT")
