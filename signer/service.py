@@ -202,7 +202,7 @@ class SigningService:
                 return style, self._checked_box(reader, placement.rect), None
             anchor = placement.anchor_text or (key_config.display_name if key_config else None) \
                 or _common_name(cert)
-            with _on_disk(source, source_path) as path:
+            with _OnDisk(source, source_path) as path:
                 return style, find_personal_box(path, anchor, img.aspect), None
 
         # ORGANISATION: Decree 30 Art. 32 - only over a valid personal signature
@@ -349,7 +349,7 @@ def _page_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, fl
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
-class _on_disk:
+class _OnDisk:
     """``source`` as a file path for poppler: the path itself, else a temporary copy."""
 
     def __init__(self, source: BinaryIO, path: Path | None) -> None:
