@@ -33,8 +33,7 @@ def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
 
 def report_rpc_error(err: grpc.RpcError) -> None:
     code, vi = error_info(err)
-    details = err.details() if hasattr(err, "details") else str(err)
-    print(
-        f"kyso: {code}: {details}" + (f"\n  {vi}" if vi and vi not in (details or "") else ""),
-        file=sys.stderr,
-    )
+    details = (err.details() if hasattr(err, "details") else str(err)) or ""
+    # kyso's own statuses already start with their code ("CODE: English (Vietnamese)").
+    line = details if details.startswith(f"{code}:") else f"{code}: {details}"
+    print(f"kyso: {line}" + (f"\n  {vi}" if vi and vi not in details else ""), file=sys.stderr)
