@@ -453,7 +453,7 @@ async def _validate(
             (
                 "REVOCATION_STATUS_UNKNOWN",
                 "revocation status unknown: the signature cannot be confirmed as valid",
-                "Cảnh báo: không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể "
+                "Không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể "
                 "xác nhận chữ ký hợp lệ",
             )
         )
@@ -579,7 +579,7 @@ def _passed(
                 "REVOCATION_DATA_STALE",
                 "a responder was unreachable: a cached revocation answer past its nextUpdate "
                 "was used",
-                "Cảnh báo: máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi "
+                "Máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi "
                 "lưu tạm đã quá hạn cập nhật",
             )
         )
