@@ -615,3 +615,49 @@ def test_fieldmdp_lock_all_still_allows_a_new_signature_field(
     summary = _only(_sign(first, signer, "Sig2"))
     assert summary.only_signatures_added
     assert not summary.fieldmdp_violated
+
+
+def _append_object(data: bytes, number: int, body: bytes) -> bytes:
+    """A hand-written incremental update that defines object ``number`` and nothing else."""
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    root = reader.trailer.raw_get("/Root")
+    prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    size = max(int(reader.trailer["/Size"]), number + 1)
+    obj_at = len(data) + 1
+    update = b"\n" + b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref_at = len(data) + len(update)
+    update += b"xref\n%d 1\n%010d 00000 n \n" % (number, obj_at)
+    update += b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\n" % (
+        size,
+        root.idnum,
+        root.generation,
+        prev,
+    )
+    update += b"startxref\n%d\n%%%%EOF\n" % xref_at
+    return data + update
+
+
+def test_new_object_filling_a_dangling_reference_is_other(signer: signers.SimpleSigner) -> None:
+    """An unchanged page that pointed at a missing object at signing time starts drawing it."""
+    writer = IncrementalPdfFileWriter(BytesIO(make_pdf(["Nội dung gốc"])), strict=False)
+    page = _page(writer, 0)
+    dangling = 900
+    resources = page["/Resources"]
+    resources[generic.NameObject("/XObject")] = generic.DictionaryObject(
+        {generic.NameObject("/Fx"): generic.IndirectObject(dangling, 0, writer)}
+    )
+    writer.update_container(page)
+    if isinstance(page.raw_get("/Resources"), generic.IndirectObject):
+        writer.mark_update(page.raw_get("/Resources"))
+    out = BytesIO()
+    writer.write(out)
+    signed = _sign(out.getvalue(), signer, "Sig1")
+    assert _only(signed).level == ModificationLevel.NONE
+    form = b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 50] /Length 33 >>\nstream\n"
+    form += b"BT /F1 24 Tf 0 0 Td (Sua) Tj ET\nendstream"
+    summary = _only(_append_object(signed, dangling, form))
+    assert summary.level == ModificationLevel.OTHER
+    assert any(
+        c.kind == ChangeKind.OBJECT_REDEFINED and (dangling, 0) in c.objects
+        for c in summary.changes
+    ), summary.changes

@@ -1347,7 +1347,7 @@ class RevisionClassifier:
         if self.added - self.explained:
             self.index.advance_to(self.rev)
             changed = self.added | self.redefined
-            all_users = self.index.sources_of(self.added - self.explained)
+            all_users = self.index.sources_of(self.added - self.explained, ignore=changed)
             for ref in sorted(self.added - self.explained):
                 users = all_users.get(ref, set()) - changed
                 if users:

@@ -117,20 +117,33 @@ class ReferenceIndex:
         """Live objects of the current revision whose bytes may refer to ``target``."""
         return self.sources_of({target}).get(target, set())
 
-    def sources_of(self, targets: set[ObjectId]) -> dict[ObjectId, set[ObjectId]]:
-        """``sources`` for many targets in one pass over the revision's objects."""
+    def sources_of(
+        self, targets: set[ObjectId], ignore: set[ObjectId] | frozenset[ObjectId] = frozenset()
+    ) -> dict[ObjectId, set[ObjectId]]:
+        """``sources`` for many targets in one pass over the revision's objects.
+
+        Objects in ``ignore`` are never reported (the caller would discard them), so
+        an object stream whose live members are all ignored, typically the one the
+        revision itself wrote, is neither scanned nor split into its members.
+        """
         wanted = {_key(t): t for t in targets}
         keys = frozenset(wanted)
         found: dict[ObjectId, set[ObjectId]] = {}
         for offset, ref in self._live_direct.items():
+            if ref in ignore:
+                continue
             for key in self._direct(offset, ref) & keys:
                 found.setdefault(wanted[key], set()).add(ref)
         for stream_loc, (stream_id, members) in self._live_streams.items():
+            if ignore and ignore.issuperset(members.values()):
+                continue
             hits = self._stream(stream_id, stream_loc) & keys
             if not hits:
                 continue
             per_member = self._members(stream_id, stream_loc)
             for idnum, ref in members.items():
+                if ref in ignore:
+                    continue
                 for key in per_member.get(idnum, frozenset()) & hits:
                     found.setdefault(wanted[key], set()).add(ref)
         return found
