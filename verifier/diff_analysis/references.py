@@ -75,41 +75,60 @@ class ReferenceIndex:
         self._live: dict[int, tuple[ObjectId, _Location | None]] = {}
         self._containers: set[ObjectId] = set()
         self._live_revision = -1
-        self._live_direct: dict[int, ObjectId] = {}
+        self._live_direct: dict[ObjectId, int] = {}  # top-level objects: ref -> offset
+        self._by_stream: dict[int, dict[int, ObjectId]] = {}  # object stream number -> members
         self._live_streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
 
     def advance_to(self, revision: int) -> None:
-        """Describe ``revision`` from now on (the raw scans are cached across revisions)."""
+        """Describe ``revision`` from now on (the raw scans are cached across revisions).
+
+        The live-object map is kept incrementally: moving forward applies only the
+        entries of the sections in between, so walking the revisions of a document
+        costs one pass over its xref entries, not one per revision.
+        """
         if revision == self.revision:
             return
         if revision < self._live_revision:
             self._live, self._containers, self._live_revision = {}, set(), -1
+            self._live_direct, self._by_stream = {}, {}
+        live, containers = self._live, self._containers
+        direct, by_stream = self._live_direct, self._by_stream
         for rev in range(self._live_revision + 1, revision + 1):
             for idnum, gen, loc in _section_entries(self._store.xrefs.get_xref_data(rev)):
-                # the id tuple is made once here, not once per revision below: fewer
-                # allocations, fewer cyclic-GC passes over a request's heap
-                self._live[idnum] = ((idnum, gen), loc)
-            self._containers |= self._store.container_refs(rev)
+                previous = live.get(idnum)
+                if previous is not None:
+                    old_ref, old_loc = previous
+                    if isinstance(old_loc, int):
+                        direct.pop(old_ref, None)
+                    elif old_loc is not None:
+                        by_stream.get(old_loc.obj_stream_id, {}).pop(idnum, None)
+                ref = (idnum, gen)
+                live[idnum] = (ref, loc)
+                if isinstance(loc, int):
+                    if ref not in containers:
+                        direct[ref] = loc
+                elif loc is not None:
+                    by_stream.setdefault(loc.obj_stream_id, {})[idnum] = ref
+            for ref in self._store.container_refs(rev):
+                # storage, not content: never a user of anything
+                containers.add(ref)
+                direct.pop(ref, None)
+            if len(live) > _MAX_LIVE_OBJECTS:
+                raise DiffAnalysisError(
+                    "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
+                )
         self._live_revision = revision
-        live, containers = self._live, self._containers
-        if len(live) > _MAX_LIVE_OBJECTS:
-            raise DiffAnalysisError(
-                "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
-            )
-        direct: dict[int, ObjectId] = {}
         streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}
-        for idnum, (ref, loc) in live.items():
-            if loc is None:
+        for stream_id, members in by_stream.items():
+            stream_loc = live.get(stream_id, ((stream_id, 0), None))[1]
+            if not members or not isinstance(stream_loc, int):
                 continue
-            if isinstance(loc, int):
-                if ref not in containers:
-                    direct[loc] = ref
-                continue
-            stream_loc = live.get(loc.obj_stream_id, (ref, None))[1]
-            if isinstance(stream_loc, int):
-                entry = streams.setdefault(stream_loc, (loc.obj_stream_id, {}))
-                entry[1][idnum] = ref
-        self._live_direct = direct
+            entry = streams.get(stream_loc)
+            if entry is None:
+                streams[stream_loc] = (stream_id, members)
+            else:
+                # two stream numbers stored at one place (hostile): users of both
+                streams[stream_loc] = (entry[0], {**entry[1], **members})
         self._live_streams = streams
         self.revision = revision
 
@@ -129,7 +148,7 @@ class ReferenceIndex:
         wanted = {_key(t): t for t in targets}
         keys = frozenset(wanted)
         found: dict[ObjectId, set[ObjectId]] = {}
-        for offset, ref in self._live_direct.items():
+        for ref, offset in self._live_direct.items():
             if ref in ignore:
                 continue
             for key in self._direct(offset, ref) & keys:
