@@ -57,6 +57,7 @@ def _config(home: Path, pki: TestPki, token, image: Path, reuse_port: bool = Fal
     trust.mkdir(parents=True, exist_ok=True)
     (trust / "root.pem").write_bytes(pki.root_path.read_bytes())
     chain = ", ".join(f'"{p}"' for p in pki.chain_paths("personal"))
+    org_chain = ", ".join(f'"{p}"' for p in pki.chain_paths("organisation"))
     path = home / ("kyso-reuseport.toml" if reuse_port else "kyso.toml")
     path.write_text(f"""home = "{home}"
 max_document_bytes = {300 * CHUNK}
@@ -80,6 +81,17 @@ pin_env = "{token.pin_env}"
 certificate = "{pki.cert_path('personal')}"
 chain = [{chain}]
 image = "{image}"
+
+[[keys]]
+name = "organisation"
+backend = "pkcs11"
+profiles = ["attachment"]
+module = "{token.module}"
+token_label = "{token.token_label}"
+key_label = "organisation"
+pin_env = "{token.pin_env}"
+certificate = "{pki.cert_path('organisation')}"
+chain = [{org_chain}]
 """, encoding="utf-8")
     return path
 
@@ -277,6 +289,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=30)
     parser.add_argument("--stream-mb", type=int, default=200)
     parser.add_argument("--no-stream", action="store_true")
+    parser.add_argument("--only", choices=("unary", "stream", "attachment"),
+                        help="run one part only: unary Sign (with the baseline), SignStream, "
+                             "or ATTACHMENT-profile signatures")
     parser.add_argument("--processes", type=int, default=2,
                         help="also measure N server processes sharing the port (0/1: skip)")
     ns = parser.parse_args()
@@ -284,7 +299,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         pki = TestPki(tmp / "pki").start()
         try:
-            token = make_softhsm_token(tmp / "hsm", pki, labels=("personal",))
+            token = make_softhsm_token(tmp / "hsm", pki, labels=("personal", "organisation"))
             image = signature_png(tmp / "signature.png")
             home = tmp / "home"
             home.mkdir()
@@ -292,54 +307,91 @@ def main() -> None:
             document = make_pdf(["QUYẾT ĐỊNH", "Về việc ban hành Quy chế công tác văn thư",
                                  "Ủy ban nhân dân tỉnh Sóc Trăng"])
             print(f"document: one A4 page, {len(document)} bytes; PAdES B-B, visible signature")
-            base = bench_baseline(pki, document, ns.baseline)
-            total = max(ns.requests * 2, 400)
-            server = _Server(config, home)
-            try:
-                lat = bench_unary(server, document, ns.requests)
-                rate, cpu_ms = bench_throughput(server, server.address, document, total)
-            finally:
-                server.close()
-            multi = 0.0
-            if ns.processes > 1:
-                shared = _config(home, pki, token, image, reuse_port=True)
-                servers = [_Server(shared, home, free_port())]
-                try:
-                    servers += [_Server(shared, home, servers[0].port)
-                                for _ in range(ns.processes - 1)]
-                    multi, _ = bench_throughput(servers[0], servers[0].address, document, total)
-                finally:
-                    for s in servers:
-                        s.close()
-            b50, b95 = statistics.median(base), _pct(base, 0.95)
-            k50, k95 = statistics.median(lat), _pct(lat, 0.95)
-            print(f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
-                  f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)")
-            print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  "
-                  f"p95 {k95:.1f} ms")
-            print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
-                  "(one server process)")
-            print(f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
-                  f"{1000 / cpu_ms:.0f}/s per free core)")
-            if multi:
-                print(f"kyso throughput, 8 concurrent clients:          {multi:.0f} signatures/s "
-                      f"({ns.processes} server processes, SO_REUSEPORT)")
-                rate = max(rate, multi)
-            print(f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
-                  f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x")
-            if not ns.no_stream:
-                big, out = tmp / "big.pdf", tmp / "big-signed.pdf"
-                make_big_pdf(document, big, ns.stream_mb)
-                for update_only in (False, True):
-                    r = bench_stream(config, home, big, out, update_only)
-                    what = "update only back" if update_only else "whole PDF back"
-                    print(f"SignStream {big.stat().st_size / CHUNK:.0f} MiB ({what}): "
-                          f"{r['stream_s']:.2f} s (sha256 of the file: {r['sha256_s']:.2f} s, "
-                          f"ratio {r['stream_s'] / r['sha256_s']:.1f}x); server peak RSS "
-                          f"{r['peak_rss_mb']:.0f} MiB (idle after warm-up "
-                          f"{r['rss_before_mb']:.0f} MiB)")
+            if ns.only in (None, "unary"):
+                _unary_part(ns, pki, token, image, home, config, document)
+            if ns.only in (None, "attachment"):
+                _attachment_part(config, home, document, ns.requests)
+            if ns.only in (None, "stream") and not ns.no_stream:
+                _stream_part(config, home, document, tmp, ns.stream_mb)
         finally:
             pki.close()
+
+
+def _unary_part(ns: argparse.Namespace, pki: TestPki, token, image: Path, home: Path,
+        config: Path, document: bytes) -> None:
+    base = bench_baseline(pki, document, ns.baseline)
+    total = max(ns.requests * 2, 400)
+    server = _Server(config, home)
+    try:
+        lat = bench_unary(server, document, ns.requests)
+        rate, cpu_ms = bench_throughput(server, server.address, document, total)
+    finally:
+        server.close()
+    multi = 0.0
+    if ns.processes > 1:
+        shared = _config(home, pki, token, image, reuse_port=True)
+        servers = [_Server(shared, home, free_port())]
+        try:
+            servers += [_Server(shared, home, servers[0].port)
+                        for _ in range(ns.processes - 1)]
+            multi, _ = bench_throughput(servers[0], servers[0].address, document, total)
+        finally:
+            for s in servers:
+                s.close()
+    b50, b95 = statistics.median(base), _pct(base, 0.95)
+    k50, k95 = statistics.median(lat), _pct(lat, 0.95)
+    print(f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
+          f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)")
+    print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  "
+          f"p95 {k95:.1f} ms")
+    print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
+          "(one server process)")
+    print(f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
+          f"{1000 / cpu_ms:.0f}/s per free core)")
+    if multi:
+        print(f"kyso throughput, 8 concurrent clients:          {multi:.0f} signatures/s "
+              f"({ns.processes} server processes, SO_REUSEPORT)")
+        rate = max(rate, multi)
+    print(f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
+          f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x")
+
+
+def bench_attachment(server: _Server, document: bytes, n: int) -> list[float]:
+    """Sequential ``Sign`` calls with the ATTACHMENT profile (text box in an embedded font)."""
+    request = pb.SignRequest(document=document, key="organisation", options=pb.SignOptions(
+        profile=pb.PROFILE_ATTACHMENT, level=pb.PADES_B_B,
+        document_number="123/QĐ-UBND"))
+    for _ in range(10):
+        server.stub.Sign(request)
+    lat = []
+    for _ in range(n):
+        t = time.perf_counter()
+        server.stub.Sign(request)
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+def _attachment_part(config: Path, home: Path, document: bytes, n: int) -> None:
+    server = _Server(config, home)
+    try:
+        lat = bench_attachment(server, document, n)
+    finally:
+        server.close()
+    print(f"kyso Sign via gRPC, ATTACHMENT profile:       p50 {statistics.median(lat):.1f} ms  "
+          f"p95 {_pct(lat, 0.95):.1f} ms")
+
+
+def _stream_part(config: Path, home: Path, document: bytes, tmp: Path, megabytes: int) -> None:
+    big, out = tmp / "big.pdf", tmp / "big-signed.pdf"
+    make_big_pdf(document, big, megabytes)
+    for update_only in (False, True):
+        r = bench_stream(config, home, big, out, update_only)
+        what = "update only back" if update_only else "whole PDF back"
+        print(f"SignStream {big.stat().st_size / CHUNK:.0f} MiB ({what}): "
+              f"{r['stream_s']:.2f} s (sha256 of the file: {r['sha256_s']:.2f} s, "
+              f"ratio {r['stream_s'] / r['sha256_s']:.1f}x); server peak RSS "
+              f"{r['peak_rss_mb']:.0f} MiB (idle after warm-up "
+              f"{r['rss_before_mb']:.0f} MiB)")
 
 
 if __name__ == "__main__":
