@@ -114,7 +114,9 @@ def _learned_issuers(cert: x509.Certificate) -> list[x509.Certificate]:
 
 
 def _learn(path: ValidationPath, inputs: ChainInputs) -> None:
-    supplied = {c.dump() for c in (*inputs.other_certs, *inputs.embedded.certs, *inputs.anchors)}
+    # sha256 is memoised on the (interned) certificate objects; dump() is not always: asn1crypto
+    # re-encodes any value whose length header ends in 0x80 (e.g. a 1152-byte certificate)
+    supplied = {c.sha256 for c in (*inputs.other_certs, *inputs.embedded.certs, *inputs.anchors)}
     try:
         leaf = path.leaf
         certs = [c for c in path.iter_certs(include_root=False) if c is not leaf]
@@ -123,7 +125,7 @@ def _learn(path: ValidationPath, inputs: ChainInputs) -> None:
     with _learned_lock:
         for c in certs:
             ski = c.key_identifier
-            if ski is not None and c.dump() not in supplied:
+            if ski is not None and c.sha256 not in supplied:
                 _LEARNED[ski] = c
                 _LEARNED.move_to_end(ski)
                 while len(_LEARNED) > _LEARNED_MAX:
@@ -153,7 +155,7 @@ async def _prefetch_ocsp(fetchers: Fetchers, cert: x509.Certificate, inputs: Cha
     is two round trips in a row.  Answers land in the shared cache and in ``fetchers``, which the
     validation then uses; failures here are ignored (the validation retries and decides).
     """
-    unique = {c.dump(): c for c in (*inputs.anchors, *inputs.other_certs, *inputs.embedded.certs)}
+    unique = {c.sha256: c for c in (*inputs.anchors, *inputs.other_certs, *inputs.embedded.certs)}
     pool = list(unique.values())
     pairs: list[tuple[x509.Certificate, x509.Certificate]] = []
     current = [cert]
