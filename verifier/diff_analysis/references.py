@@ -39,7 +39,7 @@ _REF = re.compile(
     + rb"R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
 _MAX_LIVE_OBJECTS = 2_000_000
-_PARSE_ABOVE = 16_384  # bytes: bigger top-level objects are streams worth parsing
+_PARSE_ABOVE = 1024  # bytes: from here parsing a stream's dictionary beats scanning its data
 _MAX_DEPTH = 64
 
 _Location = int | ObjStreamRef
