@@ -3,7 +3,8 @@
 * personal: the handwritten signature, recoloured blue (box 7c: *màu xanh*);
 * organisation: the seal, recoloured red, at its real size;
 * attachment: no image, a text box (number and symbol, signing time) in a Times New Roman
-  metric-compatible serif (Liberation Serif: full Vietnamese coverage), size 10, black.
+  metric-compatible serif (Liberation Serif: full Vietnamese coverage), size 10, black; the
+  embedded font subset is made once per character set (:mod:`signer.font_subset`).
 
 Images are decoded, recoloured and compressed once per (PNG, colour) and only their
 encoded bytes are copied into each document.
@@ -25,12 +26,12 @@ from fontTools import ttLib
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import AppearanceContent, ResourceType
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInputError
+from signer.font_subset import FontCache
 
 BLUE = (0, 0, 200)  # ink of a personal signature
 RED = (220, 0, 0)  # seal
@@ -42,6 +43,7 @@ TEXT_LEADING = 12.0
 TEXT_PADDING = 2.0
 _MAX_PIXELS = 4096 * 4096
 _MAX_PNG_BYTES = 8 * 1024 * 1024
+FONTS = FontCache()  # text box fonts, subset once per (font, characters)
 
 
 @dataclass(frozen=True)
@@ -156,17 +158,18 @@ class _TextAppearance(AppearanceContent):
         self._font = font
 
     def render(self) -> bytes:
-        factory = GlyphAccumulatorFactory(str(self._font), create_objstream_if_needed=False)
-        engine = factory.create_font_engine(self._ensure_writer)
+        """Right-aligned lines in the cached font subset (see :mod:`signer.font_subset`)."""
+        font = FONTS.get(self._font, self._lines)
         ops = [b"q 0 g"]
         y = self.box.height - TEXT_PADDING - TEXT_SIZE
         for text in self._lines:
-            shaped = engine.shape(text)
-            x = self.box.width - TEXT_PADDING - shaped.x_advance * TEXT_SIZE  # right aligned
-            ops.append(b"BT /F1 %g Tf %.2f %.2f Td %s ET" % (TEXT_SIZE, x, y, shaped.graphics_ops))
+            x = self.box.width - TEXT_PADDING - font.width(text, TEXT_SIZE)  # right aligned
+            ops.append(b"BT /F1 %g Tf %.2f %.2f Td <%s> Tj ET"
+                       % (TEXT_SIZE, x, y, font.glyphs(text).hex().encode("ascii")))
             y -= TEXT_LEADING
         ops.append(b"Q")
-        self.set_resource(ResourceType.FONT, generic.pdf_name("/F1"), engine.as_resource())
+        self.set_resource(ResourceType.FONT, generic.pdf_name("/F1"),
+                          font.embed(self._ensure_writer))
         return b"\n".join(ops)
 
 
