@@ -20,7 +20,12 @@ from pathlib import Path
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 
+from verifier import hex_strings
 from verifier.diff_analysis import analyse_document
+
+# as in the service (verifier.pipeline installs it): pyHanko's own hex-string reader spends
+# ~60 ms on the six /Contents of 50-2026 before any analysis starts; both sides get it
+hex_strings.install()
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vn-gov-vgca"
 DEFAULT_FILES = [CORPUS / "50-2026-ND-CP.pdf", CORPUS / "QD2179-BKHCN-6sig.pdf"]
