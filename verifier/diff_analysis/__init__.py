@@ -33,7 +33,10 @@ never an allowed change.
 
 How (and why it is fast): only the objects each revision's xref section
 defines, redefines or frees are examined (``revisions``: bodies parsed once,
-cached by storage location, object streams decoded once). ``classification``
+cached by storage location, object streams decoded once; the plain reference
+arrays a tagged document's parent tree is rewritten into at every signature are
+checked by one regular expression, ``reference_arrays``, and built only when a
+rule reads them). ``classification``
 explains each one by where it may legitimately hang (signature fields and
 their widgets, page /Annots, AcroForm, DSS, XMP/Info, structure tree); a
 redefined object no rule explains is OTHER. ``references`` answers "who else
