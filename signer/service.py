@@ -179,8 +179,9 @@ class SigningService:
                     "chữ ký trên tệp đính kèm cần số và ký hiệu văn bản", code="NUMBER_REQUIRED")
             if not number.startswith("Số"):
                 number = f"Số: {number}"
-            lines = [line for line in (_organisation(cert), number,
-                                       now.isoformat(timespec="seconds")) if line]
+            # NFC: the text box draws precomposed letters straight from the font's cmap
+            lines = [unicodedata.normalize("NFC", line) for line in (
+                _organisation(cert), number, now.isoformat(timespec="seconds")) if line]
             font = self.config.signer.font_regular
             style = appearance.text_style(lines, font)
             if placement.field_name:
