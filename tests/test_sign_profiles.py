@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from io import BytesIO
 
 import grpc
@@ -178,6 +179,23 @@ def test_attachment_text_box(grpc_channel, pki, assert_pdfsig_ok):
     serif = [line for line in fonts.splitlines() if "LiberationSerif" in line]
     assert len(serif) >= 2, fonts  # the document's own text and the signature box
     assert all(" yes yes " in f" {' '.join(line.split())} " for line in serif), fonts
+
+
+def test_attachment_text_outside_the_cached_characters(grpc_channel, assert_pdfsig_ok):
+    """Lower-case letters and a decomposed Vietnamese number are drawn and extract back: the
+    cached font subset is extended by the characters of the lines (NFC)."""
+    doc = make_pdf(["Phụ lục"])
+    first = sign(grpc_channel, doc, key="organisation", profile=pb.PROFILE_ATTACHMENT,
+                 level=pb.PADES_B_B,
+                 document_number=unicodedata.normalize("NFD", "Số 7/TTr-Sở Nội vụ"))
+    again = sign(grpc_channel, first.document, key="organisation",
+                 profile=pb.PROFILE_ATTACHMENT, level=pb.PADES_B_B,
+                 document_number="8/KH-UBND", placement=pb.SignPlacement(
+                     rect=pb.PageRect(page=1, x1=60, y1=60, x2=300, y2=110)))
+    assert_pdfsig_ok(again.document, expected_signatures=2)
+    text = pdftotext(again.document)
+    assert "Số 7/TTr-Sở Nội vụ" in text
+    assert "Số: 8/KH-UBND" in text
 
 
 def test_attachment_needs_a_number(grpc_channel):
