@@ -24,7 +24,6 @@ COPY kyso ./kyso
 COPY signer ./signer
 COPY verifier ./verifier
 COPY trust_store ./trust_store
-COPY service ./service
 COPY proto ./proto
 RUN python3 -m venv /opt/kyso/venv \
     && /opt/kyso/venv/bin/pip install . \

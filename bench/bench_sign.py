@@ -36,16 +36,16 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 
+from kyso.demo.images import signature_png
+from kyso.demo.pki import free_port
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
-from service.demo_images import signature_png
-from service.demo_pki import free_port
-from tests.documents import make_pdf
+from tests.integration.documents import make_pdf
 from tests.pki import TestPki, make_softhsm_token
 
 RECT = (350.0, 150.0, 500.0, 210.0)
 CHUNK = 1024 * 1024
-STREAM_CHUNK = CHUNK  # what the CLI sends (service.rpc_client.CHUNK)
+STREAM_CHUNK = CHUNK  # what the CLI sends (kyso.cli.channel.CHUNK)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -60,7 +60,8 @@ def _config(home: Path, pki: TestPki, token, image: Path, reuse_port: bool = Fal
     chain = ", ".join(f'"{p}"' for p in pki.chain_paths("personal"))
     org_chain = ", ".join(f'"{p}"' for p in pki.chain_paths("organisation"))
     path = home / ("kyso-reuseport.toml" if reuse_port else "kyso.toml")
-    path.write_text(f"""home = "{home}"
+    path.write_text(
+        f"""home = "{home}"
 max_document_bytes = {300 * CHUNK}
 workers = 16
 reuse_port = {"true" if reuse_port else "false"}
@@ -79,7 +80,7 @@ module = "{token.module}"
 token_label = "{token.token_label}"
 key_label = "personal"
 pin_env = "{token.pin_env}"
-certificate = "{pki.cert_path('personal')}"
+certificate = "{pki.cert_path("personal")}"
 chain = [{chain}]
 image = "{image}"
 
@@ -91,9 +92,11 @@ module = "{token.module}"
 token_label = "{token.token_label}"
 key_label = "organisation"
 pin_env = "{token.pin_env}"
-certificate = "{pki.cert_path('organisation')}"
+certificate = "{pki.cert_path("organisation")}"
 chain = [{org_chain}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -105,18 +108,37 @@ class _Server:
         self.address = f"127.0.0.1:{self.port}"
         env = {**os.environ, "KYSO_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--config", str(config),
-             "--listen", self.address], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        self.channel = grpc.insecure_channel(self.address, options=[
-            ("grpc.max_receive_message_length", 512 * CHUNK),
-            ("grpc.max_send_message_length", 512 * CHUNK)])
+            [
+                sys.executable,
+                "-m",
+                "kyso.cli.main",
+                "serve",
+                "--config",
+                str(config),
+                "--listen",
+                self.address,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.channel = grpc.insecure_channel(
+            self.address,
+            options=[
+                ("grpc.max_receive_message_length", 512 * CHUNK),
+                ("grpc.max_send_message_length", 512 * CHUNK),
+            ],
+        )
         deadline = time.monotonic() + 60
         health = health_pb2_grpc.HealthStub(self.channel)
         while True:
             try:
-                if health.Check(health_pb2.HealthCheckRequest(service="kyso.v1.Signer"),
-                                timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                if (
+                    health.Check(
+                        health_pb2.HealthCheckRequest(service="kyso.v1.Signer"), timeout=1
+                    ).status
+                    == health_pb2.HealthCheckResponse.SERVING
+                ):
                     break
             except grpc.RpcError:
                 pass
@@ -145,20 +167,30 @@ class _Server:
 
 def _request(document: bytes) -> pb.SignRequest:
     x1, y1, x2, y2 = RECT
-    return pb.SignRequest(document=document, key="personal", options=pb.SignOptions(
-        level=pb.PADES_B_B, placement=pb.SignPlacement(
-            rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2))))
+    return pb.SignRequest(
+        document=document,
+        key="personal",
+        options=pb.SignOptions(
+            level=pb.PADES_B_B,
+            placement=pb.SignPlacement(rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2)),
+        ),
+    )
 
 
 def _clients(address: str, count: int) -> list[pb_grpc.SignerStub]:
     """One channel (one TCP connection) per client, as separate client processes would have;
     SO_REUSEPORT spreads connections, not calls, over the server processes."""
-    return [pb_grpc.SignerStub(grpc.insecure_channel(
-        address, options=[("grpc.use_local_subchannel_pool", 1)])) for _ in range(count)]
+    return [
+        pb_grpc.SignerStub(
+            grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+        )
+        for _ in range(count)
+    ]
 
 
-def bench_throughput(server: _Server, address: str, document: bytes, total: int,
-                     clients: int = 8) -> tuple[float, float]:
+def bench_throughput(
+    server: _Server, address: str, document: bytes, total: int, clients: int = 8
+) -> tuple[float, float]:
     """``clients`` client threads, each with its own channel and one blocking call at a time.
     Returns signatures/s and the server's CPU milliseconds per signature (``server``'s
     process only)."""
@@ -210,8 +242,9 @@ def bench_baseline(pki: TestPki, document: bytes, n: int) -> list[float]:
         t = time.perf_counter()
         signer = signers.SimpleSigner.load(key, cert, ca_chain_files=chain)
         w = IncrementalPdfFileWriter(BytesIO(document))
-        meta = signers.PdfSignatureMetadata(field_name=f"Sig{i}",
-                                            subfilter=fields.SigSeedSubFilter.PADES)
+        meta = signers.PdfSignatureMetadata(
+            field_name=f"Sig{i}", subfilter=fields.SigSeedSubFilter.PADES
+        )
         spec = fields.SigFieldSpec(f"Sig{i}", box=RECT)  # type: ignore[arg-type]
         signers.sign_pdf(w, meta, signer=signer, new_field_spec=spec)
         lat.append((time.perf_counter() - t) * 1000)
@@ -239,8 +272,10 @@ def make_big_pdf(base: bytes, path: Path, megabytes: int) -> None:
         f.write(b"\nendstream\nendobj\n")
         xref = f.tell()
         f.write(b"xref\n%d 1\n%010d 00000 n \n" % (size, offset))
-        f.write(b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
-                % (size + 1, root.idnum, root.generation, prev, xref))
+        f.write(
+            b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+            % (size + 1, root.idnum, root.generation, prev, xref)
+        )
 
 
 def _sha256_seconds(big: Path) -> float:
@@ -252,8 +287,9 @@ def _sha256_seconds(big: Path) -> float:
     return time.perf_counter() - t
 
 
-def bench_stream(config: Path, home: Path, big: Path, out: Path, update_only: bool,
-                 runs: int = 2) -> dict[str, Any]:
+def bench_stream(
+    config: Path, home: Path, big: Path, out: Path, update_only: bool, runs: int = 2
+) -> dict[str, Any]:
     """``runs`` streams on one fresh server process: the first is cold (the process has never
     held 200 MiB), the next ones are what a long-running server does."""
     sha_s = _sha256_seconds(big)
@@ -261,10 +297,15 @@ def bench_stream(config: Path, home: Path, big: Path, out: Path, update_only: bo
     times = []
     try:
         x1, y1, x2, y2 = RECT
-        header = pb.SignStreamHeader(key="personal", size=big.stat().st_size,
-                                     return_update_only=update_only, options=pb.SignOptions(
-            level=pb.PADES_B_B, placement=pb.SignPlacement(
-                rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2))))
+        header = pb.SignStreamHeader(
+            key="personal",
+            size=big.stat().st_size,
+            return_update_only=update_only,
+            options=pb.SignOptions(
+                level=pb.PADES_B_B,
+                placement=pb.SignPlacement(rect=pb.PageRect(page=1, x1=x1, y1=y1, x2=x2, y2=y2)),
+            ),
+        )
         # warm-up on a small document so key loading and precheck are not timed
         server.stub.Sign(_request(make_pdf(["warm-up"])))
         rss_before = server.vm("VmRSS")
@@ -288,8 +329,13 @@ def bench_stream(config: Path, home: Path, big: Path, out: Path, update_only: bo
         peak = server.vm("VmHWM")
     finally:
         server.close()
-    return {"sha256_s": sha_s, "times": times, "peak_rss_mb": peak / 1024,
-            "rss_before_mb": rss_before / 1024, "out_mb": out.stat().st_size / CHUNK}
+    return {
+        "sha256_s": sha_s,
+        "times": times,
+        "peak_rss_mb": peak / 1024,
+        "rss_before_mb": rss_before / 1024,
+        "out_mb": out.stat().st_size / CHUNK,
+    }
 
 
 def _echo_server(port: int) -> None:
@@ -306,11 +352,20 @@ def _echo_server(port: int) -> None:
             while chunk := spool.read(STREAM_CHUNK):
                 yield chunk
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[
-        ("grpc.max_receive_message_length", 512 * CHUNK),
-        ("grpc.max_send_message_length", 512 * CHUNK)])
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "bench.Echo", {"Echo": grpc.stream_stream_rpc_method_handler(_echo)}),))
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=16),
+        options=[
+            ("grpc.max_receive_message_length", 512 * CHUNK),
+            ("grpc.max_send_message_length", 512 * CHUNK),
+        ],
+    )
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler(
+                "bench.Echo", {"Echo": grpc.stream_stream_rpc_method_handler(_echo)}
+            ),
+        )
+    )
     server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     server.wait_for_termination()
@@ -320,11 +375,18 @@ def bench_echo(big: Path, out: Path, runs: int = 2) -> list[float]:
     """Seconds to send ``big`` through the echo server and write what comes back to ``out``
     (as the SignStream client does), per run."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--echo-server", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
-        ("grpc.max_receive_message_length", 512 * CHUNK),
-        ("grpc.max_send_message_length", 512 * CHUNK)])
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--echo-server", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    channel = grpc.insecure_channel(
+        f"127.0.0.1:{port}",
+        options=[
+            ("grpc.max_receive_message_length", 512 * CHUNK),
+            ("grpc.max_send_message_length", 512 * CHUNK),
+        ],
+    )
     try:
         grpc.channel_ready_future(channel).result(timeout=60)
         echo = channel.stream_stream("/bench.Echo/Echo")
@@ -355,12 +417,19 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=30)
     parser.add_argument("--stream-mb", type=int, default=200)
     parser.add_argument("--no-stream", action="store_true")
-    parser.add_argument("--only", choices=("unary", "stream", "attachment"),
-                        help="run one part only: unary Sign (with the baseline), SignStream, "
-                             "or ATTACHMENT-profile signatures")
+    parser.add_argument(
+        "--only",
+        choices=("unary", "stream", "attachment"),
+        help="run one part only: unary Sign (with the baseline), SignStream, "
+        "or ATTACHMENT-profile signatures",
+    )
     parser.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--processes", type=int, default=2,
-                        help="also measure N server processes sharing the port (0/1: skip)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="also measure N server processes sharing the port (0/1: skip)",
+    )
     ns = parser.parse_args()
     if ns.echo_server:
         _echo_server(ns.echo_server)
@@ -374,8 +443,13 @@ def main() -> None:
             home = tmp / "home"
             home.mkdir()
             config = _config(home, pki, token, image)
-            document = make_pdf(["QUYẾT ĐỊNH", "Về việc ban hành Quy chế công tác văn thư",
-                                 "Ủy ban nhân dân tỉnh Sóc Trăng"])
+            document = make_pdf(
+                [
+                    "QUYẾT ĐỊNH",
+                    "Về việc ban hành Quy chế công tác văn thư",
+                    "Ủy ban nhân dân tỉnh Sóc Trăng",
+                ]
+            )
             print(f"document: one A4 page, {len(document)} bytes; PAdES B-B, visible signature")
             if ns.only in (None, "unary"):
                 _unary_part(ns, pki, token, image, home, config, document)
@@ -387,8 +461,15 @@ def main() -> None:
             pki.close()
 
 
-def _unary_part(ns: argparse.Namespace, pki: TestPki, token, image: Path, home: Path,
-        config: Path, document: bytes) -> None:
+def _unary_part(
+    ns: argparse.Namespace,
+    pki: TestPki,
+    token,
+    image: Path,
+    home: Path,
+    config: Path,
+    document: bytes,
+) -> None:
     base = bench_baseline(pki, document, ns.baseline)
     total = max(ns.requests * 2, 400)
     server = _Server(config, home)
@@ -402,35 +483,47 @@ def _unary_part(ns: argparse.Namespace, pki: TestPki, token, image: Path, home: 
         shared = _config(home, pki, token, image, reuse_port=True)
         servers = [_Server(shared, home, free_port())]
         try:
-            servers += [_Server(shared, home, servers[0].port)
-                        for _ in range(ns.processes - 1)]
+            servers += [_Server(shared, home, servers[0].port) for _ in range(ns.processes - 1)]
             multi, _ = bench_throughput(servers[0], servers[0].address, document, total)
         finally:
             for s in servers:
                 s.close()
     b50, b95 = statistics.median(base), _pct(base, 0.95)
     k50, k95 = statistics.median(lat), _pct(lat, 0.95)
-    print(f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
-          f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)")
-    print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  "
-          f"p95 {k95:.1f} ms")
-    print(f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
-          "(one server process)")
-    print(f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
-          f"{1000 / cpu_ms:.0f}/s per free core)")
+    print(
+        f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
+        f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)"
+    )
+    print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  p95 {k95:.1f} ms")
+    print(
+        f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
+        "(one server process)"
+    )
+    print(
+        f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
+        f"{1000 / cpu_ms:.0f}/s per free core)"
+    )
     if multi:
-        print(f"kyso throughput, 8 concurrent clients:          {multi:.0f} signatures/s "
-              f"({ns.processes} server processes, SO_REUSEPORT)")
+        print(
+            f"kyso throughput, 8 concurrent clients:          {multi:.0f} signatures/s "
+            f"({ns.processes} server processes, SO_REUSEPORT)"
+        )
         rate = max(rate, multi)
-    print(f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
-          f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x")
+    print(
+        f"ratio p50 baseline/kyso: {b50 / k50:.1f}x; "
+        f"throughput kyso/baseline: {rate / (1000 / b50):.1f}x"
+    )
 
 
 def bench_attachment(server: _Server, document: bytes, n: int) -> tuple[list[float], int]:
     """Sequential ``Sign`` calls with the ATTACHMENT profile (text box in an embedded font)."""
-    request = pb.SignRequest(document=document, key="organisation", options=pb.SignOptions(
-        profile=pb.PROFILE_ATTACHMENT, level=pb.PADES_B_B,
-        document_number="123/QĐ-UBND"))
+    request = pb.SignRequest(
+        document=document,
+        key="organisation",
+        options=pb.SignOptions(
+            profile=pb.PROFILE_ATTACHMENT, level=pb.PADES_B_B, document_number="123/QĐ-UBND"
+        ),
+    )
     for _ in range(10):
         server.stub.Sign(request)
     lat = []
@@ -447,8 +540,10 @@ def _attachment_part(config: Path, home: Path, document: bytes, n: int) -> None:
         lat, added = bench_attachment(server, document, n)
     finally:
         server.close()
-    print(f"kyso Sign via gRPC, ATTACHMENT profile:       p50 {statistics.median(lat):.1f} ms  "
-          f"p95 {_pct(lat, 0.95):.1f} ms  (the signature adds {added} bytes)")
+    print(
+        f"kyso Sign via gRPC, ATTACHMENT profile:       p50 {statistics.median(lat):.1f} ms  "
+        f"p95 {_pct(lat, 0.95):.1f} ms  (the signature adds {added} bytes)"
+    )
 
 
 def _stream_part(config: Path, home: Path, document: bytes, tmp: Path, megabytes: int) -> None:
@@ -457,19 +552,25 @@ def _stream_part(config: Path, home: Path, document: bytes, tmp: Path, megabytes
     size_mb = big.stat().st_size / CHUNK
     sha_s = _sha256_seconds(big)
     echo = bench_echo(big, out)
-    print(f"sha256 of the {size_mb:.0f} MiB file (page cache warm): {sha_s:.2f} s; "
-          f"target 3x = {3 * sha_s:.2f} s")
-    print(f"bare gRPC echo of the file ({STREAM_CHUNK // CHUNK} MiB chunks, spooled to a temp "
-          f"file, sent back, written to a file; fresh process): first {echo[0]:.2f} s, "
-          f"then {echo[1]:.2f} s")
+    print(
+        f"sha256 of the {size_mb:.0f} MiB file (page cache warm): {sha_s:.2f} s; "
+        f"target 3x = {3 * sha_s:.2f} s"
+    )
+    print(
+        f"bare gRPC echo of the file ({STREAM_CHUNK // CHUNK} MiB chunks, spooled to a temp "
+        f"file, sent back, written to a file; fresh process): first {echo[0]:.2f} s, "
+        f"then {echo[1]:.2f} s"
+    )
     for update_only in (False, True):
         r = bench_stream(config, home, big, out, update_only)
         what = "update only back" if update_only else "whole PDF back"
         first, *later = r["times"]
-        print(f"SignStream {size_mb:.0f} MiB ({what}): first {first:.2f} s, then "
-              f"{min(later):.2f} s (ratio to sha256 {first / r['sha256_s']:.1f}x / "
-              f"{min(later) / r['sha256_s']:.1f}x); server peak RSS {r['peak_rss_mb']:.0f} MiB "
-              f"(idle after warm-up {r['rss_before_mb']:.0f} MiB)")
+        print(
+            f"SignStream {size_mb:.0f} MiB ({what}): first {first:.2f} s, then "
+            f"{min(later):.2f} s (ratio to sha256 {first / r['sha256_s']:.1f}x / "
+            f"{min(later) / r['sha256_s']:.1f}x); server peak RSS {r['peak_rss_mb']:.0f} MiB "
+            f"(idle after warm-up {r['rss_before_mb']:.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":

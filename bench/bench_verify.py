@@ -37,13 +37,13 @@ from pyhanko.sign import signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from kyso.pki.revocation_cache import fetcher_backend
+from kyso.server.app import running_server
+from kyso.server.config import Config, TrustStoreConfig, VerifierConfig
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
-from service.config import Config, TrustStoreConfig, VerifierConfig
-from service.server import running_server
-from tests.documents import make_pdf
+from tests.integration.documents import make_pdf
 from tests.pki import TestPki
-from trust_store.revocation_cache import fetcher_backend
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VGCA_DOC = SHARED / "corpus" / "vn-gov-vgca" / "50-2026-ND-CP.pdf"

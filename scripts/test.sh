@@ -6,17 +6,20 @@
 # pytest. Exit status: pytest's when it fails, else 1 when ruff or mypy failed, else 0.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/install.sh || exit 1
-export PATH="$PWD/.venv/bin:$PATH"
+bash scripts/install.sh --test || exit 1
+# Every tool runs from the project's own virtualenv, never from PATH.
+py=.venv/bin/python
 [ -d ../shared ] || echo "test: warning: ../shared is missing; corpus tests will fail" >&2
 
 lint=0
 echo "== ruff check" >&2
-ruff check . || lint=1
+"$py" -m ruff check . || lint=1
+echo "== ruff format --check" >&2
+"$py" -m ruff format --check . || lint=1
 echo "== mypy" >&2
-mypy || lint=1
+"$py" -m mypy || lint=1
 echo "== pytest" >&2
-pytest -q -p no:cacheprovider "$@"
+"$py" -m pytest -q -p no:cacheprovider "$@"
 status=$?
 # pytest: 0 passed, 1 tests failed, 2 interrupted, 3 internal error, 4 usage error,
 # 5 no tests collected; every non-zero status is a failure here.

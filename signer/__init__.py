@@ -5,7 +5,7 @@ Public surface: :class:`SigningService` and the request/result types of
 """
 
 from signer.model import Level, Placement, Profile, SignOptions, SignResult
+from signer.pdf_signer import SigningService
 from signer.placement import Box
-from signer.service import SigningService
 
 __all__ = ["Box", "Level", "Placement", "Profile", "SignOptions", "SignResult", "SigningService"]

@@ -4,7 +4,7 @@
 * organisation: the seal, recoloured red, at its real size;
 * attachment: no image, a text box (number and symbol, signing time) in a Times New Roman
   metric-compatible serif (Liberation Serif: full Vietnamese coverage), size 10, black; the
-  embedded font subset is made once per character set (:mod:`signer.font_subset`).
+  embedded font subset is made once per character set (:mod:`kyso.pdf.fonts`).
 
 Images are decoded, recoloured and compressed once per (PNG, colour) and only their
 encoded bytes are copied into each document.
@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInputError
-from signer.font_subset import FontCache
+from kyso.pdf.fonts import FontCache
 
 BLUE = (0, 0, 200)  # ink of a personal signature
 RED = (220, 0, 0)  # seal
@@ -62,26 +62,34 @@ class PreparedImage:
 
 def _prepare(png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
     if len(png) > _MAX_PNG_BYTES:
-        raise InvalidInputError("the signature image is too large",
-                                "ảnh chữ ký quá lớn", code="IMAGE_INVALID")
+        raise InvalidInputError(
+            "the signature image is too large", "ảnh chữ ký quá lớn", code="IMAGE_INVALID"
+        )
     try:
         Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
         with Image.open(io.BytesIO(png)) as img:
             if img.format != "PNG":
-                raise InvalidInputError("the signature image must be a PNG",
-                                        "ảnh chữ ký phải ở định dạng PNG", code="IMAGE_INVALID")
+                raise InvalidInputError(
+                    "the signature image must be a PNG",
+                    "ảnh chữ ký phải ở định dạng PNG",
+                    code="IMAGE_INVALID",
+                )
             img.load()
             if img.mode in ("RGBA", "LA") or "transparency" in img.info:
                 alpha = img.convert("RGBA").getchannel("A")
             else:  # no transparency: dark ink on a light background
                 alpha = img.convert("L").point(lambda v: 255 - v)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidInputError("the signature image is not a readable PNG",
-                                "không đọc được ảnh chữ ký PNG", code="IMAGE_INVALID") from exc
+        raise InvalidInputError(
+            "the signature image is not a readable PNG",
+            "không đọc được ảnh chữ ký PNG",
+            code="IMAGE_INVALID",
+        ) from exc
     w, h = alpha.size
     if w == 0 or h == 0:
-        raise InvalidInputError("the signature image is empty", "ảnh chữ ký trống",
-                                code="IMAGE_INVALID")
+        raise InvalidInputError(
+            "the signature image is empty", "ảnh chữ ký trống", code="IMAGE_INVALID"
+        )
     rgb = bytes(colour) * (w * h)
     return PreparedImage(w, h, zlib.compress(rgb, 6), zlib.compress(alpha.tobytes(), 6))
 
@@ -110,8 +118,9 @@ class ImageCache:
 
 
 @lru_cache(maxsize=256)
-def _image_entries(width: int, height: int, colour_space: str
-                   ) -> tuple[tuple[generic.NameObject, generic.PdfObject], ...]:
+def _image_entries(
+    width: int, height: int, colour_space: str
+) -> tuple[tuple[generic.NameObject, generic.PdfObject], ...]:
     """The entries of an image dictionary; PDF names and numbers are immutable, so they are
     built once (creating pyHanko's generic objects is a visible part of a signature's cost)."""
     return (
@@ -151,25 +160,29 @@ class _ImageAppearance(AppearanceContent):
 
 
 class _TextAppearance(AppearanceContent):
-    def __init__(self, writer: BasePdfFileWriter, box: BoxConstraints, lines: Sequence[str],
-                 font: Path) -> None:
+    def __init__(
+        self, writer: BasePdfFileWriter, box: BoxConstraints, lines: Sequence[str], font: Path
+    ) -> None:
         super().__init__(writer=writer, box=box)
         self._lines = lines
         self._font = font
 
     def render(self) -> bytes:
-        """Right-aligned lines in the cached font subset (see :mod:`signer.font_subset`)."""
+        """Right-aligned lines in the cached font subset (see :mod:`kyso.pdf.fonts`)."""
         font = FONTS.get(self._font, self._lines)
         ops = [b"q 0 g"]
         y = self.box.height - TEXT_PADDING - TEXT_SIZE
         for text in self._lines:
             x = self.box.width - TEXT_PADDING - font.width(text, TEXT_SIZE)  # right aligned
-            ops.append(b"BT /F1 %g Tf %.2f %.2f Td <%s> Tj ET"
-                       % (TEXT_SIZE, x, y, font.glyphs(text).hex().encode("ascii")))
+            ops.append(
+                b"BT /F1 %g Tf %.2f %.2f Td <%s> Tj ET"
+                % (TEXT_SIZE, x, y, font.glyphs(text).hex().encode("ascii"))
+            )
             y -= TEXT_LEADING
         ops.append(b"Q")
-        self.set_resource(ResourceType.FONT, generic.pdf_name("/F1"),
-                          font.embed(self._ensure_writer))
+        self.set_resource(
+            ResourceType.FONT, generic.pdf_name("/F1"), font.embed(self._ensure_writer)
+        )
         return b"\n".join(ops)
 
 
@@ -178,7 +191,8 @@ class Decree30Style(BaseStampStyle):
     """A pyHanko stamp style whose whole drawing is ``draw`` (no border, no text template)."""
 
     draw: Callable[[BasePdfFileWriter, BoxConstraints], AppearanceContent] | None = field(
-        default=None)
+        default=None
+    )
     border_width: int = 0
 
     def create_stamp(  # type: ignore[override]  # any AppearanceContent will do for pyHanko

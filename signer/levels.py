@@ -69,8 +69,13 @@ class LevelSettings:
     validation_context: ValidationContext | None
 
 
-def settings(level: Level, tsa_url: str | None, snapshot: TrustSnapshot,
-             chain: tuple[x509.Certificate, ...], fetcher_backend: Any) -> LevelSettings:
+def settings(
+    level: Level,
+    tsa_url: str | None,
+    snapshot: TrustSnapshot,
+    chain: tuple[x509.Certificate, ...],
+    fetcher_backend: Any,
+) -> LevelSettings:
     ts = timestamper(tsa_url) if tsa_url and level.rank >= Level.B_T.rank else None
     vc = None
     if level.rank >= Level.B_LT.rank:

@@ -69,35 +69,43 @@ def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> B
         widget = kids[0].get_object()
     rect = [float(v) for v in widget["/Rect"]]
     page_ref = widget.raw_get("/P") if "/P" in widget else None
-    page = _page_number(reader, page_ref.reference if isinstance(page_ref, generic.IndirectObject)
-                        else None)
+    page = _page_number(
+        reader, page_ref.reference if isinstance(page_ref, generic.IndirectObject) else None
+    )
     if page is None:
         return None
     box = Box(page, *rect).normalised()
     return box if box.width > 1 and box.height > 1 else None
 
 
-def find_valid(reader: PdfFileReader, snapshot: TrustSnapshot, fetcher_backend: Any,
-               exclude: x509.Certificate) -> Box:
+def find_valid(
+    reader: PdfFileReader, snapshot: TrustSnapshot, fetcher_backend: Any, exclude: x509.Certificate
+) -> Box:
     """The widget box of the latest valid, visible personal signature, else refuse."""
-    anchors = {c.dump(): c for p in (Purpose.SIGNATURE, Purpose.TIMESTAMPING)
-               for c in snapshot.anchors(p)}
+    anchors = {
+        c.dump(): c for p in (Purpose.SIGNATURE, Purpose.TIMESTAMPING) for c in snapshot.anchors(p)
+    }
     found: Box | None = None
     for emb in reader.embedded_regular_signatures:
         try:
             if emb.signer_cert.dump() == exclude.dump():
                 continue  # the organisation's own earlier signature is not a personal one
-            vc = ValidationContext(trust_roots=private_copies(anchors.values()),
-                                   other_certs=private_copies(snapshot.intermediates()),
-                                   allow_fetching=True,
-                                   revocation_mode="soft-fail", fetcher_backend=fetcher_backend)
-            status = validate_pdf_signature(emb, signer_validation_context=vc,
-                                            ts_validation_context=vc, skip_diff=True)
+            vc = ValidationContext(
+                trust_roots=private_copies(anchors.values()),
+                other_certs=private_copies(snapshot.intermediates()),
+                allow_fetching=True,
+                revocation_mode="soft-fail",
+                fetcher_backend=fetcher_backend,
+            )
+            status = validate_pdf_signature(
+                emb, signer_validation_context=vc, ts_validation_context=vc, skip_diff=True
+            )
         except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
             log.info("existing signature %s not usable: %r", emb.field_name, exc)
             continue
-        if not (status.intact and status.valid and status.trusted
-                and status.coverage in _COVERAGE_OK):
+        if not (
+            status.intact and status.valid and status.trusted and status.coverage in _COVERAGE_OK
+        ):
             continue
         box = _widget_box(reader, emb.sig_field)
         if box is not None:

@@ -45,8 +45,13 @@ class Box:
         return self.y2 - self.y1
 
     def normalised(self) -> Box:
-        return Box(self.page, min(self.x1, self.x2), min(self.y1, self.y2),
-                   max(self.x1, self.x2), max(self.y1, self.y2))
+        return Box(
+            self.page,
+            min(self.x1, self.x2),
+            min(self.y1, self.y2),
+            max(self.x1, self.x2),
+            max(self.y1, self.y2),
+        )
 
 
 @dataclass(frozen=True)
@@ -66,24 +71,39 @@ def _pages(pdf: Path) -> list[tuple[float, float, list[_Line]]]:
     with tempfile.TemporaryDirectory(prefix="kyso-bbox-") as tmp:
         out = Path(tmp) / "bbox.html"
         try:
-            proc = subprocess.run(["pdftotext", "-q", "-bbox-layout", str(pdf), str(out)],
-                                  capture_output=True, timeout=60, check=False)
+            proc = subprocess.run(
+                ["pdftotext", "-q", "-bbox-layout", str(pdf), str(out)],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
         except subprocess.TimeoutExpired as exc:
-            raise InvalidInputError("text extraction timed out", "trích xuất văn bản quá lâu",
-                                    code="DOCUMENT_TOO_COMPLEX") from exc
+            raise InvalidInputError(
+                "text extraction timed out",
+                "trích xuất văn bản quá lâu",
+                code="DOCUMENT_TOO_COMPLEX",
+            ) from exc
         if proc.returncode != 0 or not out.exists():
-            raise InvalidInputError("cannot extract the document's text to find the anchor",
-                                    "không trích xuất được nội dung văn bản để tìm vị trí ký",
-                                    code="DOCUMENT_INVALID")
+            raise InvalidInputError(
+                "cannot extract the document's text to find the anchor",
+                "không trích xuất được nội dung văn bản để tìm vị trí ký",
+                code="DOCUMENT_INVALID",
+            )
         root = ET.parse(out).getroot()  # noqa: S314
     pages: list[tuple[float, float, list[_Line]]] = []
     for page in root.iter(f"{_NS}page"):
         lines: list[_Line] = []
         for line in page.iter(f"{_NS}line"):
             words = [w.text or "" for w in line.iter(f"{_NS}word")]
-            lines.append(_Line(_norm(" ".join(words)), float(line.get("xMin", 0)),
-                               float(line.get("yMin", 0)), float(line.get("xMax", 0)),
-                               float(line.get("yMax", 0))))
+            lines.append(
+                _Line(
+                    _norm(" ".join(words)),
+                    float(line.get("xMin", 0)),
+                    float(line.get("yMin", 0)),
+                    float(line.get("xMax", 0)),
+                    float(line.get("yMax", 0)),
+                )
+            )
         pages.append((float(page.get("width", 0)), float(page.get("height", 0)), lines))
     return pages
 
@@ -100,20 +120,22 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
     """
     needle = _norm(anchor)
     if not needle:
-        raise InvalidInputError("empty anchor text", "văn bản neo vị trí ký bị trống",
-                                code="ANCHOR_INVALID")
+        raise InvalidInputError(
+            "empty anchor text", "văn bản neo vị trí ký bị trống", code="ANCHOR_INVALID"
+        )
     found: tuple[int, float, list[_Line], _Line] | None = None
     for number, (_, height, lines) in enumerate(_pages(pdf), start=1):
         for line in lines:
             if needle in line.text:
                 found = (number, height, lines, line)
     if found is None:
-        raise NotFoundError(f"anchor text {anchor!r} not found in the document",
-                            f"không tìm thấy dòng chữ {anchor!r} trong văn bản",
-                            code="ANCHOR_NOT_FOUND")
+        raise NotFoundError(
+            f"anchor text {anchor!r} not found in the document",
+            f"không tìm thấy dòng chữ {anchor!r} trong văn bản",
+            code="ANCHOR_NOT_FOUND",
+        )
     number, height, lines, line = found
-    column = sorted((o for o in lines if o is not line and _overlaps(o, line)),
-                    key=lambda o: o.top)
+    column = sorted((o for o in lines if o is not line and _overlaps(o, line)), key=lambda o: o.top)
     if _is_title(line.text):
         # titles are upper case (Decree 30 App. I box 7a-b): the space is below the title
         # block, which may run over several lines
@@ -141,8 +163,7 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
     box_w = box_h * aspect
     centre = (line.x1 + line.x2) / 2
     y_mid = height - (top + bottom) / 2  # to PDF coordinates (origin bottom left)
-    return Box(number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2,
-               y_mid + box_h / 2)
+    return Box(number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2, y_mid + box_h / 2)
 
 
 def _is_title(text: str) -> bool:

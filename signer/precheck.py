@@ -25,8 +25,14 @@ from signer import event_loop
 from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
 
-_ALLOWED_CURVES = {"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1",
-                   "brainpoolp384r1", "brainpoolp512r1"}
+_ALLOWED_CURVES = {
+    "secp256r1",
+    "secp384r1",
+    "secp521r1",
+    "brainpoolp256r1",
+    "brainpoolp384r1",
+    "brainpoolp512r1",
+}
 _SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 
 
@@ -39,16 +45,24 @@ def check_algorithms(cert: x509.Certificate) -> None:
     key = cert.public_key
     if key.algorithm == "rsa":
         if key.bit_size < 2048:
-            raise _refuse("CERT_KEY_TOO_WEAK",
-                          f"RSA key of {key.bit_size} bits; at least 2048 are required",
-                          f"khóa RSA {key.bit_size} bit quá yếu, cần tối thiểu 2048 bit")
+            raise _refuse(
+                "CERT_KEY_TOO_WEAK",
+                f"RSA key of {key.bit_size} bits; at least 2048 are required",
+                f"khóa RSA {key.bit_size} bit quá yếu, cần tối thiểu 2048 bit",
+            )
     elif key.algorithm == "ec":
         if key.curve[1] not in _ALLOWED_CURVES:
-            raise _refuse("CERT_KEY_TOO_WEAK", f"elliptic curve {key.curve[1]} is not allowed",
-                          "đường cong elliptic của khóa không được phép (cần từ 256 bit)")
+            raise _refuse(
+                "CERT_KEY_TOO_WEAK",
+                f"elliptic curve {key.curve[1]} is not allowed",
+                "đường cong elliptic của khóa không được phép (cần từ 256 bit)",
+            )
     else:
-        raise _refuse("CERT_KEY_TOO_WEAK", f"key algorithm {key.algorithm} is not allowed",
-                      "thuật toán khóa không được phép (chỉ RSA hoặc ECDSA)")
+        raise _refuse(
+            "CERT_KEY_TOO_WEAK",
+            f"key algorithm {key.algorithm} is not allowed",
+            "thuật toán khóa không được phép (chỉ RSA hoặc ECDSA)",
+        )
 
 
 def check_key_usage(cert: x509.Certificate) -> None:
@@ -56,19 +70,27 @@ def check_key_usage(cert: x509.Certificate) -> None:
     if usage is None:
         return  # no extension: no restriction (RFC 5280 4.2.1.3)
     if not (set(usage.native) & _SIGNING_USAGES):
-        raise _refuse("CERT_KEY_USAGE",
-                      "the certificate's key usage does not allow signing documents",
-                      "chứng thư số không được phép dùng để ký văn bản (key usage)")
+        raise _refuse(
+            "CERT_KEY_USAGE",
+            "the certificate's key usage does not allow signing documents",
+            "chứng thư số không được phép dùng để ký văn bản (key usage)",
+        )
 
 
 def check_validity_now(cert: x509.Certificate, now: datetime) -> None:
     validity = cert["tbs_certificate"]["validity"]
     if now < validity["not_before"].native:
-        raise _refuse("CERT_NOT_YET_VALID", "the signer's certificate is not valid yet",
-                      "chứng thư số của người ký chưa đến thời hạn hiệu lực")
+        raise _refuse(
+            "CERT_NOT_YET_VALID",
+            "the signer's certificate is not valid yet",
+            "chứng thư số của người ký chưa đến thời hạn hiệu lực",
+        )
     if now > validity["not_after"].native:
-        raise _refuse("CERT_EXPIRED", "the signer's certificate has expired",
-                      "chứng thư số của người ký đã hết hạn")
+        raise _refuse(
+            "CERT_EXPIRED",
+            "the signer's certificate has expired",
+            "chứng thư số của người ký đã hết hạn",
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +107,9 @@ class Precheck:
         self._passed: dict[tuple[str, int], _Passed] = {}
         self._lock = threading.Lock()
 
-    def check(self, cert: x509.Certificate, chain: Iterable[x509.Certificate],
-              snapshot: TrustSnapshot) -> None:
+    def check(
+        self, cert: x509.Certificate, chain: Iterable[x509.Certificate], snapshot: TrustSnapshot
+    ) -> None:
         """Raise :class:`PreconditionError` unless ``cert`` may sign now."""
         key = (sha256_fingerprint(cert), snapshot.version)
         now = time.monotonic()
@@ -100,16 +123,20 @@ class Precheck:
                     self._passed.clear()
                 self._passed[key] = _Passed(now + self._cache_seconds)
 
-    def _check_uncached(self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
-                        snapshot: TrustSnapshot) -> None:
+    def _check_uncached(
+        self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], snapshot: TrustSnapshot
+    ) -> None:
         moment = datetime.now(UTC)
         check_validity_now(cert, moment)
         check_key_usage(cert)
         check_algorithms(cert)
         anchors = snapshot.anchors(Purpose.SIGNATURE)
         if not anchors:
-            raise _refuse("CERT_UNTRUSTED", "the trust store has no signature trust anchor",
-                          "kho tin cậy chưa có chứng thư gốc nào để kiểm tra chứng thư ký")
+            raise _refuse(
+                "CERT_UNTRUSTED",
+                "the trust store has no signature trust anchor",
+                "kho tin cậy chưa có chứng thư gốc nào để kiểm tra chứng thư ký",
+            )
         vc = ValidationContext(
             trust_roots=private_copies(anchors),
             other_certs=[*private_copies(snapshot.intermediates()), *private_copies(chain)],
@@ -118,32 +145,48 @@ class Precheck:
             revocation_mode="hard-fail",
             fetcher_backend=self._backend,
         )
-        validator = CertificateValidator(private_copies([cert])[0],
-                                         validation_context=vc)
+        validator = CertificateValidator(private_copies([cert])[0], validation_context=vc)
         try:
             event_loop.run(validator.async_validate_path())
         except cv_errors.RevokedError as exc:
-            raise _refuse("CERT_REVOKED", "the signer's certificate (or its CA) has been revoked",
-                          "chứng thư số của người ký đã bị thu hồi") from exc
+            raise _refuse(
+                "CERT_REVOKED",
+                "the signer's certificate (or its CA) has been revoked",
+                "chứng thư số của người ký đã bị thu hồi",
+            ) from exc
         except cv_errors.ExpiredError as exc:
-            raise _refuse("CERT_EXPIRED", "a certificate of the signer's chain has expired",
-                          "chứng thư số trong chuỗi chứng thực đã hết hạn") from exc
+            raise _refuse(
+                "CERT_EXPIRED",
+                "a certificate of the signer's chain has expired",
+                "chứng thư số trong chuỗi chứng thực đã hết hạn",
+            ) from exc
         except cv_errors.NotYetValidError as exc:
-            raise _refuse("CERT_NOT_YET_VALID", "a certificate of the chain is not valid yet",
-                          "chứng thư số trong chuỗi chứng thực chưa có hiệu lực") from exc
+            raise _refuse(
+                "CERT_NOT_YET_VALID",
+                "a certificate of the chain is not valid yet",
+                "chứng thư số trong chuỗi chứng thực chưa có hiệu lực",
+            ) from exc
         except cv_errors.InsufficientRevinfoError as exc:
-            raise _refuse("CERT_REVOCATION_UNKNOWN",
-                          "the revocation status of the signer's certificate cannot be checked",
-                          "không kiểm tra được tình trạng thu hồi của chứng thư số "
-                          "(OCSP/CRL không phản hồi)") from exc
+            raise _refuse(
+                "CERT_REVOCATION_UNKNOWN",
+                "the revocation status of the signer's certificate cannot be checked",
+                "không kiểm tra được tình trạng thu hồi của chứng thư số (OCSP/CRL không phản hồi)",
+            ) from exc
         except cv_errors.PathBuildingError as exc:
-            raise _refuse("CERT_UNTRUSTED",
-                          "the signer's certificate does not chain to a trusted root",
-                          "chứng thư số của người ký không thuộc chuỗi tin cậy được chấp nhận"
-                          ) from exc
+            raise _refuse(
+                "CERT_UNTRUSTED",
+                "the signer's certificate does not chain to a trusted root",
+                "chứng thư số của người ký không thuộc chuỗi tin cậy được chấp nhận",
+            ) from exc
         except cv_errors.DisallowedAlgorithmError as exc:
-            raise _refuse("CERT_ALGORITHM_WEAK", "the chain uses a disallowed algorithm",
-                          "chuỗi chứng thực dùng thuật toán không được phép") from exc
+            raise _refuse(
+                "CERT_ALGORITHM_WEAK",
+                "the chain uses a disallowed algorithm",
+                "chuỗi chứng thực dùng thuật toán không được phép",
+            ) from exc
         except (cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
-            raise _refuse("CERT_INVALID", "the signer's certificate failed validation",
-                          "chứng thư số của người ký không hợp lệ") from exc
+            raise _refuse(
+                "CERT_INVALID",
+                "the signer's certificate failed validation",
+                "chứng thư số của người ký không hợp lệ",
+            ) from exc

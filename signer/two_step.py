@@ -39,10 +39,10 @@ from kyso.errors import (
     UnavailableError,
 )
 from signer import event_loop, levels
-from signer.key_files import load_certificates
+from signer.keys.files import load_certificates
 from signer.model import Level, Profile, SignOptions, SignResult
+from signer.pdf_signer import SigningService, guard_pyhanko
 from signer.placement import Box
-from signer.service import SigningService, guard_pyhanko
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_PENDING_IN_PROCESS = 1000
@@ -79,26 +79,33 @@ class PendingStore:
             raise ResourceExhaustedError(
                 "the prepared document is too large to keep for the two-step flow",
                 "văn bản đã chuẩn bị quá lớn để lưu chờ ký hai bước",
-                code="PENDING_TOO_LARGE")
+                code="PENDING_TOO_LARGE",
+            )
         pending_id = secrets.token_urlsafe(24)
         if self._redis is not None:
             try:
                 self._redis.set(self._prefix + pending_id, record, ex=self._ttl)
             except Exception as exc:
-                raise UnavailableError("cannot store the pending signature (Redis)",
-                                       "không lưu được chữ ký đang chờ (Redis)",
-                                       code="PENDING_STORE_UNAVAILABLE") from exc
+                raise UnavailableError(
+                    "cannot store the pending signature (Redis)",
+                    "không lưu được chữ ký đang chờ (Redis)",
+                    code="PENDING_STORE_UNAVAILABLE",
+                ) from exc
             return pending_id
         now = time.monotonic()
         with self._lock:
             for key in [k for k, (exp, _) in self._local.items() if exp <= now]:
                 del self._local[key]
             held = sum(len(record) for _, record in self._local.values())
-            if (len(self._local) >= _MAX_PENDING_IN_PROCESS
-                    or held + len(record) > _MAX_IN_PROCESS_BYTES):
-                raise ResourceExhaustedError("too many pending signatures",
-                                             "quá nhiều chữ ký đang chờ hoàn tất",
-                                             code="PENDING_LIMIT")
+            if (
+                len(self._local) >= _MAX_PENDING_IN_PROCESS
+                or held + len(record) > _MAX_IN_PROCESS_BYTES
+            ):
+                raise ResourceExhaustedError(
+                    "too many pending signatures",
+                    "quá nhiều chữ ký đang chờ hoàn tất",
+                    code="PENDING_LIMIT",
+                )
             self._local[pending_id] = (now + self._ttl, record)
         return pending_id
 
@@ -109,9 +116,11 @@ class PendingStore:
             try:
                 value = self._redis.get(self._prefix + pending_id)
             except Exception as exc:
-                raise UnavailableError("cannot read the pending signature (Redis)",
-                                       "không đọc được chữ ký đang chờ (Redis)",
-                                       code="PENDING_STORE_UNAVAILABLE") from exc
+                raise UnavailableError(
+                    "cannot read the pending signature (Redis)",
+                    "không đọc được chữ ký đang chờ (Redis)",
+                    code="PENDING_STORE_UNAVAILABLE",
+                ) from exc
             return bytes(value) if value is not None else None
         with self._lock:
             found = self._local.get(pending_id)
@@ -158,37 +167,47 @@ def _verify(cert: x509.Certificate, signature: bytes, data: bytes) -> str:
         raise InvalidInputError(
             "the signature does not verify against the signer's certificate",
             "chữ ký không khớp với chứng thư số của người ký",
-            code="SIGNATURE_INVALID") from exc
-    raise InvalidInputError("unsupported key type", "loại khóa không được hỗ trợ",
-                            code="ALGORITHM_NOT_ALLOWED")
+            code="SIGNATURE_INVALID",
+        ) from exc
+    raise InvalidInputError(
+        "unsupported key type", "loại khóa không được hỗ trợ", code="ALGORITHM_NOT_ALLOWED"
+    )
 
 
 def _mechanism(name: str) -> cms.SignedDigestAlgorithm:
     if name == "rsassa_pss":
-        return cms.SignedDigestAlgorithm({
-            "algorithm": "rsassa_pss",
-            "parameters": {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "mask_gen_algorithm": {"algorithm": "mgf1",
-                                       "parameters": {"algorithm": "sha256"}},
-                "salt_length": 32,
-            },
-        })
+        return cms.SignedDigestAlgorithm(
+            {
+                "algorithm": "rsassa_pss",
+                "parameters": {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "mask_gen_algorithm": {
+                        "algorithm": "mgf1",
+                        "parameters": {"algorithm": "sha256"},
+                    },
+                    "salt_length": 32,
+                },
+            }
+        )
     return cms.SignedDigestAlgorithm({"algorithm": name})
 
 
 class TwoStepSigner:
-    """Prepare/complete around :class:`signer.service.SigningService`'s planning."""
+    """Prepare/complete around :class:`signer.pdf_signer.SigningService`'s planning."""
 
     def __init__(self, service: SigningService, store: PendingStore) -> None:
         self._service = service
         self._store = store
 
-    def prepare(self, document: bytes, certificate: bytes, chain: list[bytes],
-                options: SignOptions) -> Prepared:
+    def prepare(
+        self, document: bytes, certificate: bytes, chain: list[bytes], options: SignOptions
+    ) -> Prepared:
         if not certificate:
-            raise InvalidInputError("the signer's certificate is required",
-                                    "cần chứng thư số của người ký", code="CERTIFICATE_REQUIRED")
+            raise InvalidInputError(
+                "the signer's certificate is required",
+                "cần chứng thư số của người ký",
+                code="CERTIFICATE_REQUIRED",
+            )
         cert = load_certificates(certificate)[0]
         chain_certs = tuple(c for data in chain for c in load_certificates(data))
         config = self._service.config.signer
@@ -196,97 +215,137 @@ class TwoStepSigner:
         if level.rank > Level.B_T.rank:
             raise InvalidInputError(
                 "the two-step flow signs at B-B or B-T; extend to B-LT/B-LTA afterwards",
-                "ký hai bước chỉ hỗ trợ mức B-B hoặc B-T", code="LEVEL_NOT_SUPPORTED")
+                "ký hai bước chỉ hỗ trợ mức B-B hoặc B-T",
+                code="LEVEL_NOT_SUPPORTED",
+            )
         registry = SimpleCertificateStore.from_certs([cert, *chain_certs])
         signer = ExternalSigner(cert, registry, signature_value=cert.public_key.byte_size * 2)
-        opts = SignOptions(profile=options.profile or Profile.PERSONAL, level=level,
-                           placement=options.placement, image_png=options.image_png,
-                           document_number=options.document_number, reason=options.reason,
-                           location=options.location, field_name=options.field_name)
-        plan = self._service.plan(cert, chain_certs, None, signer, opts, io.BytesIO(document),
-                                  None)
+        opts = SignOptions(
+            profile=options.profile or Profile.PERSONAL,
+            level=level,
+            placement=options.placement,
+            image_png=options.image_png,
+            document_number=options.document_number,
+            reason=options.reason,
+            location=options.location,
+            field_name=options.field_name,
+        )
+        plan = self._service.plan(cert, chain_certs, None, signer, opts, io.BytesIO(document), None)
         output = io.BytesIO()
 
         async def _go() -> tuple[PreparedByteRangeDigest, bytes]:
             prepared, _tbs, _out, attrs = await self._service.digest(plan, output)
-            signed = await signer.signed_attrs(prepared.document_digest, "sha256",
-                                               attr_settings=attrs, use_pades=True)
+            signed = await signer.signed_attrs(
+                prepared.document_digest, "sha256", attr_settings=attrs, use_pades=True
+            )
             return prepared, signed.dump()
 
         box: list[tuple[PreparedByteRangeDigest, bytes]] = []
         guard_pyhanko(lambda: box.append(event_loop.run(_go())))
         prepared, signed_attrs = box[0]
         doc_sha = hashlib.sha256(document).hexdigest()
-        record = json.dumps({
-            "cert": _b64(cert.dump()),
-            "chain": [_b64(c.dump()) for c in chain_certs],
-            "signed_attrs": _b64(signed_attrs),
-            "document_digest": _b64(prepared.document_digest),
-            "start": prepared.reserved_region_start,
-            "end": prepared.reserved_region_end,
-            "pdf": _b64(zlib.compress(output.getbuffer(), 6)),
-            "document_sha256": doc_sha,
-            "level": plan.level.value,
-            "profile": plan.profile.value,
-            "field_name": plan.field_name,
-            "box": [plan.box.page, plan.box.x1, plan.box.y1, plan.box.x2, plan.box.y2]
-            if plan.box else None,
-            "signing_time": plan.now.isoformat(),
-            "subject": plan.subject,
-        }).encode()
+        record = json.dumps(
+            {
+                "cert": _b64(cert.dump()),
+                "chain": [_b64(c.dump()) for c in chain_certs],
+                "signed_attrs": _b64(signed_attrs),
+                "document_digest": _b64(prepared.document_digest),
+                "start": prepared.reserved_region_start,
+                "end": prepared.reserved_region_end,
+                "pdf": _b64(zlib.compress(output.getbuffer(), 6)),
+                "document_sha256": doc_sha,
+                "level": plan.level.value,
+                "profile": plan.profile.value,
+                "field_name": plan.field_name,
+                "box": [plan.box.page, plan.box.x1, plan.box.y1, plan.box.x2, plan.box.y2]
+                if plan.box
+                else None,
+                "signing_time": plan.now.isoformat(),
+                "subject": plan.subject,
+            }
+        ).encode()
         pending_id = self._store.put(record)
-        return Prepared(pending_id, signed_attrs, hashlib.sha256(signed_attrs).digest(),
-                        "sha256", doc_sha,
-                        datetime.now(UTC) + timedelta(seconds=self._store.ttl))
+        return Prepared(
+            pending_id,
+            signed_attrs,
+            hashlib.sha256(signed_attrs).digest(),
+            "sha256",
+            doc_sha,
+            datetime.now(UTC) + timedelta(seconds=self._store.ttl),
+        )
 
-    def complete(self, pending_id: str, document_sha256: str, signature: bytes | None = None,
-                 cms_der: bytes | None = None) -> tuple[bytes, SignResult]:
+    def complete(
+        self,
+        pending_id: str,
+        document_sha256: str,
+        signature: bytes | None = None,
+        cms_der: bytes | None = None,
+    ) -> tuple[bytes, SignResult]:
         raw = self._store.get(pending_id)
         if raw is None:
-            raise NotFoundError("no pending signature with this id (unknown or expired)",
-                                "không có yêu cầu ký đang chờ với mã này (sai mã hoặc đã hết hạn)",
-                                code="PENDING_NOT_FOUND")
+            raise NotFoundError(
+                "no pending signature with this id (unknown or expired)",
+                "không có yêu cầu ký đang chờ với mã này (sai mã hoặc đã hết hạn)",
+                code="PENDING_NOT_FOUND",
+            )
         state = json.loads(raw)
         if not document_sha256:
-            raise InvalidInputError("document_sha256 is required",
-                                    "cần mã băm SHA-256 của văn bản",
-                                    code="DOCUMENT_SHA256_REQUIRED")
+            raise InvalidInputError(
+                "document_sha256 is required",
+                "cần mã băm SHA-256 của văn bản",
+                code="DOCUMENT_SHA256_REQUIRED",
+            )
         if document_sha256.strip().lower() != state["document_sha256"]:
             raise PreconditionError(
                 "this is not the document that was prepared",
-                "văn bản không phải văn bản đã được chuẩn bị để ký", code="DOCUMENT_MISMATCH")
+                "văn bản không phải văn bản đã được chuẩn bị để ký",
+                code="DOCUMENT_MISMATCH",
+            )
         cert = x509.Certificate.load(_unb64(state["cert"]))
         signed_attrs_der = _unb64(state["signed_attrs"])
         if cms_der:
             signature = self._from_cms(cms_der, signed_attrs_der)
         if not signature:
-            raise InvalidInputError("a signature or a CMS is required",
-                                    "cần gửi chữ ký hoặc CMS", code="SIGNATURE_REQUIRED")
+            raise InvalidInputError(
+                "a signature or a CMS is required",
+                "cần gửi chữ ký hoặc CMS",
+                code="SIGNATURE_REQUIRED",
+            )
         mechanism = _verify(cert, signature, signed_attrs_der)
         chain = [x509.Certificate.load(_unb64(c)) for c in state["chain"]]
         registry = SimpleCertificateStore.from_certs([cert, *chain])
-        signer = ExternalSigner(cert, registry, signature_value=signature,
-                                signature_mechanism=_mechanism(mechanism))
+        signer = ExternalSigner(
+            cert, registry, signature_value=signature, signature_mechanism=_mechanism(mechanism)
+        )
         level = Level(state["level"])
         tsa_url = self._service.config.signer.tsa_url
         ts = levels.timestamper(tsa_url) if tsa_url and level is Level.B_T else None
         output = io.BytesIO(zlib.decompress(_unb64(state["pdf"])))
-        prepared = PreparedByteRangeDigest(_unb64(state["document_digest"]), int(state["start"]),
-                                           int(state["end"]))
+        prepared = PreparedByteRangeDigest(
+            _unb64(state["document_digest"]), int(state["start"]), int(state["end"])
+        )
         attrs = cms.CMSAttributes.load(signed_attrs_der)
 
         async def _go() -> None:
-            sig_cms = await signer.async_sign_prescribed_attributes("sha256", signed_attrs=attrs,
-                                                                    timestamper=ts)
+            sig_cms = await signer.async_sign_prescribed_attributes(
+                "sha256", signed_attrs=attrs, timestamper=ts
+            )
             await PdfTBSDocument.async_finish_signing(output, prepared, sig_cms)
 
         guard_pyhanko(lambda: event_loop.run(_go()))
         self._store.delete(pending_id)
         data = output.getvalue()
         box = Box(*state["box"]) if state["box"] else None
-        result = SignResult(state["field_name"], Profile(state["profile"]), level,
-                            state["subject"], datetime.fromisoformat(state["signing_time"]), box,
-                            len(data), hashlib.sha256(data).hexdigest())
+        result = SignResult(
+            state["field_name"],
+            Profile(state["profile"]),
+            level,
+            state["subject"],
+            datetime.fromisoformat(state["signing_time"]),
+            box,
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+        )
         return data, result
 
     @staticmethod
@@ -299,10 +358,13 @@ class TwoStepSigner:
             attrs_der = attrs.untag().dump() if attrs else b""
             value = bytes(signer_info["signature"].native)
         except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise InvalidInputError("the CMS cannot be parsed", "không đọc được CMS",
-                                    code="CMS_INVALID") from exc
+            raise InvalidInputError(
+                "the CMS cannot be parsed", "không đọc được CMS", code="CMS_INVALID"
+            ) from exc
         if attrs_der != expected_attrs:
             raise InvalidInputError(
                 "the CMS does not sign the prepared attributes",
-                "CMS không ký đúng các thuộc tính đã chuẩn bị", code="CMS_MISMATCH")
+                "CMS không ký đúng các thuộc tính đã chuẩn bị",
+                code="CMS_MISMATCH",
+            )
         return value

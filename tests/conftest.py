@@ -8,7 +8,7 @@ Contract (relied on by every test module):
 * ``softhsm_token`` (session) -- ``module``, ``token_label``, ``pin_env`` (set in os.environ).
 * ``redis_url`` (session) -- a database of its own on 127.0.0.1:6379, else a redis-server
   started on a free port.
-* ``make_config(**overrides)`` -- a :class:`service.config.Config` loaded from a TOML file.
+* ``make_config(**overrides)`` -- a :class:`kyso.server.config.Config` loaded from a TOML file.
 * ``kyso_config`` (module; override it in a module to change the server's config),
   ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
@@ -34,12 +34,13 @@ import pytest
 from asn1crypto import pem
 
 REPO = Path(__file__).resolve().parent.parent
-for _p in (str(REPO), str(REPO / "tests")):
+for _p in (str(REPO), str(REPO / "tests"), str(REPO / "tests" / "integration")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from service.config import Config, load_config  # noqa: E402
-from service.demo_images import seal_png, signature_png  # noqa: E402
+from kyso.demo.images import seal_png, signature_png  # noqa: E402
+from kyso.pdf import hex_strings  # noqa: E402
+from kyso.server.config import Config, load_config  # noqa: E402
 from tests.pki import (  # noqa: E402
     SoftHsmToken,
     TestPki,
@@ -47,6 +48,9 @@ from tests.pki import (  # noqa: E402
     pdfsig_problems,
     run_pdfsig,
 )
+
+# As the server does at start-up (kyso.server.app.build_server), for in-process verification.
+hex_strings.install()
 
 #: Keys of the default test config: name -> (certificate label, profiles, image kind).
 DEFAULT_KEYS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -114,7 +118,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             admin.close()
         return
 
-    from service.demo_pki import free_port
+    from kyso.demo.pki import free_port
 
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
@@ -256,7 +260,7 @@ class ConfigFactory:
         trust_store: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> Config:
-        """Write ``home/kyso.toml`` and load it with :func:`service.config.load_config`.
+        """Write ``home/kyso.toml`` and load it with :func:`kyso.server.config.load_config`.
 
         ``keys`` items are certificate labels (a PKCS#11 key of that name) or ``[[keys]]``
         tables (see :meth:`key_table`); ``trust`` adds PEM files to the trust directory;
@@ -322,7 +326,7 @@ def kyso_config(config_factory: ConfigFactory, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture(scope="module")
 def _kyso_running(kyso_config: Config) -> Iterator[tuple[str, Any]]:
-    from service.server import running_server
+    from kyso.server.app import running_server
 
     with running_server(kyso_config) as (address, ctx):
         yield address, ctx
@@ -335,7 +339,7 @@ def kyso_server(_kyso_running: tuple[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def kyso_context(_kyso_running: tuple[str, Any]) -> Any:
-    """The server's :class:`service.context.AppContext` (to inspect shared components)."""
+    """The server's :class:`kyso.server.context.AppContext` (to inspect shared components)."""
     return _kyso_running[1]
 
 

@@ -29,14 +29,14 @@ from trust_store.audit import (
     FileAuditLog,
     RedisAuditLog,
 )
+from trust_store.backends.local import LocalDirectoryBackend, load_local
 from trust_store.certificates import parse_bundle
 from trust_store.changes import ChangePlan, find, plan_add, plan_remove
-from trust_store.local_backend import LocalDirectoryBackend, load_local
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
 from trust_store.state_codec import read_snapshot_file, write_snapshot_file
 
 if TYPE_CHECKING:
-    from service.config import Config
+    from kyso.server.config import Config
 
 log = logging.getLogger("kyso.trust")
 
@@ -410,7 +410,7 @@ def open_store(config: Config) -> TrustStore:
     if config.redis_url:
         import redis
 
-        from trust_store.redis_backend import RedisBackend
+        from trust_store.backends.redis import RedisBackend
 
         client = redis.Redis.from_url(
             config.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5

@@ -3,7 +3,7 @@
 Public surface: :func:`verifier.pipeline.verify` with a :class:`verifier.pipeline.Request`
 (the document, a :class:`verifier.policy.Policy` from a :class:`verifier.policy.PolicyRegistry`,
 a trust snapshot and the shared revocation fetchers) returns a
-:class:`verifier.model.DocumentResult`; :func:`verifier.report_proto.to_proto` turns it into the
+:class:`verifier.model.DocumentResult`; :func:`kyso.server.report_proto.to_proto` turns it into the
 ``kyso.v1.ValidationReport``; :mod:`verifier.human_report` renders it for clerks.  The change
 analysis lives in :mod:`verifier.diff_analysis`.  Nothing is imported here so that importing a
 subpackage stays cheap.

@@ -21,14 +21,13 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineError, InvalidInputError
+from kyso.pdf import byte_scan
 from trust_store.model import Purpose, TrustSnapshot
 from verifier import (
     algorithms,
     chain,
     changes,
-    hex_strings,
     integrity,
-    raw_signatures,
     revocation,
     timestamps,
 )
@@ -57,7 +56,6 @@ from verifier.report import aggregate_document, aggregate_signature
 from verifier.signatures import FoundSignature, find_signatures
 
 log = logging.getLogger("kyso.verifier")
-hex_strings.install()
 
 _PDF_MAGIC_WINDOW = 1024
 
@@ -165,7 +163,7 @@ def _verify_unreadable(req: Request, doc: DocumentResult, now: datetime, at_now:
     (TOTAL_FAILED); everything else stays INDETERMINATE because the changes after signing are
     unknown.  Never TOTAL_PASSED.
     """
-    found = raw_signatures.find_raw_signatures(req.data)
+    found = byte_scan.find_raw_signatures(req.data)
     if not found:
         doc.warnings.append(
             Message(

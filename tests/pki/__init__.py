@@ -16,7 +16,8 @@ from pathlib import Path
 
 from asn1crypto import x509
 
-from service import demo, demo_pki
+from kyso.demo import embedded as demo
+from kyso.demo import pki as demo_pki
 
 SPEC_PATH = Path(__file__).with_name("kyso-test.yml")
 ARCH = "kyso-test"

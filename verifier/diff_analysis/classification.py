@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from pyhanko.pdf_utils import generic
 
+from kyso.pdf.references import ReferenceIndex
+from kyso.pdf.revisions import ObjectId, RevisionStore
 from verifier.diff_analysis.model import (
     Change,
     ChangeKind,
@@ -29,8 +31,6 @@ from verifier.diff_analysis.pdf_values import (
     same_value,
     text_of,
 )
-from verifier.diff_analysis.references import ReferenceIndex
-from verifier.diff_analysis.revisions import ObjectId, RevisionStore
 
 _MAX_NODES = 500_000
 _MAX_FIELD_DEPTH = 32

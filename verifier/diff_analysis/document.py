@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from kyso.pdf.references import ReferenceIndex
+from kyso.pdf.revisions import RevisionStore
 from verifier.diff_analysis.classification import (
     PageTree,
     RevisionChanges,
@@ -25,8 +27,6 @@ from verifier.diff_analysis.permissions import (
     docmdp_permission,
     field_locks,
 )
-from verifier.diff_analysis.references import ReferenceIndex
-from verifier.diff_analysis.revisions import RevisionStore
 
 _MAX_REVISIONS = 1000
 

@@ -1,0 +1,75 @@
+"""The ``kyso`` command: ``serve`` runs the server, every other command is a gRPC client."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kyso.errors import KysoError
+
+DEFAULT_SERVER = "127.0.0.1:50051"
+
+# Exit codes shared by every client command (verify adds 0/1/2 for its verdicts).
+EXIT_ERROR = 3
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    from kyso.server.app import serve
+    from kyso.server.config import load_config
+
+    config = load_config(ns.config)
+    if config.embedded_defaults:
+        from kyso.demo.embedded import ensure_demo
+
+        config = ensure_demo(config)
+    serve(config, ns.listen)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from kyso.cli import sign as cli_sign
+    from kyso.cli import trust as cli_trust
+    from kyso.cli import verify as cli_verify
+
+    parser = argparse.ArgumentParser(
+        prog="kyso", description="PAdES signing and verification service"
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("KYSO_SERVER", DEFAULT_SERVER),
+        help="gRPC address of the kyso server (env KYSO_SERVER; default %(default)s)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the gRPC server")
+    p.add_argument(
+        "--config", type=Path, default=None, help="TOML config (default: embedded defaults)"
+    )
+    p.add_argument(
+        "--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)"
+    )
+    p.set_defaults(func=_serve)
+    for module in (cli_sign, cli_verify, cli_trust):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if ns.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(ns.func(ns))
+    except KysoError as err:
+        print(f"kyso: {err.code}: {err.message_vi} ({err.message_en})", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

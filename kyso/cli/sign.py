@@ -1,0 +1,202 @@
+"""``kyso keys`` and ``kyso sign``: gRPC clients of the Signer service.
+
+The signed PDF is written to a temporary file next to OUT and renamed into place only
+when the whole document has arrived, so a failure never leaves a half-written OUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from kyso.cli.channel import UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.cli.main import EXIT_ERROR
+
+_PROFILES = ("personal", "organisation", "attachment")
+_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+def _rect(text: str) -> tuple[float, float, float, float]:
+    try:
+        x1, y1, x2, y2 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected X1,Y1,X2,Y2 in PDF points") from None
+    return x1, y1, x2, y2
+
+
+def _options(ns: argparse.Namespace) -> Any:
+    from kyso.v1 import signer_pb2 as pb
+
+    profiles = {
+        "personal": pb.PROFILE_PERSONAL,
+        "organisation": pb.PROFILE_ORGANISATION,
+        "attachment": pb.PROFILE_ATTACHMENT,
+    }
+    levels = {
+        "B-B": pb.PADES_B_B,
+        "B-T": pb.PADES_B_T,
+        "B-LT": pb.PADES_B_LT,
+        "B-LTA": pb.PADES_B_LTA,
+    }
+    placement = pb.SignPlacement()
+    if ns.anchor:
+        placement.anchor_text = ns.anchor
+    elif ns.field:
+        placement.field_name = ns.field
+    elif ns.rect is not None:
+        x1, y1, x2, y2 = ns.rect
+        placement.rect.CopyFrom(pb.PageRect(page=ns.page or 1, x1=x1, y1=y1, x2=x2, y2=y2))
+    return pb.SignOptions(
+        profile=profiles[ns.profile] if ns.profile else pb.SIGNATURE_PROFILE_UNSPECIFIED,
+        level=levels[ns.level] if ns.level else pb.PADES_LEVEL_UNSPECIFIED,
+        placement=placement,
+        image_png=ns.image.read_bytes() if ns.image else b"",
+        document_number=ns.number or "",
+        reason=ns.reason or "",
+        location=ns.location or "",
+    )
+
+
+def _stream_requests(ns: argparse.Namespace, options: Any, size: int) -> Iterator[Any]:
+    from kyso.v1 import signer_pb2 as pb
+
+    yield pb.SignStreamRequest(
+        header=pb.SignStreamHeader(key=ns.key, options=options, size=size, return_update_only=True)
+    )
+    for chunk in read_chunks(ns.input):
+        yield pb.SignStreamRequest(chunk=chunk)
+
+
+def _sign(ns: argparse.Namespace) -> int:
+    from kyso.v1 import signer_pb2 as pb
+    from kyso.v1 import signer_pb2_grpc as pb_grpc
+
+    if ns.rect is not None and ns.page is None:
+        ns.page = 1
+    try:
+        size = ns.input.stat().st_size
+        options = _options(ns)
+    except OSError as exc:
+        print(f"kyso: FILE_UNREADABLE: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    out: Path = ns.output
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{out.name}.", suffix=".part", dir=out.parent if str(out.parent) else "."
+    )
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f, channel(ns.server) as ch:
+            stub = pb_grpc.SignerStub(ch)
+            if size <= UNARY_LIMIT:
+                resp = stub.Sign(
+                    pb.SignRequest(document=ns.input.read_bytes(), key=ns.key, options=options),
+                    timeout=ns.timeout,
+                )
+                f.write(resp.document)
+                summary = resp.signature
+            else:
+                # the server sends back only the incremental update: OUT = IN + update
+                with ns.input.open("rb") as src:
+                    shutil.copyfileobj(src, f, 1024 * 1024)
+                summary = None
+                for msg in stub.SignStream(_stream_requests(ns, options, size), timeout=ns.timeout):
+                    if msg.WhichOneof("part") == "signature":
+                        summary = msg.signature
+                    else:
+                        f.write(msg.chunk)
+                if summary is None:
+                    raise RuntimeError("the server sent no signature summary")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects for OUT
+        os.replace(tmp, out)
+    except grpc.RpcError as err:
+        tmp.unlink(missing_ok=True)
+        report_rpc_error(err)
+        return EXIT_ERROR
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    level = pb.PadesLevel.Name(summary.level).replace("PADES_", "").replace("_", "-")
+    print(
+        f"kyso: signed {out} ({summary.size or out.stat().st_size} bytes): "
+        f"{level}, field {summary.field_name}, {summary.signer_subject}"
+    )
+    return 0
+
+
+def _keys(ns: argparse.Namespace) -> int:
+    from kyso.v1 import signer_pb2 as pb
+    from kyso.v1 import signer_pb2_grpc as pb_grpc
+
+    try:
+        with channel(ns.server) as ch:
+            resp = pb_grpc.SignerStub(ch).ListKeys(pb.ListKeysRequest(), timeout=ns.timeout)
+    except grpc.RpcError as err:
+        report_rpc_error(err)
+        return EXIT_ERROR
+    if not resp.keys:
+        print("kyso: no signing keys configured", file=sys.stderr)
+    for key in resp.keys:
+        profiles = ",".join(
+            pb.SignatureProfile.Name(p).replace("PROFILE_", "").lower() for p in key.profiles
+        )
+        print(f"{key.name}\t{profiles}\t{key.backend}\t{key.key_algorithm}")
+        if key.subject:
+            print(f"    subject: {key.subject}")
+            print(f"    issuer:  {key.issuer}")
+            print(
+                f"    valid:   {key.not_before.ToDatetime():%Y-%m-%d} .. "
+                f"{key.not_after.ToDatetime():%Y-%m-%d}  sha256 {key.sha256}"
+            )
+        else:
+            print("    (key not available: token or file cannot be opened)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``kyso keys`` and ``kyso sign`` to the ``kyso`` parser."""
+    p = sub.add_parser("keys", help="list the server's signing keys")
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.set_defaults(func=_keys)
+
+    p = sub.add_parser("sign", help="sign a PDF (PAdES) with a key held by the server")
+    p.add_argument("input", type=Path, metavar="IN")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
+    p.add_argument("--key", required=True, help="key name (see `kyso keys`)")
+    p.add_argument(
+        "--profile",
+        choices=_PROFILES,
+        default=None,
+        help="Decree 30 signature kind (default: the key's first profile)",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--anchor", help="text on the page (the signer's title or name line)")
+    where.add_argument(
+        "--rect",
+        type=_rect,
+        metavar="X1,Y1,X2,Y2",
+        help="rectangle in PDF points (with --page, default 1)",
+    )
+    where.add_argument("--field", help="an existing empty signature field")
+    p.add_argument("--page", type=int, default=None, help="1-based page for --rect")
+    p.add_argument("--image", type=Path, help="signature/seal PNG (default: the key's image)")
+    p.add_argument(
+        "--level",
+        choices=_LEVELS,
+        default=None,
+        help="PAdES level (default: B-T with a TSA, else B-B)",
+    )
+    p.add_argument("--number", help='number and symbol for attachments, e.g. "15/QĐ-UBND"')
+    p.add_argument("--reason")
+    p.add_argument("--location")
+    p.add_argument("--timeout", type=float, default=600.0)
+    p.set_defaults(func=_sign)

@@ -1,0 +1,164 @@
+"""``kyso verify FILE``: a gRPC client of the Verifier service.
+
+Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE or no signature, 3 error.
+``--json`` prints one JSON object (the report, with enum names shortened: ``TOTAL_PASSED``,
+``HASH_FAILURE``...); otherwise a readable Vietnamese summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from kyso.cli.channel import UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.cli.main import EXIT_ERROR
+
+EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
+_PREFIXES = (
+    "INDICATION_",
+    "SUB_INDICATION_",
+    "SIGNATURE_KIND_",
+    "SIGNING_TIME_SOURCE_",
+    "REVOCATION_DATA_SOURCE_",
+    "REVOCATION_RESULT_",
+    "CHECK_",
+    "LEVEL_",
+)
+
+
+def _when(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected an ISO 8601 date-time, e.g. 2026-01-05T09:00:00+07:00"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def register(sub: Any) -> None:
+    """Add ``verify`` to the ``kyso`` parser."""
+    p = sub.add_parser("verify", help="verify every signature of a PDF")
+    p.add_argument("file", type=Path, help="the PDF to verify")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--pdf-report", type=Path, default=None, metavar="OUT", help="write a PDF report for clerks"
+    )
+    p.add_argument(
+        "--html-report", type=Path, default=None, metavar="OUT", help="write an HTML report"
+    )
+    p.add_argument("--policy", default="", help="validation policy (default: the server's, vn-gov)")
+    p.add_argument(
+        "--offline", action="store_true", help="do not fetch OCSP/CRL/certificates online"
+    )
+    p.add_argument(
+        "--at", type=_when, default=None, metavar="ISO8601", help="validation time (default: now)"
+    )
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds (default %(default)s)")
+    p.set_defaults(func=_verify)
+
+
+def _options(ns: argparse.Namespace) -> Any:
+    from kyso.v1 import verifier_pb2 as pb
+
+    options = pb.VerifyOptions(policy=ns.policy)
+    if ns.offline:
+        options.fetch_revocation = False
+    if ns.at is not None:
+        options.validation_time.FromDatetime(ns.at.astimezone(UTC))
+    if ns.pdf_report is not None:
+        options.human_report = pb.HUMAN_REPORT_PDF
+    elif ns.html_report is not None:
+        options.human_report = pb.HUMAN_REPORT_HTML
+    return options
+
+
+def _stream(options: Any, path: Path) -> Iterator[Any]:
+    from kyso.v1 import verifier_pb2 as pb
+
+    yield pb.VerifyStreamRequest(options=options)
+    for chunk in read_chunks(path):
+        yield pb.VerifyStreamRequest(chunk=chunk)
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v) for v in value]
+    if isinstance(value, str):
+        for prefix in _PREFIXES:
+            if value.startswith(prefix) and value.isupper():
+                return value[len(prefix) :]
+    return value
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """The report as JSON; every signature carries ``indication`` and ``sub_indication``."""
+    from google.protobuf.json_format import MessageToDict
+
+    data = MessageToDict(
+        report, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    data.pop("human_report", None)
+    data = _short(data)
+    for sig in data.get("signatures", []):
+        sig.setdefault("sub_indication", "NONE")
+    return data
+
+
+def exit_code(indication: Any) -> int:
+    from kyso.v1 import verifier_pb2 as pb
+
+    if indication == pb.INDICATION_TOTAL_PASSED:
+        return EXIT_PASSED
+    if indication == pb.INDICATION_TOTAL_FAILED:
+        return EXIT_FAILED
+    return EXIT_INDETERMINATE
+
+
+def _verify(ns: argparse.Namespace) -> int:
+    from kyso.v1 import verifier_pb2_grpc as pb_grpc
+
+    path: Path = ns.file
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        print(f"kyso: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    options = _options(ns)
+    try:
+        with channel(ns.server) as ch:
+            stub = pb_grpc.VerifierStub(ch)
+            if size > UNARY_LIMIT:
+                report = stub.VerifyStream(_stream(options, path), timeout=ns.timeout)
+            else:
+                from kyso.v1 import verifier_pb2 as pb
+
+                report = stub.Verify(
+                    pb.VerifyRequest(document=path.read_bytes(), options=options),
+                    timeout=ns.timeout,
+                )
+    except grpc.RpcError as err:
+        report_rpc_error(err)
+        return EXIT_ERROR
+    for out in (ns.pdf_report, ns.html_report):
+        if out is not None and report.human_report:
+            try:
+                out.write_bytes(report.human_report)
+            except OSError as exc:
+                print(f"kyso: cannot write {out}: {exc.strerror}", file=sys.stderr)
+                return EXIT_ERROR
+            break
+    if ns.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(report.summary_vi)
+    return exit_code(report.indication)

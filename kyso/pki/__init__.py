@@ -1,0 +1,1 @@
+"""The PKI layer below signing and validation: validation contexts, the revocation cache."""

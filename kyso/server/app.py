@@ -1,0 +1,110 @@
+"""Builds and runs the gRPC server: kyso's three services, health and reflection."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from kyso.pdf import hex_strings
+from kyso.server import signer_servicer as signer_api
+from kyso.server import trust_servicer as trust_api
+from kyso.server import verifier_servicer as verifier_api
+from kyso.server.config import Config
+from kyso.server.context import AppContext, build_context
+
+log = logging.getLogger("kyso.server")
+
+_APIS = (trust_api, signer_api, verifier_api)  # trust first: the others read it
+
+
+def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health.HealthServicer]:
+    # The one process-wide patch of pyHanko: its per-token hex-string reader makes a
+    # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
+    hex_strings.install()
+    cfg = ctx.config
+    limit = cfg.max_document_bytes + 1024 * 1024  # room for the envelope
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="kyso-rpc"),
+        interceptors=ctx.interceptors,
+        options=[
+            ("grpc.max_receive_message_length", limit),
+            ("grpc.max_send_message_length", limit),
+            ("grpc.so_reuseport", 1 if cfg.reuse_port else 0),
+        ],
+    )
+    names: list[str] = []
+    for api in _APIS:
+        names.extend(api.register(server, ctx))
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in ["", *names]:
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    ctx.components["health"] = health_servicer
+    reflection.enable_server_reflection(
+        [
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ],
+        server,
+    )
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {listen}")
+    return server, port, health_servicer
+
+
+def _freeze_startup_heap() -> None:
+    """Keep start-up objects (modules, trust store, policies) out of the cyclic collector.
+
+    They live as long as the process, yet every full collection walks them again: ~40 ms
+    each, two or three times while verifying a large signed PDF (docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def running_server(config: Config, listen: str | None = None) -> Iterator[tuple[str, AppContext]]:
+    """Start a real server in this process (tests, benchmarks); yields its address."""
+    ctx = build_context(config)
+    server, port, _ = build_server(ctx, listen or "127.0.0.1:0")
+    server.start()
+    _freeze_startup_heap()
+    try:
+        yield f"127.0.0.1:{port}", ctx
+    finally:
+        server.stop(grace=1).wait()
+        ctx.close()
+
+
+def serve(config: Config, listen: str | None = None) -> None:
+    """Run until SIGINT/SIGTERM; in-flight requests get a grace period."""
+    ctx = build_context(config)
+    address = listen or config.listen
+    server, port, health_servicer = build_server(ctx, address)
+    server.start()
+    _freeze_startup_heap()
+    host = address.rsplit(":", 1)[0]
+    log.info("kyso serving on %s:%d", host, port)
+    print(f"kyso: serving on {host}:{port}", flush=True)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stop.wait()
+    health_servicer.enter_graceful_shutdown()
+    server.stop(grace=10).wait()
+    ctx.close()

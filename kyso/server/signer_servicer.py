@@ -1,0 +1,257 @@
+"""gRPC adapter for the signer: proto messages in, :class:`signer.SigningService` calls, out."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+from kyso.errors import InvalidInputError
+from kyso.pdf.input import check_size
+from kyso.server.context import AppContext
+from kyso.server.status import grpc_errors
+from kyso.v1 import signer_pb2 as pb
+from kyso.v1 import signer_pb2_grpc as pb_grpc
+from signer import Box, Level, Placement, Profile, SigningService, SignOptions, SignResult
+from signer.two_step import PendingStore, TwoStepSigner
+
+log = logging.getLogger("kyso.signer.api")
+
+_CHUNK = 1024 * 1024
+_SPOOL_IN_MEMORY = 4 * 1024 * 1024  # larger streamed documents go to a temp file
+
+_PROFILES = {
+    pb.PROFILE_PERSONAL: Profile.PERSONAL,
+    pb.PROFILE_ORGANISATION: Profile.ORGANISATION,
+    pb.PROFILE_ATTACHMENT: Profile.ATTACHMENT,
+}
+_PROFILES_PB = {v: k for k, v in _PROFILES.items()}
+_LEVELS = {
+    pb.PADES_B_B: Level.B_B,
+    pb.PADES_B_T: Level.B_T,
+    pb.PADES_B_LT: Level.B_LT,
+    pb.PADES_B_LTA: Level.B_LTA,
+}
+_LEVELS_PB = {v: k for k, v in _LEVELS.items()}
+
+
+def _timestamp(when: datetime) -> timestamp_pb2.Timestamp:
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(when)
+    return ts
+
+
+def options_from_pb(msg: pb.SignOptions) -> SignOptions:
+    """Proto options as the library's; unknown enum values are refused, not defaulted."""
+    if msg.profile and msg.profile not in _PROFILES:
+        raise InvalidInputError(
+            "unknown signature profile", "loại chữ ký không hợp lệ", code="OPTION_INVALID"
+        )
+    if msg.level and msg.level not in _LEVELS:
+        raise InvalidInputError(
+            "unknown PAdES level", "mức chữ ký không hợp lệ", code="OPTION_INVALID"
+        )
+    where = msg.placement.WhichOneof("where")
+    placement = Placement()
+    if where == "anchor_text":
+        placement = Placement(anchor_text=msg.placement.anchor_text)
+    elif where == "field_name":
+        placement = Placement(field_name=msg.placement.field_name)
+    elif where == "rect":
+        r = msg.placement.rect
+        placement = Placement(rect=Box(r.page, r.x1, r.y1, r.x2, r.y2))
+    return SignOptions(
+        profile=_PROFILES.get(msg.profile),
+        level=_LEVELS.get(msg.level),
+        placement=placement,
+        image_png=msg.image_png or None,
+        document_number=msg.document_number or None,
+        reason=msg.reason or None,
+        location=msg.location or None,
+        field_name=msg.field_name or None,
+    )
+
+
+def summary_pb(result: SignResult) -> pb.SignatureSummary:
+    msg = pb.SignatureSummary(
+        field_name=result.field_name,
+        profile=_PROFILES_PB[result.profile],
+        level=_LEVELS_PB[result.level],
+        signer_subject=result.signer_subject,
+        signing_time=_timestamp(result.signing_time),
+        size=result.size,
+        sha256=result.sha256,
+    )
+    if result.box is not None:
+        b = result.box
+        msg.rect.CopyFrom(pb.PageRect(page=b.page, x1=b.x1, y1=b.y1, x2=b.x2, y2=b.y2))
+    return msg
+
+
+class SignerServicer(pb_grpc.SignerServicer):
+    def __init__(self, ctx: AppContext, service: SigningService, two_step: TwoStepSigner) -> None:
+        self._ctx = ctx
+        self._service = service
+        self._two_step = two_step
+
+    @grpc_errors
+    def Sign(self, request: pb.SignRequest, context: grpc.ServicerContext) -> pb.SignResponse:
+        check_size(len(request.document), self._ctx.config.max_document_bytes)
+        out = io.BytesIO()
+        result = self._service.sign(
+            request.key, options_from_pb(request.options), io.BytesIO(request.document), out
+        )
+        return pb.SignResponse(document=out.getvalue(), signature=summary_pb(result))
+
+    @grpc_errors
+    def SignStream(
+        self, request_iterator: Iterator[pb.SignStreamRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.SignStreamResponse]:
+        limit = self._ctx.config.max_stream_bytes
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("part") != "header":
+            raise InvalidInputError(
+                "the first message must be the header",
+                "thông điệp đầu tiên phải là phần đầu (header)",
+                code="STREAM_HEADER_REQUIRED",
+            )
+        header = first.header
+        check_size(header.size, limit)
+        options = options_from_pb(header.options)
+        self._service.keys.config(header.key)  # unknown key: refuse before reading the body
+        with contextlib.ExitStack() as stack:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-sign-")))
+            source = stack.enter_context((tmp / "document.pdf").open("w+b"))
+            received = 0
+            for msg in request_iterator:
+                if msg.WhichOneof("part") != "chunk":
+                    raise InvalidInputError(
+                        "only chunks may follow the header",
+                        "sau phần đầu chỉ được gửi các khối dữ liệu",
+                        code="STREAM_INVALID",
+                    )
+                received += len(msg.chunk)
+                check_size(received, limit)
+                source.write(msg.chunk)
+            source.flush()
+            # signed in place: the incremental update is appended to the spooled file
+            result = self._service.sign(
+                header.key,
+                options,
+                source,
+                source,
+                source_path=tmp / "document.pdf",
+                hash_output=False,
+            )
+            yield pb.SignStreamResponse(signature=summary_pb(result))
+            yield from _chunks(source, received if header.return_update_only else 0)
+
+    @grpc_errors
+    def ListKeys(
+        self, request: pb.ListKeysRequest, context: grpc.ServicerContext
+    ) -> pb.ListKeysResponse:
+        keys = []
+        for name in self._service.keys.names():
+            config = self._service.keys.config(name)
+            info = pb.SigningKeyInfo(
+                name=name,
+                backend=config.backend,
+                profiles=[
+                    _PROFILES_PB[Profile(p)]
+                    for p in config.profiles
+                    if p in Profile._value2member_map_
+                ],
+            )
+            try:
+                key = self._service.keys.get(name)
+            except Exception as exc:
+                log.warning(
+                    "key %s unavailable: %s", name, getattr(exc, "code", type(exc).__name__)
+                )
+                keys.append(info)
+                continue
+            cert = key.certificate
+            validity = cert["tbs_certificate"]["validity"]
+            pub = cert.public_key
+            info.subject = cert.subject.human_friendly
+            info.issuer = cert.issuer.human_friendly
+            info.not_before.CopyFrom(_timestamp(validity["not_before"].native))
+            info.not_after.CopyFrom(_timestamp(validity["not_after"].native))
+            info.serial_hex = format(cert.serial_number, "X")
+            info.sha256 = hashlib.sha256(cert.dump()).hexdigest().upper()
+            info.key_algorithm = (
+                f"rsa-{pub.bit_size}"
+                if pub.algorithm == "rsa"
+                else f"{pub.algorithm}-{pub.curve[1]}"
+                if pub.algorithm == "ec"
+                else pub.algorithm
+            )
+            keys.append(info)
+        return pb.ListKeysResponse(keys=keys)
+
+    @grpc_errors
+    def PrepareSignature(
+        self, request: pb.PrepareSignatureRequest, context: grpc.ServicerContext
+    ) -> pb.PrepareSignatureResponse:
+        check_size(len(request.document), self._ctx.config.max_document_bytes)
+        prepared = self._two_step.prepare(
+            request.document,
+            request.certificate,
+            list(request.chain),
+            options_from_pb(request.options),
+        )
+        return pb.PrepareSignatureResponse(
+            id=prepared.id,
+            signed_attributes=prepared.signed_attributes,
+            digest=prepared.digest,
+            digest_algorithm=prepared.digest_algorithm,
+            document_sha256=prepared.document_sha256,
+            expires_at=_timestamp(prepared.expires_at),
+        )
+
+    @grpc_errors
+    def CompleteSignature(
+        self, request: pb.CompleteSignatureRequest, context: grpc.ServicerContext
+    ) -> pb.CompleteSignatureResponse:
+        which = request.WhichOneof("value")
+        document, result = self._two_step.complete(
+            request.id,
+            request.document_sha256,
+            signature=request.signature if which == "signature" else None,
+            cms_der=request.cms if which == "cms" else None,
+        )
+        return pb.CompleteSignatureResponse(document=document, signature=summary_pb(result))
+
+
+def _chunks(stream: BinaryIO, start: int = 0) -> Iterator[pb.SignStreamResponse]:
+    stream.seek(start)
+    while chunk := stream.read(_CHUNK):
+        yield pb.SignStreamResponse(chunk=chunk)
+
+
+def register(server: grpc.Server, ctx: AppContext) -> list[str]:
+    """Add the Signer servicer; its keys are loaded now so the first request is fast."""
+    service = SigningService(ctx.config, ctx.trust.snapshot, ctx.components.get("revocation"))
+    ctx.closers.append(service.close)
+    service.keys.warm_up()
+    store = PendingStore(
+        ctx.components.get("redis"),
+        ttl_seconds=ctx.config.signer.pending_ttl_seconds,
+        namespace=ctx.config.trust_store.redis_namespace,
+    )
+    two_step = TwoStepSigner(service, store)
+    ctx.components["signer"] = service
+    pb_grpc.add_SignerServicer_to_server(SignerServicer(ctx, service, two_step), server)
+    return [pb.DESCRIPTOR.services_by_name["Signer"].full_name]
+
+
+__all__: list[Any] = ["register"]

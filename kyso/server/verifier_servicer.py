@@ -1,0 +1,165 @@
+"""gRPC adapter for the verifier: kyso.v1.Verifier (Verify, VerifyStream).
+
+Input handling, chosen and documented in docs/verification.md:
+* over ``max_document_bytes`` (unary) / ``max_stream_bytes`` (stream) → RESOURCE_EXHAUSTED;
+* not a PDF at all, or an encrypted PDF → INVALID_ARGUMENT (``NOT_A_PDF``, ``PDF_ENCRYPTED``);
+* a PDF whose structure cannot be read (truncated, xref loops, hostile objects) → an
+  INDETERMINATE report with the warning ``PDF_UNREADABLE``: the caller gets a verdict it
+  can store and show, never a PASSED;
+* the verification deadline (the request's, capped by ``[verifier] request_timeout_seconds``)
+  → DEADLINE_EXCEEDED.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+
+from kyso.errors import InvalidInputError, ResourceExhaustedError
+from kyso.server.context import AppContext
+from kyso.server.report_proto import to_proto
+from kyso.server.status import grpc_errors
+from kyso.v1 import verifier_pb2 as pb
+from kyso.v1 import verifier_pb2_grpc as pb_grpc
+from verifier import pipeline
+from verifier.policy import PolicyRegistry
+
+log = logging.getLogger("kyso.verifier.api")
+
+_FORMATS = {pb.HUMAN_REPORT_NONE, pb.HUMAN_REPORT_HTML, pb.HUMAN_REPORT_PDF}
+
+
+def _too_big(limit: int) -> ResourceExhaustedError:
+    return ResourceExhaustedError(
+        f"the document is larger than the limit of {limit} bytes",
+        f"Tài liệu vượt quá dung lượng cho phép ({limit} byte)",
+        code="DOCUMENT_TOO_LARGE",
+    )
+
+
+class VerifierService(pb_grpc.VerifierServicer):
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+        cfg = ctx.config.verifier
+        self._policies = PolicyRegistry(cfg.policy_dir)
+        self._policies.get(cfg.default_policy)  # fail at start-up, not on the first request
+
+    # ---- helpers
+    def _request(
+        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext
+    ) -> pipeline.Request:
+        cfg = self._ctx.config.verifier
+        if options.human_report not in _FORMATS:
+            raise InvalidInputError(
+                "unknown human_report format",
+                "Định dạng báo cáo không hợp lệ",
+                code="INVALID_OPTION",
+            )
+        policy = self._policies.get(options.policy or cfg.default_policy)
+        validation_time = None
+        if options.HasField("validation_time"):
+            validation_time = options.validation_time.ToDatetime(tzinfo=UTC)
+            latest = datetime.now(UTC) + timedelta(days=366 * 50)
+            if validation_time.year < 1990 or validation_time > latest:
+                raise InvalidInputError(
+                    "validation_time is out of range",
+                    "Thời điểm kiểm tra không hợp lệ",
+                    code="INVALID_OPTION",
+                )
+        fetch = (
+            options.fetch_revocation
+            if options.HasField("fetch_revocation")
+            else cfg.fetch_revocation
+        )
+        budget = cfg.request_timeout_seconds
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            budget = min(budget, max(0.1, remaining - 0.05))
+        return pipeline.Request(
+            data=data,
+            policy=policy,
+            snapshot=self._ctx.trust.snapshot(),
+            fetch=bool(fetch),
+            fetcher_backend=self._ctx.components.get("revocation"),
+            validation_time=validation_time,
+            deadline=time.monotonic() + budget,
+        )
+
+    def _run(self, req: pipeline.Request, options: pb.VerifyOptions) -> pb.ValidationReport:
+        result = pipeline.verify(req)
+        report = to_proto(result)
+        if options.human_report != pb.HUMAN_REPORT_NONE:
+            from verifier import human_report
+
+            if options.human_report == pb.HUMAN_REPORT_HTML:
+                report.human_report = human_report.render_html(result).encode("utf-8")
+                report.human_report_mime = "text/html; charset=utf-8"
+            else:
+                report.human_report = human_report.render_pdf(result)
+                report.human_report_mime = "application/pdf"
+        log.info(
+            "verified document sha256=%s… signatures=%d indication=%s policy=%s in %.1f ms",
+            result.document_sha256[:16],
+            len(result.signatures),
+            result.indication.value,
+            result.policy,
+            result.elapsed_ms,
+        )
+        return report
+
+    # ---- RPCs
+    @grpc_errors
+    def Verify(
+        self, request: pb.VerifyRequest, context: grpc.ServicerContext
+    ) -> pb.ValidationReport:
+        limit = self._ctx.config.max_document_bytes
+        if len(request.document) > limit:
+            raise _too_big(limit)
+        if not request.document:
+            raise InvalidInputError("the document is empty", "Tài liệu rỗng", code="NOT_A_PDF")
+        return self._run(self._request(request.document, request.options, context), request.options)
+
+    @grpc_errors
+    def VerifyStream(
+        self, request_iterator: Iterator[pb.VerifyStreamRequest], context: grpc.ServicerContext
+    ) -> pb.ValidationReport:
+        limit = self._ctx.config.max_stream_bytes
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("part") != "options":
+            raise InvalidInputError(
+                "the first message of VerifyStream must carry the options",
+                "Thông điệp đầu tiên phải chứa tùy chọn kiểm tra",
+                code="STREAM_PROTOCOL",
+            )
+        options = first.options
+        with tempfile.TemporaryFile(prefix="kyso-verify-") as spool:
+            size = 0
+            for msg in request_iterator:
+                if msg.WhichOneof("part") != "chunk":
+                    raise InvalidInputError(
+                        "only document chunks may follow the options",
+                        "Sau tùy chọn chỉ được gửi các phần của tài liệu",
+                        code="STREAM_PROTOCOL",
+                    )
+                size += len(msg.chunk)
+                if size > limit:
+                    raise _too_big(limit)
+                spool.write(msg.chunk)
+            if size == 0:
+                raise InvalidInputError("the document is empty", "Tài liệu rỗng", code="NOT_A_PDF")
+            spool.flush()
+            with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                return self._run(self._request(mapped, options, context), options)
+
+
+def register(server: grpc.Server, ctx: AppContext) -> list[str]:
+    """Add the Verifier servicer; return its full service name."""
+    pb_grpc.add_VerifierServicer_to_server(VerifierService(ctx), server)
+    return [pb.DESCRIPTOR.services_by_name["Verifier"].full_name]

@@ -1,0 +1,218 @@
+"""A pool of logged-in PKCS#11 sessions per token.
+
+A PKCS#11 session runs one operation at a time, and logging in is per
+application (every session of the process shares it), so kyso opens a few
+sessions per token, logs in once, and lends a session to each signature.
+After a token error (session closed, device removed...) the whole pool is
+re-opened and the operation retried once.
+
+python-pkcs11 initialises a module with ``C_Initialize(NULL)``, which tells the module
+that the application will not call it from several threads at once (SoftHSM2 then runs
+without its own locks and crashes under concurrent C_Sign). So every call into one module
+is serialised by a per-module lock; C_Sign takes well under a millisecond and runs without
+the GIL, so the PDF work of other requests goes on meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pkcs11
+from pkcs11 import exceptions as p11_errors
+
+from kyso.errors import NotFoundError, UnavailableError
+
+log = logging.getLogger("kyso.signer.pkcs11")
+
+T = TypeVar("T")
+
+#: Errors after which the sessions are useless but a fresh set may work.
+_REOPEN_ERRORS: tuple[type[Exception], ...] = (
+    p11_errors.SessionHandleInvalid,
+    p11_errors.SessionClosed,
+    p11_errors.DeviceRemoved,
+    p11_errors.DeviceError,
+    p11_errors.TokenNotPresent,
+    p11_errors.TokenNotRecognised,
+    p11_errors.UserNotLoggedIn,
+)
+
+_LIBS: dict[str, Any] = {}
+_LIBS_LOCK = threading.Lock()
+_MODULE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _module_lock(module: str) -> threading.Lock:
+    with _LIBS_LOCK:
+        return _MODULE_LOCKS.setdefault(module, threading.Lock())
+
+
+def _library(module: str) -> Any:
+    """One loaded module per path: C_Initialize may run once per process."""
+    with _LIBS_LOCK:
+        lib = _LIBS.get(module)
+        if lib is None:
+            try:
+                lib = pkcs11.lib(module)
+            except (RuntimeError, OSError, p11_errors.PKCS11Error) as exc:
+                raise UnavailableError(
+                    f"cannot load PKCS#11 module {module}",
+                    f"không nạp được thư viện PKCS#11 {module}",
+                    code="TOKEN_UNAVAILABLE",
+                ) from exc
+            _LIBS[module] = lib
+        return lib
+
+
+class TokenPool:
+    """Sessions on one token; ``run`` lends one to a callable, thread-safe."""
+
+    def __init__(
+        self,
+        module: str,
+        token_label: str | None,
+        pin_reader: Callable[[], str | None],
+        size: int = 4,
+    ) -> None:
+        self.module = module
+        self.token_label = token_label
+        self._pin_reader = pin_reader
+        self._size = max(1, size)
+        self._lock = threading.Lock()
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._generation = 0
+        self._sessions: list[Any] = []
+        self._objects: dict[tuple[int, int, str, str], Any] = {}
+        self._call_lock = _module_lock(module)
+        with self._call_lock:
+            self._open()
+
+    # ------------------------------------------------------------------ lifecycle
+    def _token(self) -> Any:
+        lib = _library(self.module)
+        try:
+            if self.token_label:
+                return lib.get_token(token_label=self.token_label)
+            tokens = list(lib.get_tokens())
+        except (p11_errors.NoSuchToken, p11_errors.MultipleTokensReturned) as exc:
+            raise NotFoundError(
+                f"PKCS#11 token {self.token_label!r} not found",
+                f"không tìm thấy thiết bị ký {self.token_label!r}",
+                code="TOKEN_NOT_FOUND",
+            ) from exc
+        if len(tokens) != 1:
+            raise NotFoundError(
+                "no token_label configured and the module has not exactly one token",
+                "chưa cấu hình token_label và thư viện không có đúng một thiết bị ký",
+                code="TOKEN_NOT_FOUND",
+            )
+        return tokens[0]
+
+    def _open(self) -> None:
+        """(Re)open every session; the first logs in, the rest share that login."""
+        token = self._token()
+        pin = self._pin_reader()
+        sessions: list[Any] = []
+        try:
+            for index in range(self._size):
+                if index == 0 and pin is not None:
+                    try:
+                        sessions.append(token.open(user_pin=pin))
+                    except p11_errors.UserAlreadyLoggedIn:
+                        sessions.append(token.open())
+                else:
+                    sessions.append(token.open())
+        except p11_errors.PinIncorrect as exc:
+            self._close_all(sessions)
+            raise UnavailableError(
+                "PKCS#11 login failed: wrong PIN",
+                "đăng nhập thiết bị ký thất bại: sai mã PIN",
+                code="TOKEN_LOGIN_FAILED",
+            ) from exc
+        except p11_errors.PKCS11Error as exc:
+            self._close_all(sessions)
+            raise UnavailableError(
+                f"cannot open sessions on token {self.token_label!r}: {type(exc).__name__}",
+                "không mở được phiên làm việc với thiết bị ký",
+                code="TOKEN_UNAVAILABLE",
+            ) from exc
+        self._sessions = sessions
+        self._generation += 1
+        self._objects.clear()
+        self._idle = queue.LifoQueue()
+        for s in sessions:
+            self._idle.put(s)
+
+    @staticmethod
+    def _close_all(sessions: list[Any]) -> None:
+        for s in sessions:
+            try:
+                s.close()
+            except Exception:  # noqa: S112 - the token may already be gone
+                continue
+
+    def close(self) -> None:
+        with self._lock, self._call_lock:
+            self._close_all(self._sessions)
+            self._sessions = []
+
+    def _reopen(self, seen_generation: int) -> None:
+        with self._lock:
+            if self._generation != seen_generation:
+                return  # another thread already re-opened the pool
+            log.warning("re-opening PKCS#11 sessions on token %r", self.token_label)
+            with self._call_lock:
+                self._close_all(self._sessions)
+                self._open()
+
+    # ------------------------------------------------------------------ use
+    def run(self, fn: Callable[[Any], T]) -> T:
+        """Call ``fn(session)`` with a session of its own; reopen and retry once on token errors."""
+        for attempt in (1, 2):
+            generation = self._generation
+            idle = self._idle
+            session = idle.get()
+            try:
+                with self._call_lock:
+                    return fn(session)
+            except _REOPEN_ERRORS as exc:
+                if attempt == 2:
+                    raise UnavailableError(
+                        f"token {self.token_label!r} failed: {type(exc).__name__}",
+                        "thiết bị ký gặp lỗi, không ký được",
+                        code="TOKEN_UNAVAILABLE",
+                    ) from exc
+                log.warning("PKCS#11 error %s; re-opening the pool", type(exc).__name__)
+                self._reopen(generation)
+                continue
+            finally:
+                if generation == self._generation:
+                    idle.put(session)
+        raise AssertionError("unreachable")
+
+    def find_object(
+        self, session: Any, object_class: Any, label: str | None, key_id: str | None
+    ) -> Any:
+        """The object on ``session`` with ``label``/``key_id``; cached per session."""
+        key = (self._generation, id(session), str(object_class), f"{label}|{key_id}")
+        found = self._objects.get(key)
+        if found is not None:
+            return found
+        attrs: dict[Any, Any] = {pkcs11.Attribute.CLASS: object_class}
+        if label:
+            attrs[pkcs11.Attribute.LABEL] = label
+        if key_id:
+            attrs[pkcs11.Attribute.ID] = bytes.fromhex(key_id)
+        objects = list(session.get_objects(attrs))
+        if len(objects) != 1:
+            raise NotFoundError(
+                f"{len(objects)} objects match label={label!r} id={key_id!r} on the token",
+                "không tìm thấy đúng một khóa/chứng thư trên thiết bị ký",
+                code="KEY_NOT_ON_TOKEN",
+            )
+        self._objects[key] = objects[0]
+        return objects[0]

@@ -1,0 +1,491 @@
+"""The signing service: checks, placement, appearance and level around pyHanko's PdfSigner.
+
+One :class:`SigningService` lives per server process and keeps everything that is costly
+to rebuild (keys and token sessions, the precheck cache, prepared images, TSA clients), so
+a request only does the PDF work: read the trailer, add the field, hash, sign once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from asn1crypto import x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.timestamps import TimestampRequestError
+from pyhanko.stamp.base import BaseStampStyle
+
+from kyso.errors import InvalidInputError, KysoError, PreconditionError, UnavailableError
+from kyso.pdf import input as document_input
+from kyso.server.config import Config, KeyConfig
+from signer import appearance, event_loop, levels, personal_signature
+from signer.keys.registry import KeyRegistry
+from signer.model import Level, Profile, SignOptions, SignResult
+from signer.placement import MM, Box, find_personal_box
+from signer.precheck import Precheck
+from trust_store import TrustSnapshot
+
+log = logging.getLogger("kyso.signer")
+
+VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+_CHUNK = 1024 * 1024
+_MAX_TEXT = 200
+
+
+def _text(value: str | None, what: str) -> str | None:
+    """Short single-line text from a caller; control characters are refused."""
+    if value is None or value == "":
+        return None
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > _MAX_TEXT or any(unicodedata.category(c).startswith("C") for c in value):
+        raise InvalidInputError(
+            f"{what} is too long or has control characters",
+            f"trường {what} quá dài hoặc có ký tự không hợp lệ",
+            code="OPTION_INVALID",
+        )
+    return value
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    native = cert.subject.native
+    return str(native.get("common_name") or cert.subject.human_friendly)
+
+
+def _organisation(cert: x509.Certificate) -> str:
+    native = cert.subject.native
+    return str(native.get("organization_name") or native.get("common_name") or "")
+
+
+@dataclass
+class Plan:
+    """Everything decided before pyHanko touches the document."""
+
+    writer: IncrementalPdfFileWriter
+    pdf_signer: PdfSigner
+    now: datetime
+    box: Box | None
+    field_name: str
+    profile: Profile
+    level: Level
+    existing_field: bool
+    bytes_reserved: int
+    subject: str
+
+
+class SigningService:
+    """Signs PDFs with configured keys; shared by every request of a server process."""
+
+    def __init__(
+        self, config: Config, snapshot: Callable[[], TrustSnapshot], fetcher_backend: Any
+    ) -> None:
+        self.config = config
+        self._snapshot = snapshot
+        self._fetchers = fetcher_backend
+        self.keys = KeyRegistry(config.keys)
+        self.precheck = Precheck(fetcher_backend, config.signer.precheck_cache_seconds)
+        self.images = appearance.ImageCache()
+        self._key_images: dict[str, bytes] = {}
+
+    def close(self) -> None:
+        self.keys.close()
+
+    # ------------------------------------------------------------------ public
+    def sign(
+        self,
+        key_name: str,
+        options: SignOptions,
+        source: BinaryIO,
+        output: BinaryIO,
+        source_path: Path | None = None,
+        hash_output: bool = True,
+    ) -> SignResult:
+        """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error.
+
+        ``output`` may be ``source`` itself (opened for update): the incremental update is
+        then appended in place, which saves copying a large spooled document."""
+        key = self.keys.get(key_name)
+        cert, chain, signer = key.for_request()
+        plan = self.plan(
+            cert,
+            chain,
+            key.config,
+            signer,
+            options,
+            source,
+            source_path,
+            der_size=key.der_size,
+            subject=key.subject,
+        )
+        self._run(plan, output)
+        return self._result(plan, output, hash_output)
+
+    def plan(
+        self,
+        cert: x509.Certificate,
+        chain: tuple[x509.Certificate, ...],
+        key_config: KeyConfig | None,
+        signer: Signer,
+        options: SignOptions,
+        source: BinaryIO,
+        source_path: Path | None,
+        der_size: int | None = None,
+        subject: str | None = None,
+    ) -> Plan:
+        # a key held by the server is limited to its configured profiles; a client's own
+        # token (two-step flow) may sign any profile its certificate passes the checks for
+        allowed = (
+            tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_)
+            if key_config
+            else tuple(Profile)
+        )
+        profile = options.profile or (allowed[0] if allowed else Profile.PERSONAL)
+        if profile not in allowed:
+            raise InvalidInputError(
+                f"key {key_config.name if key_config else ''} is not configured for profile "
+                f"{profile.value}",
+                f"khóa không được cấu hình cho loại chữ ký {profile.value}",
+                code="PROFILE_NOT_ALLOWED",
+            )
+        signer_cfg = self.config.signer
+        level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
+        snapshot = self._snapshot()
+        self.precheck.check(cert, chain, snapshot)
+        writer = document_input.open_for_signing(source)
+        now = datetime.now(VN_TIME).replace(microsecond=0)
+        field_name = _text(options.field_name, "field_name") or (
+            f"kyso-{profile.value}-{uuid.uuid4().hex[:8]}"
+        )
+        style, box, existing = self._appearance(
+            profile,
+            options,
+            writer.prev,
+            cert,
+            chain,
+            key_config,
+            snapshot,
+            source,
+            source_path,
+            now,
+        )
+        if existing:
+            field_name = existing
+        settings = levels.settings(level, signer_cfg.tsa_url, snapshot, chain, self._fetchers)
+        meta = PdfSignatureMetadata(
+            field_name=field_name,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=_text(options.reason, "reason"),
+            location=_text(options.location, "location"),
+            embed_validation_info=settings.embed_validation_info,
+            use_pades_lta=settings.use_pades_lta,
+            validation_context=settings.validation_context,
+        )
+        spec = (
+            None
+            if existing or box is None
+            else fields.SigFieldSpec(
+                sig_field_name=field_name,
+                on_page=box.page - 1,
+                box=(box.x1, box.y1, box.x2, box.y2),  # type: ignore[arg-type]  # floats are fine
+            )
+        )
+        pdf_signer = PdfSigner(
+            meta,
+            signer=signer,
+            timestamper=settings.timestamper,
+            stamp_style=style,
+            new_field_spec=spec,
+        )
+        return Plan(
+            writer,
+            pdf_signer,
+            now,
+            box,
+            field_name,
+            profile,
+            level,
+            bool(existing),
+            _reserve(cert, chain, level, der_size),
+            subject or cert.subject.human_friendly,
+        )
+
+    # ------------------------------------------------------------------ appearance
+    def _appearance(
+        self,
+        profile: Profile,
+        options: SignOptions,
+        reader: PdfFileReader,
+        cert: x509.Certificate,
+        chain: tuple[x509.Certificate, ...],
+        key_config: KeyConfig | None,
+        snapshot: TrustSnapshot,
+        source: BinaryIO,
+        source_path: Path | None,
+        now: datetime,
+    ) -> tuple[BaseStampStyle, Box | None, str | None]:
+        placement = options.placement
+        if profile is Profile.ATTACHMENT:
+            number = _text(options.document_number, "document_number")
+            if not number:
+                raise InvalidInputError(
+                    "an attachment signature needs the document's number and symbol",
+                    "chữ ký trên tệp đính kèm cần số và ký hiệu văn bản",
+                    code="NUMBER_REQUIRED",
+                )
+            if not number.startswith("Số"):
+                number = f"Số: {number}"
+            # NFC: the text box draws precomposed letters straight from the font's cmap
+            lines = [
+                unicodedata.normalize("NFC", line)
+                for line in (_organisation(cert), number, now.isoformat(timespec="seconds"))
+                if line
+            ]
+            font = self.config.signer.font_regular
+            style = appearance.text_style(lines, font)
+            if placement.field_name:
+                return style, None, self._empty_field(reader, placement.field_name)
+            if placement.rect:
+                return style, self._checked_box(reader, placement.rect), None
+            width, height = appearance.text_box_size(lines, font)
+            _, _, x2, y2 = _page_box(reader, 1)
+            right, top = x2 - 20 * MM, y2 - 5 * MM
+            return style, Box(1, right - width, top - height, right, top), None
+
+        png = options.image_png or self._configured_image(key_config)
+        if profile is Profile.PERSONAL:
+            img = self.images.get(png, appearance.BLUE)
+            style = appearance.image_style(img)
+            if placement.field_name:
+                return style, None, self._empty_field(reader, placement.field_name)
+            if placement.rect:
+                return style, self._checked_box(reader, placement.rect), None
+            anchor = (
+                placement.anchor_text
+                or (key_config.display_name if key_config else None)
+                or _common_name(cert)
+            )
+            with _OnDisk(source, source_path) as path:
+                return style, find_personal_box(path, anchor, img.aspect), None
+
+        # ORGANISATION: Decree 30 Art. 32 - only over a valid personal signature
+        img = self.images.get(png, appearance.RED)
+        style = appearance.image_style(img)
+        personal = personal_signature.find_valid(reader, snapshot, self._fetchers, exclude=cert)
+        if placement.field_name:
+            return style, None, self._empty_field(reader, placement.field_name)
+        if placement.rect:
+            return style, self._checked_box(reader, placement.rect), None
+        diameter = (key_config.seal_diameter_mm if key_config else 36.0) * MM
+        width, height = diameter, diameter / img.aspect
+        p = personal
+        right = p.x1 + p.width / 3  # the seal covers the left third of the signature image
+        cy = (p.y1 + p.y2) / 2
+        return style, Box(p.page, right - width, cy - height / 2, right, cy + height / 2), None
+
+    def _configured_image(self, key_config: KeyConfig | None) -> bytes:
+        if key_config is None or key_config.image is None:
+            raise InvalidInputError(
+                "no signature image: send one or configure the key's image",
+                "chưa có ảnh chữ ký/con dấu: cần gửi kèm hoặc cấu hình",
+                code="IMAGE_REQUIRED",
+            )
+        data = self._key_images.get(key_config.name)
+        if data is None:
+            try:
+                data = key_config.image.read_bytes()
+            except OSError as exc:
+                raise PreconditionError(
+                    f"cannot read the image of key {key_config.name}",
+                    "không đọc được ảnh chữ ký/con dấu đã cấu hình",
+                    code="IMAGE_UNAVAILABLE",
+                ) from exc
+            self._key_images[key_config.name] = data
+        return data
+
+    @staticmethod
+    def _checked_box(reader: PdfFileReader, rect: Box) -> Box:
+        box = rect.normalised()
+        count = int(reader.root["/Pages"]["/Count"])
+        if not 1 <= box.page <= count or box.width < 5 or box.height < 5:
+            raise InvalidInputError(
+                f"placement page {box.page} / rectangle is invalid (document has {count} pages)",
+                f"vị trí ký không hợp lệ (văn bản có {count} trang)",
+                code="PLACEMENT_INVALID",
+            )
+        return box
+
+    @staticmethod
+    def _empty_field(reader: PdfFileReader, name: str) -> str:
+        name = _text(name, "field_name") or ""
+        for fq_name, value, _ in fields.enumerate_sig_fields(reader, filled_status=None):
+            if fq_name == name:
+                if value is not None:
+                    raise InvalidInputError(
+                        f"field {name!r} is already signed",
+                        f"ô chữ ký {name!r} đã được ký",
+                        code="FIELD_FILLED",
+                    )
+                return name
+        raise InvalidInputError(
+            f"no signature field named {name!r}",
+            f"không có ô chữ ký tên {name!r}",
+            code="FIELD_NOT_FOUND",
+        )
+
+    # ------------------------------------------------------------------ pyHanko flow
+    def _run(self, plan: Plan, output: BinaryIO) -> None:
+        async def _go() -> None:
+            prepared, tbs, out, attrs = await self.digest(plan, output)
+            post = await tbs.perform_signature(
+                document_digest=prepared.document_digest, pdf_cms_signed_attrs=attrs
+            )
+            await post.post_signature_processing(out, chunk_size=_CHUNK)
+
+        guard_pyhanko(lambda: event_loop.run(_go()))
+
+    async def digest(
+        self, plan: Plan, output: BinaryIO
+    ) -> tuple[PreparedByteRangeDigest, PdfTBSDocument, Any, PdfCMSSignedAttributes]:
+        """Field, appearance and placeholder written to ``output``; the ByteRange digest."""
+        session = plan.pdf_signer.init_signing_session(
+            plan.writer, existing_fields_only=plan.existing_field
+        )
+        session.system_time = plan.now
+        validation_info = await session.perform_presign_validation(plan.writer)
+        tbs = session.prepare_tbs_document(
+            validation_info=validation_info, bytes_reserved=plan.bytes_reserved
+        )
+        in_place = output is plan.writer.prev.stream
+        prepared, out = tbs.digest_tbs_document(
+            output=None if in_place else output, in_place=in_place, chunk_size=_CHUNK
+        )
+        attrs = PdfCMSSignedAttributes(
+            signing_time=plan.now,
+            adobe_revinfo_attr=None
+            if validation_info is None
+            else validation_info.adobe_revinfo_attr,
+        )
+        return prepared, tbs, out, attrs
+
+    def _result(self, plan: Plan, output: BinaryIO, hash_output: bool) -> SignResult:
+        size = output.seek(0, 2)
+        digest = ""
+        if hash_output:
+            if isinstance(output, io.BytesIO):
+                digest = hashlib.sha256(output.getbuffer()).hexdigest()
+            else:
+                h = hashlib.sha256()
+                output.seek(0)
+                while chunk := output.read(_CHUNK):
+                    h.update(chunk)
+                digest = h.hexdigest()
+        return SignResult(
+            plan.field_name,
+            plan.profile,
+            plan.level,
+            plan.subject,
+            plan.now,
+            plan.box,
+            size,
+            digest,
+        )
+
+
+def guard_pyhanko(fn: Callable[[], None]) -> None:
+    """pyHanko's and the TSA's failures as kyso errors; details go to the log only."""
+    try:
+        fn()
+    except KysoError:
+        raise
+    except TimestampRequestError as exc:
+        log.warning("TSA request failed: %s", exc)
+        raise UnavailableError(
+            "the timestamp authority did not answer",
+            "máy chủ cấp dấu thời gian không phản hồi",
+            code="TSA_UNAVAILABLE",
+        ) from exc
+    except SigningError as exc:
+        log.info("pyHanko refused to sign: %s", exc)
+        raise InvalidInputError(
+            "the document cannot be signed as requested",
+            "không thể ký văn bản theo yêu cầu",
+            code="SIGNING_REFUSED",
+        ) from exc
+    except (PdfError, KeyError, TypeError, ValueError, IndexError) as exc:
+        log.info("PDF structure error while signing: %r", exc)
+        raise InvalidInputError(
+            "the document's structure is damaged",
+            "cấu trúc tệp PDF bị hỏng",
+            code="DOCUMENT_INVALID",
+        ) from exc
+
+
+def _reserve(
+    cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: Level, der_size: int | None
+) -> int:
+    """Bytes for the CMS placeholder (hex, so twice the DER) without a dry-run signature."""
+    der = (
+        der_size if der_size is not None else (len(cert.dump()) + sum(len(c.dump()) for c in chain))
+    )
+    der += cert.public_key.byte_size * 2 + 2048  # signature value, attributes, structure
+    if level.rank >= Level.B_T.rank:
+        der += 12 * 1024  # signature timestamp token with the TSA's chain
+    return 2 * der
+
+
+def _page_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, float]:
+    ref, _ = reader.find_page_for_modification(page - 1)
+    page_dict = ref.get_object()
+    box = personal_signature.inherited(page_dict, "/CropBox") or personal_signature.inherited(
+        page_dict, "/MediaBox"
+    )
+    if box is None:
+        raise InvalidInputError(
+            "page 1 has no MediaBox", "trang 1 thiếu kích thước trang", code="DOCUMENT_INVALID"
+        )
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+class _OnDisk:
+    """``source`` as a file path for poppler: the path itself, else a temporary copy."""
+
+    def __init__(self, source: BinaryIO, path: Path | None) -> None:
+        self._source = source
+        self._path = path
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Path:
+        if self._path is not None:
+            return self._path
+        self._tmp = tempfile.TemporaryDirectory(prefix="kyso-anchor-")
+        path = Path(self._tmp.name) / "document.pdf"
+        pos = self._source.tell()
+        self._source.seek(0)
+        with path.open("wb") as f:
+            while chunk := self._source.read(_CHUNK):
+                f.write(chunk)
+        self._source.seek(pos)
+        return path
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()

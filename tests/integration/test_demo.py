@@ -1,0 +1,221 @@
+"""Embedded defaults: ``kyso serve`` with no config creates a demo once and serves on it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import grpc
+import pytest
+from documents import DECREE30_NAME, decree30_pdf
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from kyso.demo.pki import free_port
+from tests.pki import make_nss_db, pdfsig_problems, run_pdfsig
+
+
+@contextmanager
+def _kyso_serve(home: Path, pki_port: int) -> Iterator[tuple[str, list[str]]]:
+    """Run ``kyso serve --listen 127.0.0.1:0`` on ``home``; yield its address and output."""
+    env = {
+        **os.environ,
+        "KYSO_HOME": str(home),
+        "KYSO_DEMO_PKI_PORT": str(pki_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("SOFTHSM2_CONF", None)  # the demo must set up its own token
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kyso.cli", "serve", "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    output: list[str] = []
+
+    def _pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=_pump, daemon=True).start()
+    try:
+        address = None
+        while address is None:
+            try:
+                line = lines.get(timeout=60)
+            except queue.Empty:
+                pytest.fail("kyso serve did not start within 60 s:\n" + "".join(output))
+            if line is None:
+                pytest.fail("kyso serve exited:\n" + "".join(output))
+            output.append(line)
+            if line.startswith("kyso: serving on "):
+                address = line.split("serving on ", 1)[1].strip()
+        yield address, output
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        while (line := lines.get(timeout=5)) is not None:
+            output.append(line)
+        assert code == 0, "".join(output)
+
+
+def _health(address: str) -> int:
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        return stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status
+
+
+def _kyso(address: str, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "kyso.cli", "--server", address, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
+    """Personal then organisation signature at B-LT with the demo keys, through the CLI;
+    pdfsig trusts both once the demo root is in its NSS database."""
+    listing = _kyso(address, "keys")
+    assert "demo-personal" in listing and "demo-organisation" in listing
+    unsigned = tmp_path / "decree30.pdf"
+    unsigned.write_bytes(decree30_pdf())
+    personal, sealed = tmp_path / "personal.pdf", tmp_path / "sealed.pdf"
+    _kyso(
+        address,
+        "sign",
+        str(unsigned),
+        "-o",
+        str(personal),
+        "--key",
+        "demo-personal",
+        "--profile",
+        "personal",
+        "--anchor",
+        DECREE30_NAME,
+        "--level",
+        "B-LT",
+    )
+    _kyso(
+        address,
+        "sign",
+        str(personal),
+        "-o",
+        str(sealed),
+        "--key",
+        "demo-organisation",
+        "--profile",
+        "organisation",
+        "--level",
+        "B-LT",
+    )
+    certs = home / "demo" / "certs"
+    nss = tmp_path / "nssdb"
+    make_nss_db(nss, certs / "root.cert.pem", certs / "ca.cert.pem")
+    report = run_pdfsig(nss, sealed)
+    assert not pdfsig_problems(report, expected_signatures=2), report
+
+
+def test_serve_creates_demo_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    pki_port = free_port()
+    with _kyso_serve(home, pki_port) as (address, output):
+        assert address.startswith("127.0.0.1:") and not address.endswith(":0")
+        assert _health(address) == health_pb2.HealthCheckResponse.SERVING
+    text = "".join(output)
+    assert f"kyso: data directory {home}" in text
+    assert "first start" in text
+    demo = home / "demo"
+    config_text = (home / "kyso.toml").read_text(encoding="utf-8")
+    for name in ("demo-personal", "demo-organisation"):
+        assert f'name = "{name}"' in config_text
+        assert (demo / "certs" / f"{name}.cert.pem").exists()
+    assert f"http://127.0.0.1:{pki_port}/" in config_text
+    assert len(list((home / "trust").glob("*.pem"))) == 1
+    assert (demo / "images" / "signature.png").exists() and (demo / "images" / "seal.png").exists()
+    secret = demo / "token" / "pin"
+    if not secret.exists():
+        secret = demo / "pkcs12-passphrase"
+    assert secret.stat().st_mode & 0o077 == 0
+    assert secret.read_text().strip() not in text + config_text  # never printed or written
+    first_state = (demo / "state.json").read_bytes()
+    first_root = (demo / "certs" / "root.cert.pem").read_bytes()
+    first_secret = secret.read_bytes()
+
+    with _kyso_serve(home, free_port()) as (address, output):
+        assert _health(address) == health_pb2.HealthCheckResponse.SERVING
+        _sign_with_demo_keys(address, home, tmp_path)
+    text = "".join(output)
+    assert "first start" not in text
+    assert (demo / "state.json").read_bytes() == first_state
+    assert (demo / "certs" / "root.cert.pem").read_bytes() == first_root
+    assert secret.read_bytes() == first_secret
+    assert not list(home.glob(".demo-build-*"))
+
+
+def test_demo_responders_answer_offline(tmp_path: Path, monkeypatch) -> None:
+    """The demo's responders answer for its keys: OCSP "good" and a time-stamp token."""
+    import requests
+    from asn1crypto import ocsp, pem, x509
+    from kyso.demo import embedded as demo
+
+    from kyso.server.config import Config
+
+    port = free_port()
+    monkeypatch.setenv("KYSO_DEMO_PKI_PORT", str(port))
+    monkeypatch.delenv("SOFTHSM2_CONF", raising=False)
+    try:
+        config = demo.ensure_demo(Config(home=tmp_path, embedded_defaults=True))
+        assert config.embedded_defaults
+        assert {k.name for k in config.keys} == {"demo-personal", "demo-organisation"}
+        assert config.signer.tsa_url == f"http://127.0.0.1:{port}/kyso-demo/tsa/tsa"
+        certs = tmp_path / "demo" / "certs"
+
+        def _load(name: str) -> x509.Certificate:
+            return x509.Certificate.load(pem.unarmor((certs / name).read_bytes())[2])
+
+        cert, issuer = _load("demo-personal.cert.pem"), _load("ca.cert.pem")
+        request = ocsp.OCSPRequest(
+            {
+                "tbs_request": {
+                    "request_list": [
+                        {
+                            "req_cert": {
+                                "hash_algorithm": {"algorithm": "sha256"},
+                                "issuer_name_hash": cert.issuer.sha256,
+                                "issuer_key_hash": issuer.public_key.sha256,
+                                "serial_number": cert.serial_number,
+                            }
+                        }
+                    ]
+                }
+            }
+        )
+        resp = requests.post(cert.ocsp_urls[0], data=request.dump(), timeout=10)
+        single = ocsp.OCSPResponse.load(resp.content).basic_ocsp_response["tbs_response_data"][
+            "responses"
+        ][0]
+        assert single["cert_status"].name == "good"
+        assert requests.get(cert.crl_distribution_points[0].url, timeout=10).status_code == 200
+        # a second call in the same process reuses everything, responders included
+        again = demo.ensure_demo(Config(home=tmp_path, embedded_defaults=True))
+        assert again.keys == config.keys
+    finally:
+        demo.stop_responders()

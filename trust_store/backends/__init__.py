@@ -1,0 +1,1 @@
+"""Storage backends of the trust store: a local directory and Redis."""
