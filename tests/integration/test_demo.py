@@ -174,8 +174,8 @@ def test_demo_responders_answer_offline(tmp_path: Path, monkeypatch) -> None:
     """The demo's responders answer for its keys: OCSP "good" and a time-stamp token."""
     import requests
     from asn1crypto import ocsp, pem, x509
-    from kyso.demo import embedded as demo
 
+    from kyso.demo import embedded as demo
     from kyso.server.config import Config
 
     port = free_port()
