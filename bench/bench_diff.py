@@ -23,7 +23,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from kyso.pdf import hex_strings
 from verifier.diff_analysis import analyse_document
 
-# as in the service (kyso.server.app installs it at start-up): pyHanko's own hex-string reader spends
+# as the server does at start-up (kyso.server.app): pyHanko's own hex-string reader spends
 # ~60 ms on the six /Contents of 50-2026 before any analysis starts; both sides get it
 hex_strings.install()
 
