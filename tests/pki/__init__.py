@@ -11,6 +11,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +59,16 @@ class TestPki:
 
     def start(self) -> TestPki:
         self._responders.start()
-        make_nss_db(self.nss_db, self.root_path, self.cert_path("ca"))
+        make_nss_db(
+            self.nss_db,
+            self.root_path,
+            self.cert_path("ca"),
+            [self.cert_path(label) for label in SIGNING_LABELS if self._under_root(label)],
+        )
         return self
+
+    def _under_root(self, label: str) -> bool:
+        return "root" in (str(c) for c in self.arch.get_chain(label))  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._responders.close()
@@ -103,8 +112,24 @@ class TestPki:
         return f"{self.base_url}/{ARCH}/crls/{issuer}/latest.crl"
 
 
-def make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
-    """An NSS database for pdfsig where only ``root_pem`` is trusted."""
+def make_nss_db(
+    nss_dir: Path, root_pem: Path, intermediate_pem: Path, signer_pems: Iterable[Path] = ()
+) -> None:
+    """An NSS database for pdfsig where only ``root_pem`` is trusted.
+
+    ``signer_pems`` (end-entity certificates) are stored without any trust (",,"): pdfsig
+    still builds and checks their chain to ``root_pem`` and asks OCSP. They are there
+    because of a use-after-free in poppler 22.12's pdfsig: it makes a temporary NSS
+    certificate of each certificate in a signature's CMS without copying the DER
+    (``CERT_NewTempCertificate(..., copyDER=PR_FALSE)``) and frees that memory with the
+    signature, while NSS keeps the certificate (cached by the first chain validation).
+    When a later signature of the same file embeds the same certificate, NSS compares it
+    with the freed bytes, fails with SEC_ERROR_REUSED_ISSUER_AND_SERIAL and pdfsig prints
+    "Unknown issue with Certificate or corrupted data." for that signature -- or not,
+    depending on how malloc reused the block (``MALLOC_PERTURB_=165`` makes it fail for the
+    demo PKI too). A certificate already in the database is found there instead, with its
+    own copy of the DER, so no temporary certificate is made for it.
+    """
     nss_dir.mkdir(parents=True, exist_ok=True)
     db = f"sql:{nss_dir}"
     subprocess.run(
@@ -120,6 +145,23 @@ def make_nss_db(nss_dir: Path, root_pem: Path, intermediate_pem: Path) -> None:
         check=True,
         capture_output=True,
     )
+    for index, pem_path in enumerate(signer_pems, start=1):
+        subprocess.run(
+            [
+                "certutil",
+                "-A",
+                "-d",
+                db,
+                "-n",
+                f"kyso-test-signer-{index}",
+                "-t",
+                ",,",
+                "-i",
+                str(pem_path),
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def run_pdfsig(nss_db: Path, pdf: bytes | Path, ocsp: bool = True) -> str:
