@@ -1,4 +1,4 @@
-"""Client-side helpers shared by the CLI commands."""
+"""The CLI's gRPC client side: channel, chunked upload, refused-call reporting, exit codes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import grpc
 
 from kyso.server.status import error_info
 
+#: Exit status of every command for an error reported as an English code and a Vietnamese message.
+EXIT_ERROR = 3
 CHUNK = 1024 * 1024
 UNARY_LIMIT = 3 * 1024 * 1024  # above this the CLI streams (gRPC's default is 4 MiB)
 

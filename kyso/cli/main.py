@@ -8,12 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+from kyso.cli.channel import EXIT_ERROR
 from kyso.errors import KysoError
 
 DEFAULT_SERVER = "127.0.0.1:50051"
-
-# Exit codes shared by every client command (verify adds 0/1/2 for its verdicts).
-EXIT_ERROR = 3
 
 
 def _serve(ns: argparse.Namespace) -> int:

@@ -17,8 +17,7 @@ from typing import Any
 
 import grpc
 
-from kyso.cli.channel import channel, report_rpc_error
-from kyso.cli.main import EXIT_ERROR
+from kyso.cli.channel import EXIT_ERROR, channel, report_rpc_error
 
 EXIT_AUDIT_BROKEN = 1
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")

@@ -17,8 +17,7 @@ from typing import Any
 
 import grpc
 
-from kyso.cli.channel import UNARY_LIMIT, channel, read_chunks, report_rpc_error
-from kyso.cli.main import EXIT_ERROR
+from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, channel, read_chunks, report_rpc_error
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
 _PREFIXES = (
