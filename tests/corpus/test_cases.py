@@ -1,0 +1,132 @@
+"""Verification cases from real use (../shared/cases, MANIFEST.md) through gRPC.
+
+Each case is one instance of a kind of fault that kyso got wrong; its control is built the same
+way without the fault and must keep its verdict. The cases' certificates name their CRLs at
+``http://127.0.0.1:18961/`` (fixed in the certificates, valid until 2036), so the CRL folder is
+served there for the module; when that port is already serving the same CRLs (another run on this
+machine), that server is used. Cases that kyso still gets wrong are strict xfails naming the issue
+that fixes them: the day one passes, the marker must go.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kyso.v1 import verifier_pb2 as pb
+from kyso.v1 import verifier_pb2_grpc as pb_grpc
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+CASES = SHARED / "cases"
+CRL_PORT = 18961
+DEADLINE_SECONDS = 20.0
+
+pytestmark = pytest.mark.skipif(
+    not (CASES / "MANIFEST.md").is_file(), reason="shared cases not present"
+)
+
+
+def _serving_our_crls() -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{CRL_PORT}/root.crl", timeout=2) as resp:
+            return bool(resp.read() == (CASES / "pki" / "root.crl").read_bytes())
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def crl_server() -> Iterator[None]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(CASES / "pki"))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", CRL_PORT), handler)
+    except OSError:
+        if not _serving_our_crls():
+            pytest.fail(f"127.0.0.1:{CRL_PORT} is taken by something that is not the cases' CRLs")
+        yield
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Trust only the cases' root (signatures and timestamps)."""
+    return config_factory.make(
+        tmp_path_factory.mktemp("kyso-cases"),
+        trust=[CASES / "pki" / "root.pem"],
+        trust_root=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def stub(grpc_channel: Any, crl_server: None) -> pb_grpc.VerifierStub:
+    return pb_grpc.VerifierStub(grpc_channel)
+
+
+def _verify(stub: pb_grpc.VerifierStub, name: str) -> pb.ValidationReport:
+    data = (CASES / name).read_bytes()
+    report: pb.ValidationReport = stub.Verify(
+        pb.VerifyRequest(document=data), timeout=DEADLINE_SECONDS
+    )
+    return report
+
+
+def _check(sig: pb.SignatureReport, name: str) -> int:
+    return {c.name: c.status for c in sig.checks}.get(name, pb.CHECK_STATUS_UNSPECIFIED)
+
+
+@pytest.mark.parametrize("name", ["g01-ecdsa-control.pdf", "g04-sigts-control.pdf"])
+def test_controls_pass(stub: Any, name: str) -> None:
+    report = _verify(stub, name)
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    assert len(report.signatures) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 §2: EC public-key OID as signature algorithm")
+def test_ecdsa_named_by_public_key_oid_passes(stub: Any) -> None:
+    report = _verify(stub, "g01-ecdsa-pubkey-oid.pdf")
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 §1: a bad signature timestamp is not proof")
+def test_wrong_signature_timestamp_does_not_fail_an_intact_signature(stub: Any) -> None:
+    report = _verify(stub, "g04-sigts-wrong-imprint.pdf")
+    assert report.indication != pb.INDICATION_TOTAL_FAILED, report.summary_vi
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 §2: EdDSA (RFC 8419)")
+@pytest.mark.parametrize("name", ["g06d-ed25519.pdf", "g06c-ed448-shake256.pdf"])
+def test_eddsa_signature_value_verifies(stub: Any, name: str) -> None:
+    report = _verify(stub, name)
+    (sig,) = report.signatures
+    assert _check(sig, "SIGNATURE_VALUE") == pb.CHECK_PASSED, sig.summary_vi.text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "g01-ecdsa-pubkey-oid.pdf",
+        "g04-sigts-wrong-imprint.pdf",
+        "g06d-ed25519.pdf",
+        "g06c-ed448-shake256.pdf",
+    ],
+)
+def test_faulty_cases_get_a_definite_answer(stub: Any, name: str) -> None:
+    """Until their issue lands they still get an answer within the deadline, with a definite
+    indication per signature, not an error or an empty report."""
+    report = _verify(stub, name)
+    assert report.indication != pb.INDICATION_UNSPECIFIED
+    assert report.signatures
+    assert all(s.indication != pb.INDICATION_UNSPECIFIED for s in report.signatures)
