@@ -1,26 +1,38 @@
 """kyso: PAdES signing and verification for Vietnamese state agencies.
 
-The public surface is small: the error hierarchy here, the generated
-``kyso.v1`` gRPC stubs, and the ``signer``, ``verifier`` and ``trust_store``
-packages' own ``__init__`` exports.
+The public surface is small: the error hierarchy here (by meaning, with one
+catalogue of stable codes), the generated ``kyso.v1`` gRPC stubs, and the
+``signer``, ``verifier`` and ``trust_store`` packages' own ``__init__`` exports.
 """
 
 from kyso.errors import (
-    AbortedError,
-    InvalidInputError,
+    CATALOGUE,
+    Aborted,
+    AlreadyExists,
+    DeadlineExceeded,
+    Internal,
+    InvalidInput,
     KysoError,
-    NotFoundError,
-    PermissionDeniedError,
-    PreconditionError,
-    UnavailableError,
+    NotFound,
+    PermissionDenied,
+    Precondition,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
 )
 
 __all__ = [
-    "AbortedError",
-    "InvalidInputError",
+    "CATALOGUE",
+    "Aborted",
+    "AlreadyExists",
+    "DeadlineExceeded",
+    "Internal",
+    "InvalidInput",
     "KysoError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "PreconditionError",
-    "UnavailableError",
+    "NotFound",
+    "PermissionDenied",
+    "Precondition",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unavailable",
 ]

@@ -1,90 +1,178 @@
-"""One error hierarchy for every kyso package.
+"""One error hierarchy for every kyso package, by meaning, with one code catalogue.
 
-Each error carries a stable English ``code`` (for machines and logs), an
-English message, and a Vietnamese message for clerks.  The service layer maps
-``grpc_status`` onto the wire; library code never imports grpc.
+An error is raised with a stable code from the catalogue and the parameters
+its messages need: ``NotFound("KEY_NOT_FOUND", key=name)``.  The class says
+what kind of failure it is; the code says which one.  Each class may only
+raise the codes of its own group in ``kyso._error_codes`` (a unit test reads
+every raise site).  Errors know nothing of gRPC: ``kyso.server.status`` maps
+each class to a status code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
+from kyso import _error_codes as _codes
+from kyso._error_codes import RENAMED, Texts
+
 
 class KysoError(Exception):
-    """Base of every error kyso raises on purpose."""
+    """Base of every error kyso raises on purpose.
 
-    grpc_status: str = "INTERNAL"
-    default_code: str = "INTERNAL_ERROR"
+    ``code`` is stable English for machines and logs; ``message_en`` and
+    ``message_vi`` are the catalogue's templates filled with ``params``.
+    Raises :class:`LookupError` if ``code`` is not one of this class's codes
+    (a programming error, caught by the catalogue test before it ships).
+    """
 
-    def __init__(self, message_en: str, message_vi: str, *, code: str | None = None) -> None:
-        super().__init__(message_en)
-        self.code = code or self.default_code
+    codes: ClassVar[Mapping[str, Texts]] = {}
+
+    def __init__(self, code: str, /, *legacy: str, **params: object) -> None:
+        if legacy:  # transitional: removed when pipeline/chain/diff_analysis move to the catalogue
+            self._init_legacy(code, legacy[0], params.get("code"))
+            return
+        texts = self.codes.get(code)
+        if texts is None:
+            raise LookupError(f"{code} is not a {type(self).__name__} code of the catalogue")
+        self.code = code
+        self.params = params
+        self.message_en = texts.en.format(**params)
+        self.message_vi = texts.vi.format(**params)
+        super().__init__(self.message_en)
+
+    # transitional: removed when pipeline/chain/diff_analysis move to the catalogue
+    default_code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def _init_legacy(self, message_en: str, message_vi: str, code: object) -> None:
+        """The old ``(message_en, message_vi, code=...)`` form; old codes map to their new names."""
+        name = str(code) if code else self.default_code
+        renamed = RENAMED.get(name)
+        self.code = renamed[0] if renamed and renamed[0] in CATALOGUE else name
+        self.params = {}
         self.message_en = message_en
         self.message_vi = message_vi
+        super().__init__(message_en)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message_en} ({self.message_vi})"
 
 
-class InvalidInputError(KysoError):
-    """The caller sent something kyso cannot accept (not a PDF, bad option...)."""
+class InvalidInput(KysoError):
+    """The caller sent something kyso cannot accept (not a PDF, a bad option...)."""
 
-    grpc_status = "INVALID_ARGUMENT"
-    default_code = "INVALID_INPUT"
+    codes = _codes.INVALID_INPUT
 
 
-class NotFoundError(KysoError):
+class NotFound(KysoError):
     """A named thing (key, certificate, pending signature, anchor text) does not exist."""
 
-    grpc_status = "NOT_FOUND"
-    default_code = "NOT_FOUND"
+    codes = _codes.NOT_FOUND
 
 
-class PreconditionError(KysoError):
+class AlreadyExists(KysoError):
+    """What the caller asks to create is already there."""
+
+    codes = _codes.ALREADY_EXISTS
+
+
+class Precondition(KysoError):
     """The request is well formed but the state of the world forbids it."""
 
-    grpc_status = "FAILED_PRECONDITION"
-    default_code = "PRECONDITION_FAILED"
+    codes = _codes.PRECONDITION
 
 
-class PermissionDeniedError(KysoError):
-    """The caller's role does not allow the operation."""
-
-    grpc_status = "PERMISSION_DENIED"
-    default_code = "PERMISSION_DENIED"
-
-
-class UnauthenticatedError(KysoError):
-    """The caller presented no usable credential."""
-
-    grpc_status = "UNAUTHENTICATED"
-    default_code = "UNAUTHENTICATED"
-
-
-class AbortedError(KysoError):
+class Aborted(KysoError):
     """Optimistic concurrency lost: the caller's expected version is stale."""
 
-    grpc_status = "ABORTED"
-    default_code = "VERSION_CONFLICT"
+    codes = _codes.ABORTED
 
 
-class AlreadyExistsError(KysoError):
-    grpc_status = "ALREADY_EXISTS"
-    default_code = "ALREADY_EXISTS"
-
-
-class ResourceExhaustedError(KysoError):
+class ResourceExhausted(KysoError):
     """Over a configured limit (document size, pending signatures...)."""
 
-    grpc_status = "RESOURCE_EXHAUSTED"
-    default_code = "LIMIT_EXCEEDED"
+    codes = _codes.RESOURCE_EXHAUSTED
 
 
-class UnavailableError(KysoError):
-    """A backend (token, Redis, TSA, responder) cannot be reached right now."""
+class Unavailable(KysoError):
+    """A backend (token, Redis, TSA, directory) cannot be used right now; retrying may help."""
 
-    grpc_status = "UNAVAILABLE"
-    default_code = "BACKEND_UNAVAILABLE"
+    codes = _codes.UNAVAILABLE
 
 
-class DeadlineError(KysoError):
-    grpc_status = "DEADLINE_EXCEEDED"
-    default_code = "DEADLINE_EXCEEDED"
+class DeadlineExceeded(KysoError):
+    """The work took longer than the caller's deadline."""
+
+    codes = _codes.DEADLINE_EXCEEDED
+    default_code = "DEADLINE_EXCEEDED"  # transitional: see KysoError.default_code
+
+
+class PermissionDenied(KysoError):
+    """The caller is known but its role does not allow the operation."""
+
+    codes = _codes.PERMISSION_DENIED
+
+
+class Unauthenticated(KysoError):
+    """The caller presented no usable credential."""
+
+    codes = _codes.UNAUTHENTICATED
+
+
+class Internal(KysoError):
+    """A fault inside kyso (corrupt state, a bug); never the caller's doing."""
+
+    codes = _codes.INTERNAL
+
+
+MEANINGS: tuple[type[KysoError], ...] = (
+    InvalidInput,
+    NotFound,
+    AlreadyExists,
+    Precondition,
+    Aborted,
+    ResourceExhausted,
+    Unavailable,
+    DeadlineExceeded,
+    PermissionDenied,
+    Unauthenticated,
+    Internal,
+)
+"""Every class by meaning, in the order ``docs/errors.md`` lists them."""
+
+
+def _index() -> dict[str, tuple[type[KysoError], Texts]]:
+    index: dict[str, tuple[type[KysoError], Texts]] = {}
+    for kind in MEANINGS:
+        for code, texts in kind.codes.items():
+            if code in index:
+                raise RuntimeError(f"error code {code} is catalogued twice")
+            index[code] = (kind, texts)
+    return index
+
+
+CATALOGUE: Mapping[str, tuple[type[KysoError], Texts]] = _index()
+"""Every stable code: the class that raises it and its English/Vietnamese templates."""
+
+# transitional: removed when pipeline/chain/diff_analysis move to the catalogue
+InvalidInputError = InvalidInput
+DeadlineError = DeadlineExceeded
+
+__all__ = [
+    "CATALOGUE",
+    "MEANINGS",
+    "RENAMED",
+    "Aborted",
+    "AlreadyExists",
+    "DeadlineExceeded",
+    "Internal",
+    "InvalidInput",
+    "KysoError",
+    "NotFound",
+    "PermissionDenied",
+    "Precondition",
+    "ResourceExhausted",
+    "Texts",
+    "Unauthenticated",
+    "Unavailable",
+]

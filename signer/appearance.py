@@ -30,7 +30,7 @@ from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp.base import BaseStampStyle
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 from kyso.pdf.fonts import FontCache
 
 BLUE = (0, 0, 200)  # ink of a personal signature
@@ -62,34 +62,22 @@ class PreparedImage:
 
 def _prepare(png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
     if len(png) > _MAX_PNG_BYTES:
-        raise InvalidInputError(
-            "the signature image is too large", "ảnh chữ ký quá lớn", code="IMAGE_INVALID"
-        )
+        raise InvalidInput("IMAGE_INVALID", problem="too large")
     try:
         Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
         with Image.open(io.BytesIO(png)) as img:
             if img.format != "PNG":
-                raise InvalidInputError(
-                    "the signature image must be a PNG",
-                    "ảnh chữ ký phải ở định dạng PNG",
-                    code="IMAGE_INVALID",
-                )
+                raise InvalidInput("IMAGE_INVALID", problem="not a PNG")
             img.load()
             if img.mode in ("RGBA", "LA") or "transparency" in img.info:
                 alpha = img.convert("RGBA").getchannel("A")
             else:  # no transparency: dark ink on a light background
                 alpha = img.convert("L").point(lambda v: 255 - v)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidInputError(
-            "the signature image is not a readable PNG",
-            "không đọc được ảnh chữ ký PNG",
-            code="IMAGE_INVALID",
-        ) from exc
+        raise InvalidInput("IMAGE_INVALID", problem="not a readable PNG") from exc
     w, h = alpha.size
     if w == 0 or h == 0:
-        raise InvalidInputError(
-            "the signature image is empty", "ảnh chữ ký trống", code="IMAGE_INVALID"
-        )
+        raise InvalidInput("IMAGE_INVALID", problem="empty")
     rgb = bytes(colour) * (w * h)
     return PreparedImage(w, h, zlib.compress(rgb, 6), zlib.compress(alpha.tobytes(), 6))
 

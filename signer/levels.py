@@ -16,7 +16,7 @@ from asn1crypto import x509
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
-from kyso.errors import InvalidInputError, PreconditionError
+from kyso.errors import InvalidInput, Precondition
 from signer.model import Level
 from trust_store import Purpose, TrustSnapshot
 
@@ -36,18 +36,13 @@ def resolve(requested: Level | None, default_level: str | None, tsa_url: str | N
         try:
             requested = Level(default_level.upper())
         except ValueError:
-            raise InvalidInputError(
-                f"configured default level {default_level!r} is not B-B, B-T, B-LT or B-LTA",
-                "mức chữ ký mặc định trong cấu hình không hợp lệ",
-                code="CONFIG_INVALID",
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"default level {default_level!r} is not B-B, B-T, B-LT or B-LTA",
             ) from None
     level = requested or (Level.B_T if tsa_url else Level.B_B)
     if level.rank >= Level.B_T.rank and not tsa_url:
-        raise PreconditionError(
-            f"level {level.value} needs a timestamp authority; none is configured",
-            f"mức {level.value} cần máy chủ cấp dấu thời gian nhưng chưa được cấu hình",
-            code="TSA_NOT_CONFIGURED",
-        )
+        raise Precondition("TSA_NOT_CONFIGURED", level=level.value)
     return level
 
 

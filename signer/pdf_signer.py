@@ -33,7 +33,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.stamp.base import BaseStampStyle
 
-from kyso.errors import InvalidInputError, KysoError, PreconditionError, UnavailableError
+from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable
 from kyso.pdf import input as document_input
 from kyso.server.config import Config, KeyConfig
 from signer import appearance, event_loop, levels, personal_signature
@@ -56,10 +56,8 @@ def _text(value: str | None, what: str) -> str | None:
         return None
     value = unicodedata.normalize("NFC", value).strip()
     if len(value) > _MAX_TEXT or any(unicodedata.category(c).startswith("C") for c in value):
-        raise InvalidInputError(
-            f"{what} is too long or has control characters",
-            f"trường {what} quá dài hoặc có ký tự không hợp lệ",
-            code="OPTION_INVALID",
+        raise InvalidInput(
+            "OPTION_INVALID", option=what, problem="too long or has control characters"
         )
     return value
 
@@ -158,11 +156,10 @@ class SigningService:
         )
         profile = options.profile or (allowed[0] if allowed else Profile.PERSONAL)
         if profile not in allowed:
-            raise InvalidInputError(
-                f"key {key_config.name if key_config else ''} is not configured for profile "
-                f"{profile.value}",
-                f"khóa không được cấu hình cho loại chữ ký {profile.value}",
-                code="PROFILE_NOT_ALLOWED",
+            raise InvalidInput(
+                "PROFILE_NOT_ALLOWED",
+                key=key_config.name if key_config else "",
+                profile=profile.value,
             )
         signer_cfg = self.config.signer
         level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
@@ -245,11 +242,7 @@ class SigningService:
         if profile is Profile.ATTACHMENT:
             number = _text(options.document_number, "document_number")
             if not number:
-                raise InvalidInputError(
-                    "an attachment signature needs the document's number and symbol",
-                    "chữ ký trên tệp đính kèm cần số và ký hiệu văn bản",
-                    code="NUMBER_REQUIRED",
-                )
+                raise InvalidInput("NUMBER_REQUIRED")
             if not number.startswith("Số"):
                 number = f"Số: {number}"
             # NFC: the text box draws precomposed letters straight from the font's cmap
@@ -302,21 +295,13 @@ class SigningService:
 
     def _configured_image(self, key_config: KeyConfig | None) -> bytes:
         if key_config is None or key_config.image is None:
-            raise InvalidInputError(
-                "no signature image: send one or configure the key's image",
-                "chưa có ảnh chữ ký/con dấu: cần gửi kèm hoặc cấu hình",
-                code="IMAGE_REQUIRED",
-            )
+            raise InvalidInput("IMAGE_REQUIRED")
         data = self._key_images.get(key_config.name)
         if data is None:
             try:
                 data = key_config.image.read_bytes()
             except OSError as exc:
-                raise PreconditionError(
-                    f"cannot read the image of key {key_config.name}",
-                    "không đọc được ảnh chữ ký/con dấu đã cấu hình",
-                    code="IMAGE_UNAVAILABLE",
-                ) from exc
+                raise Precondition("IMAGE_UNAVAILABLE", key=key_config.name) from exc
             self._key_images[key_config.name] = data
         return data
 
@@ -325,11 +310,7 @@ class SigningService:
         box = rect.normalised()
         count = int(reader.root["/Pages"]["/Count"])
         if not 1 <= box.page <= count or box.width < 5 or box.height < 5:
-            raise InvalidInputError(
-                f"placement page {box.page} / rectangle is invalid (document has {count} pages)",
-                f"vị trí ký không hợp lệ (văn bản có {count} trang)",
-                code="PLACEMENT_INVALID",
-            )
+            raise InvalidInput("PLACEMENT_INVALID", page=box.page, count=count)
         return box
 
     @staticmethod
@@ -338,17 +319,9 @@ class SigningService:
         for fq_name, value, _ in fields.enumerate_sig_fields(reader, filled_status=None):
             if fq_name == name:
                 if value is not None:
-                    raise InvalidInputError(
-                        f"field {name!r} is already signed",
-                        f"ô chữ ký {name!r} đã được ký",
-                        code="FIELD_FILLED",
-                    )
+                    raise InvalidInput("FIELD_FILLED", field=name)
                 return name
-        raise InvalidInputError(
-            f"no signature field named {name!r}",
-            f"không có ô chữ ký tên {name!r}",
-            code="FIELD_NOT_FOUND",
-        )
+        raise InvalidInput("FIELD_NOT_FOUND", field=name)
 
     # ------------------------------------------------------------------ pyHanko flow
     def _run(self, plan: Plan, output: BinaryIO) -> None:
@@ -417,25 +390,13 @@ def guard_pyhanko(fn: Callable[[], None]) -> None:
         raise
     except TimestampRequestError as exc:
         log.warning("TSA request failed: %s", exc)
-        raise UnavailableError(
-            "the timestamp authority did not answer",
-            "máy chủ cấp dấu thời gian không phản hồi",
-            code="TSA_UNAVAILABLE",
-        ) from exc
+        raise Unavailable("TSA_UNAVAILABLE") from exc
     except SigningError as exc:
         log.info("pyHanko refused to sign: %s", exc)
-        raise InvalidInputError(
-            "the document cannot be signed as requested",
-            "không thể ký văn bản theo yêu cầu",
-            code="SIGNING_REFUSED",
-        ) from exc
+        raise InvalidInput("SIGNING_REFUSED") from exc
     except (PdfError, KeyError, TypeError, ValueError, IndexError) as exc:
         log.info("PDF structure error while signing: %r", exc)
-        raise InvalidInputError(
-            "the document's structure is damaged",
-            "cấu trúc tệp PDF bị hỏng",
-            code="DOCUMENT_INVALID",
-        ) from exc
+        raise InvalidInput("NOT_A_PDF", problem="damaged structure") from exc
 
 
 def _reserve(
@@ -458,9 +419,7 @@ def _page_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, fl
         page_dict, "/MediaBox"
     )
     if box is None:
-        raise InvalidInputError(
-            "page 1 has no MediaBox", "trang 1 thiếu kích thước trang", code="DOCUMENT_INVALID"
-        )
+        raise InvalidInput("NOT_A_PDF", problem="page 1 has no MediaBox")
     x1, y1, x2, y2 = (float(v) for v in box)
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 

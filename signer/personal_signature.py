@@ -18,7 +18,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from kyso.errors import PreconditionError
+from kyso.errors import Precondition
 from signer.levels import private_copies
 from signer.placement import Box
 from trust_store import Purpose, TrustSnapshot
@@ -28,13 +28,8 @@ log = logging.getLogger("kyso.signer.personal")
 _COVERAGE_OK = (SignatureCoverageLevel.ENTIRE_REVISION, SignatureCoverageLevel.ENTIRE_FILE)
 
 
-def _required() -> PreconditionError:
-    return PreconditionError(
-        "the organisation signature needs a valid personal signature on the document first",
-        "văn bản chưa có chữ ký số hợp lệ của người có thẩm quyền; "
-        "chưa được ký số của cơ quan, tổ chức (Nghị định 30/2020, Điều 32)",
-        code="PERSONAL_SIGNATURE_REQUIRED",
-    )
+def _required() -> Precondition:
+    return Precondition("PERSONAL_SIGNATURE_REQUIRED")
 
 
 def inherited(page: generic.DictionaryObject, key: str) -> Any:

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET  # poppler output: its text is escaped
 from dataclasses import dataclass
 from pathlib import Path
 
-from kyso.errors import InvalidInputError, NotFoundError
+from kyso.errors import InvalidInput, NotFound
 
 _NS = "{http://www.w3.org/1999/xhtml}"
 MM = 72 / 25.4
@@ -78,17 +78,9 @@ def _pages(pdf: Path) -> list[tuple[float, float, list[_Line]]]:
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise InvalidInputError(
-                "text extraction timed out",
-                "trích xuất văn bản quá lâu",
-                code="DOCUMENT_TOO_COMPLEX",
-            ) from exc
+            raise InvalidInput("DOCUMENT_TOO_COMPLEX") from exc
         if proc.returncode != 0 or not out.exists():
-            raise InvalidInputError(
-                "cannot extract the document's text to find the anchor",
-                "không trích xuất được nội dung văn bản để tìm vị trí ký",
-                code="DOCUMENT_INVALID",
-            )
+            raise InvalidInput("NOT_A_PDF", problem="its text cannot be extracted")
         root = ET.parse(out).getroot()  # noqa: S314
     pages: list[tuple[float, float, list[_Line]]] = []
     for page in root.iter(f"{_NS}page"):
@@ -120,20 +112,14 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
     """
     needle = _norm(anchor)
     if not needle:
-        raise InvalidInputError(
-            "empty anchor text", "văn bản neo vị trí ký bị trống", code="ANCHOR_INVALID"
-        )
+        raise InvalidInput("ANCHOR_INVALID")
     found: tuple[int, float, list[_Line], _Line] | None = None
     for number, (_, height, lines) in enumerate(_pages(pdf), start=1):
         for line in lines:
             if needle in line.text:
                 found = (number, height, lines, line)
     if found is None:
-        raise NotFoundError(
-            f"anchor text {anchor!r} not found in the document",
-            f"không tìm thấy dòng chữ {anchor!r} trong văn bản",
-            code="ANCHOR_NOT_FOUND",
-        )
+        raise NotFound("ANCHOR_NOT_FOUND", anchor=anchor)
     number, height, lines, line = found
     column = sorted((o for o in lines if o is not line and _overlaps(o, line)), key=lambda o: o.top)
     if _is_title(line.text):

@@ -20,7 +20,7 @@ from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
-from kyso.errors import PreconditionError
+from kyso.errors import Precondition
 from signer import event_loop
 from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
@@ -36,33 +36,17 @@ _ALLOWED_CURVES = {
 _SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 
 
-def _refuse(code: str, en: str, vi: str) -> PreconditionError:
-    return PreconditionError(en, vi, code=code)
-
-
 def check_algorithms(cert: x509.Certificate) -> None:
     """Circular 15/2025 Appendix I: RSA ≥ 2048 bits, ECDSA ≥ 256 bits."""
     key = cert.public_key
     if key.algorithm == "rsa":
         if key.bit_size < 2048:
-            raise _refuse(
-                "CERT_KEY_TOO_WEAK",
-                f"RSA key of {key.bit_size} bits; at least 2048 are required",
-                f"khóa RSA {key.bit_size} bit quá yếu, cần tối thiểu 2048 bit",
-            )
+            raise Precondition("CERT_KEY_TOO_WEAK", key=f"RSA {key.bit_size} bits")
     elif key.algorithm == "ec":
         if key.curve[1] not in _ALLOWED_CURVES:
-            raise _refuse(
-                "CERT_KEY_TOO_WEAK",
-                f"elliptic curve {key.curve[1]} is not allowed",
-                "đường cong elliptic của khóa không được phép (cần từ 256 bit)",
-            )
+            raise Precondition("CERT_KEY_TOO_WEAK", key=f"elliptic curve {key.curve[1]}")
     else:
-        raise _refuse(
-            "CERT_KEY_TOO_WEAK",
-            f"key algorithm {key.algorithm} is not allowed",
-            "thuật toán khóa không được phép (chỉ RSA hoặc ECDSA)",
-        )
+        raise Precondition("CERT_KEY_TOO_WEAK", key=str(key.algorithm))
 
 
 def check_key_usage(cert: x509.Certificate) -> None:
@@ -70,27 +54,15 @@ def check_key_usage(cert: x509.Certificate) -> None:
     if usage is None:
         return  # no extension: no restriction (RFC 5280 4.2.1.3)
     if not (set(usage.native) & _SIGNING_USAGES):
-        raise _refuse(
-            "CERT_KEY_USAGE",
-            "the certificate's key usage does not allow signing documents",
-            "chứng thư số không được phép dùng để ký văn bản (key usage)",
-        )
+        raise Precondition("CERT_KEY_USAGE")
 
 
 def check_validity_now(cert: x509.Certificate, now: datetime) -> None:
     validity = cert["tbs_certificate"]["validity"]
     if now < validity["not_before"].native:
-        raise _refuse(
-            "CERT_NOT_YET_VALID",
-            "the signer's certificate is not valid yet",
-            "chứng thư số của người ký chưa đến thời hạn hiệu lực",
-        )
+        raise Precondition("CERT_NOT_YET_VALID", which="the signer's certificate")
     if now > validity["not_after"].native:
-        raise _refuse(
-            "CERT_EXPIRED",
-            "the signer's certificate has expired",
-            "chứng thư số của người ký đã hết hạn",
-        )
+        raise Precondition("CERT_EXPIRED", which="the signer's certificate")
 
 
 @dataclass(frozen=True)
@@ -110,7 +82,7 @@ class Precheck:
     def check(
         self, cert: x509.Certificate, chain: Iterable[x509.Certificate], snapshot: TrustSnapshot
     ) -> None:
-        """Raise :class:`PreconditionError` unless ``cert`` may sign now."""
+        """Raise :class:`Precondition` unless ``cert`` may sign now."""
         key = (sha256_fingerprint(cert), snapshot.version)
         now = time.monotonic()
         passed = self._passed.get(key)
@@ -132,10 +104,8 @@ class Precheck:
         check_algorithms(cert)
         anchors = snapshot.anchors(Purpose.SIGNATURE)
         if not anchors:
-            raise _refuse(
-                "CERT_UNTRUSTED",
-                "the trust store has no signature trust anchor",
-                "kho tin cậy chưa có chứng thư gốc nào để kiểm tra chứng thư ký",
+            raise Precondition(
+                "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
             )
         vc = ValidationContext(
             trust_roots=private_copies(anchors),
@@ -149,44 +119,18 @@ class Precheck:
         try:
             event_loop.run(validator.async_validate_path())
         except cv_errors.RevokedError as exc:
-            raise _refuse(
-                "CERT_REVOKED",
-                "the signer's certificate (or its CA) has been revoked",
-                "chứng thư số của người ký đã bị thu hồi",
-            ) from exc
+            raise Precondition("CERT_REVOKED") from exc
         except cv_errors.ExpiredError as exc:
-            raise _refuse(
-                "CERT_EXPIRED",
-                "a certificate of the signer's chain has expired",
-                "chứng thư số trong chuỗi chứng thực đã hết hạn",
-            ) from exc
+            raise Precondition("CERT_EXPIRED", which="a certificate of the signer's chain") from exc
         except cv_errors.NotYetValidError as exc:
-            raise _refuse(
-                "CERT_NOT_YET_VALID",
-                "a certificate of the chain is not valid yet",
-                "chứng thư số trong chuỗi chứng thực chưa có hiệu lực",
+            raise Precondition(
+                "CERT_NOT_YET_VALID", which="a certificate of the signer's chain"
             ) from exc
         except cv_errors.InsufficientRevinfoError as exc:
-            raise _refuse(
-                "CERT_REVOCATION_UNKNOWN",
-                "the revocation status of the signer's certificate cannot be checked",
-                "không kiểm tra được tình trạng thu hồi của chứng thư số (OCSP/CRL không phản hồi)",
-            ) from exc
+            raise Precondition("CERT_REVOCATION_UNKNOWN") from exc
         except cv_errors.PathBuildingError as exc:
-            raise _refuse(
-                "CERT_UNTRUSTED",
-                "the signer's certificate does not chain to a trusted root",
-                "chứng thư số của người ký không thuộc chuỗi tin cậy được chấp nhận",
-            ) from exc
+            raise Precondition("CERT_UNTRUSTED", problem="no path to a trusted root") from exc
         except cv_errors.DisallowedAlgorithmError as exc:
-            raise _refuse(
-                "CERT_ALGORITHM_WEAK",
-                "the chain uses a disallowed algorithm",
-                "chuỗi chứng thực dùng thuật toán không được phép",
-            ) from exc
+            raise Precondition("CERT_ALGORITHM_WEAK") from exc
         except (cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
-            raise _refuse(
-                "CERT_INVALID",
-                "the signer's certificate failed validation",
-                "chứng thư số của người ký không hợp lệ",
-            ) from exc
+            raise Precondition("CERT_INVALID") from exc

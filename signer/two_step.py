@@ -32,11 +32,11 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from kyso.errors import (
-    InvalidInputError,
-    NotFoundError,
-    PreconditionError,
-    ResourceExhaustedError,
-    UnavailableError,
+    InvalidInput,
+    NotFound,
+    Precondition,
+    ResourceExhausted,
+    Unavailable,
 )
 from signer import event_loop, levels
 from signer.keys.files import load_certificates
@@ -76,21 +76,13 @@ class PendingStore:
 
     def put(self, record: bytes) -> str:
         if len(record) > _MAX_RECORD_BYTES:
-            raise ResourceExhaustedError(
-                "the prepared document is too large to keep for the two-step flow",
-                "văn bản đã chuẩn bị quá lớn để lưu chờ ký hai bước",
-                code="PENDING_TOO_LARGE",
-            )
+            raise ResourceExhausted("PENDING_TOO_LARGE")
         pending_id = secrets.token_urlsafe(24)
         if self._redis is not None:
             try:
                 self._redis.set(self._prefix + pending_id, record, ex=self._ttl)
             except Exception as exc:
-                raise UnavailableError(
-                    "cannot store the pending signature (Redis)",
-                    "không lưu được chữ ký đang chờ (Redis)",
-                    code="PENDING_STORE_UNAVAILABLE",
-                ) from exc
+                raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
             return pending_id
         now = time.monotonic()
         with self._lock:
@@ -101,11 +93,7 @@ class PendingStore:
                 len(self._local) >= _MAX_PENDING_IN_PROCESS
                 or held + len(record) > _MAX_IN_PROCESS_BYTES
             ):
-                raise ResourceExhaustedError(
-                    "too many pending signatures",
-                    "quá nhiều chữ ký đang chờ hoàn tất",
-                    code="PENDING_LIMIT",
-                )
+                raise ResourceExhausted("PENDING_LIMIT")
             self._local[pending_id] = (now + self._ttl, record)
         return pending_id
 
@@ -116,11 +104,7 @@ class PendingStore:
             try:
                 value = self._redis.get(self._prefix + pending_id)
             except Exception as exc:
-                raise UnavailableError(
-                    "cannot read the pending signature (Redis)",
-                    "không đọc được chữ ký đang chờ (Redis)",
-                    code="PENDING_STORE_UNAVAILABLE",
-                ) from exc
+                raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
             return bytes(value) if value is not None else None
         with self._lock:
             found = self._local.get(pending_id)
@@ -164,14 +148,8 @@ def _verify(cert: x509.Certificate, signature: bytes, data: bytes) -> str:
             public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
             return "sha256_ecdsa"
     except (InvalidSignature, ValueError) as exc:
-        raise InvalidInputError(
-            "the signature does not verify against the signer's certificate",
-            "chữ ký không khớp với chứng thư số của người ký",
-            code="SIGNATURE_INVALID",
-        ) from exc
-    raise InvalidInputError(
-        "unsupported key type", "loại khóa không được hỗ trợ", code="ALGORITHM_NOT_ALLOWED"
-    )
+        raise InvalidInput("SIGNATURE_INVALID") from exc
+    raise InvalidInput("KEY_UNSUPPORTED", key=type(public).__name__)
 
 
 def _mechanism(name: str) -> cms.SignedDigestAlgorithm:
@@ -203,21 +181,13 @@ class TwoStepSigner:
         self, document: bytes, certificate: bytes, chain: list[bytes], options: SignOptions
     ) -> Prepared:
         if not certificate:
-            raise InvalidInputError(
-                "the signer's certificate is required",
-                "cần chứng thư số của người ký",
-                code="CERTIFICATE_REQUIRED",
-            )
+            raise InvalidInput("CERTIFICATE_REQUIRED")
         cert = load_certificates(certificate)[0]
         chain_certs = tuple(c for data in chain for c in load_certificates(data))
         config = self._service.config.signer
         level = levels.resolve(options.level, config.default_level, config.tsa_url)
         if level.rank > Level.B_T.rank:
-            raise InvalidInputError(
-                "the two-step flow signs at B-B or B-T; extend to B-LT/B-LTA afterwards",
-                "ký hai bước chỉ hỗ trợ mức B-B hoặc B-T",
-                code="LEVEL_NOT_SUPPORTED",
-            )
+            raise InvalidInput("LEVEL_NOT_SUPPORTED")
         registry = SimpleCertificateStore.from_certs([cert, *chain_certs])
         signer = ExternalSigner(cert, registry, signature_value=cert.public_key.byte_size * 2)
         opts = SignOptions(
@@ -283,34 +253,18 @@ class TwoStepSigner:
     ) -> tuple[bytes, SignResult]:
         raw = self._store.get(pending_id)
         if raw is None:
-            raise NotFoundError(
-                "no pending signature with this id (unknown or expired)",
-                "không có yêu cầu ký đang chờ với mã này (sai mã hoặc đã hết hạn)",
-                code="PENDING_NOT_FOUND",
-            )
+            raise NotFound("PENDING_NOT_FOUND")
         state = json.loads(raw)
         if not document_sha256:
-            raise InvalidInputError(
-                "document_sha256 is required",
-                "cần mã băm SHA-256 của văn bản",
-                code="DOCUMENT_SHA256_REQUIRED",
-            )
+            raise InvalidInput("DOCUMENT_SHA256_REQUIRED")
         if document_sha256.strip().lower() != state["document_sha256"]:
-            raise PreconditionError(
-                "this is not the document that was prepared",
-                "văn bản không phải văn bản đã được chuẩn bị để ký",
-                code="DOCUMENT_MISMATCH",
-            )
+            raise Precondition("DOCUMENT_MISMATCH")
         cert = x509.Certificate.load(_unb64(state["cert"]))
         signed_attrs_der = _unb64(state["signed_attrs"])
         if cms_der:
             signature = self._from_cms(cms_der, signed_attrs_der)
         if not signature:
-            raise InvalidInputError(
-                "a signature or a CMS is required",
-                "cần gửi chữ ký hoặc CMS",
-                code="SIGNATURE_REQUIRED",
-            )
+            raise InvalidInput("SIGNATURE_REQUIRED")
         mechanism = _verify(cert, signature, signed_attrs_der)
         chain = [x509.Certificate.load(_unb64(c)) for c in state["chain"]]
         registry = SimpleCertificateStore.from_certs([cert, *chain])
@@ -358,13 +312,7 @@ class TwoStepSigner:
             attrs_der = attrs.untag().dump() if attrs else b""
             value = bytes(signer_info["signature"].native)
         except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise InvalidInputError(
-                "the CMS cannot be parsed", "không đọc được CMS", code="CMS_INVALID"
-            ) from exc
+            raise InvalidInput("CMS_INVALID") from exc
         if attrs_der != expected_attrs:
-            raise InvalidInputError(
-                "the CMS does not sign the prepared attributes",
-                "CMS không ký đúng các thuộc tính đã chuẩn bị",
-                code="CMS_MISMATCH",
-            )
+            raise InvalidInput("CMS_MISMATCH")
         return value

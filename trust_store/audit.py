@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kyso.errors import UnavailableError
+from kyso.errors import Unavailable
 
 GENESIS = "0" * 64
 
@@ -407,14 +407,8 @@ class RedisAuditLog(AuditLog):
                 if int(done) == 1:
                     return entry
         except (RedisError, OSError) as exc:
-            raise UnavailableError(
-                "the audit log (Redis) is unreachable",
-                "không ghi được nhật ký kiểm toán (Redis không truy cập được)",
-                code="AUDIT_UNAVAILABLE",
-            ) from exc
-        raise UnavailableError(
-            "the audit log is too busy", "nhật ký kiểm toán đang bận", code="AUDIT_UNAVAILABLE"
-        )
+            raise Unavailable("AUDIT_UNAVAILABLE", problem="Redis is unreachable") from exc
+        raise Unavailable("AUDIT_UNAVAILABLE", problem="too busy")
 
     def _records(self, newest: int | None = None) -> list[str]:
         if newest:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from asn1crypto import x509
 
-from kyso.errors import InvalidInputError, NotFoundError, PreconditionError
+from kyso.errors import InvalidInput, NotFound, Precondition
 from trust_store.certificates import parse_bundle
 from trust_store.model import Purpose, Role, sha256_fingerprint
 
@@ -39,19 +39,11 @@ class Bundle:
 
 def _bundle_dir(name: str, extra: Path | None) -> Path:
     if not _NAME.match(name or ""):
-        raise InvalidInputError(
-            "a bundle name is lower-case letters, digits and dashes",
-            "tên bộ chứng thư chỉ gồm chữ thường, chữ số và dấu gạch ngang",
-            code="TRUST_BAD_BUNDLE_NAME",
-        )
+        raise InvalidInput("TRUST_BAD_BUNDLE_NAME")
     for root in (extra, SHIPPED):
         if root is not None and (root / name / "manifest.json").is_file():
             return root / name
-    raise NotFoundError(
-        f"no bundle named {name!r}",
-        f"không có bộ chứng thư tên {name!r}",
-        code="TRUST_BUNDLE_NOT_FOUND",
-    )
+    raise NotFound("TRUST_BUNDLE_NOT_FOUND", bundle=name)
 
 
 def available(extra: Path | None = None) -> list[str]:
@@ -62,12 +54,8 @@ def available(extra: Path | None = None) -> list[str]:
     return sorted(names)
 
 
-def _mismatch(file: str, detail: str) -> PreconditionError:
-    return PreconditionError(
-        f"bundle file {file} does not match its pinned fingerprint ({detail}); nothing installed",
-        f"tệp {file} không khớp dấu vân tay đã ghim; không cài đặt gì",
-        code="TRUST_BUNDLE_PIN_MISMATCH",
-    )
+def _mismatch(file: str, detail: str) -> Precondition:
+    return Precondition("TRUST_BUNDLE_PIN_MISMATCH", file=file, problem=detail)
 
 
 def load_bundle(name: str, extra: Path | None = None) -> Bundle:
@@ -77,11 +65,7 @@ def load_bundle(name: str, extra: Path | None = None) -> Bundle:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         items = manifest["certificates"]
     except (OSError, ValueError, KeyError) as exc:
-        raise PreconditionError(
-            f"bundle {name} has an unreadable manifest",
-            f"bộ chứng thư {name} có tệp kê khai bị hỏng",
-            code="TRUST_BUNDLE_BROKEN",
-        ) from exc
+        raise Precondition("TRUST_BUNDLE_BROKEN", bundle=name) from exc
     certs: list[BundleCertificate] = []
     for item in items:
         file = str(item["file"])
@@ -93,7 +77,7 @@ def load_bundle(name: str, extra: Path | None = None) -> Bundle:
             raise _mismatch(file, "missing") from exc
         try:
             parsed = parse_bundle(data)
-        except InvalidInputError as exc:
+        except InvalidInput as exc:
             raise _mismatch(file, "not a certificate") from exc
         pin = str(item["sha256"]).replace(":", "").upper()
         if len(parsed) != 1 or sha256_fingerprint(parsed[0]) != pin:

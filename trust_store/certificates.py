@@ -12,17 +12,15 @@ from datetime import UTC, datetime
 
 from asn1crypto import cms, pem, x509
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 _MAX_CERTIFICATES = 1000
 
 
-def _bad(
-    message_en: str, message_vi: str, code: str = "TRUST_BAD_CERTIFICATE"
-) -> InvalidInputError:
-    return InvalidInputError(message_en, message_vi, code=code)
+def _bad_bundle(problem: str) -> InvalidInput:
+    return InvalidInput("TRUST_BAD_BUNDLE", problem=problem)
 
 
 def _load_certificate(der: bytes) -> x509.Certificate:
@@ -31,10 +29,7 @@ def _load_certificate(der: bytes) -> x509.Certificate:
         cert.native  # noqa: B018 - parse every field now: lazy parsing hides truncation
         cert.public_key.native  # noqa: B018
     except (ValueError, TypeError, KeyError) as exc:
-        raise _bad(
-            "the data is not a valid X.509 certificate",
-            "dữ liệu không phải là chứng thư số X.509 hợp lệ",
-        ) from exc
+        raise InvalidInput("CERTIFICATE_INVALID") from exc
     return cert
 
 
@@ -46,11 +41,7 @@ def _from_pkcs7(der: bytes) -> list[x509.Certificate]:
         choices = info["content"]["certificates"]
         certs = [c.chosen for c in choices if c.name == "certificate"]
     except (ValueError, TypeError, KeyError) as exc:
-        raise _bad(
-            "the PKCS#7 bundle is damaged or truncated",
-            "tệp PKCS#7 bị hỏng hoặc không đầy đủ",
-            code="TRUST_BAD_BUNDLE",
-        ) from exc
+        raise _bad_bundle("the PKCS#7 bundle is damaged or truncated") from exc
     return [_load_certificate(c.dump(force=True)) for c in certs]
 
 
@@ -64,54 +55,38 @@ def _from_der(der: bytes) -> list[x509.Certificate]:
 def parse_bundle(data: bytes) -> list[x509.Certificate]:
     """Every certificate in ``data`` (PEM with any number of blocks, DER, or P7B), in order.
 
-    Raises :class:`InvalidInputError` if anything in it is not a whole certificate.
+    Raises :class:`InvalidInput` if anything in it is not a whole certificate.
     """
     if not data or not data.strip():
-        raise _bad("the bundle is empty", "tệp chứng thư rỗng", code="TRUST_BAD_BUNDLE")
+        raise _bad_bundle("empty")
     if len(data) > _MAX_BUNDLE_BYTES:
-        raise _bad("the bundle is too large", "tệp chứng thư quá lớn", code="TRUST_BAD_BUNDLE")
+        raise _bad_bundle("too large")
     certs: list[x509.Certificate] = []
     if pem.detect(data):
         begins = data.count(b"-----BEGIN ")
         blocks = list(_PEM_BLOCK.finditer(data))
         if begins != len(blocks) or data.count(b"-----END ") != len(blocks):
-            raise _bad(
-                "the PEM bundle is truncated (a BEGIN line has no matching END line)",
-                "tệp PEM bị cắt cụt (thiếu dòng END)",
-                code="TRUST_BAD_BUNDLE",
-            )
+            raise _bad_bundle("the PEM is truncated: a BEGIN line has no matching END line")
         for block in blocks:
             kind = block.group(1)
             try:
                 _, _, der = pem.unarmor(block.group(0))
             except ValueError as exc:
-                raise _bad(
-                    "a PEM block is damaged", "một khối PEM bị hỏng", code="TRUST_BAD_BUNDLE"
-                ) from exc
+                raise _bad_bundle("a PEM block is damaged") from exc
             if kind in (b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"):
                 certs.append(_load_certificate(der))
             elif kind in (b"PKCS7", b"CMS"):
                 certs.extend(_from_pkcs7(der))
             else:
-                raise _bad(
-                    f"unexpected PEM block {kind.decode(errors='replace')!r}: only certificates",
-                    "tệp chỉ được chứa chứng thư số",
-                    code="TRUST_BAD_BUNDLE",
+                raise _bad_bundle(
+                    f"unexpected PEM block {kind.decode(errors='replace')!r}: only certificates"
                 )
     else:
         certs = _from_der(bytes(data))
     if not certs:
-        raise _bad(
-            "no certificate in the bundle",
-            "không có chứng thư nào trong tệp",
-            code="TRUST_BAD_BUNDLE",
-        )
+        raise _bad_bundle("no certificate in it")
     if len(certs) > _MAX_CERTIFICATES:
-        raise _bad(
-            "too many certificates in one bundle",
-            "quá nhiều chứng thư trong một tệp",
-            code="TRUST_BAD_BUNDLE",
-        )
+        raise _bad_bundle("too many certificates")
     return certs
 
 

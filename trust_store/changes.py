@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from asn1crypto import x509
 
-from kyso.errors import AlreadyExistsError, InvalidInputError, NotFoundError, PreconditionError
+from kyso.errors import AlreadyExists, InvalidInput, NotFound, Precondition
 from trust_store.certificates import describe_name, is_ca, is_self_signed, issued_by, validity
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
 
@@ -38,26 +38,16 @@ class ChangePlan:
 def check_reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise InvalidInputError(
-            "a reason is required for every change to the trust store",
-            "mọi thay đổi kho tin cậy phải ghi rõ lý do",
-            code="TRUST_REASON_REQUIRED",
-        )
+        raise InvalidInput("TRUST_REASON_REQUIRED")
     if len(text) > MAX_REASON:
-        raise InvalidInputError(
-            "the reason is too long", "lý do quá dài", code="TRUST_REASON_TOO_LONG"
-        )
+        raise InvalidInput("TRUST_REASON_TOO_LONG")
     return text
 
 
 def normalise_fingerprint(text: str) -> str:
     value = (text or "").replace(":", "").replace(" ", "").strip().upper()
     if not value or any(c not in "0123456789ABCDEF" for c in value) or len(value) > 64:
-        raise InvalidInputError(
-            "name a certificate by its SHA-256 fingerprint (hex, colons optional)",
-            "hãy nêu chứng thư bằng dấu vân tay SHA-256 (dạng hex)",
-            code="TRUST_BAD_FINGERPRINT",
-        )
+        raise InvalidInput("TRUST_BAD_FINGERPRINT")
     return value
 
 
@@ -66,17 +56,9 @@ def find(snapshot: TrustSnapshot, fingerprint: str) -> TrustEntry:
     prefix = normalise_fingerprint(fingerprint)
     matches = [e for e in snapshot.entries if e.sha256.startswith(prefix)]
     if not matches:
-        raise NotFoundError(
-            f"no certificate {prefix} in the trust store",
-            f"không có chứng thư {prefix} trong kho tin cậy",
-            code="TRUST_CERTIFICATE_NOT_FOUND",
-        )
+        raise NotFound("TRUST_CERTIFICATE_NOT_FOUND", prefix=prefix)
     if len(matches) > 1:
-        raise InvalidInputError(
-            f"fingerprint prefix {prefix} matches {len(matches)} certificates; give more digits",
-            f"tiền tố {prefix} khớp {len(matches)} chứng thư; hãy nhập thêm chữ số",
-            code="TRUST_AMBIGUOUS_FINGERPRINT",
-        )
+        raise InvalidInput("TRUST_AMBIGUOUS_FINGERPRINT", prefix=prefix, count=len(matches))
     return matches[0]
 
 
@@ -98,33 +80,14 @@ def dependents(snapshot: TrustSnapshot, entry: TrustEntry) -> list[TrustEntry]:
 def _validate(cert: x509.Certificate, role: Role, allow_expired: bool, now: datetime) -> None:
     name = describe_name(cert.subject)
     if not is_ca(cert):
-        raise InvalidInputError(
-            f"{name} is not a CA certificate and cannot be a trust {role.value}",
-            f"{name} không phải chứng thư của tổ chức chứng thực (CA), không thể làm "
-            + ("chứng thư gốc tin cậy" if role is Role.ANCHOR else "chứng thư trung gian"),
-            code="TRUST_NOT_CA",
-        )
+        raise InvalidInput("TRUST_NOT_CA", name=name, role=role.value)
     if role is Role.ANCHOR and not is_self_signed(cert):
-        raise InvalidInputError(
-            f"{name} is not self-signed; add it as an intermediate",
-            f"{name} không tự ký; hãy thêm làm chứng thư trung gian",
-            code="TRUST_ANCHOR_NOT_SELF_SIGNED",
-        )
+        raise InvalidInput("TRUST_ANCHOR_NOT_SELF_SIGNED", name=name)
     not_before, not_after = validity(cert)
     if not allow_expired and not_after < now:
-        raise PreconditionError(
-            f"{name} expired on {not_after:%Y-%m-%d}; add it only with the allow-expired flag "
-            "(needed to verify old signatures)",
-            f"{name} đã hết hạn ngày {not_after:%d/%m/%Y}; "
-            "chỉ thêm khi chọn rõ cho phép chứng thư hết hạn",
-            code="TRUST_CERTIFICATE_EXPIRED",
-        )
+        raise Precondition("TRUST_CERTIFICATE_EXPIRED", name=name, not_after=not_after)
     if not allow_expired and not_before > now:
-        raise PreconditionError(
-            f"{name} is not valid before {not_before:%Y-%m-%d}",
-            f"{name} chưa có hiệu lực trước ngày {not_before:%d/%m/%Y}",
-            code="TRUST_CERTIFICATE_NOT_YET_VALID",
-        )
+        raise Precondition("TRUST_CERTIFICATE_NOT_YET_VALID", name=name, not_before=not_before)
 
 
 def plan_add(
@@ -156,10 +119,8 @@ def plan_add(
         if fp in present:
             if skip_existing:
                 continue
-            raise AlreadyExistsError(
-                f"{describe_name(cert.subject)} ({fp[:16]}…) is already in the trust store",
-                f"chứng thư {describe_name(cert.subject)} đã có trong kho tin cậy",
-                code="TRUST_CERTIFICATE_EXISTS",
+            raise AlreadyExists(
+                "TRUST_CERTIFICATE_EXISTS", name=describe_name(cert.subject), fingerprint=fp[:16]
             )
         this_role = (
             (role_by_fingerprint or {}).get(fp)
@@ -192,12 +153,6 @@ def plan_remove(
         under = dependents(snapshot, entry)
         still_valid = validity(entry.certificate)[1] > datetime.now(UTC)
         if under or still_valid:
-            raise PreconditionError(
-                f"this anchor is still valid and {len(under)} certificate(s) in the store chain "
-                "to it, so signatures may depend on it; confirm the removal explicitly",
-                f"chứng thư gốc này còn hiệu lực ({len(under)} chứng thư trong kho phụ thuộc), "
-                "các chữ ký số có thể phụ thuộc vào nó; hãy xác nhận rõ việc gỡ bỏ",
-                code="TRUST_ANCHOR_IN_USE",
-            )
+            raise Precondition("TRUST_ANCHOR_IN_USE", count=len(under))
     remaining = tuple(e for e in snapshot.entries if e.sha256 != entry.sha256)
     return ChangePlan(entries=remaining, removed=(entry,))

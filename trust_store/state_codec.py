@@ -14,17 +14,17 @@ from typing import Any
 
 from asn1crypto import pem, x509
 
-from kyso.errors import KysoError
+from kyso.errors import Internal
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
 
 FORMAT = "kyso-trust-store/1"
 
 
-class CorruptStateError(KysoError):
-    """A stored state does not match its own metadata (never shown to callers as is)."""
+class CorruptStateError(Internal):
+    """A stored state does not match its own metadata (never shown to callers as is).
 
-    grpc_status = "INTERNAL"
-    default_code = "TRUST_STORE_CORRUPT"
+    Raised with TRUST_STORE_CORRUPT; its own class so that readers can skip a bad version.
+    """
 
 
 def entry_metadata(entry: TrustEntry) -> dict[str, Any]:
@@ -47,8 +47,8 @@ def pem_filename(entry: TrustEntry) -> str:
 def entry_from_metadata(meta: dict[str, Any], cert: x509.Certificate) -> TrustEntry:
     if sha256_fingerprint(cert) != str(meta["sha256"]).upper():
         raise CorruptStateError(
-            f"certificate does not match its recorded fingerprint {meta['sha256']}",
-            "kho tin cậy bị hỏng",
+            "TRUST_STORE_CORRUPT",
+            problem=f"certificate does not match its recorded fingerprint {meta['sha256']}",
         )
     added_at = meta.get("added_at")
     return TrustEntry(
@@ -91,7 +91,7 @@ def decode_inline(text: str | bytes) -> TrustSnapshot:
             entries.append(entry_from_metadata(meta, x509.Certificate.load(der)))
         return TrustSnapshot(version=int(doc["version"]), entries=tuple(entries))
     except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptStateError("stored trust state is unreadable", "kho tin cậy bị hỏng") from exc
+        raise CorruptStateError("TRUST_STORE_CORRUPT", problem="unreadable state") from exc
 
 
 def write_snapshot_file(path: Path, snapshot: TrustSnapshot) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from asn1crypto import x509
 
-from kyso.errors import AbortedError, InvalidInputError, KysoError, UnavailableError
+from kyso.errors import Aborted, InvalidInput, KysoError, Unavailable
 from trust_store import bundles as _bundles
 from trust_store.audit import (
     AuditDraft,
@@ -155,9 +155,7 @@ class TrustStore:
         subjects: tuple[str, ...] = (),
     ) -> ChangeOutcome:
         if self._backend is None:
-            raise UnavailableError(
-                "this trust store is read-only", "kho tin cậy chỉ đọc", code="TRUST_STORE_READ_ONLY"
-            )
+            raise Unavailable("TRUST_STORE_READ_ONLY")
         with self._write_lock:
             for _ in range(_MAX_ATTEMPTS):
                 current = self._backend.load()
@@ -205,11 +203,7 @@ class TrustStore:
                         subjects=subjects,
                     )
                     raise lost
-            raise UnavailableError(
-                "the trust store is too busy, try again",
-                "kho tin cậy đang bận, hãy thử lại",
-                code="TRUST_STORE_BUSY",
-            )
+            raise Unavailable("TRUST_STORE_BUSY")
 
     def record_refusal(
         self,
@@ -252,11 +246,7 @@ class TrustStore:
     ) -> ChangeOutcome:
         certs = self._parse(data, actor, "add", reason)
         if len(certs) != 1:
-            refusal = InvalidInputError(
-                "add takes exactly one certificate; use import for a bundle",
-                "lệnh thêm chỉ nhận một chứng thư; dùng lệnh nhập cho một bộ chứng thư",
-                code="TRUST_ONE_CERTIFICATE",
-            )
+            refusal = InvalidInput("TRUST_ONE_CERTIFICATE")
             self.record_refusal(actor, "add", refusal, reason=reason)
             raise refusal
         fps = tuple(sha256_fingerprint(c) for c in certs)
@@ -395,12 +385,8 @@ class TrustStore:
             self._backend.close()
 
 
-def _stale(expected: int, current: int) -> AbortedError:
-    return AbortedError(
-        f"the trust store is at version {current}, not {expected}; reload and try again",
-        f"kho tin cậy đã ở phiên bản {current}, không phải {expected}; hãy tải lại và thử lại",
-        code="TRUST_VERSION_CONFLICT",
-    )
+def _stale(expected: int, current: int) -> Aborted:
+    return Aborted("TRUST_VERSION_CONFLICT", expected=expected, current=current)
 
 
 def open_store(config: Config) -> TrustStore:
@@ -429,7 +415,7 @@ def open_store(config: Config) -> TrustStore:
         )
         try:
             first = backend.load()
-        except UnavailableError:
+        except Unavailable:
             log.warning(
                 "trust store: Redis unreachable at start; serving version %d from the "
                 "last local copy",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kyso.errors import InvalidInputError, NotFoundError
+from kyso.errors import InvalidInput, NotFound
 from verifier.model import CheckResult, Indication, Level, Outcome, Status, SubIndication
 
 SHIPPED_DIR = Path(__file__).with_name("policies")
@@ -157,12 +157,8 @@ class Policy:
 
 
 def _parse(raw: dict[str, Any], source: str) -> Policy:
-    def bad(why: str) -> InvalidInputError:
-        return InvalidInputError(
-            f"policy {source}: {why}",
-            f"chính sách kiểm tra {source} không hợp lệ: {why}",
-            code="POLICY_INVALID",
-        )
+    def bad(why: str) -> InvalidInput:
+        return InvalidInput("POLICY_INVALID", policy=source, problem=why)
 
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
@@ -225,9 +221,7 @@ class PolicyRegistry:
 
     def get(self, name: str) -> Policy:
         if not _NAME.match(name):
-            raise InvalidInputError(
-                "invalid policy name", "tên chính sách kiểm tra không hợp lệ", code="POLICY_INVALID"
-            )
+            raise InvalidInput("POLICY_INVALID", policy=name, problem="invalid policy name")
         with self._lock:
             cached = self._cache.get(name)
             if cached is not None:
@@ -238,25 +232,19 @@ class PolicyRegistry:
                     try:
                         raw = json.loads(path.read_text(encoding="utf-8"))
                     except (OSError, ValueError) as exc:
-                        raise InvalidInputError(
-                            f"policy {name}: cannot read",
-                            f"không đọc được chính sách {name}",
-                            code="POLICY_INVALID",
+                        raise InvalidInput(
+                            "POLICY_INVALID", policy=name, problem="cannot read"
                         ) from exc
                     policy = _parse(raw, name)
                     if policy.name != name:
-                        raise InvalidInputError(
-                            f"policy file {name}.json names itself {policy.name}",
-                            f"tệp chính sách {name}.json mang tên khác",
-                            code="POLICY_INVALID",
+                        raise InvalidInput(
+                            "POLICY_INVALID",
+                            policy=name,
+                            problem=f"the file names itself {policy.name}",
                         )
                     self._cache[name] = policy
                     return policy
-        raise NotFoundError(
-            f"unknown validation policy {name}",
-            f"không có chính sách kiểm tra {name}",
-            code="POLICY_NOT_FOUND",
-        )
+        raise NotFound("POLICY_NOT_FOUND", policy=name)
 
     def names(self) -> list[str]:
         return sorted({p.stem for d in self._dirs if d.is_dir() for p in d.glob("*.json")})

@@ -7,24 +7,17 @@ from typing import BinaryIO
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 
-from kyso.errors import InvalidInputError, ResourceExhaustedError
+from kyso.errors import InvalidInput, ResourceExhausted
 
 
 def check_size(size: int, limit: int) -> None:
+    """Raises :class:`ResourceExhausted` (DOCUMENT_TOO_LARGE) when ``size`` is over ``limit``."""
     if size > limit:
-        raise ResourceExhaustedError(
-            f"document of {size} bytes is over the limit of {limit} bytes",
-            f"văn bản dung lượng {size} byte vượt giới hạn {limit} byte",
-            code="DOCUMENT_TOO_LARGE",
-        )
+        raise ResourceExhausted("DOCUMENT_TOO_LARGE", limit=limit)
 
 
-def _not_pdf() -> InvalidInputError:
-    return InvalidInputError(
-        "the document is not a readable PDF (damaged or truncated)",
-        "tệp không phải PDF hợp lệ (bị hỏng hoặc không đầy đủ)",
-        code="DOCUMENT_INVALID",
-    )
+def _not_pdf() -> InvalidInput:
+    return InvalidInput("NOT_A_PDF", problem="damaged or truncated")
 
 
 def open_for_signing(stream: BinaryIO) -> IncrementalPdfFileWriter:
@@ -41,15 +34,11 @@ def open_for_signing(stream: BinaryIO) -> IncrementalPdfFileWriter:
         writer = IncrementalPdfFileWriter(stream, strict=False)
         reader = writer.prev
         if reader.encrypted:
-            raise InvalidInputError(
-                "the document is encrypted; remove the password before signing",
-                "văn bản đã được mã hóa; cần gỡ mật khẩu trước khi ký",
-                code="DOCUMENT_ENCRYPTED",
-            )
+            raise InvalidInput("DOCUMENT_ENCRYPTED")
         pages = reader.root["/Pages"]
         if int(pages["/Count"]) < 1:
             raise _not_pdf()
-    except InvalidInputError:
+    except InvalidInput:
         raise
     except (
         PdfError,

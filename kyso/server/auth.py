@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import grpc
 
-from kyso.errors import KysoError, PermissionDeniedError, UnauthenticatedError
+from kyso.errors import KysoError, PermissionDenied, Unauthenticated
 from kyso.server.status import abort
 
 log = logging.getLogger("kyso.auth")
@@ -211,22 +211,16 @@ class AuthInterceptor(grpc.ServerInterceptor):
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             identity = self._source.identify(context)
             if identity is None:
-                err: KysoError = UnauthenticatedError(
-                    "a valid credential is required (authorization: Bearer <token>)",
-                    "cần thông tin xác thực hợp lệ",
-                    code="UNAUTHENTICATED",
-                )
+                err: KysoError = Unauthenticated("UNAUTHENTICATED")
                 self._refused("anonymous", name, err, required)
                 abort(context, err)
                 return None
             if required is None or not identity.has(required):
-                err = PermissionDeniedError(
-                    f"{identity.name} may not call TrustStore.{name}"
-                    + (" (security-officer role required)" if required else ""),
-                    "chỉ cán bộ an ninh (security officer) mới được thay đổi kho tin cậy"
-                    if required is Role.SECURITY_OFFICER
-                    else "không có quyền thực hiện thao tác này",
-                    code="PERMISSION_DENIED",
+                err = PermissionDenied(
+                    "PERMISSION_DENIED",
+                    actor=identity.name,
+                    method=f"TrustStore.{name}",
+                    role=required.value if required else "—",
                 )
                 self._refused(identity.actor, name, err, required)
                 abort(context, err)

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import grpc
 from google.protobuf import timestamp_pb2
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 from kyso.pdf.input import check_size
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
@@ -53,13 +53,9 @@ def _timestamp(when: datetime) -> timestamp_pb2.Timestamp:
 def options_from_pb(msg: pb.SignOptions) -> SignOptions:
     """Proto options as the library's; unknown enum values are refused, not defaulted."""
     if msg.profile and msg.profile not in _PROFILES:
-        raise InvalidInputError(
-            "unknown signature profile", "loại chữ ký không hợp lệ", code="OPTION_INVALID"
-        )
+        raise InvalidInput("OPTION_INVALID", option="profile", problem="unknown signature profile")
     if msg.level and msg.level not in _LEVELS:
-        raise InvalidInputError(
-            "unknown PAdES level", "mức chữ ký không hợp lệ", code="OPTION_INVALID"
-        )
+        raise InvalidInput("OPTION_INVALID", option="level", problem="unknown PAdES level")
     where = msg.placement.WhichOneof("where")
     placement = Placement()
     if where == "anchor_text":
@@ -119,11 +115,7 @@ class SignerServicer(pb_grpc.SignerServicer):
         limit = self._ctx.config.max_stream_bytes
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "header":
-            raise InvalidInputError(
-                "the first message must be the header",
-                "thông điệp đầu tiên phải là phần đầu (header)",
-                code="STREAM_HEADER_REQUIRED",
-            )
+            raise InvalidInput("STREAM_HEADER_REQUIRED")
         header = first.header
         check_size(header.size, limit)
         options = options_from_pb(header.options)
@@ -134,11 +126,7 @@ class SignerServicer(pb_grpc.SignerServicer):
             received = 0
             for msg in request_iterator:
                 if msg.WhichOneof("part") != "chunk":
-                    raise InvalidInputError(
-                        "only chunks may follow the header",
-                        "sau phần đầu chỉ được gửi các khối dữ liệu",
-                        code="STREAM_INVALID",
-                    )
+                    raise InvalidInput("STREAM_INVALID")
                 received += len(msg.chunk)
                 check_size(received, limit)
                 source.write(msg.chunk)

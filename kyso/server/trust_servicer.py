@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf import timestamp_pb2
 
-from kyso.errors import UnauthenticatedError
+from kyso.errors import Unauthenticated
 from kyso.server.auth import Identity, current_identity
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
@@ -114,11 +114,7 @@ def _expected(request: Any) -> int | None:
 def _identity() -> Identity:
     identity = current_identity()
     if identity is None:  # the interceptor always sets it; never change the store anonymously
-        raise UnauthenticatedError(
-            "a valid credential is required",
-            "cần thông tin xác thực hợp lệ",
-            code="UNAUTHENTICATED",
-        )
+        raise Unauthenticated("UNAUTHENTICATED")
     return identity
 
 

@@ -2,7 +2,7 @@
 
 Input handling, chosen and documented in docs/verification.md:
 * over ``max_document_bytes`` (unary) / ``max_stream_bytes`` (stream) → RESOURCE_EXHAUSTED;
-* not a PDF at all, or an encrypted PDF → INVALID_ARGUMENT (``NOT_A_PDF``, ``PDF_ENCRYPTED``);
+* not a PDF at all, or an encrypted PDF → INVALID_ARGUMENT (``NOT_A_PDF``, ``DOCUMENT_ENCRYPTED``);
 * a PDF whose structure cannot be read (truncated, xref loops, hostile objects) → an
   INDETERMINATE report with the warning ``PDF_UNREADABLE``: the caller gets a verdict it
   can store and show, never a PASSED;
@@ -22,7 +22,7 @@ from typing import Any
 
 import grpc
 
-from kyso.errors import InvalidInputError, ResourceExhaustedError
+from kyso.errors import InvalidInput, ResourceExhausted
 from kyso.server.context import AppContext
 from kyso.server.report_proto import to_proto
 from kyso.server.status import grpc_errors
@@ -36,12 +36,8 @@ log = logging.getLogger("kyso.verifier.api")
 _FORMATS = {pb.HUMAN_REPORT_NONE, pb.HUMAN_REPORT_HTML, pb.HUMAN_REPORT_PDF}
 
 
-def _too_big(limit: int) -> ResourceExhaustedError:
-    return ResourceExhaustedError(
-        f"the document is larger than the limit of {limit} bytes",
-        f"Tài liệu vượt quá dung lượng cho phép ({limit} byte)",
-        code="DOCUMENT_TOO_LARGE",
-    )
+def _too_big(limit: int) -> ResourceExhausted:
+    return ResourceExhausted("DOCUMENT_TOO_LARGE", limit=limit)
 
 
 class VerifierService(pb_grpc.VerifierServicer):
@@ -57,21 +53,15 @@ class VerifierService(pb_grpc.VerifierServicer):
     ) -> pipeline.Request:
         cfg = self._ctx.config.verifier
         if options.human_report not in _FORMATS:
-            raise InvalidInputError(
-                "unknown human_report format",
-                "Định dạng báo cáo không hợp lệ",
-                code="INVALID_OPTION",
-            )
+            raise InvalidInput("OPTION_INVALID", option="human_report", problem="unknown format")
         policy = self._policies.get(options.policy or cfg.default_policy)
         validation_time = None
         if options.HasField("validation_time"):
             validation_time = options.validation_time.ToDatetime(tzinfo=UTC)
             latest = datetime.now(UTC) + timedelta(days=366 * 50)
             if validation_time.year < 1990 or validation_time > latest:
-                raise InvalidInputError(
-                    "validation_time is out of range",
-                    "Thời điểm kiểm tra không hợp lệ",
-                    code="INVALID_OPTION",
+                raise InvalidInput(
+                    "OPTION_INVALID", option="validation_time", problem="out of range"
                 )
         fetch = (
             options.fetch_revocation
@@ -123,7 +113,7 @@ class VerifierService(pb_grpc.VerifierServicer):
         if len(request.document) > limit:
             raise _too_big(limit)
         if not request.document:
-            raise InvalidInputError("the document is empty", "Tài liệu rỗng", code="NOT_A_PDF")
+            raise InvalidInput("NOT_A_PDF", problem="empty")
         return self._run(self._request(request.document, request.options, context), request.options)
 
     @grpc_errors
@@ -133,27 +123,19 @@ class VerifierService(pb_grpc.VerifierServicer):
         limit = self._ctx.config.max_stream_bytes
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "options":
-            raise InvalidInputError(
-                "the first message of VerifyStream must carry the options",
-                "Thông điệp đầu tiên phải chứa tùy chọn kiểm tra",
-                code="STREAM_PROTOCOL",
-            )
+            raise InvalidInput("STREAM_HEADER_REQUIRED")
         options = first.options
         with tempfile.TemporaryFile(prefix="kyso-verify-") as spool:
             size = 0
             for msg in request_iterator:
                 if msg.WhichOneof("part") != "chunk":
-                    raise InvalidInputError(
-                        "only document chunks may follow the options",
-                        "Sau tùy chọn chỉ được gửi các phần của tài liệu",
-                        code="STREAM_PROTOCOL",
-                    )
+                    raise InvalidInput("STREAM_INVALID")
                 size += len(msg.chunk)
                 if size > limit:
                     raise _too_big(limit)
                 spool.write(msg.chunk)
             if size == 0:
-                raise InvalidInputError("the document is empty", "Tài liệu rỗng", code="NOT_A_PDF")
+                raise InvalidInput("NOT_A_PDF", problem="empty")
             spool.flush()
             with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 return self._run(self._request(mapped, options, context), options)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -23,32 +23,22 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         _ = cert.subject  # force parsing: load() is lazy
         return [cert]
     except (ValueError, TypeError) as exc:
-        raise InvalidInputError(
-            "not a certificate (expected DER or PEM)",
-            "không phải chứng thư số (cần DER hoặc PEM)",
-            code="CERTIFICATE_INVALID",
-        ) from exc
+        raise InvalidInput("CERTIFICATE_INVALID") from exc
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidInputError(
-            f"cannot read certificate file {path}",
-            f"không đọc được tệp chứng thư {path}",
-            code="CONFIG_INVALID",
+        raise InvalidInput(
+            "CONFIG_INVALID", problem=f"cannot read certificate file {path}"
         ) from exc
     return load_certificates(data)
 
 
 def _checked(key: object, path: Path) -> PrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise InvalidInputError(
-            f"{path}: only RSA and ECDSA keys are supported",
-            f"{path}: chỉ hỗ trợ khóa RSA và ECDSA",
-            code="KEY_UNSUPPORTED",
-        )
+        raise InvalidInput("KEY_UNSUPPORTED", key=str(path))
     return key
 
 
@@ -61,11 +51,7 @@ def load_pkcs12(
             path.read_bytes(), passphrase.encode() if passphrase is not None else None
         )
     except (OSError, ValueError) as exc:
-        raise InvalidInputError(
-            f"cannot open PKCS#12 file {path} (wrong passphrase or damaged file)",
-            f"không mở được tệp PKCS#12 {path} (sai mật khẩu hoặc tệp hỏng)",
-            code="KEY_FILE_INVALID",
-        ) from exc
+        raise InvalidInput("KEY_FILE_INVALID", path=path) from exc
     der = serialization.Encoding.DER
     leaf = x509.Certificate.load(cert.public_bytes(der)) if cert is not None else None
     others = [x509.Certificate.load(c.public_bytes(der)) for c in extra or ()]
@@ -78,9 +64,5 @@ def load_pem_key(path: Path, passphrase: str | None) -> PrivateKey:
             path.read_bytes(), passphrase.encode() if passphrase is not None else None
         )
     except (OSError, ValueError, TypeError) as exc:
-        raise InvalidInputError(
-            f"cannot read PEM key {path} (wrong passphrase or damaged file)",
-            f"không đọc được khóa PEM {path} (sai mật khẩu hoặc tệp hỏng)",
-            code="KEY_FILE_INVALID",
-        ) from exc
+        raise InvalidInput("KEY_FILE_INVALID", path=path) from exc
     return _checked(key, path)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import pkcs11
 from pkcs11 import exceptions as p11_errors
 
-from kyso.errors import NotFoundError, UnavailableError
+from kyso.errors import NotFound, Unavailable
 
 log = logging.getLogger("kyso.signer.pkcs11")
 
@@ -59,10 +59,8 @@ def _library(module: str) -> Any:
             try:
                 lib = pkcs11.lib(module)
             except (RuntimeError, OSError, p11_errors.PKCS11Error) as exc:
-                raise UnavailableError(
-                    f"cannot load PKCS#11 module {module}",
-                    f"không nạp được thư viện PKCS#11 {module}",
-                    code="TOKEN_UNAVAILABLE",
+                raise Unavailable(
+                    "TOKEN_UNAVAILABLE", problem=f"cannot load PKCS#11 module {module}"
                 ) from exc
             _LIBS[module] = lib
         return lib
@@ -99,16 +97,13 @@ class TokenPool:
                 return lib.get_token(token_label=self.token_label)
             tokens = list(lib.get_tokens())
         except (p11_errors.NoSuchToken, p11_errors.MultipleTokensReturned) as exc:
-            raise NotFoundError(
-                f"PKCS#11 token {self.token_label!r} not found",
-                f"không tìm thấy thiết bị ký {self.token_label!r}",
-                code="TOKEN_NOT_FOUND",
+            raise NotFound(
+                "TOKEN_NOT_FOUND", problem=f"no token labelled {self.token_label!r}"
             ) from exc
         if len(tokens) != 1:
-            raise NotFoundError(
-                "no token_label configured and the module has not exactly one token",
-                "chưa cấu hình token_label và thư viện không có đúng một thiết bị ký",
-                code="TOKEN_NOT_FOUND",
+            raise NotFound(
+                "TOKEN_NOT_FOUND",
+                problem="no token_label configured and the module has not exactly one token",
             )
         return tokens[0]
 
@@ -128,17 +123,12 @@ class TokenPool:
                     sessions.append(token.open())
         except p11_errors.PinIncorrect as exc:
             self._close_all(sessions)
-            raise UnavailableError(
-                "PKCS#11 login failed: wrong PIN",
-                "đăng nhập thiết bị ký thất bại: sai mã PIN",
-                code="TOKEN_LOGIN_FAILED",
-            ) from exc
+            raise Unavailable("TOKEN_LOGIN_FAILED") from exc
         except p11_errors.PKCS11Error as exc:
             self._close_all(sessions)
-            raise UnavailableError(
-                f"cannot open sessions on token {self.token_label!r}: {type(exc).__name__}",
-                "không mở được phiên làm việc với thiết bị ký",
-                code="TOKEN_UNAVAILABLE",
+            raise Unavailable(
+                "TOKEN_UNAVAILABLE",
+                problem=f"cannot open sessions on token {self.token_label!r}: {type(exc).__name__}",
             ) from exc
         self._sessions = sessions
         self._generation += 1
@@ -181,10 +171,9 @@ class TokenPool:
                     return fn(session)
             except _REOPEN_ERRORS as exc:
                 if attempt == 2:
-                    raise UnavailableError(
-                        f"token {self.token_label!r} failed: {type(exc).__name__}",
-                        "thiết bị ký gặp lỗi, không ký được",
-                        code="TOKEN_UNAVAILABLE",
+                    raise Unavailable(
+                        "TOKEN_UNAVAILABLE",
+                        problem=f"token {self.token_label!r} failed: {type(exc).__name__}",
                     ) from exc
                 log.warning("PKCS#11 error %s; re-opening the pool", type(exc).__name__)
                 self._reopen(generation)
@@ -209,10 +198,6 @@ class TokenPool:
             attrs[pkcs11.Attribute.ID] = bytes.fromhex(key_id)
         objects = list(session.get_objects(attrs))
         if len(objects) != 1:
-            raise NotFoundError(
-                f"{len(objects)} objects match label={label!r} id={key_id!r} on the token",
-                "không tìm thấy đúng một khóa/chứng thư trên thiết bị ký",
-                code="KEY_NOT_ON_TOKEN",
-            )
+            raise NotFound("KEY_NOT_ON_TOKEN", count=len(objects), label=label, key_id=key_id)
         self._objects[key] = objects[0]
         return objects[0]

@@ -23,7 +23,7 @@ from pkcs11.util.ec import encode_ecdsa_signature
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from kyso.errors import InvalidInputError, NotFoundError, UnavailableError
+from kyso.errors import InvalidInput, NotFound, Unavailable
 from kyso.server.config import KeyConfig
 from signer.keys import files as key_files
 from signer.keys.cms_template import CmsTemplates, eligible
@@ -52,11 +52,7 @@ def _hash(name: str) -> hashes.HashAlgorithm:
     try:
         return _HASHES[name]()
     except KeyError:
-        raise InvalidInputError(
-            f"digest {name} is not allowed (SHA-256 or stronger)",
-            f"thuật toán băm {name} không được phép (cần SHA-256 trở lên)",
-            code="ALGORITHM_NOT_ALLOWED",
-        ) from None
+        raise InvalidInput("ALGORITHM_NOT_ALLOWED", algorithm=name) from None
 
 
 def _pss_salt(mech: cms.SignedDigestAlgorithm, digest_algorithm: str) -> int:
@@ -171,20 +167,12 @@ class _Pkcs11Signer(_TemplatedSigner):
                 digest = hashlib.new(digest_algorithm, data).digest()
                 raw = key.sign(digest, mechanism=pkcs11.Mechanism.ECDSA)
                 return bytes(encode_ecdsa_signature(raw))
-            raise InvalidInputError(
-                f"signature algorithm {algo} is not supported",
-                f"không hỗ trợ thuật toán ký {algo}",
-                code="ALGORITHM_NOT_ALLOWED",
-            )
+            raise InvalidInput("ALGORITHM_NOT_ALLOWED", algorithm=algo)
 
         try:
             return self._pool.run(_sign)
         except p11_errors.PKCS11Error as exc:
-            raise UnavailableError(
-                f"token refused to sign: {type(exc).__name__}",
-                "thiết bị ký từ chối thao tác ký",
-                code="TOKEN_SIGN_FAILED",
-            ) from exc
+            raise Unavailable("TOKEN_SIGN_FAILED", problem=type(exc).__name__) from exc
 
 
 class _CryptographySigner(_TemplatedSigner):
@@ -287,11 +275,7 @@ class KeyRegistry:
         try:
             return self._configs[name]
         except KeyError:
-            raise NotFoundError(
-                f"unknown key {name!r}",
-                f"không có khóa ký tên {name!r}",
-                code="KEY_NOT_FOUND",
-            ) from None
+            raise NotFound("KEY_NOT_FOUND", key=name) from None
 
     def get(self, name: str) -> SigningKey:
         key = self._loaded.get(name)
@@ -337,10 +321,9 @@ class KeyRegistry:
             )
         if config.backend in ("pkcs12", "pem"):
             if config.key_file is None:
-                raise InvalidInputError(
-                    f"key {config.name}: key_file is required for backend {config.backend}",
-                    f"khóa {config.name}: thiếu key_file",
-                    code="CONFIG_INVALID",
+                raise InvalidInput(
+                    "CONFIG_INVALID",
+                    problem=f"key {config.name}: key_file is required for backend {config.backend}",
                 )
             passphrase = config.read_pin()
             if config.backend == "pkcs12":
@@ -350,10 +333,8 @@ class KeyRegistry:
             else:
                 private = key_files.load_pem_key(config.key_file, passphrase)
             if cert is None:
-                raise InvalidInputError(
-                    f"key {config.name}: no certificate configured",
-                    f"khóa {config.name}: chưa cấu hình chứng thư số",
-                    code="CONFIG_INVALID",
+                raise InvalidInput(
+                    "CONFIG_INVALID", problem=f"key {config.name}: no certificate configured"
                 )
             return _key(
                 config,
@@ -361,18 +342,15 @@ class KeyRegistry:
                 chain,
                 lambda c, reg, tpl: _CryptographySigner(private, c, reg, tpl, config.prefer_pss),
             )
-        raise InvalidInputError(
-            f"key {config.name}: unknown backend {config.backend!r}",
-            f"khóa {config.name}: loại lưu trữ khóa không hợp lệ",
-            code="CONFIG_INVALID",
+        raise InvalidInput(
+            "CONFIG_INVALID", problem=f"key {config.name}: unknown backend {config.backend!r}"
         )
 
     def _pool(self, config: KeyConfig) -> TokenPool:
         if not config.module:
-            raise InvalidInputError(
-                f"key {config.name}: module is required for backend pkcs11",
-                f"khóa {config.name}: thiếu đường dẫn thư viện PKCS#11",
-                code="CONFIG_INVALID",
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"key {config.name}: module is required for backend pkcs11",
             )
         ident = (config.module, config.token_label)
         pool = self._pools.get(ident)

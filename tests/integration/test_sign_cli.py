@@ -118,7 +118,7 @@ def test_failure_leaves_no_output(kyso_server, tmp_path, capsys):
         == EXIT_ERROR
     )
     err = capsys.readouterr().err
-    assert "DOCUMENT_INVALID" in err
+    assert "NOT_A_PDF" in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 

@@ -33,10 +33,10 @@ def _encrypted(tmp_path: Path) -> bytes:
 @pytest.mark.parametrize(
     ("name", "status", "code"),
     [
-        ("not-pdf", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_INVALID"),
-        ("empty", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_INVALID"),
-        ("truncated", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_INVALID"),
-        ("garbage-xref", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_INVALID"),
+        ("not-pdf", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
+        ("empty", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
+        ("truncated", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
+        ("garbage-xref", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
         ("encrypted", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_ENCRYPTED"),
     ],
 )

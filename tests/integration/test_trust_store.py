@@ -200,7 +200,7 @@ def _bad_inputs(pki: TestPki) -> dict[str, tuple[str, Any, S, str]]:
             "Add",
             pb.AddTrustCertificateRequest(certificate=b"%PDF-1.7 hello", reason="r"),
             S.INVALID_ARGUMENT,
-            "TRUST_BAD_CERTIFICATE",
+            "CERTIFICATE_INVALID",
         ),
         "leaf as anchor": (
             "Add",

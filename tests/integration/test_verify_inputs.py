@@ -83,7 +83,7 @@ def test_encrypted_pdf_is_refused(stub: Any, tmp_path: Path) -> None:
     )
     assert _refused(stub, locked.read_bytes()) == (
         grpc.StatusCode.INVALID_ARGUMENT,
-        "PDF_ENCRYPTED",
+        "DOCUMENT_ENCRYPTED",
     )
 
 

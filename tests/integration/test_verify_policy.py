@@ -12,7 +12,7 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
-from kyso.errors import InvalidInputError, NotFoundError
+from kyso.errors import InvalidInput, NotFound
 from kyso.server.config import Config
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
@@ -48,7 +48,7 @@ def test_shipped_policies() -> None:
 @pytest.mark.parametrize("constraint", sorted(MANDATORY))
 def test_mandatory_constraints_cannot_be_lowered(tmp_path: Path, constraint: str) -> None:
     _write(tmp_path, "lax", {constraint: {"level": "WARN"}})
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         PolicyRegistry(tmp_path).get("lax")
     assert info.value.code == "POLICY_INVALID"
 
@@ -64,19 +64,19 @@ def test_mandatory_constraints_cannot_be_lowered(tmp_path: Path, constraint: str
 )
 def test_malformed_policies_are_refused(tmp_path: Path, constraints: Any, extra: Any) -> None:
     _write(tmp_path, "bad", constraints, **extra)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInput):
         PolicyRegistry(tmp_path).get("bad")
 
 
 def test_names_are_checked(tmp_path: Path) -> None:
     reg = PolicyRegistry(tmp_path)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInput):
         reg.get("../vn-gov")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFound):
         reg.get("absent")
     _write(tmp_path, "other-name", {})
     (tmp_path / "other-name.json").rename(tmp_path / "renamed.json")
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInput):
         reg.get("renamed")
 
 

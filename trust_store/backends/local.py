@@ -34,7 +34,7 @@ from typing import Any
 
 from asn1crypto import pem, x509
 
-from kyso.errors import UnavailableError
+from kyso.errors import Unavailable
 from trust_store.audit import AuditDraft, AuditEntry, AuditLog
 from trust_store.certificates import is_self_signed
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot
@@ -142,8 +142,8 @@ class LocalDirectoryBackend:
             return TrustSnapshot(version=int(doc["version"]), entries=tuple(entries))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorruptStateError(
-                f"trust store version directory {directory.name} is unreadable",
-                "kho tin cậy bị hỏng",
+                "TRUST_STORE_CORRUPT",
+                problem=f"version directory {directory.name} is unreadable",
             ) from exc
 
     # -- writing ---------------------------------------------------------------
@@ -176,10 +176,8 @@ class LocalDirectoryBackend:
                 self._collect_garbage(new.version)
                 return entry
         except OSError as exc:
-            raise UnavailableError(
-                "the trust store directory cannot be written",
-                "không ghi được thư mục kho tin cậy",
-                code="TRUST_STORE_UNAVAILABLE",
+            raise Unavailable(
+                "TRUST_STORE_UNAVAILABLE", problem="the directory cannot be written"
             ) from exc
 
     def _adopt(self, bootstrap: TrustSnapshot) -> None:

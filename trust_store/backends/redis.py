@@ -25,7 +25,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from kyso.errors import UnavailableError
+from kyso.errors import Unavailable
 from trust_store.audit import AuditDraft, AuditEntry, RedisAuditLog, seal
 from trust_store.model import TrustSnapshot
 from trust_store.state_codec import decode_inline, encode_inline
@@ -56,12 +56,8 @@ return 1
 """
 
 
-def _unavailable(exc: BaseException) -> UnavailableError:
-    err = UnavailableError(
-        "the shared trust store (Redis) is unreachable; changes are not possible right now",
-        "kho tin cậy dùng chung (Redis) không truy cập được; tạm thời không thể thay đổi",
-        code="TRUST_STORE_UNAVAILABLE",
-    )
+def _unavailable(exc: BaseException) -> Unavailable:
+    err = Unavailable("TRUST_STORE_UNAVAILABLE", problem="Redis is unreachable")
     err.__cause__ = exc
     return err
 
@@ -122,7 +118,7 @@ class RedisBackend:
         self._seed = None
 
     def load(self) -> TrustSnapshot:
-        """The current snapshot from Redis; raises UnavailableError when Redis is down."""
+        """The current snapshot from Redis; raises Unavailable when Redis is down."""
         try:
             for _ in range(5):
                 raw_version = self._redis.get(self._version_key)
