@@ -39,11 +39,13 @@ from pyhanko_certvalidator import ValidationContext
 
 from kyso.pki.revocation_cache import fetcher_backend
 from kyso.server.app import running_server
-from kyso.server.config import Config, TrustStoreConfig, VerifierConfig
+from kyso.server.settings import Settings
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from tests.integration.documents import make_pdf
 from tests.pki import TestPki
+from trust_store import TrustStoreSettings
+from verifier.settings import VerifierSettings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VGCA_DOC = SHARED / "corpus" / "vn-gov-vgca" / "50-2026-ND-CP.pdf"
@@ -81,17 +83,17 @@ def _sign(pki: TestPki, pdf: bytes) -> bytes:
     return signers.sign_pdf(w, meta, signer=signer).getvalue()  # type: ignore[no-any-return]
 
 
-def _config(home: Path, trust: list[Path]) -> Config:
+def _config(home: Path, trust: list[Path]) -> Settings:
     trust_dir = home / "trust"
     trust_dir.mkdir(parents=True)
     for path in trust:
         data = path.read_bytes()
         (trust_dir / f"{hashlib.sha256(pem.unarmor(data)[2]).hexdigest()}.pem").write_bytes(data)
-    return Config(
+    return Settings(
         home=home,
         workers=4,
-        trust_store=TrustStoreConfig(path=trust_dir),
-        verifier=VerifierConfig(fetch_revocation=True),
+        trust_store=TrustStoreSettings(path=trust_dir),
+        verifier=VerifierSettings(fetch_revocation=True),
     )
 
 
@@ -199,7 +201,14 @@ def main() -> None:
             warm = _timed(verify, ns.repeat)
 
             def cold() -> None:
-                ctx.components["revocation"] = fetcher_backend(ctx.config, None)
+                ts = ctx.settings.trust_store
+                ctx.revocation = fetcher_backend(
+                    None,
+                    fallback_ttl=ts.revocation_fallback_ttl_seconds,
+                    stale_grace=ts.revocation_stale_grace_seconds,
+                    namespace=ts.redis_namespace,
+                    timeout=ts.revocation_timeout_seconds,
+                )
                 verify()
 
             cold_times = _timed(cold, max(20, ns.repeat // 5))

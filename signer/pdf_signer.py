@@ -13,7 +13,7 @@ import logging
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,12 +35,12 @@ from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable
 from kyso.pdf import input as document_input
-from kyso.server.config import Config, KeyConfig
 from signer import appearance, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
 from signer.model import Level, Profile, SignOptions, SignResult
 from signer.placement import MM, Box, find_personal_box
 from signer.precheck import Precheck
+from signer.settings import KeySettings, SignerSettings
 from trust_store import TrustSnapshot
 
 log = logging.getLogger("kyso.signer")
@@ -92,13 +92,17 @@ class SigningService:
     """Signs PDFs with configured keys; shared by every request of a server process."""
 
     def __init__(
-        self, config: Config, snapshot: Callable[[], TrustSnapshot], fetcher_backend: Any
+        self,
+        settings: SignerSettings,
+        keys: Sequence[KeySettings],
+        snapshot: Callable[[], TrustSnapshot],
+        fetcher_backend: Any,
     ) -> None:
-        self.config = config
+        self.settings = settings
         self._snapshot = snapshot
         self._fetchers = fetcher_backend
-        self.keys = KeyRegistry(config.keys)
-        self.precheck = Precheck(fetcher_backend, config.signer.precheck_cache_seconds)
+        self.keys = KeyRegistry(keys)
+        self.precheck = Precheck(fetcher_backend, settings.precheck_cache_seconds)
         self.images = appearance.ImageCache()
         self._key_images: dict[str, bytes] = {}
 
@@ -139,7 +143,7 @@ class SigningService:
         self,
         cert: x509.Certificate,
         chain: tuple[x509.Certificate, ...],
-        key_config: KeyConfig | None,
+        key_config: KeySettings | None,
         signer: Signer,
         options: SignOptions,
         source: BinaryIO,
@@ -161,7 +165,7 @@ class SigningService:
                 key=key_config.name if key_config else "",
                 profile=profile.value,
             )
-        signer_cfg = self.config.signer
+        signer_cfg = self.settings
         level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
         snapshot = self._snapshot()
         self.precheck.check(cert, chain, snapshot)
@@ -232,7 +236,7 @@ class SigningService:
         reader: PdfFileReader,
         cert: x509.Certificate,
         chain: tuple[x509.Certificate, ...],
-        key_config: KeyConfig | None,
+        key_config: KeySettings | None,
         snapshot: TrustSnapshot,
         source: BinaryIO,
         source_path: Path | None,
@@ -251,7 +255,7 @@ class SigningService:
                 for line in (_organisation(cert), number, now.isoformat(timespec="seconds"))
                 if line
             ]
-            font = self.config.signer.font_regular
+            font = self.settings.font_regular
             style = appearance.text_style(lines, font)
             if placement.field_name:
                 return style, None, self._empty_field(reader, placement.field_name)
@@ -293,7 +297,7 @@ class SigningService:
         cy = (p.y1 + p.y2) / 2
         return style, Box(p.page, right - width, cy - height / 2, right, cy + height / 2), None
 
-    def _configured_image(self, key_config: KeyConfig | None) -> bytes:
+    def _configured_image(self, key_config: KeySettings | None) -> bytes:
         if key_config is None or key_config.image is None:
             raise InvalidInput("IMAGE_REQUIRED")
         data = self._key_images.get(key_config.name)

@@ -184,7 +184,7 @@ class TwoStepSigner:
             raise InvalidInput("CERTIFICATE_REQUIRED")
         cert = load_certificates(certificate)[0]
         chain_certs = tuple(c for data in chain for c in load_certificates(data))
-        config = self._service.config.signer
+        config = self._service.settings
         level = levels.resolve(options.level, config.default_level, config.tsa_url)
         if level.rank > Level.B_T.rank:
             raise InvalidInput("LEVEL_NOT_SUPPORTED")
@@ -272,7 +272,7 @@ class TwoStepSigner:
             cert, registry, signature_value=signature, signature_mechanism=_mechanism(mechanism)
         )
         level = Level(state["level"])
-        tsa_url = self._service.config.signer.tsa_url
+        tsa_url = self._service.settings.tsa_url
         ts = levels.timestamper(tsa_url) if tsa_url and level is Level.B_T else None
         output = io.BytesIO(zlib.decompress(_unb64(state["pdf"])))
         prepared = PreparedByteRangeDigest(

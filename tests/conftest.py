@@ -8,7 +8,7 @@ Contract (relied on by every test module):
 * ``softhsm_token`` (session) -- ``module``, ``token_label``, ``pin_env`` (set in os.environ).
 * ``redis_url`` (session) -- a database of its own on 127.0.0.1:6379, else a redis-server
   started on a free port.
-* ``make_config(**overrides)`` -- a :class:`kyso.server.config.Config` loaded from a TOML file.
+* ``make_config(**overrides)`` -- :class:`kyso.server.settings.Settings` loaded from a TOML file.
 * ``kyso_config`` (module; override it in a module to change the server's config),
   ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
@@ -40,7 +40,8 @@ for _p in (str(REPO), str(REPO / "tests"), str(REPO / "tests" / "integration")):
 
 from kyso.demo.images import seal_png, signature_png  # noqa: E402
 from kyso.pdf import hex_strings  # noqa: E402
-from kyso.server.config import Config, load_config  # noqa: E402
+from kyso.server.settings import ServerSettings, Settings, load_settings  # noqa: E402
+from signer.settings import SignerSettings  # noqa: E402
 from tests.pki import (  # noqa: E402
     SoftHsmToken,
     TestPki,
@@ -191,15 +192,15 @@ def _toml(doc: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_TOP_LEVEL = {"listen", "redis_url", "max_document_bytes", "max_stream_bytes", "workers"}
-_SIGNER = {
-    "tsa_url",
-    "default_level",
-    "pending_ttl_seconds",
-    "precheck_cache_seconds",
-    "font_regular",
-    "font_bold",
+# make_config(**overrides): top-level settings and [signer] settings, by the models' field names.
+_TOP_LEVEL = set(ServerSettings.model_fields) - {
+    "home",
+    "keys",
+    "signer",
+    "verifier",
+    "trust_store",
 }
+_SIGNER = set(SignerSettings.model_fields)
 
 
 class ConfigFactory:
@@ -259,8 +260,8 @@ class ConfigFactory:
         verifier: Mapping[str, Any] | None = None,
         trust_store: Mapping[str, Any] | None = None,
         **overrides: Any,
-    ) -> Config:
-        """Write ``home/kyso.toml`` and load it with :func:`kyso.server.config.load_config`.
+    ) -> Settings:
+        """Write ``home/kyso.toml`` and load it with :func:`kyso.server.settings.load_settings`.
 
         ``keys`` items are certificate labels (a PKCS#11 key of that name) or ``[[keys]]``
         tables (see :meth:`key_table`); ``trust`` adds PEM files to the trust directory;
@@ -297,7 +298,7 @@ class ConfigFactory:
         doc["keys"] = key_tables
         path = home / "kyso.toml"
         path.write_text(_toml(doc), encoding="utf-8")
-        return load_config(path)
+        return load_settings(path)
 
 
 @pytest.fixture(scope="session")
@@ -308,10 +309,10 @@ def config_factory(
 
 
 @pytest.fixture
-def make_config(config_factory: ConfigFactory, tmp_path: Path) -> Callable[..., Config]:
+def make_config(config_factory: ConfigFactory, tmp_path: Path) -> Callable[..., Settings]:
     counter = iter(range(1_000_000))
 
-    def _make(**overrides: Any) -> Config:
+    def _make(**overrides: Any) -> Settings:
         return config_factory.make(tmp_path / f"kyso-home-{next(counter)}", **overrides)
 
     return _make
@@ -319,13 +320,15 @@ def make_config(config_factory: ConfigFactory, tmp_path: Path) -> Callable[..., 
 
 # ----------------------------------------------------------------------------- server
 @pytest.fixture(scope="module")
-def kyso_config(config_factory: ConfigFactory, tmp_path_factory: pytest.TempPathFactory) -> Config:
+def kyso_config(
+    config_factory: ConfigFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     """Config of the module's ``kyso_server``; redefine this fixture in a module to change it."""
     return config_factory.make(tmp_path_factory.mktemp("kyso-home"))
 
 
 @pytest.fixture(scope="module")
-def _kyso_running(kyso_config: Config) -> Iterator[tuple[str, Any]]:
+def _kyso_running(kyso_config: Settings) -> Iterator[tuple[str, Any]]:
     from kyso.server.app import running_server
 
     with running_server(kyso_config) as (address, ctx):

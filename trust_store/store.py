@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from asn1crypto import x509
 
@@ -33,10 +33,8 @@ from trust_store.backends.local import LocalDirectoryBackend, load_local
 from trust_store.certificates import parse_bundle
 from trust_store.changes import ChangePlan, find, plan_add, plan_remove
 from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.settings import TrustStoreSettings
 from trust_store.state_codec import read_snapshot_file, write_snapshot_file
-
-if TYPE_CHECKING:
-    from kyso.server.config import Config
 
 log = logging.getLogger("kyso.trust")
 
@@ -389,21 +387,27 @@ def _stale(expected: int, current: int) -> Aborted:
     return Aborted("TRUST_VERSION_CONFLICT", expected=expected, current=current)
 
 
-def open_store(config: Config) -> TrustStore:
-    """Local directory by default; Redis (seeded from the directory once) with ``redis_url``."""
-    ts = config.trust_store
-    path = config.trust_store_path
-    if config.redis_url:
+def open_store(
+    settings: TrustStoreSettings, home: Path, redis_url: str | None = None
+) -> TrustStore:
+    """Local directory by default; Redis (seeded from the directory once) with ``redis_url``.
+
+    ``home`` is the data directory: the default place of the store and its audit log, and
+    of this replica's copy of the shared state.
+    """
+    ts = settings
+    path = ts.store_path(home)
+    if redis_url:
         import redis
 
         from trust_store.backends.redis import RedisBackend
 
         client = redis.Redis.from_url(
-            config.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5
+            redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5
         )
         audit: AuditLog = RedisAuditLog(client, ts.redis_namespace)
         # This replica's copy of the shared state: served if it restarts while Redis is down.
-        copy_path = config.home / "cache" / f"trust-{ts.redis_namespace}.json"
+        copy_path = home / "cache" / f"trust-{ts.redis_namespace}.json"
         copy = read_snapshot_file(copy_path)
         seed = copy if copy is not None and copy.version >= 1 else load_local(path)
         backend: StorageBackend = RedisBackend(
@@ -423,7 +427,7 @@ def open_store(config: Config) -> TrustStore:
             )
             first = seed
     else:
-        audit = FileAuditLog(config.audit_path)
+        audit = FileAuditLog(ts.audit_file(home))
         backend = LocalDirectoryBackend(path, audit, ts.keep_versions)
         if (path / "versions").is_dir():  # a managed store; a bootstrap one has nothing to mend
             try:
@@ -432,7 +436,7 @@ def open_store(config: Config) -> TrustStore:
                 log.warning("trust store: cannot tidy %s after a crash (read-only?)", path)
         first = backend.load()
     store = TrustStore(first, backend=backend, audit=audit, bundles_path=ts.bundles_path)
-    if config.redis_url:
+    if redis_url:
         store.on_change(lambda snap: _keep_copy(copy_path, snap))
         _keep_copy(copy_path, first)
     store.start()

@@ -2,7 +2,7 @@
 
 Order of sources: what the document carries (DSS dictionary, the CMS
 adbe-revocationInfoArchival attribute) first, then OCSP, then CRL, through
-the shared fetcher backend (``ctx.components["revocation"]``), which caches
+the shared fetcher backend (``AppContext.revocation``), which caches
 answers until their nextUpdate.
 """
 

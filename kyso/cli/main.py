@@ -16,14 +16,14 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 
 def _serve(ns: argparse.Namespace) -> int:
     from kyso.server.app import serve
-    from kyso.server.config import load_config
+    from kyso.server.settings import load_settings
 
-    config = load_config(ns.config)
-    if config.embedded_defaults:
+    settings = load_settings(ns.config)
+    if settings.embedded_defaults:
         from kyso.demo.embedded import ensure_demo
 
-        config = ensure_demo(config)
-    serve(config, ns.listen)
+        settings = ensure_demo(settings)
+    serve(settings, ns.listen)
     return 0
 
 

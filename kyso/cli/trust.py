@@ -33,7 +33,7 @@ def _token(ns: argparse.Namespace) -> str | None:
     host = str(ns.server).rsplit(":", 1)[0]
     if host in _LOCAL_HOSTS:
         from kyso.server.auth import OFFICER_TOKEN_FILE
-        from kyso.server.config import default_home
+        from kyso.server.settings import default_home
 
         local = default_home() / "auth" / OFFICER_TOKEN_FILE
         if local.is_file():
@@ -299,10 +299,9 @@ def _status(ns: argparse.Namespace) -> int:
 
 def _token_add(ns: argparse.Namespace) -> int:
     from kyso.server.auth import add_token, token_files
-    from kyso.server.config import load_config
+    from kyso.server.settings import load_settings
 
-    config = load_config(ns.config)
-    officer, reader = token_files(config)
+    officer, reader = token_files(load_settings(ns.config))
     path = officer if ns.role == "officer" else reader
     token = add_token(path, ns.name)
     print(f"added {ns.role} token for {ns.name} to {path}; it is shown only once:", file=sys.stderr)

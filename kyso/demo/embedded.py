@@ -19,7 +19,6 @@ works offline.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -37,7 +36,7 @@ from certomancer.registry import CertLabel
 
 from kyso.demo import images as demo_images
 from kyso.demo import pki as demo_pki
-from kyso.server.config import Config, load_config
+from kyso.server.settings import Settings, load_settings
 
 log = logging.getLogger("kyso.demo")
 
@@ -374,9 +373,10 @@ def stop_responders() -> None:
         _responders.clear()
 
 
-def ensure_demo(config: Config) -> Config:
-    """Create the demo under ``config.home`` if needed, start its responders, return its config."""
-    home = config.home
+def ensure_demo(settings: Settings) -> Settings:
+    """Create the demo under ``settings.home`` if needed, start its responders, return the
+    settings of the ``kyso.toml`` written there (listening where ``settings`` says)."""
+    home = settings.home
     print(f"kyso: data directory {home}", flush=True)
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     demo = home / "demo"
@@ -402,5 +402,5 @@ def ensure_demo(config: Config) -> Config:
     tmp.write_text(_config_text(home, demo, state), encoding="utf-8")
     tmp.replace(toml_path)
     _start_responders(demo, int(state["port"]))
-    loaded = load_config(toml_path)
-    return dataclasses.replace(loaded, listen=config.listen, embedded_defaults=True)
+    loaded = load_settings(toml_path)
+    return loaded.with_origin(source=toml_path, embedded=True, listen=settings.listen)

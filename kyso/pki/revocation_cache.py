@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from asn1crypto import cms, crl, ocsp, pem, x509
@@ -44,9 +44,6 @@ from pyhanko_certvalidator.fetchers.requests_fetchers.crl_client import Requests
 from pyhanko_certvalidator.fetchers.requests_fetchers.ocsp_client import RequestsOCSPFetcher
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 from redis.exceptions import RedisError
-
-if TYPE_CHECKING:
-    from kyso.server.config import Config
 
 log = logging.getLogger("kyso.revocation")
 
@@ -337,7 +334,7 @@ class _CachingCRLFetcher(RequestsCRLFetcher):
 
 
 class CachingFetcherBackend(FetcherBackend):
-    """The shared ``ctx.components["revocation"]``: fresh fetchers per validation, one cache."""
+    """The process's shared backend (``AppContext.revocation``): fresh fetchers, one cache."""
 
     def __init__(
         self,
@@ -370,13 +367,20 @@ class CachingFetcherBackend(FetcherBackend):
         return self.cache.snapshot_stats()
 
 
-def fetcher_backend(config: Config, redis: Any | None = None) -> CachingFetcherBackend:
-    """Build the process-wide backend; Redis-backed when a client is given."""
-    ts = config.trust_store
+def fetcher_backend(
+    redis: Any | None = None,
+    *,
+    fallback_ttl: int = 600,
+    stale_grace: int = 86400,
+    namespace: str = "kyso",
+    timeout: float = 5.0,
+) -> CachingFetcherBackend:
+    """Build the process-wide backend; Redis-backed when a client is given.
+
+    ``fallback_ttl``: seconds an answer without nextUpdate is reused; ``stale_grace``: seconds
+    an expired answer is served while its responder is down; ``timeout``: seconds per request.
+    """
     cache = RevocationCache(
-        redis,
-        fallback_ttl=ts.revocation_fallback_ttl_seconds,
-        stale_grace=ts.revocation_stale_grace_seconds,
-        namespace=ts.redis_namespace,
+        redis, fallback_ttl=fallback_ttl, stale_grace=stale_grace, namespace=namespace
     )
-    return CachingFetcherBackend(cache, per_request_timeout=ts.revocation_timeout_seconds)
+    return CachingFetcherBackend(cache, per_request_timeout=timeout)

@@ -18,8 +18,8 @@ from kyso.pdf import hex_strings
 from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
-from kyso.server.config import Config
 from kyso.server.context import AppContext, build_context
+from kyso.server.settings import Settings
 
 log = logging.getLogger("kyso.server")
 
@@ -30,7 +30,7 @@ def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health
     # The one process-wide patch of pyHanko: its per-token hex-string reader makes a
     # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
     hex_strings.install()
-    cfg = ctx.config
+    cfg = ctx.settings
     limit = cfg.max_document_bytes + 1024 * 1024  # room for the envelope
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="kyso-rpc"),
@@ -48,7 +48,7 @@ def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *names]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    ctx.components["health"] = health_servicer
+    ctx.health = health_servicer
     reflection.enable_server_reflection(
         [
             *names,
@@ -74,9 +74,11 @@ def _freeze_startup_heap() -> None:
 
 
 @contextlib.contextmanager
-def running_server(config: Config, listen: str | None = None) -> Iterator[tuple[str, AppContext]]:
+def running_server(
+    settings: Settings, listen: str | None = None
+) -> Iterator[tuple[str, AppContext]]:
     """Start a real server in this process (tests, benchmarks); yields its address."""
-    ctx = build_context(config)
+    ctx = build_context(settings)
     server, port, _ = build_server(ctx, listen or "127.0.0.1:0")
     server.start()
     _freeze_startup_heap()
@@ -87,10 +89,10 @@ def running_server(config: Config, listen: str | None = None) -> Iterator[tuple[
         ctx.close()
 
 
-def serve(config: Config, listen: str | None = None) -> None:
+def serve(settings: Settings, listen: str | None = None) -> None:
     """Run until SIGINT/SIGTERM; in-flight requests get a grace period."""
-    ctx = build_context(config)
-    address = listen or config.listen
+    ctx = build_context(settings)
+    address = listen or settings.listen
     server, port, health_servicer = build_server(ctx, address)
     server.start()
     _freeze_startup_heap()

@@ -24,12 +24,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 
 from kyso.errors import KysoError, PermissionDenied, Unauthenticated
 from kyso.server.status import abort
+
+if TYPE_CHECKING:
+    from kyso.server.context import AppContext
+    from kyso.server.settings import ServerSettings, Settings
 
 log = logging.getLogger("kyso.auth")
 
@@ -247,7 +251,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
 # -- wiring -------------------------------------------------------------------------------
 
 
-def token_files(config: Any) -> tuple[Path, Path]:
+def token_files(config: ServerSettings) -> tuple[Path, Path]:
     """The officer and reader token files: configured, else under ``<home>/auth``."""
     ts = config.trust_store
     return (
@@ -256,7 +260,7 @@ def token_files(config: Any) -> tuple[Path, Path]:
     )
 
 
-def ensure_local_officer(config: Any) -> Path | None:
+def ensure_local_officer(config: Settings) -> Path | None:
     """Embedded defaults: give the local CLI an officer token if no officer exists yet."""
     officer_file, _ = token_files(config)
     if not config.embedded_defaults or _read_token_file(officer_file):
@@ -274,10 +278,10 @@ def ensure_local_officer(config: Any) -> Path | None:
     return credential
 
 
-def build_interceptor(ctx: Any) -> AuthInterceptor:
+def build_interceptor(ctx: AppContext) -> AuthInterceptor:
     """The interceptor for ``ctx.interceptors``; refused changes go to the trust audit."""
-    ensure_local_officer(ctx.config)
-    officer_file, reader_file = token_files(ctx.config)
+    ensure_local_officer(ctx.settings)
+    officer_file, reader_file = token_files(ctx.settings)
     source = TokenIdentitySource(officer_file, reader_file)
 
     def on_refused(actor: str, method: str, err: KysoError) -> None:

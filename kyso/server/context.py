@@ -1,25 +1,46 @@
-"""The composition root: what every servicer of one server process shares."""
+"""The composition root: what every servicer of one server process shares, as typed fields."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kyso.server.config import Config
+from kyso.pki.revocation_cache import CachingFetcherBackend, fetcher_backend
+from kyso.server.settings import Settings
+from signer import SigningService
+from signer.keys.registry import KeyRegistry
+from signer.two_step import PendingStore, TwoStepSigner
 from trust_store import TrustStore, open_store
+
+if TYPE_CHECKING:
+    import grpc
+    import redis
+    from grpc_health.v1.health import HealthServicer
 
 
 @dataclass
 class AppContext:
-    config: Config
+    """One per server process; built by :func:`build_context`, closed by :meth:`close`."""
+
+    settings: Settings
     trust: TrustStore
-    # Extra shared components, registered by the *_api modules under stable names
-    # (e.g. "revocation" for the shared revocation fetchers, "keys" for the key registry).
-    components: dict[str, Any] = field(default_factory=dict)
-    interceptors: list[Any] = field(default_factory=list)
-    closers: list[Any] = field(default_factory=list)
+    redis: redis.Redis | None  # shared by the revocation cache and pending two-step signatures
+    revocation: CachingFetcherBackend  # OCSP/CRL/AIA fetchers with the shared cache
+    signing: SigningService
+    two_step: TwoStepSigner
+    interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
+    closers: list[Callable[[], Any]] = field(default_factory=list)
+    health: HealthServicer | None = None  # set once the gRPC server is built
+
+    @property
+    def keys(self) -> KeyRegistry:
+        """The signing keys (owned by :attr:`signing`)."""
+        return self.signing.keys
 
     def close(self) -> None:
+        """Close in the reverse order of opening; each step is best effort."""
         for close in reversed(self.closers):
             try:
                 close()
@@ -27,23 +48,58 @@ class AppContext:
                 continue
 
 
-def build_context(config: Config) -> AppContext:
-    """Create the shared components once per server process."""
-    from kyso.pki.revocation_cache import fetcher_backend
+def build_context(settings: Settings) -> AppContext:
+    """Create the shared components once per server process.
 
-    ctx = AppContext(config=config, trust=open_store(config))
-    redis_client = None
-    if config.redis_url:
-        import redis
+    Keys are loaded now, so the first request does not pay for it (a key that fails to load
+    is logged and refused when asked for).
+    """
+    closers: list[Callable[[], Any]] = []
+    try:
+        trust = open_store(settings.trust_store, settings.home, settings.redis_url)
+        closers.append(trust.close)  # stops the trust store's Redis follower, last
+        redis_client = None
+        if settings.redis_url:
+            import redis
 
-        redis_client = redis.Redis.from_url(
-            config.redis_url, socket_timeout=2, socket_connect_timeout=2
+            redis_client = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+            )
+            closers.append(redis_client.close)
+        ts = settings.trust_store
+        revocation = fetcher_backend(
+            redis_client,
+            fallback_ttl=ts.revocation_fallback_ttl_seconds,
+            stale_grace=ts.revocation_stale_grace_seconds,
+            namespace=ts.redis_namespace,
+            timeout=ts.revocation_timeout_seconds,
         )
-        ctx.closers.append(redis_client.close)
-    ctx.components["redis"] = redis_client
-    ctx.components["revocation"] = fetcher_backend(config, redis_client)
-    ctx.closers.insert(0, ctx.trust.close)  # stops the trust store's Redis follower, last
-    from kyso.server.auth import build_interceptor  # guards kyso.v1.TrustStore only
+        signing = SigningService(settings.signer, settings.keys, trust.snapshot, revocation)
+        closers.append(signing.close)
+        signing.keys.warm_up()
+        pending = PendingStore(
+            redis_client,
+            ttl_seconds=settings.signer.pending_ttl_seconds,
+            namespace=ts.redis_namespace,
+        )
+        ctx = AppContext(
+            settings=settings,
+            trust=trust,
+            redis=redis_client,
+            revocation=revocation,
+            signing=signing,
+            two_step=TwoStepSigner(signing, pending),
+            closers=closers,
+        )
+        from kyso.server.auth import build_interceptor  # guards kyso.v1.TrustStore only
 
-    ctx.interceptors.append(build_interceptor(ctx))
+        ctx.interceptors.append(build_interceptor(ctx))
+    except BaseException:
+        for close in reversed(closers):
+            with contextlib.suppress(Exception):
+                close()
+        raise
     return ctx
+
+
+__all__ = ["AppContext", "build_context"]

@@ -22,7 +22,7 @@ from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
 from signer import Box, Level, Placement, Profile, SigningService, SignOptions, SignResult
-from signer.two_step import PendingStore, TwoStepSigner
+from signer.two_step import TwoStepSigner
 
 log = logging.getLogger("kyso.signer.api")
 
@@ -101,7 +101,7 @@ class SignerServicer(pb_grpc.SignerServicer):
 
     @grpc_errors
     def Sign(self, request: pb.SignRequest, context: grpc.ServicerContext) -> pb.SignResponse:
-        check_size(len(request.document), self._ctx.config.max_document_bytes)
+        check_size(len(request.document), self._ctx.settings.max_document_bytes)
         out = io.BytesIO()
         result = self._service.sign(
             request.key, options_from_pb(request.options), io.BytesIO(request.document), out
@@ -112,7 +112,7 @@ class SignerServicer(pb_grpc.SignerServicer):
     def SignStream(
         self, request_iterator: Iterator[pb.SignStreamRequest], context: grpc.ServicerContext
     ) -> Iterator[pb.SignStreamResponse]:
-        limit = self._ctx.config.max_stream_bytes
+        limit = self._ctx.settings.max_stream_bytes
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "header":
             raise InvalidInput("STREAM_HEADER_REQUIRED")
@@ -190,7 +190,7 @@ class SignerServicer(pb_grpc.SignerServicer):
     def PrepareSignature(
         self, request: pb.PrepareSignatureRequest, context: grpc.ServicerContext
     ) -> pb.PrepareSignatureResponse:
-        check_size(len(request.document), self._ctx.config.max_document_bytes)
+        check_size(len(request.document), self._ctx.settings.max_document_bytes)
         prepared = self._two_step.prepare(
             request.document,
             request.certificate,
@@ -227,18 +227,8 @@ def _chunks(stream: BinaryIO, start: int = 0) -> Iterator[pb.SignStreamResponse]
 
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:
-    """Add the Signer servicer; its keys are loaded now so the first request is fast."""
-    service = SigningService(ctx.config, ctx.trust.snapshot, ctx.components.get("revocation"))
-    ctx.closers.append(service.close)
-    service.keys.warm_up()
-    store = PendingStore(
-        ctx.components.get("redis"),
-        ttl_seconds=ctx.config.signer.pending_ttl_seconds,
-        namespace=ctx.config.trust_store.redis_namespace,
-    )
-    two_step = TwoStepSigner(service, store)
-    ctx.components["signer"] = service
-    pb_grpc.add_SignerServicer_to_server(SignerServicer(ctx, service, two_step), server)
+    """Add the Signer servicer (its keys were loaded by ``build_context``)."""
+    pb_grpc.add_SignerServicer_to_server(SignerServicer(ctx, ctx.signing, ctx.two_step), server)
     return [pb.DESCRIPTOR.services_by_name["Signer"].full_name]
 
 

@@ -243,13 +243,11 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
             warning=status.get("warning", ""),
             redis_errors=int(status.get("redis_errors", 0)),
         )
-        revocation = self._ctx.components.get("revocation")
-        if revocation is not None and hasattr(revocation, "stats"):
-            stats = revocation.stats()
-            msg.revocation_cache_hits = stats.hits
-            msg.revocation_cache_misses = stats.misses
-            msg.revocation_stale_served = stats.stale_served
-            msg.revocation_redis_errors = stats.redis_errors
+        stats = self._ctx.revocation.stats()
+        msg.revocation_cache_hits = stats.hits
+        msg.revocation_cache_misses = stats.misses
+        msg.revocation_stale_served = stats.stale_served
+        msg.revocation_redis_errors = stats.redis_errors
         identity = current_identity()
         if identity is not None:
             msg.identity = identity.name
@@ -263,7 +261,7 @@ def _publish_storage_health(ctx: AppContext, stop: threading.Event) -> None:
 
     last: bool | None = None
     while not stop.wait(0.25):
-        health = ctx.components.get("health")
+        health = ctx.health
         if health is None:
             continue
         degraded = bool(ctx.trust.status().get("degraded"))

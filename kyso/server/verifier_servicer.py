@@ -43,7 +43,7 @@ def _too_big(limit: int) -> ResourceExhausted:
 class VerifierService(pb_grpc.VerifierServicer):
     def __init__(self, ctx: AppContext) -> None:
         self._ctx = ctx
-        cfg = ctx.config.verifier
+        cfg = ctx.settings.verifier
         self._policies = PolicyRegistry(cfg.policy_dir)
         self._policies.get(cfg.default_policy)  # fail at start-up, not on the first request
 
@@ -51,7 +51,7 @@ class VerifierService(pb_grpc.VerifierServicer):
     def _request(
         self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext
     ) -> pipeline.Request:
-        cfg = self._ctx.config.verifier
+        cfg = self._ctx.settings.verifier
         if options.human_report not in _FORMATS:
             raise InvalidInput("OPTION_INVALID", option="human_report", problem="unknown format")
         policy = self._policies.get(options.policy or cfg.default_policy)
@@ -77,7 +77,7 @@ class VerifierService(pb_grpc.VerifierServicer):
             policy=policy,
             snapshot=self._ctx.trust.snapshot(),
             fetch=bool(fetch),
-            fetcher_backend=self._ctx.components.get("revocation"),
+            fetcher_backend=self._ctx.revocation,
             validation_time=validation_time,
             deadline=time.monotonic() + budget,
         )
@@ -109,7 +109,7 @@ class VerifierService(pb_grpc.VerifierServicer):
     def Verify(
         self, request: pb.VerifyRequest, context: grpc.ServicerContext
     ) -> pb.ValidationReport:
-        limit = self._ctx.config.max_document_bytes
+        limit = self._ctx.settings.max_document_bytes
         if len(request.document) > limit:
             raise _too_big(limit)
         if not request.document:
@@ -120,7 +120,7 @@ class VerifierService(pb_grpc.VerifierServicer):
     def VerifyStream(
         self, request_iterator: Iterator[pb.VerifyStreamRequest], context: grpc.ServicerContext
     ) -> pb.ValidationReport:
-        limit = self._ctx.config.max_stream_bytes
+        limit = self._ctx.settings.max_stream_bytes
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "options":
             raise InvalidInput("STREAM_HEADER_REQUIRED")

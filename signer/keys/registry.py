@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from kyso.errors import InvalidInput, NotFound, Unavailable
-from kyso.server.config import KeyConfig
+from signer.settings import KeySettings
 from signer.keys import files as key_files
 from signer.keys.cms_template import CmsTemplates, eligible
 from signer.keys.pkcs11_pool import TokenPool
@@ -214,7 +214,7 @@ class SigningKey:
     copies of the certificates: :meth:`for_request`.
     """
 
-    config: KeyConfig
+    config: KeySettings
     certificate: x509.Certificate  # for listing only; never handed to pyHanko
     _cert_der: bytes
     _chain_der: tuple[bytes, ...]
@@ -243,7 +243,7 @@ class SigningKey:
 
 
 def _key(
-    config: KeyConfig,
+    config: KeySettings,
     cert: x509.Certificate,
     chain: list[x509.Certificate],
     factory: Callable[[x509.Certificate, tuple[x509.Certificate, ...], CmsTemplates], Signer],
@@ -262,7 +262,7 @@ def _key(
 class KeyRegistry:
     """All configured keys; each is loaded on first use and then kept."""
 
-    def __init__(self, configs: list[KeyConfig]) -> None:
+    def __init__(self, configs: Sequence[KeySettings]) -> None:
         self._configs = {k.name: k for k in configs}
         self._loaded: dict[str, SigningKey] = {}
         self._pools: dict[tuple[str, str | None], TokenPool] = {}
@@ -271,7 +271,7 @@ class KeyRegistry:
     def names(self) -> list[str]:
         return list(self._configs)
 
-    def config(self, name: str) -> KeyConfig:
+    def config(self, name: str) -> KeySettings:
         try:
             return self._configs[name]
         except KeyError:
@@ -302,7 +302,7 @@ class KeyRegistry:
             pool.close()
 
     # ------------------------------------------------------------------ loading
-    def _load(self, config: KeyConfig) -> SigningKey:
+    def _load(self, config: KeySettings) -> SigningKey:
         chain: list[x509.Certificate] = []
         for path in config.chain:
             chain.extend(key_files.read_certificates(path))
@@ -346,7 +346,7 @@ class KeyRegistry:
             "CONFIG_INVALID", problem=f"key {config.name}: unknown backend {config.backend!r}"
         )
 
-    def _pool(self, config: KeyConfig) -> TokenPool:
+    def _pool(self, config: KeySettings) -> TokenPool:
         if not config.module:
             raise InvalidInput(
                 "CONFIG_INVALID",
@@ -363,7 +363,7 @@ class KeyRegistry:
         return pool
 
     @staticmethod
-    def _token_certificate(pool: TokenPool, config: KeyConfig) -> x509.Certificate:
+    def _token_certificate(pool: TokenPool, config: KeySettings) -> x509.Certificate:
         def _read(session: Any) -> bytes:
             obj = pool.find_object(
                 session, pkcs11.ObjectClass.CERTIFICATE, config.key_label, config.key_id

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 import pytest
 
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(not ROWS, reason="shared corpus not present")
 
 
 @pytest.fixture(scope="module")
-def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Config:
+def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Trust the VGCA/NEAC roots and the G2 intermediate; never go online (offline corpus)."""
     return config_factory.make(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("kyso-corpus"),

@@ -11,9 +11,8 @@ import pytest
 import redis
 
 from kyso.errors import KysoError
-from kyso.server.config import Config, TrustStoreConfig
 from tests.integration.test_trust_support import kyso_cli, make_certificate
-from trust_store import open_store
+from trust_store import TrustStoreSettings, open_store
 from trust_store.audit import AuditDraft, FileAuditLog, RedisAuditLog
 
 
@@ -23,7 +22,7 @@ def _store_with_history(home: Path) -> Path:
     trust.mkdir(parents=True)
     root_pem, _, _ = make_certificate("Root gốc (test)")
     (trust / "root.pem").write_bytes(root_pem)
-    store = open_store(Config(home=home))
+    store = open_store(TrustStoreSettings(), home)
     a, _, _ = make_certificate("Root A (test)")
     b, _, _ = make_certificate("Root B (test)")
     store.add(a, actor="token:alice", reason="thêm A")
@@ -136,8 +135,8 @@ def test_file_log_survives_concurrent_appends(tmp_path: Path) -> None:
 
 
 def test_configured_audit_path(tmp_path: Path) -> None:
-    cfg = Config(home=tmp_path, trust_store=TrustStoreConfig(audit_path=tmp_path / "elsewhere.log"))
-    store = open_store(cfg)
+    settings = TrustStoreSettings(audit_path=tmp_path / "elsewhere.log")
+    store = open_store(settings, tmp_path)
     pem_bytes, _, _ = make_certificate("Root (test)")
     store.add(pem_bytes, actor="token:alice", reason="r")
     assert (tmp_path / "elsewhere.log").is_file()

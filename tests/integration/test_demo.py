@@ -176,13 +176,13 @@ def test_demo_responders_answer_offline(tmp_path: Path, monkeypatch) -> None:
     from asn1crypto import ocsp, pem, x509
 
     from kyso.demo import embedded as demo
-    from kyso.server.config import Config
+    from kyso.server.settings import Settings
 
     port = free_port()
     monkeypatch.setenv("KYSO_DEMO_PKI_PORT", str(port))
     monkeypatch.delenv("SOFTHSM2_CONF", raising=False)
     try:
-        config = demo.ensure_demo(Config(home=tmp_path, embedded_defaults=True))
+        config = demo.ensure_demo(Settings(home=tmp_path).with_origin(embedded=True))
         assert config.embedded_defaults
         assert {k.name for k in config.keys} == {"demo-personal", "demo-organisation"}
         assert config.signer.tsa_url == f"http://127.0.0.1:{port}/kyso-demo/tsa/tsa"
@@ -215,7 +215,7 @@ def test_demo_responders_answer_offline(tmp_path: Path, monkeypatch) -> None:
         assert single["cert_status"].name == "good"
         assert requests.get(cert.crl_distribution_points[0].url, timeout=10).status_code == 200
         # a second call in the same process reuses everything, responders included
-        again = demo.ensure_demo(Config(home=tmp_path, embedded_defaults=True))
+        again = demo.ensure_demo(Settings(home=tmp_path).with_origin(embedded=True))
         assert again.keys == config.keys
     finally:
         demo.stop_responders()

@@ -13,7 +13,7 @@ from documents import DECREE30_NAME, DECREE30_TITLE, decree30_pdf, make_pdf
 from pyhanko.sign import signers
 from pyhanko.sign.general import load_cert_from_pemder
 
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 
 
 def _ocsp_status(pki, label: str) -> str:
@@ -174,7 +174,7 @@ def test_pdfsig_trusts_test_root(pki, assert_pdfsig_ok, tmp_path: Path) -> None:
 
 
 def test_make_config_loads(make_config, pki, softhsm_token) -> None:
-    cfg: Config = make_config(tsa_url=None, workers=4, keys=["personal", "personal-rsa1024"])
+    cfg: Settings = make_config(tsa_url=None, workers=4, keys=["personal", "personal-rsa1024"])
     assert cfg.source is not None and cfg.source.name == "kyso.toml"
     assert cfg.signer.tsa_url is None and cfg.workers == 4
     assert [k.name for k in cfg.keys] == ["personal", "personal-rsa1024"]

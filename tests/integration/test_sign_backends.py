@@ -7,12 +7,12 @@ import pytest
 from documents import decree30_pdf
 from test_sign_support import RECT_SMALL, pyhanko_check, sign
 
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from kyso.v1 import signer_pb2 as pb
 
 
 @pytest.fixture(scope="module")
-def kyso_config(config_factory, tmp_path_factory) -> Config:
+def kyso_config(config_factory, tmp_path_factory) -> Settings:
     keys = [
         config_factory.key_table("personal", "p12", backend="pkcs12"),
         config_factory.key_table("personal-ec", "pem-ec", backend="pem"),

@@ -185,7 +185,7 @@ def test_sixteen_parallel_requests_on_one_token(grpc_channel, pki, assert_pdfsig
 def test_token_sessions_reopened_after_a_token_error(grpc_channel, kyso_context, assert_pdfsig_ok):
     """Close every PKCS#11 session under the pool (as a token reset does): the next signature
     gets SessionHandleInvalid, the pool re-opens and logs in again, and the request succeeds."""
-    service = kyso_context.components["signer"]
+    service = kyso_context.signing
     _rect_sign(grpc_channel, decree30_pdf())
     (pool,) = service.keys._pools.values()
     generation = pool._generation

@@ -7,12 +7,12 @@ import pytest
 from documents import decree30_pdf
 from test_sign_support import RECT_SMALL, rpc_error, sign
 
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from kyso.v1 import signer_pb2 as pb
 
 
 @pytest.fixture(scope="module")
-def kyso_config(config_factory, tmp_path_factory) -> Config:
+def kyso_config(config_factory, tmp_path_factory) -> Settings:
     """The default keys plus a weak key and one from an untrusted hierarchy."""
     keys = [
         "personal",
@@ -74,7 +74,7 @@ def test_valid_key_still_signs_and_check_is_cached(grpc_channel, kyso_context, p
         level=pb.PADES_B_B,
         placement=pb.SignPlacement(rect=RECT_SMALL),
     )
-    service = kyso_context.components["signer"]
+    service = kyso_context.signing
     cert = service.keys.get("personal").certificate
     snapshot = kyso_context.trust.snapshot()
     from trust_store import sha256_fingerprint

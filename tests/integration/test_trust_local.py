@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from kyso.server.app import running_server
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from tests.integration.test_trust_support import kyso_cli, make_certificate
 from tests.pki import TestPki
-from trust_store import Role, open_store
+from trust_store import Role, TrustStoreSettings, open_store
 from trust_store.audit import AuditDraft, FileAuditLog
 
 
@@ -26,7 +26,7 @@ def _home_with_root(tmp_path: Path, pki: TestPki) -> Path:
 
 def test_bootstrap_directory_is_adopted_on_first_change(tmp_path: Path, pki: TestPki) -> None:
     home = _home_with_root(tmp_path, pki)
-    store = open_store(Config(home=home))
+    store = open_store(TrustStoreSettings(), home)
     snap = store.snapshot()
     assert snap.version == 1 and snap.entries[0].role is Role.ANCHOR
     assert not (home / "trust" / "current").exists()  # reading never writes
@@ -39,7 +39,7 @@ def test_bootstrap_directory_is_adopted_on_first_change(tmp_path: Path, pki: Tes
     assert [e["added_by"] for e in meta["entries"]] == ["bootstrap", "token:alice"]
     for entry in meta["entries"]:  # one readable PEM per certificate
         assert (current / entry["file"]).read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
-    again = open_store(Config(home=home))
+    again = open_store(TrustStoreSettings(), home)
     assert again.snapshot().version == 2 and len(again.snapshot().entries) == 2
     again.close()
 
@@ -48,7 +48,7 @@ def test_crash_leftovers_are_removed_and_an_unapplied_change_is_audited(
     tmp_path: Path, pki: TestPki
 ) -> None:
     home = _home_with_root(tmp_path, pki)
-    store = open_store(Config(home=home))
+    store = open_store(TrustStoreSettings(), home)
     pem_bytes, _, _ = make_certificate("Root (test)")
     store.add(pem_bytes, actor="token:alice", reason="r")
     store.close()
@@ -60,7 +60,7 @@ def test_crash_leftovers_are_removed_and_an_unapplied_change_is_audited(
     FileAuditLog(home / "audit" / "trust-store.log").append(
         AuditDraft(actor="token:alice", action="add", outcome="applied", version=3)
     )
-    reopened = open_store(Config(home=home))
+    reopened = open_store(TrustStoreSettings(), home)
     assert reopened.snapshot().version == 2
     assert not (versions / ".tmp-deadbeef").exists() and not (versions / "v00000003").exists()
     last = reopened.history(limit=1)[-1]
@@ -71,7 +71,7 @@ def test_crash_leftovers_are_removed_and_an_unapplied_change_is_audited(
 
 def test_processes_sharing_a_directory_follow_each_other(tmp_path: Path, pki: TestPki) -> None:
     home = _home_with_root(tmp_path, pki)
-    a, b = open_store(Config(home=home)), open_store(Config(home=home))
+    a, b = open_store(TrustStoreSettings(), home), open_store(TrustStoreSettings(), home)
     try:
         pem_bytes, _, _ = make_certificate("Root chung (test)")
         out = a.add(pem_bytes, actor="token:alice", reason="r")
@@ -91,7 +91,7 @@ def test_embedded_defaults_give_the_local_cli_the_officer_role(
     tmp_path: Path, pki: TestPki
 ) -> None:
     home = _home_with_root(tmp_path, pki)
-    config = Config(home=home, embedded_defaults=True)
+    config = Settings(home=home).with_origin(embedded=True)
     with running_server(config) as (address, _ctx):
         credential = home / "auth" / "officer.token"
         assert stat.S_IMODE(credential.stat().st_mode) == 0o600
@@ -128,7 +128,7 @@ def test_the_local_credential_is_not_sent_to_a_remote_server(
 
 def test_a_follower_never_moves_readers_back(tmp_path: Path, pki: TestPki) -> None:
     home = _home_with_root(tmp_path, pki)
-    store = open_store(Config(home=home))
+    store = open_store(TrustStoreSettings(), home)
     try:
         old = store.snapshot()
         pem_bytes, _, _ = make_certificate("Root mới hơn (test)")

@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kyso.demo.pki import free_port
 from kyso.server.app import running_server
 from kyso.server.auth import add_token
-from kyso.server.config import load_config
+from kyso.server.settings import load_settings
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import verifier_pb2
 from tests.integration.test_trust_support import (
@@ -74,7 +74,7 @@ def _replicas(tmp_path: Path, pki: TestPki, redis_url: str) -> Iterator[Replicas
     proc = start_server(config_a, log)
     try:
         wait_ready(f"127.0.0.1:{port_a}", proc, log)
-        with running_server(load_config(config_b), f"127.0.0.1:{port_b}") as (addr_b, ctx_b):
+        with running_server(load_settings(config_b), f"127.0.0.1:{port_b}") as (addr_b, ctx_b):
             with (
                 grpc.insecure_channel(f"127.0.0.1:{port_a}") as a,
                 grpc.insecure_channel(addr_b) as b,
@@ -201,7 +201,8 @@ def test_replicas_serve_their_last_copy_while_redis_is_down_and_catch_up(
                 assert fingerprints(ch, r.token) == (x.version, fingerprints(r.a, r.token)[1])
                 assert x_fp in fingerprints(ch, r.token)[1]
             # A replica restarted during the outage serves its last copy, not its old files.
-            restarted = open_store(load_config(r.config_b))
+            b = load_settings(r.config_b)
+            restarted = open_store(b.trust_store, b.home, b.redis_url)
             try:
                 assert restarted.snapshot().version == x.version
                 assert x_fp in {e.sha256 for e in restarted.snapshot().entries}
@@ -264,5 +265,8 @@ def test_seed_happens_once(tmp_path: Path, pki: TestPki, redis_url: str) -> None
             redis_namespace=r.namespace,
             officer_tokens_file=str(tmp_path / "officer-tokens"),
         )
-        with running_server(load_config(config)) as (addr, _ctx), grpc.insecure_channel(addr) as c:
+        with (
+            running_server(load_settings(config)) as (addr, _ctx),
+            grpc.insecure_channel(addr) as c,
+        ):
             assert fingerprints(c, r.token) == (version, fps)

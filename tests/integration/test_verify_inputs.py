@@ -13,7 +13,7 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from kyso.server.status import error_info
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
@@ -23,7 +23,7 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Config:
+def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return config_factory.make(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("kyso-inputs"),
         max_document_bytes=1 * MiB,

@@ -13,7 +13,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
 from kyso.errors import InvalidInput, NotFound
-from kyso.server.config import Config
+from kyso.server.settings import Settings
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from tests.integration.documents import make_pdf
@@ -93,7 +93,7 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def kyso_config(
     config_factory: Any, tmp_path_factory: pytest.TempPathFactory, policy_dir: Path
-) -> Config:
+) -> Settings:
     return config_factory.make(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("kyso-policy"), verifier={"policy_dir": str(policy_dir)}
     )

@@ -1,0 +1,128 @@
+"""The signer's settings: the ``[signer]`` section and each ``[[keys]]`` table.
+
+Secrets never live in the file: a key's PIN or passphrase is named by ``pin_env`` (an
+environment variable) or ``pin_file`` (a file readable only by kyso) and read by
+:meth:`KeySettings.read_pin` at the moment it is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from kyso.errors import InvalidInputError
+from kyso.settings import FilePaths, OptionalFilePath, SettingsModel
+
+ProfileName = Literal["personal", "organisation", "attachment"]
+LevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+
+
+def _lower_all(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(v.lower() if isinstance(v, str) else v for v in value)
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+class KeySettings(SettingsModel):
+    """One signing key, named for callers; ``backend`` says where it lives."""
+
+    name: str = Field(min_length=1, description="the name callers give in SignRequest.key")
+    backend: Literal["pkcs11", "pkcs12", "pem"] = Field(
+        "pkcs11", description="where the private key lives"
+    )
+    profiles: Annotated[tuple[ProfileName, ...], BeforeValidator(_lower_all)] = Field(
+        ("personal",),
+        min_length=1,
+        description="signature kinds the key may make (Decree 30/2020 Appendix I); "
+        '`profile = "..."` is accepted for one',
+    )
+    certificate: OptionalFilePath = Field(
+        None, description="PEM/DER certificate; for pkcs11 optional when it is on the token"
+    )
+    chain: FilePaths = Field((), description="intermediate CA certificates (PEM/DER files)")
+    image: OptionalFilePath = Field(None, description="signature or seal PNG")
+    module: str | None = Field(None, description="pkcs11: the vendor's PKCS#11 library")
+    token_label: str | None = Field(None, description="pkcs11: label of the token")
+    key_label: str | None = Field(None, description="pkcs11: CKA_LABEL of the private key")
+    key_id: str | None = Field(
+        None, pattern=r"^[0-9A-Fa-f]+$", description="pkcs11: CKA_ID of the private key, hex"
+    )
+    pool_size: int = Field(4, ge=1, description="pkcs11: sessions kept open on the token")
+    key_file: OptionalFilePath = Field(None, description="pkcs12/pem: the key file")
+    pin_env: str | None = Field(
+        None, description="environment variable holding the PIN or passphrase"
+    )
+    pin_file: OptionalFilePath = Field(
+        None, description="file holding the PIN or passphrase (mode 0600)"
+    )
+    title: str | None = Field(
+        None, description='signer\'s title in appearances, e.g. "KT. CHỦ TỊCH"'
+    )
+    display_name: str | None = Field(
+        None, description="name shown in appearances instead of the certificate's"
+    )
+    seal_diameter_mm: float = Field(36.0, gt=0, description="diameter of the seal image, mm")
+    prefer_pss: bool = Field(
+        False, description="RSA keys sign with RSASSA-PSS (Circular 15/2025), not PKCS#1 v1.5"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_and_pin(cls, data: Any) -> Any:
+        """``profile = "x"`` means ``profiles = ["x"]``; a ``pin`` in the file is refused."""
+        if not isinstance(data, dict):
+            return data
+        if "pin" in data:
+            raise PydanticCustomError("pin_in_file", "a PIN must not be written in the file")
+        if "profile" in data and "profiles" not in data:
+            data = dict(data)
+            data["profiles"] = [data.pop("profile")]
+        return data
+
+    def read_pin(self) -> str | None:
+        """The PIN/passphrase, read now and never kept in the settings.
+
+        Raises :class:`InvalidInputError` (``KEY_PIN_MISSING``) when ``pin_env`` names an
+        unset variable.
+        """
+        if self.pin_env:
+            value = os.environ.get(self.pin_env)
+            if value is None:
+                raise InvalidInputError(
+                    f"key {self.name}: environment variable {self.pin_env} is not set",
+                    f"khóa {self.name}: chưa đặt biến môi trường {self.pin_env}",
+                    code="KEY_PIN_MISSING",
+                )
+            return value
+        if self.pin_file:
+            return self.pin_file.read_text().strip()
+        return None
+
+
+class SignerSettings(SettingsModel):
+    """The ``[signer]`` section."""
+
+    tsa_url: str | None = Field(
+        None, description="RFC 3161 time-stamp authority; the default level is B-T with one"
+    )
+    default_level: Annotated[LevelName | None, BeforeValidator(_upper)] = Field(
+        None, description="level when a request names none; default B-T with a TSA, else B-B"
+    )
+    pending_ttl_seconds: int = Field(
+        300, ge=1, description="how long a two-step signature waits for its signature value"
+    )
+    precheck_cache_seconds: int = Field(
+        300, ge=0, description="how long a passed signer-certificate check is reused"
+    )
+    font_regular: OptionalFilePath = Field(None, description="TrueType font for appearances")
+    font_bold: OptionalFilePath = Field(None, description="bold TrueType font for appearances")
+
+
+__all__ = ["KeySettings", "LevelName", "ProfileName", "SignerSettings"]
