@@ -17,17 +17,17 @@ class TrustStoreSettings(SettingsModel):
     """Where the trust store and its audit log live, and how replicas share them."""
 
     path: OptionalFilePath = Field(
-        None, description="local trust store directory (default <home>/trust)"
+        None, description="local trust store directory (default `<home>/trust`)"
     )
     audit_path: OptionalFilePath = Field(
-        None, description="audit log file (default <home>/audit/trust-store.log)"
+        None, description="audit log file (default `<home>/audit/trust-store.log`)"
     )
     officer_tokens_file: OptionalFilePath = Field(
         None,
-        description="tokens holding the security-officer role (default <home>/auth/officer-tokens)",
+        description="tokens holding the security-officer role (default `<home>/auth/officer-tokens`)",
     )
     reader_tokens_file: OptionalFilePath = Field(
-        None, description="tokens holding the reader role (default <home>/auth/reader-tokens)"
+        None, description="tokens holding the reader role (default `<home>/auth/reader-tokens`)"
     )
     redis_namespace: str = Field(
         "kyso",
@@ -35,7 +35,7 @@ class TrustStoreSettings(SettingsModel):
         description="key prefix in Redis; the replicas of one deployment share it",
     )
     bundles_path: OptionalFilePath = Field(
-        None, description="extra directory of site bundles (<name>/manifest.json)"
+        None, description="extra directory of site bundles (`<name>/manifest.json`)"
     )
     keep_versions: int = Field(
         10, ge=0, description="local store: old versions kept on disk (Redis: they expire)"

@@ -11,7 +11,7 @@ class VerifierSettings(SettingsModel):
     """Which validation policy applies by default, and how long a validation may fetch."""
 
     policy_dir: OptionalFilePath = Field(
-        None, description="directory of extra policies (<name>.json); they override shipped ones"
+        None, description="directory of extra policies (`<name>.json`); they override shipped ones"
     )
     default_policy: str = Field(
         "vn-gov", description="policy used when a request names none (checked at start-up)"

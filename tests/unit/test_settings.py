@@ -1,0 +1,282 @@
+"""Settings: strict TOML, errors naming key and type, environment overrides, the documented file.
+
+In-process and hand-made: each test writes a small TOML file and loads it with
+:func:`kyso.server.settings.load_settings`; nothing is served.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from kyso.cli.main import EXIT_ERROR, main
+from kyso.errors import InvalidInputError
+from kyso.server import settings_doc
+from kyso.server.settings import ServerSettings, Settings, load_settings
+from signer.settings import KeySettings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_kyso_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own KYSO_* variables must not change what these tests load."""
+    for name in list(os.environ):
+        if name.upper().startswith("KYSO_"):
+            monkeypatch.delenv(name)
+
+
+def _load(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "kyso.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path)
+
+
+def _error(tmp_path: Path, text: str) -> InvalidInputError:
+    with pytest.raises(InvalidInputError) as info:
+        _load(tmp_path, text)
+    return info.value
+
+
+def _readme_toml() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") :]
+    match = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert match, "README's Configuration section has no TOML example"
+    return match.group(1)
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+def test_readme_example_loads_unchanged(tmp_path: Path) -> None:
+    settings = _load(tmp_path, _readme_toml())
+    assert settings.home == Path("/var/lib/kyso")
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.max_document_bytes == 104857600
+    assert settings.signer.tsa_url == "http://tsa.example.vn/tsa"
+    assert settings.trust_store_path == Path("/var/lib/kyso/trust")
+    seal, personal = settings.keys
+    assert (seal.name, seal.backend, seal.pin_env) == ("ubnd-seal", "pkcs11", "KYSO_SEAL_PIN")
+    assert seal.profiles == ("organisation", "attachment")
+    assert seal.seal_diameter_mm == 36.0  # an integer where a number is expected
+    assert personal.backend == "pkcs12" and personal.pin_file == Path("/etc/kyso/pho-chu-tich.pass")
+    assert settings.source == tmp_path / "kyso.toml" and not settings.embedded_defaults
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
+    conf = tmp_path / "etc"
+    conf.mkdir()
+    settings = load_settings(
+        _write(
+            conf / "kyso.toml",
+            'home = "data"\n[trust_store]\npath = "trust"\n[signer]\nfont_regular = "/abs/f.ttf"\n'
+            '[[keys]]\nname = "k"\nbackend = "pem"\nkey_file = "keys/k.pem"\n'
+            'chain = ["ca/1.pem", "ca/2.pem"]\n',
+        )
+    )
+    base = conf.resolve()
+    assert settings.home == base / "data"
+    assert settings.trust_store_path == base / "trust"
+    assert settings.audit_path == base / "data" / "audit" / "trust-store.log"
+    assert settings.signer.font_regular == Path("/abs/f.ttf")
+    assert settings.keys[0].key_file == base / "keys" / "k.pem"
+    assert settings.keys[0].chain == (base / "ca" / "1.pem", base / "ca" / "2.pem")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_sections(tmp_path: Path) -> None:
+    settings = _load(tmp_path, 'home = "/srv/kyso"\n')
+    assert settings.listen == "127.0.0.1:50051" and settings.workers == 16
+    assert settings.keys == ()
+    assert settings.verifier.default_policy == "vn-gov"
+    assert settings.trust_store.redis_namespace == "kyso"
+
+
+def test_profile_alone_and_level_spelling(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        '[signer]\ndefault_level = "b-lt"\n[[keys]]\nname = "k"\nprofile = "Organisation"\n',
+    )
+    assert settings.signer.default_level == "B-LT"
+    assert settings.keys[0].profiles == ("organisation",)
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("colour = 1\n", "colour"),
+        ("[signer]\ntsa = 'http://x'\n", "signer.tsa"),
+        ("[verifier]\npolicy = 'vn-gov'\n", "verifier.policy"),
+        ("[trust_store]\nredis_prefix = 'x'\n", "trust_store.redis_prefix"),
+        ("[[keys]]\nname = 'k'\nslot = 1\n", "keys[0].slot"),
+        ("[cache]\nsize = 1\n", "cache"),
+    ],
+)
+def test_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
+    err = _error(tmp_path, text)
+    assert err.code == "CONFIG_INVALID"
+    assert f"{named}: unknown setting" in err.message_en
+    assert f"{named}: không có thiết lập này" in err.message_vi
+    assert str(tmp_path / "kyso.toml") in err.message_en
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "expected"),
+    [
+        (
+            '[verifier]\nrequest_timeout_seconds = "thirty"\n',
+            "verifier.request_timeout_seconds",
+            "a number",
+        ),
+        ('[signer]\npending_ttl_seconds = "30"\n', "signer.pending_ttl_seconds", "an integer"),
+        ("workers = 2.5\n", "workers", "an integer"),
+        ('reuse_port = "yes"\n', "reuse_port", "true or false"),
+        ("listen = 50051\n", "listen", "a string"),
+        ("[trust_store]\nkeep_versions = true\n", "trust_store.keep_versions", "an integer"),
+        ('[[keys]]\nname = "k"\nchain = "ca.pem"\n', "keys[0].chain", "a list"),
+        ('[[keys]]\nname = "k"\nbackend = "hsm"\n', "keys[0].backend", "one of 'pkcs11'"),
+        ('signer = "x"\n', "signer", "a table"),
+    ],
+)
+def test_wrong_type_names_key_and_type(
+    tmp_path: Path, text: str, named: str, expected: str
+) -> None:
+    err = _error(tmp_path, text)
+    assert err.code == "CONFIG_INVALID"
+    assert f"{named}: expected {expected}" in err.message_en
+    assert named in err.message_vi
+
+
+def test_every_problem_is_reported_on_one_line(tmp_path: Path) -> None:
+    err = _error(tmp_path, 'workers = "4"\nbogus = 1\n[[keys]]\npool_size = 0\n')
+    for part in (
+        "workers: expected an integer",
+        "bogus: unknown setting",
+        "keys[0].name: required",
+    ):
+        assert part in err.message_en
+    assert "keys[0].pool_size" in err.message_en
+    assert "\n" not in err.message_en and "\n" not in err.message_vi
+
+
+def test_pin_in_the_file_is_refused(tmp_path: Path) -> None:
+    err = _error(tmp_path, '[[keys]]\nname = "k"\npin = "1234"\n')
+    assert err.code == "CONFIG_PIN_IN_FILE"
+    assert "1234" not in err.message_en + err.message_vi
+
+
+def test_duplicate_key_names(tmp_path: Path) -> None:
+    err = _error(tmp_path, '[[keys]]\nname = "k"\n[[keys]]\nname = "k"\n')
+    assert err.code == "CONFIG_INVALID" and "duplicate key names ['k']" in err.message_en
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        load_settings(tmp_path / "missing.toml")
+    assert info.value.code == "CONFIG_INVALID"
+    assert _error(tmp_path, "home = \n").code == "CONFIG_INVALID"  # not TOML
+
+
+def test_serve_with_a_bad_file_prints_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _write(tmp_path / "bad.toml", '[verifier]\nrequest_timeout_seconds = "thirty"\n')
+    assert main(["serve", "--config", str(bad)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("kyso: CONFIG_INVALID: ")
+    assert "verifier.request_timeout_seconds: expected a number, got string" in err
+
+
+# -- the environment -------------------------------------------------------------------
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KYSO_LISTEN", "0.0.0.0:6000")
+    monkeypatch.setenv("KYSO_WORKERS", "4")
+    monkeypatch.setenv("KYSO_REUSE_PORT", "true")
+    monkeypatch.setenv("KYSO_SIGNER__TSA_URL", "http://tsa.test/")
+    monkeypatch.setenv("KYSO_TRUST_STORE__REVOCATION_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("KYSO_SEAL_PIN", "not a setting: ignored")
+    settings = _load(
+        tmp_path,
+        'listen = "127.0.0.1:1"\nworkers = 8\n[signer]\ntsa_url = "http://file/"\n'
+        "pending_ttl_seconds = 60\n",
+    )
+    assert settings.listen == "0.0.0.0:6000" and settings.workers == 4 and settings.reuse_port
+    assert settings.signer.tsa_url == "http://tsa.test/"
+    assert settings.signer.pending_ttl_seconds == 60  # the file's, beside the override
+    assert settings.trust_store.revocation_timeout_seconds == 2.5
+
+
+def test_environment_keys_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KYSO_KEYS", '[{"name": "env-key", "backend": "pem", "pool_size": 2}]')
+    settings = _load(tmp_path, '[[keys]]\nname = "file-key"\n')
+    assert [(k.name, k.backend, k.pool_size) for k in settings.keys] == [("env-key", "pem", 2)]
+
+
+def test_bad_environment_value_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KYSO_VERIFIER__REQUEST_TIMEOUT_SECONDS", "thirty")
+    err = _error(tmp_path, "")
+    assert err.code == "CONFIG_INVALID"
+    assert "KYSO_VERIFIER__REQUEST_TIMEOUT_SECONDS: expected a number" in err.message_en
+    monkeypatch.delenv("KYSO_VERIFIER__REQUEST_TIMEOUT_SECONDS")
+    monkeypatch.setenv("KYSO_SIGNER__TSA", "http://x/")
+    assert "KYSO_SIGNER__TSA: unknown setting" in _error(tmp_path, "").message_en
+
+
+def test_kyso_home_is_a_default_not_an_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KYSO_HOME", str(tmp_path / "env-home"))
+    assert _load(tmp_path, 'home = "/srv/kyso"\n').home == Path("/srv/kyso")
+    assert _load(tmp_path, "").home == (tmp_path / "env-home").resolve()
+    embedded = load_settings(None)
+    assert embedded.embedded_defaults and embedded.source is None
+    assert embedded.home == (tmp_path / "env-home").resolve()
+
+
+def test_settings_are_immutable(tmp_path: Path) -> None:
+    settings = _load(tmp_path, '[[keys]]\nname = "k"\n')
+    with pytest.raises(ValueError):
+        settings.keys[0].name = "other"  # type: ignore[misc]
+    moved = settings.with_origin(source=settings.source, embedded=True, listen="127.0.0.1:9")
+    assert moved.listen == "127.0.0.1:9" and moved.embedded_defaults and moved.keys == settings.keys
+    assert settings.listen == "127.0.0.1:50051" and not settings.embedded_defaults
+
+
+# -- the documentation -----------------------------------------------------------------
+
+
+def test_configuration_doc_is_generated_from_the_models() -> None:
+    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert settings_doc.current(doc) == settings_doc.render(), (
+        "docs/configuration.md is out of date: run `python -m kyso.server.settings_doc`"
+    )
+
+
+def test_every_setting_is_documented() -> None:
+    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    parts = {p.split("\n", 1)[0]: p for p in doc.split("\n### ")[1:]}
+    sections = settings_doc.sections()
+    assert {model for _, model, _ in sections} >= {ServerSettings, KeySettings}
+    for heading, model, _ in sections:
+        assert heading in parts, f"no table for {heading}"
+        for name, info in model.model_fields.items():
+            if settings_doc.type_name(info.annotation) == "table":
+                continue
+            assert f"| `{name}` |" in parts[heading], f"{heading} {name} is not documented"
+            assert info.description, f"{heading} {name} has no description"
