@@ -4,9 +4,8 @@ Each domain package declares its own section (``signer.settings``, ``verifier.se
 ``trust_store.settings``) on :class:`SettingsModel`; ``kyso.server.settings`` composes them
 and reads the TOML file. Validation is strict (``"thirty"`` or ``"30"`` for a number of
 seconds is an error, not a conversion) and an unknown key is an error naming that key.
-A pydantic :class:`~pydantic.ValidationError` becomes one :class:`kyso.errors.InvalidInputError`
-(code ``CONFIG_INVALID``) whose English and Vietnamese messages name every bad key's path and
-the type it expects, on one line.
+A pydantic :class:`~pydantic.ValidationError` becomes one :class:`kyso.errors.InvalidInput`
+(code ``CONFIG_INVALID``) naming every bad key's path and the type it expects, on one line.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 from pydantic_core import ErrorDetails
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 
 #: Key of the validation context holding the directory relative paths resolve against.
 BASE_DIR = "base_dir"
@@ -66,22 +65,22 @@ Strings = Annotated[tuple[str, ...], BeforeValidator(_to_tuple)]
 
 # -- errors -------------------------------------------------------------------------------
 
-#: pydantic error type -> (what was expected, in English, in Vietnamese).
-_EXPECTED: dict[str, tuple[str, str]] = {
-    "int_type": ("an integer", "một số nguyên"),
-    "int_parsing": ("an integer", "một số nguyên"),
-    "int_from_float": ("an integer", "một số nguyên"),
-    "float_type": ("a number", "một số"),
-    "float_parsing": ("a number", "một số"),
-    "bool_type": ("true or false", "true hoặc false"),
-    "bool_parsing": ("true or false", "true hoặc false"),
-    "string_type": ("a string", "một chuỗi"),
-    "path_type": ("a path (a string)", "một đường dẫn (chuỗi)"),
-    "tuple_type": ("a list", "một danh sách"),
-    "list_type": ("a list", "một danh sách"),
-    "model_type": ("a table", "một bảng"),
-    "model_attributes_type": ("a table", "một bảng"),
-    "dict_type": ("a table", "một bảng"),
+#: pydantic error type -> what was expected.
+_EXPECTED: dict[str, str] = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "path_type": "a path (a string)",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "dict_type": "a table",
 }
 
 
@@ -93,66 +92,49 @@ def key_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def env_name(prefix: str, loc: tuple[int | str, ...]) -> str:
+    """``("signer", "tsa_url")`` -> ``KYSO_SIGNER__TSA_URL`` (the variable that sets it)."""
+    return prefix + "__".join(str(p) for p in loc if isinstance(p, str)).upper()
+
+
 def _type_name(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
         type(value), "list" if isinstance(value, list | tuple) else type(value).__name__
     )
 
 
-def env_name(prefix: str, loc: tuple[int | str, ...]) -> str:
-    """``("signer", "tsa_url")`` -> ``KYSO_SIGNER__TSA_URL`` (the variable that sets it)."""
-    return prefix + "__".join(str(p) for p in loc if isinstance(p, str)).upper()
-
-
-def _describe(error: ErrorDetails, env_prefix: str | None) -> tuple[str, str]:
-    """One problem in English and Vietnamese; never quotes the value (it may be a secret)."""
+def _describe(error: ErrorDetails, env_prefix: str | None) -> str:
+    """One problem; never quotes the value (it may be a secret)."""
     loc = tuple(error["loc"])
     where = (env_name(env_prefix, loc) if env_prefix else key_path(loc)) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{where}: unknown setting", f"{where}: không có thiết lập này"
+        return f"{where}: unknown setting"
     if kind == "missing":
-        return f"{where}: required", f"{where}: bắt buộc phải có"
+        return f"{where}: required"
     if kind in _EXPECTED:
-        en, vi = _EXPECTED[kind]
-        got = _type_name(error["input"])
-        return f"{where}: expected {en}, got {got}", f"{where}: phải là {vi}"
+        return f"{where}: expected {_EXPECTED[kind]}, got {_type_name(error['input'])}"
     if kind == "literal_error":
-        expected = (error.get("ctx") or {}).get("expected", "")
-        vi = expected.replace(" or ", " hoặc ")
-        return f"{where}: expected one of {expected}", f"{where}: phải là một trong {vi}"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}", f"{where}: giá trị không hợp lệ ({message})"
+        return f"{where}: expected one of {(error.get('ctx') or {}).get('expected', '')}"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
 
 
 def settings_error(
-    exc: ValidationError,
-    source: str,
-    *,
-    source_vi: str | None = None,
-    env_prefix: str | None = None,
-) -> InvalidInputError:
-    """Every problem of ``exc`` in one error naming ``source`` (a file, or the environment).
+    exc: ValidationError, source: str, *, env_prefix: str | None = None
+) -> InvalidInput:
+    """Every problem of ``exc`` in one ``CONFIG_INVALID`` error naming ``source``.
 
-    With ``env_prefix`` the keys are named as the environment variables that set them.
-
-    A PIN written in the file keeps its own code, ``CONFIG_PIN_IN_FILE``: the fix is not
-    a different value but moving the secret out of the file.
+    The problem (English, for the operator; the catalogue's Vietnamese text is the short
+    "cấu hình không hợp lệ") names each bad key's path and the type it expects, on one line;
+    with ``env_prefix`` keys are named as the environment variables that set them. A PIN
+    written in the file keeps its own code, ``CONFIG_PIN_IN_FILE``: the fix is not another
+    value but moving the secret out of the file.
     """
     errors = exc.errors(include_url=False)
     if any(e["type"] == "pin_in_file" for e in errors):
-        return InvalidInputError(
-            "a PIN must not be written in the config file; use pin_env or pin_file",
-            "không được ghi mã PIN trong tệp cấu hình; dùng pin_env hoặc pin_file",
-            code="CONFIG_PIN_IN_FILE",
-        )
-    described = [_describe(e, env_prefix) for e in errors]
-    return InvalidInputError(
-        f"invalid configuration in {source}: " + "; ".join(en for en, _ in described),
-        f"cấu hình không hợp lệ trong {source_vi or source}: "
-        + "; ".join(vi for _, vi in described),
-        code="CONFIG_INVALID",
-    )
+        return InvalidInput("CONFIG_PIN_IN_FILE")
+    problems = "; ".join(_describe(e, env_prefix) for e in errors)
+    return InvalidInput("CONFIG_INVALID", problem=f"{source}: {problems}")
 
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 from kyso.settings import FilePaths, OptionalFilePath, SettingsModel
 
 ProfileName = Literal["personal", "organisation", "attachment"]
@@ -89,17 +89,13 @@ class KeySettings(SettingsModel):
     def read_pin(self) -> str | None:
         """The PIN/passphrase, read now and never kept in the settings.
 
-        Raises :class:`InvalidInputError` (``KEY_PIN_MISSING``) when ``pin_env`` names an
+        Raises :class:`InvalidInput` (``KEY_PIN_MISSING``) when ``pin_env`` names an
         unset variable.
         """
         if self.pin_env:
             value = os.environ.get(self.pin_env)
             if value is None:
-                raise InvalidInputError(
-                    f"key {self.name}: environment variable {self.pin_env} is not set",
-                    f"khóa {self.name}: chưa đặt biến môi trường {self.pin_env}",
-                    code="KEY_PIN_MISSING",
-                )
+                raise InvalidInput("KEY_PIN_MISSING", key=self.name, variable=self.pin_env)
             return value
         if self.pin_file:
             return self.pin_file.read_text().strip()

@@ -24,7 +24,8 @@ class TrustStoreSettings(SettingsModel):
     )
     officer_tokens_file: OptionalFilePath = Field(
         None,
-        description="tokens holding the security-officer role (default `<home>/auth/officer-tokens`)",
+        description="tokens holding the security-officer role "
+        "(default `<home>/auth/officer-tokens`)",
     )
     reader_tokens_file: OptionalFilePath = Field(
         None, description="tokens holding the reader role (default `<home>/auth/reader-tokens`)"

@@ -31,7 +31,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 from kyso.settings import BASE_DIR, FilePath, SettingsModel, settings_error
 from signer.settings import KeySettings, SignerSettings
 from trust_store.settings import TrustStoreSettings
@@ -194,15 +194,13 @@ def _environment(data: dict[str, Any]) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise settings_error(
-            exc, "the environment", source_vi="biến môi trường", env_prefix=ENV_PREFIX
-        ) from None
+        raise settings_error(exc, "the environment", env_prefix=ENV_PREFIX) from None
 
 
 def load_settings(path: Path | None) -> Settings:
     """The settings of ``path`` with environment overrides; without a path, embedded defaults.
 
-    Raises :class:`InvalidInputError` (``CONFIG_INVALID``, or ``CONFIG_PIN_IN_FILE``) naming
+    Raises :class:`InvalidInput` (``CONFIG_INVALID``, or ``CONFIG_PIN_IN_FILE``) naming
     the file, each bad key's path and the type it expects.
     """
     if path is None:
@@ -210,11 +208,7 @@ def load_settings(path: Path | None) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInputError(
-            f"cannot read config {path}: {exc}",
-            f"không đọc được tệp cấu hình {path}",
-            code="CONFIG_INVALID",
-        ) from exc
+        raise InvalidInput("CONFIG_INVALID", problem=f"cannot read {path}: {exc}") from exc
     try:
         checked = ServerSettings.model_validate(
             raw, strict=True, context={BASE_DIR: path.parent.resolve()}

@@ -24,10 +24,10 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from kyso.errors import InvalidInput, NotFound, Unavailable
-from signer.settings import KeySettings
 from signer.keys import files as key_files
 from signer.keys.cms_template import CmsTemplates, eligible
 from signer.keys.pkcs11_pool import TokenPool
+from signer.settings import KeySettings
 
 log = logging.getLogger("kyso.signer.keys")
 

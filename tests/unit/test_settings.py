@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kyso.cli.main import EXIT_ERROR, main
-from kyso.errors import InvalidInputError
+from kyso.cli.channel import EXIT_ERROR
+from kyso.cli.main import main
+from kyso.errors import InvalidInput
 from kyso.server import settings_doc
 from kyso.server.settings import ServerSettings, Settings, load_settings
 from signer.settings import KeySettings
@@ -35,8 +36,8 @@ def _load(tmp_path: Path, text: str) -> Settings:
     return load_settings(path)
 
 
-def _error(tmp_path: Path, text: str) -> InvalidInputError:
-    with pytest.raises(InvalidInputError) as info:
+def _error(tmp_path: Path, text: str) -> InvalidInput:
+    with pytest.raises(InvalidInput) as info:
         _load(tmp_path, text)
     return info.value
 
@@ -127,7 +128,7 @@ def test_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
     err = _error(tmp_path, text)
     assert err.code == "CONFIG_INVALID"
     assert f"{named}: unknown setting" in err.message_en
-    assert f"{named}: không có thiết lập này" in err.message_vi
+    assert err.message_vi == "cấu hình không hợp lệ"
     assert str(tmp_path / "kyso.toml") in err.message_en
 
 
@@ -155,7 +156,6 @@ def test_wrong_type_names_key_and_type(
     err = _error(tmp_path, text)
     assert err.code == "CONFIG_INVALID"
     assert f"{named}: expected {expected}" in err.message_en
-    assert named in err.message_vi
 
 
 def test_every_problem_is_reported_on_one_line(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_duplicate_key_names(tmp_path: Path) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         load_settings(tmp_path / "missing.toml")
     assert info.value.code == "CONFIG_INVALID"
     assert _error(tmp_path, "home = \n").code == "CONFIG_INVALID"  # not TOML
