@@ -13,6 +13,9 @@ Contract (relied on by every test module):
   ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
   says every signature is Valid and its certificate Trusted; returns the report.
+* ``shared_dir`` / ``corpus_dir`` / ``shared_trust_dir`` (session) -- ``../shared`` beside the
+  repository and its ``corpus/`` and ``trust/``; when missing, the test FAILS under CI
+  (``CI=true``) and skips with the reason elsewhere (paths: :mod:`tests.shared_corpus`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from tests.pki import (  # noqa: E402
     pdfsig_problems,
     run_pdfsig,
 )
+from tests.shared_corpus import CORPUS, MANIFEST, SHARED, TRUST  # noqa: E402
 
 # As the server does at start-up (kyso.server.app.build_server), for in-process verification.
 hex_strings.install()
@@ -371,3 +375,36 @@ def assert_pdfsig_ok(pki: TestPki) -> Callable[..., str]:
         return report
 
     return _check
+
+
+# ----------------------------------------------------------------------------- ../shared
+def running_under_ci() -> bool:
+    """True when ``CI`` is set to anything but an empty string, ``0``, ``false`` or ``no``."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` beside the repository: a failure under CI when missing, else a skip."""
+    missing = [p for p in (CORPUS, MANIFEST, TRUST) if not p.exists()]
+    if missing:
+        reason = (
+            f"the shared corpus is missing ({', '.join(str(p) for p in missing)}): "
+            "clone it as ../shared beside the repository"
+        )
+        if running_under_ci():
+            pytest.fail(f"{reason}; under CI the corpus tests must run")
+        pytest.skip(reason)
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(shared_dir: Path) -> Path:
+    """``../shared/corpus`` (verdicts in its MANIFEST.md)."""
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def shared_trust_dir(shared_dir: Path) -> Path:
+    """``../shared/trust``: the VGCA/NEAC roots and the G2 intermediate (PEM)."""
+    return TRUST

@@ -8,7 +8,6 @@ VGCA roots and the G2 intermediate (../shared/trust) in the trust store, offline
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -19,34 +18,20 @@ import pytest
 from kyso.server.settings import Settings
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
+from tests.shared_corpus import corpus_params, manifest_rows
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-CORPUS = SHARED / "corpus"
-TRUST = SHARED / "trust"
 DEADLINE_SECONDS = 20.0
-
-_ROW = re.compile(r"^\|\s*\d+\s*\|\s*`([^`]+)`\s*\|.*\|\s*\*\*([a-z-]+)\*\*\s*\|")
-
-
-def _manifest() -> list[tuple[str, str]]:
-    rows = []
-    for line in (CORPUS / "MANIFEST.md").read_text(encoding="utf-8").splitlines():
-        m = _ROW.match(line)
-        if m:
-            rows.append((m.group(1), m.group(2)))
-    return rows
-
-
-ROWS = _manifest() if (CORPUS / "MANIFEST.md").is_file() else []
-pytestmark = pytest.mark.skipif(not ROWS, reason="shared corpus not present")
+ROWS = manifest_rows()
 
 
 @pytest.fixture(scope="module")
-def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def kyso_config(
+    config_factory: Any, tmp_path_factory: pytest.TempPathFactory, shared_trust_dir: Path
+) -> Settings:
     """Trust the VGCA/NEAC roots and the G2 intermediate; never go online (offline corpus)."""
     return config_factory.make(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("kyso-corpus"),
-        trust=sorted(TRUST.glob("*.pem")),
+        trust=sorted(shared_trust_dir.glob("*.pem")),
         verifier={"fetch_revocation": False},
     )
 
@@ -62,18 +47,20 @@ def _verify(stub: pb_grpc.VerifierStub, path: Path, policy: str = "") -> pb.Vali
     return stub.Verify(pb.VerifyRequest(document=data, options=options), timeout=DEADLINE_SECONDS)
 
 
-def test_manifest_lists_every_file() -> None:
+def test_manifest_lists_every_file(corpus_dir: Path) -> None:
     listed = {name for name, _ in ROWS}
-    present = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.pdf")}
+    present = {str(p.relative_to(corpus_dir)) for p in corpus_dir.rglob("*.pdf")}
     assert present <= listed, present - listed
     assert len(ROWS) >= 50
 
 
-@pytest.mark.parametrize(("name", "verdict"), ROWS, ids=[n for n, _ in ROWS])
-def test_corpus_verdict(stub: Any, name: str, verdict: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "verdict"), corpus_params((pytest.param(n, v, id=n) for n, v in ROWS), width=2)
+)
+def test_corpus_verdict(stub: Any, corpus_dir: Path, name: str, verdict: str) -> None:
     started = time.monotonic()
     try:
-        report = _verify(stub, CORPUS / name)
+        report = _verify(stub, corpus_dir / name)
     except grpc.RpcError as err:
         # Only a robustness case may be refused, and only as bad input, never as a crash.
         assert verdict in ("indeterminate", "invalid-attack", "invalid-tampered"), err
@@ -88,6 +75,43 @@ def test_corpus_verdict(stub: Any, name: str, verdict: str) -> None:
         assert report.indication != pb.INDICATION_TOTAL_FAILED, report.summary_vi
         assert report.signatures
     assert report.indication != pb.INDICATION_UNSPECIFIED
+
+
+# Files built to make a validator loop or recurse: each must get a definite report quickly.
+# Measured through gRPC: ~0.012 s each (both TOTAL_FAILED: broken ByteRange). The bound is far
+# above that for shared, loaded CI cores, and far below the 20 s deadline, so a hang fails here
+# (DSS's PAdESInfiniteLoopTest allows 3 s).
+HOSTILE_SECONDS = 1.0
+HOSTILE_INDICATIONS = (pb.INDICATION_TOTAL_FAILED, pb.INDICATION_INDETERMINATE)
+HOSTILE = {
+    # DSS PAdESInfiniteLoopTest: an xref chain pointing past the end of the file
+    "eu-dss/pades_infinite_loop.pdf": "indeterminate",
+    # Signature Wrapping C: the page tree contains a cycle
+    "rub-usf-isa-swa/siwa_C.pdf": "invalid-attack",
+}
+
+
+@pytest.mark.parametrize(("name", "verdict"), corpus_params(sorted(HOSTILE.items()), width=2))
+def test_hostile_corpus_files_terminate(
+    stub: Any, corpus_dir: Path, name: str, verdict: str
+) -> None:
+    """A definite report in time: TOTAL_FAILED or INDETERMINATE (never PASSED, never
+    UNSPECIFIED), for the document and each signature found; never a crash (an INVALID_ARGUMENT
+    refusal is a definite answer for input this broken; INTERNAL or DEADLINE_EXCEEDED is not)."""
+    assert dict(ROWS)[name] == verdict  # the manifest still says what this test relies on
+    data = (corpus_dir / name).read_bytes()
+    started = time.monotonic()
+    try:
+        report = stub.Verify(pb.VerifyRequest(document=data), timeout=DEADLINE_SECONDS)
+    except grpc.RpcError as err:
+        elapsed = time.monotonic() - started
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, (err.code(), err.details())
+    else:
+        elapsed = time.monotonic() - started
+        assert report.indication in HOSTILE_INDICATIONS, report.summary_vi
+        for sig in report.signatures:
+            assert sig.indication in HOSTILE_INDICATIONS, sig.summary_vi.text
+    assert elapsed < HOSTILE_SECONDS, f"{name} took {elapsed:.1f} s"
 
 
 VGCA = sorted(n for n, _ in ROWS if n.startswith("vn-gov-vgca/"))
@@ -107,9 +131,9 @@ def _intact(sig: pb.SignatureReport) -> bool:
     )
 
 
-@pytest.mark.parametrize("name", VGCA)
-def test_vgca_documents_intact_never_failed(stub: Any, name: str) -> None:
-    report = _verify(stub, CORPUS / name)
+@pytest.mark.parametrize("name", corpus_params(VGCA))
+def test_vgca_documents_intact_never_failed(stub: Any, corpus_dir: Path, name: str) -> None:
+    report = _verify(stub, corpus_dir / name)
     assert report.indication != pb.INDICATION_TOTAL_FAILED
     assert report.signatures
     for sig in report.signatures:
@@ -120,8 +144,8 @@ def test_vgca_documents_intact_never_failed(stub: Any, name: str) -> None:
             assert sig.changes_after.level in ("NONE", "LTA_UPDATES", "FORM_FILLING")
 
 
-def test_vgca_g2_chain_builds_with_the_trust_bundle(stub: Any) -> None:
-    report = _verify(stub, CORPUS / "vn-gov-vgca/BC884-UBVHXH15-3sig.pdf")
+def test_vgca_g2_chain_builds_with_the_trust_bundle(stub: Any, corpus_dir: Path) -> None:
+    report = _verify(stub, corpus_dir / "vn-gov-vgca/BC884-UBVHXH15-3sig.pdf")
     for sig in report.signatures:
         status = {c.name: c.status for c in sig.checks}
         assert status["CERTIFICATE_CHAIN"] == pb.CHECK_PASSED
@@ -131,9 +155,9 @@ def test_vgca_g2_chain_builds_with_the_trust_bundle(stub: Any) -> None:
         assert any(w.code == "REVOCATION_STATUS_UNKNOWN" for w in sig.warnings)
 
 
-def test_decree_50_six_signatures_only_signatures_added(stub: Any) -> None:
+def test_decree_50_six_signatures_only_signatures_added(stub: Any, corpus_dir: Path) -> None:
     started = time.monotonic()
-    report = _verify(stub, CORPUS / "vn-gov-vgca/50-2026-ND-CP.pdf")
+    report = _verify(stub, corpus_dir / "vn-gov-vgca/50-2026-ND-CP.pdf")
     elapsed = time.monotonic() - started
     assert len(report.signatures) == 6
     assert report.signatures[0].signer_name == "Trần Hồng Hà"
@@ -147,8 +171,8 @@ def test_decree_50_six_signatures_only_signatures_added(stub: Any) -> None:
     assert elapsed < 5.0  # the benchmark holds it to 1 s; shared CI cores get slack here
 
 
-def test_qd2179_g1_sha1_and_digestinfo_without_null(stub: Any) -> None:
-    path = CORPUS / "vn-gov-vgca/QD2179-BKHCN-6sig.pdf"
+def test_qd2179_g1_sha1_and_digestinfo_without_null(stub: Any, corpus_dir: Path) -> None:
+    path = corpus_dir / "vn-gov-vgca/QD2179-BKHCN-6sig.pdf"
     report = _verify(stub, path)
     assert len(report.signatures) == 6
     first, second = report.signatures[0], report.signatures[1]
@@ -174,9 +198,9 @@ def test_qd2179_g1_sha1_and_digestinfo_without_null(stub: Any) -> None:
     assert strict.signatures[1].indication != pb.INDICATION_TOTAL_FAILED  # SHA-256
 
 
-def test_corrupted_file_pyhanko_cannot_open_is_failed(stub: Any) -> None:
+def test_corrupted_file_pyhanko_cannot_open_is_failed(stub: Any, corpus_dir: Path) -> None:
     """DSS PAdESSimpleCorruptedTest: signature not intact, ByteRange invalid (byte-level check)."""
-    report = _verify(stub, CORPUS / "eu-dss/pdf-signed-corrupted.pdf")
+    report = _verify(stub, corpus_dir / "eu-dss/pdf-signed-corrupted.pdf")
     assert report.indication == pb.INDICATION_TOTAL_FAILED
     assert [w.code for w in report.warnings] == ["PDF_UNREADABLE"]
     (sig,) = report.signatures
@@ -185,9 +209,9 @@ def test_corrupted_file_pyhanko_cannot_open_is_failed(stub: Any) -> None:
     assert status["BYTE_RANGE"] == pb.CHECK_FAILED
 
 
-def test_annotations_added_in_empty_space_are_not_an_attack(stub: Any) -> None:
+def test_annotations_added_in_empty_space_are_not_an_attack(stub: Any, corpus_dir: Path) -> None:
     """DSS PAdESLevelBWithAnnotAddedTest: two FreeText comments that cover nothing."""
-    report = _verify(stub, CORPUS / "eu-dss/pades-signed-annot-added.pdf")
+    report = _verify(stub, corpus_dir / "eu-dss/pades-signed-annot-added.pdf")
     assert report.indication not in (pb.INDICATION_TOTAL_FAILED, pb.INDICATION_TOTAL_PASSED)
     (sig,) = report.signatures
     assert sig.indication != pb.INDICATION_TOTAL_FAILED
@@ -199,9 +223,9 @@ def test_annotations_added_in_empty_space_are_not_an_attack(stub: Any) -> None:
     assert "FreeText" in sig.changes_after.summary.message_en
 
 
-def test_link_over_a_signature_widget_fails_that_signature(stub: Any) -> None:
+def test_link_over_a_signature_widget_fails_that_signature(stub: Any, corpus_dir: Path) -> None:
     """DSS AnnotationAndVisualChangeTest: a /Link added with a signature widget's rectangle."""
-    report = _verify(stub, CORPUS / "eu-dss/dss-2236/annotation-and-visible-change.pdf")
+    report = _verify(stub, corpus_dir / "eu-dss/dss-2236/annotation-and-visible-change.pdf")
     assert report.indication != pb.INDICATION_TOTAL_PASSED
     first = report.signatures[0]
     assert first.indication == pb.INDICATION_TOTAL_FAILED
@@ -211,6 +235,6 @@ def test_link_over_a_signature_widget_fails_that_signature(stub: Any) -> None:
     assert "che lên chữ ký" in overlap.message.message_vi
 
 
-def test_server_still_serves_after_the_corpus(stub: Any) -> None:
-    report = _verify(stub, CORPUS / "vn-gov-vgca/970-ttg.signed.pdf")
+def test_server_still_serves_after_the_corpus(stub: Any, corpus_dir: Path) -> None:
+    report = _verify(stub, corpus_dir / "vn-gov-vgca/970-ttg.signed.pdf")
     assert report.signatures

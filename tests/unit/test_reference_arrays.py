@@ -19,7 +19,6 @@ from kyso.pdf.reference_arrays import is_reference_array, read_reference_array
 from kyso.pdf.revisions import RevisionStore
 from verifier.diff_analysis.model import DiffAnalysisError
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 _CONTAINER = generic.Reference(7, 0, None)
 
 
@@ -111,14 +110,9 @@ def test_offset_inside_a_larger_buffer() -> None:
     assert _assert_same(data, data.index(b"["))
 
 
-def _corpus_files() -> list[Path]:
-    return sorted(CORPUS.rglob("*.pdf")) if CORPUS.is_dir() else []
-
-
-@pytest.mark.skipif(not _corpus_files(), reason="shared corpus not present")
-def test_every_array_in_the_corpus_object_streams() -> None:
+def test_every_array_in_the_corpus_object_streams(corpus_dir: Path) -> None:
     accepted = 0
-    for path in _corpus_files():
+    for path in sorted(corpus_dir.rglob("*.pdf")):
         try:
             reader = PdfFileReader(BytesIO(path.read_bytes()), strict=False)
             store = RevisionStore(reader)
