@@ -17,7 +17,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import InvalidInput, Precondition
-from signer.model import Level
+from signer.model import PadesLevel
 from trust_store import Purpose, TrustSnapshot
 
 _TIMESTAMPERS: dict[str, HTTPTimeStamper] = {}
@@ -30,18 +30,20 @@ def private_copies(certs: Iterable[x509.Certificate]) -> list[x509.Certificate]:
     return [x509.Certificate.load(c.dump()) for c in certs]
 
 
-def resolve(requested: Level | None, default_level: str | None, tsa_url: str | None) -> Level:
+def resolve(
+    requested: PadesLevel | None, default_level: str | None, tsa_url: str | None
+) -> PadesLevel:
     """The level to use: the request's, else the configured default, else B-T with a TSA."""
     if requested is None and default_level:
         try:
-            requested = Level(default_level.upper())
+            requested = PadesLevel(default_level.upper())
         except ValueError:
             raise InvalidInput(
                 "CONFIG_INVALID",
                 problem=f"default level {default_level!r} is not B-B, B-T, B-LT or B-LTA",
             ) from None
-    level = requested or (Level.B_T if tsa_url else Level.B_B)
-    if level.rank >= Level.B_T.rank and not tsa_url:
+    level = requested or (PadesLevel.B_T if tsa_url else PadesLevel.B_B)
+    if level.rank >= PadesLevel.B_T.rank and not tsa_url:
         raise Precondition("TSA_NOT_CONFIGURED", level=level.value)
     return level
 
@@ -65,15 +67,15 @@ class LevelSettings:
 
 
 def settings(
-    level: Level,
+    level: PadesLevel,
     tsa_url: str | None,
     snapshot: TrustSnapshot,
     chain: tuple[x509.Certificate, ...],
     fetcher_backend: Any,
 ) -> LevelSettings:
-    ts = timestamper(tsa_url) if tsa_url and level.rank >= Level.B_T.rank else None
+    ts = timestamper(tsa_url) if tsa_url and level.rank >= PadesLevel.B_T.rank else None
     vc = None
-    if level.rank >= Level.B_LT.rank:
+    if level.rank >= PadesLevel.B_LT.rank:
         roots = {c.dump(): c for p in Purpose for c in snapshot.anchors(p)}
         vc = ValidationContext(
             trust_roots=private_copies(roots.values()),
@@ -82,4 +84,4 @@ def settings(
             revocation_mode="hard-fail",
             fetcher_backend=fetcher_backend,
         )
-    return LevelSettings(ts, level.rank >= Level.B_LT.rank, level is Level.B_LTA, vc)
+    return LevelSettings(ts, level.rank >= PadesLevel.B_LT.rank, level is PadesLevel.B_LTA, vc)

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from signer.placement import Box
+from signer.placement import SignatureBox
 
 
 class Profile(enum.Enum):
@@ -17,7 +17,7 @@ class Profile(enum.Enum):
     ATTACHMENT = "attachment"
 
 
-class Level(enum.Enum):
+class PadesLevel(enum.Enum):
     """PAdES baseline levels, in increasing order."""
 
     B_B = "B-B"
@@ -27,7 +27,7 @@ class Level(enum.Enum):
 
     @property
     def rank(self) -> int:
-        return list(Level).index(self)
+        return list(PadesLevel).index(self)
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,13 @@ class Placement:
 
     anchor_text: str | None = None
     field_name: str | None = None
-    rect: Box | None = None
+    rect: SignatureBox | None = None
 
 
 @dataclass(frozen=True)
 class SignOptions:
     profile: Profile | None = None
-    level: Level | None = None
+    level: PadesLevel | None = None
     placement: Placement = field(default_factory=Placement)
     image_png: bytes | None = None
     document_number: str | None = None
@@ -55,9 +55,9 @@ class SignOptions:
 class SignResult:
     field_name: str
     profile: Profile
-    level: Level
+    level: PadesLevel
     signer_subject: str
     signing_time: datetime
-    box: Box | None
+    box: SignatureBox | None
     size: int
     sha256: str

@@ -37,8 +37,8 @@ from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable
 from kyso.pdf import input as document_input
 from signer import appearance, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
-from signer.model import Level, Profile, SignOptions, SignResult
-from signer.placement import MM, Box, find_personal_box
+from signer.model import PadesLevel, Profile, SignOptions, SignResult
+from signer.placement import MM, SignatureBox, find_personal_box
 from signer.precheck import Precheck
 from signer.settings import KeySettings, SignerSettings
 from trust_store import TrustSnapshot
@@ -79,10 +79,10 @@ class Plan:
     writer: IncrementalPdfFileWriter
     pdf_signer: PdfSigner
     now: datetime
-    box: Box | None
+    box: SignatureBox | None
     field_name: str
     profile: Profile
-    level: Level
+    level: PadesLevel
     existing_field: bool
     bytes_reserved: int
     subject: str
@@ -241,7 +241,7 @@ class SigningService:
         source: BinaryIO,
         source_path: Path | None,
         now: datetime,
-    ) -> tuple[BaseStampStyle, Box | None, str | None]:
+    ) -> tuple[BaseStampStyle, SignatureBox | None, str | None]:
         placement = options.placement
         if profile is Profile.ATTACHMENT:
             number = _text(options.document_number, "document_number")
@@ -264,7 +264,7 @@ class SigningService:
             width, height = appearance.text_box_size(lines, font)
             _, _, x2, y2 = _page_box(reader, 1)
             right, top = x2 - 20 * MM, y2 - 5 * MM
-            return style, Box(1, right - width, top - height, right, top), None
+            return style, SignatureBox(1, right - width, top - height, right, top), None
 
         png = options.image_png or self._configured_image(key_config)
         if profile is Profile.PERSONAL:
@@ -295,7 +295,11 @@ class SigningService:
         p = personal
         right = p.x1 + p.width / 3  # the seal covers the left third of the signature image
         cy = (p.y1 + p.y2) / 2
-        return style, Box(p.page, right - width, cy - height / 2, right, cy + height / 2), None
+        return (
+            style,
+            SignatureBox(p.page, right - width, cy - height / 2, right, cy + height / 2),
+            None,
+        )
 
     def _configured_image(self, key_config: KeySettings | None) -> bytes:
         if key_config is None or key_config.image is None:
@@ -310,7 +314,7 @@ class SigningService:
         return data
 
     @staticmethod
-    def _checked_box(reader: PdfFileReader, rect: Box) -> Box:
+    def _checked_box(reader: PdfFileReader, rect: SignatureBox) -> SignatureBox:
         box = rect.normalised()
         count = int(reader.root["/Pages"]["/Count"])
         if not 1 <= box.page <= count or box.width < 5 or box.height < 5:
@@ -404,14 +408,17 @@ def guard_pyhanko(fn: Callable[[], None]) -> None:
 
 
 def _reserve(
-    cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: Level, der_size: int | None
+    cert: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    level: PadesLevel,
+    der_size: int | None,
 ) -> int:
     """Bytes for the CMS placeholder (hex, so twice the DER) without a dry-run signature."""
     der = (
         der_size if der_size is not None else (len(cert.dump()) + sum(len(c.dump()) for c in chain))
     )
     der += cert.public_key.byte_size * 2 + 2048  # signature value, attributes, structure
-    if level.rank >= Level.B_T.rank:
+    if level.rank >= PadesLevel.B_T.rank:
         der += 12 * 1024  # signature timestamp token with the TSA's chain
     return 2 * der
 

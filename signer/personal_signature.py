@@ -20,7 +20,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import Precondition
 from signer.levels import private_copies
-from signer.placement import Box
+from signer.placement import SignatureBox
 from trust_store import Purpose, TrustSnapshot
 
 log = logging.getLogger("kyso.signer.personal")
@@ -55,7 +55,7 @@ def _page_number(reader: PdfFileReader, page_ref: generic.Reference | None) -> i
     return None
 
 
-def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> Box | None:
+def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> SignatureBox | None:
     widget = sig_field
     if "/Rect" not in widget:
         kids = sig_field.get("/Kids")
@@ -69,18 +69,18 @@ def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> B
     )
     if page is None:
         return None
-    box = Box(page, *rect).normalised()
+    box = SignatureBox(page, *rect).normalised()
     return box if box.width > 1 and box.height > 1 else None
 
 
 def find_valid(
     reader: PdfFileReader, snapshot: TrustSnapshot, fetcher_backend: Any, exclude: x509.Certificate
-) -> Box:
+) -> SignatureBox:
     """The widget box of the latest valid, visible personal signature, else refuse."""
     anchors = {
         c.dump(): c for p in (Purpose.SIGNATURE, Purpose.TIMESTAMPING) for c in snapshot.anchors(p)
     }
-    found: Box | None = None
+    found: SignatureBox | None = None
     for emb in reader.embedded_regular_signatures:
         try:
             if emb.signer_cert.dump() == exclude.dump():

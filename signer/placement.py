@@ -27,7 +27,7 @@ _MAX_IMAGE_HEIGHT = 45 * MM
 
 
 @dataclass(frozen=True)
-class Box:
+class SignatureBox:
     """A rectangle in PDF user space on a 1-based page."""
 
     page: int
@@ -44,8 +44,8 @@ class Box:
     def height(self) -> float:
         return self.y2 - self.y1
 
-    def normalised(self) -> Box:
-        return Box(
+    def normalised(self) -> SignatureBox:
+        return SignatureBox(
             self.page,
             min(self.x1, self.x2),
             min(self.y1, self.y2),
@@ -104,7 +104,7 @@ def _overlaps(a: _Line, b: _Line) -> bool:
     return a.x1 < b.x2 and b.x1 < a.x2
 
 
-def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
+def find_personal_box(pdf: Path, anchor: str, aspect: float) -> SignatureBox:
     """The image box for a personal signature anchored on ``anchor`` (title or name line).
 
     ``aspect`` is the image's width / height; the box is centred on the anchor line.
@@ -149,7 +149,9 @@ def find_personal_box(pdf: Path, anchor: str, aspect: float) -> Box:
     box_w = box_h * aspect
     centre = (line.x1 + line.x2) / 2
     y_mid = height - (top + bottom) / 2  # to PDF coordinates (origin bottom left)
-    return Box(number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2, y_mid + box_h / 2)
+    return SignatureBox(
+        number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2, y_mid + box_h / 2
+    )
 
 
 def _is_title(text: str) -> bool:

@@ -40,9 +40,9 @@ from kyso.errors import (
 )
 from signer import event_loop, levels
 from signer.keys.files import load_certificates
-from signer.model import Level, Profile, SignOptions, SignResult
+from signer.model import PadesLevel, Profile, SignOptions, SignResult
 from signer.pdf_signer import SigningService, guard_pyhanko
-from signer.placement import Box
+from signer.placement import SignatureBox
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_PENDING_IN_PROCESS = 1000
@@ -186,7 +186,7 @@ class TwoStepSigner:
         chain_certs = tuple(c for data in chain for c in load_certificates(data))
         config = self._service.settings
         level = levels.resolve(options.level, config.default_level, config.tsa_url)
-        if level.rank > Level.B_T.rank:
+        if level.rank > PadesLevel.B_T.rank:
             raise InvalidInput("LEVEL_NOT_SUPPORTED")
         registry = SimpleCertificateStore.from_certs([cert, *chain_certs])
         signer = ExternalSigner(cert, registry, signature_value=cert.public_key.byte_size * 2)
@@ -271,9 +271,9 @@ class TwoStepSigner:
         signer = ExternalSigner(
             cert, registry, signature_value=signature, signature_mechanism=_mechanism(mechanism)
         )
-        level = Level(state["level"])
+        level = PadesLevel(state["level"])
         tsa_url = self._service.settings.tsa_url
-        ts = levels.timestamper(tsa_url) if tsa_url and level is Level.B_T else None
+        ts = levels.timestamper(tsa_url) if tsa_url and level is PadesLevel.B_T else None
         output = io.BytesIO(zlib.decompress(_unb64(state["pdf"])))
         prepared = PreparedByteRangeDigest(
             _unb64(state["document_digest"]), int(state["start"]), int(state["end"])
@@ -289,7 +289,7 @@ class TwoStepSigner:
         guard_pyhanko(lambda: event_loop.run(_go()))
         self._store.delete(pending_id)
         data = output.getvalue()
-        box = Box(*state["box"]) if state["box"] else None
+        box = SignatureBox(*state["box"]) if state["box"] else None
         result = SignResult(
             state["field_name"],
             Profile(state["profile"]),

@@ -16,7 +16,7 @@ from asn1crypto import x509
 
 from kyso.errors import InvalidInput, NotFound, Precondition
 from trust_store.certificates import parse_bundle
-from trust_store.model import Purpose, Role, sha256_fingerprint
+from trust_store.model import Purpose, TrustRole, sha256_fingerprint
 
 SHIPPED = Path(__file__).resolve().parent / "bundles"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -25,7 +25,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 @dataclass(frozen=True)
 class BundleCertificate:
     certificate: x509.Certificate
-    role: Role
+    role: TrustRole
     purposes: frozenset[Purpose]
     file: str
 
@@ -85,7 +85,7 @@ def load_bundle(name: str, extra: Path | None = None) -> Bundle:
         certs.append(
             BundleCertificate(
                 certificate=parsed[0],
-                role=Role(item["role"]),
+                role=TrustRole(item["role"]),
                 purposes=frozenset(Purpose(p) for p in item["purposes"]),
                 file=file,
             )

@@ -15,7 +15,7 @@ from asn1crypto import x509
 
 from kyso.errors import AlreadyExists, InvalidInput, NotFound, Precondition
 from trust_store.certificates import describe_name, is_ca, is_self_signed, issued_by, validity
-from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.model import Purpose, TrustRole, TrustEntry, TrustSnapshot, sha256_fingerprint
 
 MAX_REASON = 2000
 
@@ -77,11 +77,11 @@ def dependents(snapshot: TrustSnapshot, entry: TrustEntry) -> list[TrustEntry]:
     return found
 
 
-def _validate(cert: x509.Certificate, role: Role, allow_expired: bool, now: datetime) -> None:
+def _validate(cert: x509.Certificate, role: TrustRole, allow_expired: bool, now: datetime) -> None:
     name = describe_name(cert.subject)
     if not is_ca(cert):
         raise InvalidInput("TRUST_NOT_CA", name=name, role=role.value)
-    if role is Role.ANCHOR and not is_self_signed(cert):
+    if role is TrustRole.ANCHOR and not is_self_signed(cert):
         raise InvalidInput("TRUST_ANCHOR_NOT_SELF_SIGNED", name=name)
     not_before, not_after = validity(cert)
     if not allow_expired and not_after < now:
@@ -97,11 +97,11 @@ def plan_add(
     actor: str,
     reason: str,
     purposes: Iterable[Purpose] = (),
-    role: Role | None = None,
+    role: TrustRole | None = None,
     allow_expired: bool = False,
     skip_existing: bool = False,
     purposes_by_fingerprint: dict[str, frozenset[Purpose]] | None = None,
-    role_by_fingerprint: dict[str, Role] | None = None,
+    role_by_fingerprint: dict[str, TrustRole] | None = None,
     now: datetime | None = None,
 ) -> ChangePlan:
     """Add every certificate or none; duplicates in the request itself are folded."""
@@ -125,7 +125,7 @@ def plan_add(
         this_role = (
             (role_by_fingerprint or {}).get(fp)
             or role
-            or (Role.ANCHOR if is_self_signed(cert) else Role.INTERMEDIATE)
+            or (TrustRole.ANCHOR if is_self_signed(cert) else TrustRole.INTERMEDIATE)
         )
         _validate(cert, this_role, allow_expired, now)
         added.append(
@@ -147,7 +147,7 @@ def plan_remove(
     """Remove one entry; an anchor with certificates under it needs confirmation."""
     check_reason(reason)
     entry = find(snapshot, fingerprint)
-    if entry.role is Role.ANCHOR and not confirm_in_use:
+    if entry.role is TrustRole.ANCHOR and not confirm_in_use:
         # kyso keeps no index of the signatures it verified, so "still in use" is approximated:
         # certificates in the store chaining to it, or the anchor itself still being valid.
         under = dependents(snapshot, entry)

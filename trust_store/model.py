@@ -19,7 +19,7 @@ class Purpose(enum.Enum):
     OCSP_SIGNING = "ocsp_signing"
 
 
-class Role(enum.Enum):
+class TrustRole(enum.Enum):
     ANCHOR = "anchor"
     INTERMEDIATE = "intermediate"
 
@@ -32,7 +32,7 @@ def sha256_fingerprint(cert: x509.Certificate) -> str:
 @dataclass(frozen=True)
 class TrustEntry:
     certificate: x509.Certificate
-    role: Role
+    role: TrustRole
     purposes: frozenset[Purpose]
     added_by: str = ""
     added_at: datetime | None = None
@@ -53,11 +53,13 @@ class TrustSnapshot:
 
     def anchors(self, purpose: Purpose = Purpose.SIGNATURE) -> list[x509.Certificate]:
         return [
-            e.certificate for e in self.entries if e.role is Role.ANCHOR and purpose in e.purposes
+            e.certificate
+            for e in self.entries
+            if e.role is TrustRole.ANCHOR and purpose in e.purposes
         ]
 
     def intermediates(self) -> list[x509.Certificate]:
-        return [e.certificate for e in self.entries if e.role is Role.INTERMEDIATE]
+        return [e.certificate for e in self.entries if e.role is TrustRole.INTERMEDIATE]
 
     def entry_for(self, cert: x509.Certificate) -> TrustEntry | None:
         return self._by_fingerprint.get(sha256_fingerprint(cert))

@@ -15,7 +15,7 @@ from typing import Any
 from asn1crypto import pem, x509
 
 from kyso.errors import Internal
-from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.model import Purpose, TrustRole, TrustEntry, TrustSnapshot, sha256_fingerprint
 
 FORMAT = "kyso-trust-store/1"
 
@@ -53,7 +53,7 @@ def entry_from_metadata(meta: dict[str, Any], cert: x509.Certificate) -> TrustEn
     added_at = meta.get("added_at")
     return TrustEntry(
         certificate=cert,
-        role=Role(meta["role"]),
+        role=TrustRole(meta["role"]),
         purposes=frozenset(Purpose(p) for p in meta["purposes"]),
         added_by=str(meta.get("added_by", "")),
         added_at=datetime.fromisoformat(added_at) if added_at else None,

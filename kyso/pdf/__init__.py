@@ -1,2 +1,22 @@
-"""The PDF layer below signing and validation: opening input, the revision store, reference
-scans, the byte-level signature scan, hex strings and fonts."""
+"""The PDF layer below signing and validation (nothing here imports signer or verifier code).
+
+Public modules, imported by name (nothing is imported here, so importing one stays cheap):
+
+* :mod:`kyso.pdf.input` -- what the signer accepts: a readable, unencrypted PDF within the limit;
+* :mod:`kyso.pdf.revisions` -- the revision store (objects and their offsets per revision);
+* :mod:`kyso.pdf.references` -- which objects reference which, per revision;
+* :mod:`kyso.pdf.reference_arrays` -- the fast reader of plain reference arrays;
+* :mod:`kyso.pdf.byte_scan` -- signature dictionaries of a PDF no parser can open;
+* :mod:`kyso.pdf.hex_strings` -- the block reader of hex strings installed into pyHanko;
+* :mod:`kyso.pdf.fonts` -- embedded font subsets, made once per character set.
+"""
+
+__all__ = [
+    "byte_scan",
+    "fonts",
+    "hex_strings",
+    "input",
+    "reference_arrays",
+    "references",
+    "revisions",
+]

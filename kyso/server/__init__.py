@@ -1,3 +1,18 @@
 """The gRPC server: servicers, the typed application context, settings composition, the
 status map and authentication. With ``kyso.cli`` the only place that imports ``grpc`` and the
-``kyso.v1`` stubs; the work is done by ``signer``, ``verifier`` and ``trust_store``."""
+``kyso.v1`` stubs; the work is done by ``signer``, ``verifier`` and ``trust_store``.
+
+Public modules, imported by name (nothing is imported here: the domain packages must be able to
+import their settings without pulling in the server):
+
+* :mod:`kyso.server.app` -- ``build_server``, ``serve``, ``running_server``;
+* :mod:`kyso.server.config` -- the server's configuration, composed of the packages' settings;
+* :mod:`kyso.server.context` -- the application context shared by the servicers;
+* :mod:`kyso.server.auth` -- caller identity, roles and bearer tokens (TrustStore guard);
+* :mod:`kyso.server.status` -- kyso errors to gRPC status codes and error details.
+
+The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) and
+``report_proto`` are wired by :mod:`kyso.server.app` and are not used directly.
+"""
+
+__all__ = ["app", "auth", "config", "context", "status"]

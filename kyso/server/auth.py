@@ -41,7 +41,7 @@ PROTECTED_SERVICE = "/kyso.v1.TrustStore/"
 OFFICER_TOKEN_FILE = "officer.token"  # noqa: S105 - a file name under <home>/auth, not a secret
 
 
-class Role(enum.Enum):
+class CallerRole(enum.Enum):
     READER = "reader"
     SECURITY_OFFICER = "security_officer"
 
@@ -49,12 +49,14 @@ class Role(enum.Enum):
 @dataclass(frozen=True)
 class Identity:
     name: str
-    roles: frozenset[Role]
+    roles: frozenset[CallerRole]
     source: str = "token"
 
-    def has(self, role: Role) -> bool:
+    def has(self, role: CallerRole) -> bool:
         # An officer may read what readers read.
-        return role in self.roles or (role is Role.READER and Role.SECURITY_OFFICER in self.roles)
+        return role in self.roles or (
+            role is CallerRole.READER and CallerRole.SECURITY_OFFICER in self.roles
+        )
 
     @property
     def actor(self) -> str:
@@ -120,16 +122,16 @@ class TokenIdentitySource:
     """Bearer tokens checked against officer and reader token files (re-read when changed)."""
 
     def __init__(self, officer_file: Path | None, reader_file: Path | None) -> None:
-        self._files = {Role.SECURITY_OFFICER: officer_file, Role.READER: reader_file}
+        self._files = {CallerRole.SECURITY_OFFICER: officer_file, CallerRole.READER: reader_file}
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] = ()
-        self._table: dict[str, tuple[str, frozenset[Role]]] = {}
+        self._table: dict[str, tuple[str, frozenset[CallerRole]]] = {}
 
-    def _current_table(self) -> dict[str, tuple[str, frozenset[Role]]]:
+    def _current_table(self) -> dict[str, tuple[str, frozenset[CallerRole]]]:
         stamp = tuple(_stat(p) for p in self._files.values())
         with self._lock:
             if stamp != self._stamp:
-                table: dict[str, tuple[str, set[Role]]] = {}
+                table: dict[str, tuple[str, set[CallerRole]]] = {}
                 for role, path in self._files.items():
                     if path is None:
                         continue
@@ -167,18 +169,18 @@ def _stat(path: Path | None) -> tuple[float, int] | None:
 # -- the TrustStore policy --------------------------------------------------------------
 
 #: Method -> role it needs.  A method missing here is denied (deny by default).
-TRUST_STORE_POLICY: dict[str, Role] = {
-    "Add": Role.SECURITY_OFFICER,
-    "Remove": Role.SECURITY_OFFICER,
-    "Import": Role.SECURITY_OFFICER,
-    "InstallBundle": Role.SECURITY_OFFICER,
-    "List": Role.READER,
-    "Get": Role.READER,
-    "Export": Role.READER,
-    "ListBundles": Role.READER,
-    "History": Role.READER,
-    "VerifyAudit": Role.READER,
-    "Status": Role.READER,
+TRUST_STORE_POLICY: dict[str, CallerRole] = {
+    "Add": CallerRole.SECURITY_OFFICER,
+    "Remove": CallerRole.SECURITY_OFFICER,
+    "Import": CallerRole.SECURITY_OFFICER,
+    "InstallBundle": CallerRole.SECURITY_OFFICER,
+    "List": CallerRole.READER,
+    "Get": CallerRole.READER,
+    "Export": CallerRole.READER,
+    "ListBundles": CallerRole.READER,
+    "History": CallerRole.READER,
+    "VerifyAudit": CallerRole.READER,
+    "Status": CallerRole.READER,
 }
 
 RefusalHook = Callable[[str, str, KysoError], None]  # (actor, method, error)
@@ -190,7 +192,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
     def __init__(
         self,
         source: IdentitySource,
-        policy: Mapping[str, Role] | None = None,
+        policy: Mapping[str, CallerRole] | None = None,
         on_refused: RefusalHook | None = None,
     ) -> None:
         self._source = source
@@ -241,10 +243,12 @@ class AuthInterceptor(grpc.ServerInterceptor):
             response_serializer=handler.response_serializer,
         )
 
-    def _refused(self, actor: str, method: str, err: KysoError, required: Role | None) -> None:
+    def _refused(
+        self, actor: str, method: str, err: KysoError, required: CallerRole | None
+    ) -> None:
         log.info("TrustStore.%s refused for %s: %s", method, actor, err.code)
         # Refused attempts to change the store are audited; refused reads only logged.
-        if self._on_refused is not None and required is not Role.READER:
+        if self._on_refused is not None and required is not CallerRole.READER:
             self._on_refused(actor, method, err)
 
 

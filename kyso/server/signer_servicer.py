@@ -21,7 +21,15 @@ from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
-from signer import Box, Level, Placement, Profile, SigningService, SignOptions, SignResult
+from signer import (
+    SignatureBox,
+    PadesLevel,
+    Placement,
+    Profile,
+    SigningService,
+    SignOptions,
+    SignResult,
+)
 from signer.two_step import TwoStepSigner
 
 log = logging.getLogger("kyso.signer.api")
@@ -36,10 +44,10 @@ _PROFILES = {
 }
 _PROFILES_PB = {v: k for k, v in _PROFILES.items()}
 _LEVELS = {
-    pb.PADES_B_B: Level.B_B,
-    pb.PADES_B_T: Level.B_T,
-    pb.PADES_B_LT: Level.B_LT,
-    pb.PADES_B_LTA: Level.B_LTA,
+    pb.PADES_B_B: PadesLevel.B_B,
+    pb.PADES_B_T: PadesLevel.B_T,
+    pb.PADES_B_LT: PadesLevel.B_LT,
+    pb.PADES_B_LTA: PadesLevel.B_LTA,
 }
 _LEVELS_PB = {v: k for k, v in _LEVELS.items()}
 
@@ -64,7 +72,7 @@ def options_from_pb(msg: pb.SignOptions) -> SignOptions:
         placement = Placement(field_name=msg.placement.field_name)
     elif where == "rect":
         r = msg.placement.rect
-        placement = Placement(rect=Box(r.page, r.x1, r.y1, r.x2, r.y2))
+        placement = Placement(rect=SignatureBox(r.page, r.x1, r.y1, r.x2, r.y2))
     return SignOptions(
         profile=_PROFILES.get(msg.profile),
         level=_LEVELS.get(msg.level),

@@ -19,7 +19,7 @@ from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import trust_store_pb2_grpc as pb_grpc
-from trust_store import ChangeOutcome, Purpose, Role, TrustEntry
+from trust_store import ChangeOutcome, Purpose, TrustEntry, TrustRole
 from trust_store.audit import AuditEntry
 from trust_store.bundles import available
 from trust_store.certificates import (
@@ -41,7 +41,10 @@ _PURPOSE_TO_PB = {
     Purpose.OCSP_SIGNING: pb.TRUST_PURPOSE_OCSP_SIGNING,
 }
 _PURPOSE_FROM_PB = {v: k for k, v in _PURPOSE_TO_PB.items()}
-_ROLE_TO_PB = {Role.ANCHOR: pb.TRUST_ROLE_ANCHOR, Role.INTERMEDIATE: pb.TRUST_ROLE_INTERMEDIATE}
+_ROLE_TO_PB = {
+    TrustRole.ANCHOR: pb.TRUST_ROLE_ANCHOR,
+    TrustRole.INTERMEDIATE: pb.TRUST_ROLE_INTERMEDIATE,
+}
 _ROLE_FROM_PB = {v: k for k, v in _ROLE_TO_PB.items()}
 
 
@@ -198,7 +201,9 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
     @grpc_errors
     def Export(self, request: pb.ExportTrustStoreRequest, context: grpc.ServicerContext) -> Any:
         snap = self._store.snapshot()
-        entries = [e for e in snap.entries if not request.anchors_only or e.role is Role.ANCHOR]
+        entries = [
+            e for e in snap.entries if not request.anchors_only or e.role is TrustRole.ANCHOR
+        ]
         certs = [e.certificate for e in entries]
         if request.format == pb.TRUST_EXPORT_FORMAT_P7B:
             data, content_type = to_p7b(certs), "application/pkcs7-mime"

@@ -13,7 +13,7 @@ from kyso.server.app import running_server
 from kyso.server.settings import Settings
 from tests.integration.test_trust_support import kyso_cli, make_certificate
 from tests.pki import TestPki
-from trust_store import Role, TrustStoreSettings, open_store
+from trust_store import TrustRole, TrustStoreSettings, open_store
 from trust_store.audit import AuditDraft, FileAuditLog
 
 
@@ -28,7 +28,7 @@ def test_bootstrap_directory_is_adopted_on_first_change(tmp_path: Path, pki: Tes
     home = _home_with_root(tmp_path, pki)
     store = open_store(TrustStoreSettings(), home)
     snap = store.snapshot()
-    assert snap.version == 1 and snap.entries[0].role is Role.ANCHOR
+    assert snap.version == 1 and snap.entries[0].role is TrustRole.ANCHOR
     assert not (home / "trust" / "current").exists()  # reading never writes
     pem_bytes, _, _ = make_certificate("Root mới (test)")
     store.add(pem_bytes, actor="token:alice", reason="new root")

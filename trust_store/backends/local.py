@@ -37,7 +37,7 @@ from asn1crypto import pem, x509
 from kyso.errors import Unavailable
 from trust_store.audit import AuditDraft, AuditEntry, AuditLog
 from trust_store.certificates import is_self_signed
-from trust_store.model import Purpose, Role, TrustEntry, TrustSnapshot
+from trust_store.model import Purpose, TrustEntry, TrustRole, TrustSnapshot
 from trust_store.state_codec import (
     CorruptStateError,
     entry_from_metadata,
@@ -78,7 +78,7 @@ def load_bootstrap(path: Path) -> TrustSnapshot:
                 cert = x509.Certificate.load(der)
                 entry = TrustEntry(
                     certificate=cert,
-                    role=Role.ANCHOR if is_self_signed(cert) else Role.INTERMEDIATE,
+                    role=TrustRole.ANCHOR if is_self_signed(cert) else TrustRole.INTERMEDIATE,
                     purposes=frozenset(Purpose),
                     added_by=BOOTSTRAP_ACTOR,
                     reason="present in the trust directory before it was managed",
