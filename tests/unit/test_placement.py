@@ -1,0 +1,123 @@
+"""signer.placement: where a personal signature image goes (Decree 30/2020 Appendix I, box 7c).
+
+Hand-made A4 documents (tests/integration/documents.py) read back by poppler's ``pdftotext``;
+no server, no token. PDF coordinates: points, origin at the bottom left.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from kyso.errors import InvalidInputError, NotFoundError
+from signer.placement import DEFAULT_IMAGE_HEIGHT, MM, SignatureBox, find_personal_box
+from tests.integration.documents import (
+    A4,
+    BOTTOM_MARGIN,
+    DECREE30_NAME,
+    DECREE30_SIGNATURE_GAP,
+    DECREE30_TITLE,
+    RIGHT_MARGIN,
+    decree30_pdf,
+    make_pdf,
+)
+
+# decree30_pdf's signature block: centre of the column, baselines of the name and title lines
+SIGN_COLUMN = A4[0] - RIGHT_MARGIN - 40 * MM
+NAME_BASELINE = BOTTOM_MARGIN + 50
+TITLE_BASELINE = NAME_BASELINE + DECREE30_SIGNATURE_GAP + 16
+NAME_SIZE = 14.0
+
+
+@pytest.fixture(scope="module")
+def decree30(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("placement") / "decree30.pdf"
+    path.write_bytes(decree30_pdf())
+    return path
+
+
+def _pdf(tmp_path: Path, lines: list[str], pages: int = 1) -> Path:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(make_pdf(lines, pages=pages))
+    return path
+
+
+def test_anchored_on_the_name_the_image_fills_the_space_above_it(decree30: Path) -> None:
+    box = find_personal_box(decree30, DECREE30_NAME, aspect=2.0)
+    assert box.page == 1
+    assert box.width == pytest.approx(2.0 * box.height)
+    assert (box.x1 + box.x2) / 2 == pytest.approx(SIGN_COLUMN, abs=1.0)
+    # between the top of the name line and the last title line's baseline, clear of both
+    assert box.y1 > NAME_BASELINE + NAME_SIZE * 0.7
+    assert box.y2 < TITLE_BASELINE
+    assert box.height > 0.8 * (DECREE30_SIGNATURE_GAP - NAME_SIZE)
+
+
+def test_anchored_on_the_title_the_image_goes_below_the_title_block(decree30: Path) -> None:
+    by_name = find_personal_box(decree30, DECREE30_NAME, aspect=2.0)
+    for title in DECREE30_TITLE:  # either title line finds the same space
+        by_title = find_personal_box(decree30, title, aspect=2.0)
+        assert (by_title.y1, by_title.y2) == pytest.approx((by_name.y1, by_name.y2), abs=0.5)
+        assert by_title.page == 1
+
+
+def test_anchor_text_is_compared_in_nfc_with_spaces_collapsed(decree30: Path) -> None:
+    nfd = unicodedata.normalize("NFD", DECREE30_NAME).replace(" ", "   ")
+    assert nfd != DECREE30_NAME
+    assert find_personal_box(decree30, nfd, 1.0) == find_personal_box(decree30, DECREE30_NAME, 1.0)
+
+
+def test_a_part_of_the_line_is_enough(decree30: Path) -> None:
+    assert find_personal_box(decree30, "Hồng Nhung", 1.0).page == 1
+
+
+def test_the_last_occurrence_wins(tmp_path: Path) -> None:
+    """The signature block ends the document: an earlier mention in the body is not it."""
+    pdf = _pdf(tmp_path, ["Ký tên", *(["Nội dung"] * 60), "Ký tên"], pages=2)
+    assert find_personal_box(pdf, "Ký tên", 1.0).page == 2
+
+
+def test_without_a_line_above_the_default_height_is_used(tmp_path: Path) -> None:
+    pdf = _pdf(tmp_path, ["Nguyễn Văn An"])
+    box = find_personal_box(pdf, "Nguyễn Văn An", aspect=1.5)
+    assert box.height == pytest.approx(DEFAULT_IMAGE_HEIGHT, abs=0.01)
+    assert box.width == pytest.approx(1.5 * box.height)
+    assert box.y1 > A4[1] - 20 * MM - 13  # above the name line (its baseline)
+
+
+def test_a_very_tall_space_is_capped_at_45_mm(tmp_path: Path) -> None:
+    pdf = _pdf(tmp_path, ["CHỦ TỊCH", *([""] * 20), "Nguyễn Văn An"])
+    box = find_personal_box(pdf, "Nguyễn Văn An", aspect=1.0)
+    assert box.height == pytest.approx(45 * MM, abs=0.01)
+
+
+def test_anchor_not_found(decree30: Path) -> None:
+    with pytest.raises(NotFoundError) as info:
+        find_personal_box(decree30, "Trần Văn Không Có", 1.0)
+    assert info.value.code == "ANCHOR_NOT_FOUND"
+
+
+@pytest.mark.parametrize("anchor", ["", "   ", "\u00a0\n"])
+def test_empty_anchor(decree30: Path, anchor: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        find_personal_box(decree30, anchor, 1.0)
+    assert info.value.code == "ANCHOR_INVALID"
+
+
+def test_text_that_cannot_be_extracted(tmp_path: Path) -> None:
+    path = tmp_path / "not.pdf"
+    path.write_bytes(b"not a PDF at all")
+    with pytest.raises(InvalidInputError) as info:
+        find_personal_box(path, "anything", 1.0)
+    assert info.value.code == "DOCUMENT_INVALID"
+
+
+def test_signature_box_geometry() -> None:
+    box = SignatureBox(3, 100.0, 80.0, 40.0, 20.0)
+    assert (box.width, box.height) == (-60.0, -60.0)
+    norm = box.normalised()
+    assert norm == SignatureBox(3, 40.0, 20.0, 100.0, 80.0)
+    assert (norm.width, norm.height) == (60.0, 60.0)
+    assert norm.normalised() == norm
