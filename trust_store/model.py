@@ -60,10 +60,3 @@ class TrustSnapshot:
 
     def intermediates(self) -> list[x509.Certificate]:
         return [e.certificate for e in self.entries if e.role is TrustRole.INTERMEDIATE]
-
-    def entry_for(self, cert: x509.Certificate) -> TrustEntry | None:
-        return self._by_fingerprint.get(sha256_fingerprint(cert))
-
-    @functools.cached_property
-    def _by_fingerprint(self) -> dict[str, TrustEntry]:
-        return {e.sha256: e for e in self.entries}

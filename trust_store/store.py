@@ -42,8 +42,6 @@ _MAX_ATTEMPTS = 10
 
 
 class StorageBackend(Protocol):
-    kind: str
-
     def load(self) -> TrustSnapshot: ...
 
     def commit(
@@ -122,10 +120,6 @@ class TrustStore:
                 self._snapshot.version,
                 self._snapshot.version,
             )
-
-    @property
-    def storage(self) -> str:
-        return self._backend.kind if self._backend is not None else "memory"
 
     def status(self) -> dict[str, Any]:
         base = (

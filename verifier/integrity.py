@@ -218,12 +218,6 @@ def content_type_ok(signer_info: cms.SignerInfo, expected: str) -> bool:
     return len(values) == 1 and getattr(values[0], "native", None) == expected
 
 
-def signed_payload(signer_info: cms.SignerInfo, content_digest_input: bytes | None) -> bytes | None:
-    """What the signature value covers when there are no signed attributes: the content itself."""
-    attrs = signed_attrs_bytes(signer_info)
-    return attrs if attrs is not None else content_digest_input
-
-
 def tst_info(signed_data: cms.SignedData) -> tsp.TSTInfo | None:
     eci = signed_data["encap_content_info"]
     if eci["content_type"].native != "tst_info":

@@ -35,7 +35,6 @@ from signer.two_step import TwoStepSigner
 log = logging.getLogger("kyso.signer.api")
 
 _CHUNK = 1024 * 1024
-_SPOOL_IN_MEMORY = 4 * 1024 * 1024  # larger streamed documents go to a temp file
 
 _PROFILES = {
     pb.PROFILE_PERSONAL: Profile.PERSONAL,

@@ -100,8 +100,6 @@ def load_local(path: Path) -> TrustSnapshot:
 class LocalDirectoryBackend:
     """Versioned directories plus an atomically swapped ``current`` link."""
 
-    kind = "local"
-
     def __init__(
         self, path: Path, audit: AuditLog, keep_versions: int = 10, poll_seconds: float = 1.0
     ) -> None:

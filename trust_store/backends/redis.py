@@ -63,8 +63,6 @@ def _unavailable(exc: BaseException) -> Unavailable:
 
 
 class RedisBackend:
-    kind = "redis"
-
     def __init__(
         self,
         redis: Any,
@@ -90,7 +88,6 @@ class RedisBackend:
         self._on_change: Callable[[TrustSnapshot], None] | None = None
         self.degraded = False
         self.redis_errors = 0
-        self.last_error = ""
         self.last_sync = 0.0
 
     def _state_key(self, version: int) -> str:
@@ -232,7 +229,6 @@ class RedisBackend:
         if self.degraded:
             log.warning("trust store: Redis reachable again; at version %d", snap.version)
             self.degraded = False
-            self.last_error = ""
             if self._on_change is not None:
                 self._on_change(snap)
             return
@@ -248,7 +244,6 @@ class RedisBackend:
                 type(exc).__name__,
             )
         self.degraded = True
-        self.last_error = type(exc).__name__
 
     def status(self) -> dict[str, Any]:
         warning = (
