@@ -27,6 +27,7 @@ class PadesLevel(enum.Enum):
 
     @property
     def rank(self) -> int:
+        """0 for B-B up to 3 for B-LTA: ``a.rank >= PadesLevel.B_T.rank`` means a timestamp."""
         return list(PadesLevel).index(self)
 
 
@@ -41,6 +42,12 @@ class Placement:
 
 @dataclass(frozen=True)
 class SignOptions:
+    """What a Sign request asks for; ``None`` means the key's first profile, the configured
+    level, the profile's default placement and the key's configured image.
+
+    ``document_number`` is drawn on an attachment (Decree 30/2020 Appendix I), ``reason`` and
+    ``location`` go into the signature dictionary, ``field_name`` names the new field."""
+
     profile: Profile | None = None
     level: PadesLevel | None = None
     placement: Placement = field(default_factory=Placement)
@@ -53,6 +60,10 @@ class SignOptions:
 
 @dataclass(frozen=True)
 class SignResult:
+    """A signed document's description: ``box`` is where the visible signature went (None in an
+    existing field), ``size`` the output's length in bytes and ``sha256`` its SHA-256 in lower-case
+    hex (empty when the caller asked not to hash)."""
+
     field_name: str
     profile: Profile
     level: PadesLevel

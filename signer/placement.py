@@ -38,13 +38,16 @@ class SignatureBox:
 
     @property
     def width(self) -> float:
+        """In points; negative for a box not :meth:`normalised`."""
         return self.x2 - self.x1
 
     @property
     def height(self) -> float:
+        """In points; negative for a box not :meth:`normalised`."""
         return self.y2 - self.y1
 
     def normalised(self) -> SignatureBox:
+        """The same rectangle with ``x1 <= x2`` and ``y1 <= y2`` (a PDF /Rect may be either way)."""
         return SignatureBox(
             self.page,
             min(self.x1, self.x2),

@@ -20,6 +20,9 @@ class Purpose(enum.Enum):
 
 
 class TrustRole(enum.Enum):
+    """The place of a certificate in the store (``kyso.v1.TrustRole``): an anchor is a
+    self-signed root a chain may end at; an intermediate only helps to build chains."""
+
     ANCHOR = "anchor"
     INTERMEDIATE = "intermediate"
 
@@ -31,6 +34,9 @@ def sha256_fingerprint(cert: x509.Certificate) -> str:
 
 @dataclass(frozen=True)
 class TrustEntry:
+    """One trusted certificate: its role, the purposes it may vouch for, and who added it, when
+    and why (from the audit of the change that added it)."""
+
     certificate: x509.Certificate
     role: TrustRole
     purposes: frozenset[Purpose]
@@ -52,6 +58,7 @@ class TrustSnapshot:
     entries: tuple[TrustEntry, ...] = field(default_factory=tuple)
 
     def anchors(self, purpose: Purpose = Purpose.SIGNATURE) -> list[x509.Certificate]:
+        """Anchors trusted for ``purpose`` (signatures by default)."""
         return [
             e.certificate
             for e in self.entries
@@ -59,4 +66,5 @@ class TrustSnapshot:
         ]
 
     def intermediates(self) -> list[x509.Certificate]:
+        """Every intermediate, whatever its purposes: they only help to build chains."""
         return [e.certificate for e in self.entries if e.role is TrustRole.INTERMEDIATE]

@@ -42,6 +42,10 @@ _MAX_ATTEMPTS = 10
 
 
 class StorageBackend(Protocol):
+    """Where snapshots are kept (:mod:`trust_store.backends`): ``load`` the current one,
+    ``commit`` a new version with its audit entry (None when another writer won the race),
+    ``start`` following other writers, ``status``, ``recover`` and ``close``."""
+
     def load(self) -> TrustSnapshot: ...
 
     def commit(
@@ -59,6 +63,9 @@ class StorageBackend(Protocol):
 
 @dataclass(frozen=True)
 class ChangeOutcome:
+    """What a change did: the new ``version`` (unchanged when nothing was to do), the entries
+    added and removed, and the audit entry's sequence number (0 when nothing was written)."""
+
     version: int
     added: tuple[TrustEntry, ...] = ()
     removed: tuple[TrustEntry, ...] = ()
@@ -87,6 +94,7 @@ class TrustStore:
     # -- reading ---------------------------------------------------------------
 
     def snapshot(self) -> TrustSnapshot:
+        """The current immutable snapshot; one attribute read, never blocks on a writer."""
         return self._snapshot
 
     def replace(self, snapshot: TrustSnapshot) -> None:
@@ -99,6 +107,7 @@ class TrustStore:
                 log.exception("trust store listener failed")
 
     def on_change(self, listener: Callable[[TrustSnapshot], None]) -> None:
+        """Call ``listener`` with every newly published snapshot (exceptions are logged)."""
         self._listeners.append(listener)
 
     def _publish(self, snapshot: TrustSnapshot) -> bool:
@@ -122,6 +131,8 @@ class TrustStore:
             )
 
     def status(self) -> dict[str, Any]:
+        """Storage health for the Status RPC: ``storage`` (local, redis or memory), ``degraded``,
+        ``warning``, ``redis_errors`` and the current ``version``."""
         base = (
             self._backend.status()
             if self._backend is not None
@@ -236,6 +247,13 @@ class TrustStore:
         allow_expired: bool = False,
         expected_version: int | None = None,
     ) -> ChangeOutcome:
+        """Add one certificate (PEM or DER) for ``purposes`` (none: every purpose) as ``role``
+        (None: an anchor when self-signed, else an intermediate).
+
+        Raises :class:`InvalidInputError` (not exactly one certificate, not a CA, expired or not yet
+        valid unless ``allow_expired``, an anchor that is not self-signed, no reason),
+        :class:`AlreadyExistsError`, :class:`AbortedError` (``expected_version`` is stale) and
+        :class:`UnavailableError` (read-only or busy). Refusals are audited as well."""
         certs = self._parse(data, actor, "add", reason)
         if len(certs) != 1:
             refusal = InvalidInput("TRUST_ONE_CERTIFICATE")
@@ -270,6 +288,9 @@ class TrustStore:
         skip_existing: bool = False,
         expected_version: int | None = None,
     ) -> ChangeOutcome:
+        """Add every certificate of a PEM bundle, PKCS#7 or DER file, roles by self-signature;
+        ``skip_existing`` ignores those already present instead of refusing. Same errors as
+        :meth:`add`, and one audit entry for the whole import."""
         certs = self._parse(data, actor, "import", reason)
         fps = tuple(sha256_fingerprint(c) for c in certs)
         return self._apply(
@@ -292,6 +313,10 @@ class TrustStore:
     def install_bundle(
         self, name: str, *, actor: str, reason: str, expected_version: int | None = None
     ) -> ChangeOutcome:
+        """Install a named bundle shipped with kyso (``trust_store/bundles/<name>``), with the roles
+        and purposes of its manifest. Pinned: expired roots are kept (old signatures need them) and
+        present certificates are skipped. Raises :class:`NotFoundError` (unknown bundle) and
+        :class:`PreconditionError` (a broken manifest or a certificate failing its pin)."""
         try:
             bundle = _bundles.load_bundle(name, self.bundles_path)
         except KysoError as err:
@@ -329,6 +354,13 @@ class TrustStore:
         confirm_in_use: bool = False,
         expected_version: int | None = None,
     ) -> ChangeOutcome:
+        """Remove the entry whose SHA-256 fingerprint starts with ``fingerprint`` (colons allowed).
+
+        An anchor still valid, or with certificates of the store chaining to it, is removed only
+        with ``confirm_in_use`` (signatures may depend on it). Raises :class:`NotFoundError`,
+        :class:`InvalidInputError` (ambiguous prefix, no reason), :class:`PreconditionError`
+        (such an anchor without confirmation), :class:`AbortedError` and
+        :class:`UnavailableError` as :meth:`add`."""
         return self._apply(
             actor=actor,
             action="remove",
@@ -350,9 +382,14 @@ class TrustStore:
     # -- reading helpers for the API ----------------------------------------------
 
     def get(self, fingerprint: str) -> TrustEntry:
+        """The entry whose fingerprint starts with ``fingerprint``.
+
+        Raises :class:`NotFoundError`, or :class:`InvalidInputError` for an ambiguous prefix."""
         return find(self._snapshot, fingerprint)
 
     def history(self, limit: int = 100, fingerprint: str = "") -> list[AuditEntry]:
+        """The last ``limit`` audit entries (all when ``limit`` <= 0), oldest first, optionally only
+        those about certificates whose fingerprint starts with ``fingerprint``."""
         if self.audit is None:
             return []
         entries = self.audit.entries(None if fingerprint or limit <= 0 else limit)
@@ -362,6 +399,7 @@ class TrustStore:
         return entries[-limit:] if limit > 0 else entries
 
     def verify_audit(self) -> AuditReport:
+        """Check the audit chain (hashes and sequence); an empty report without an audit log."""
         if self.audit is None:
             return AuditReport()
         return self.audit.verify()
@@ -369,10 +407,12 @@ class TrustStore:
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> None:
+        """Follow changes made by other processes or replicas (the backend's watcher thread)."""
         if self._backend is not None:
             self._backend.start(self._followed)
 
     def close(self) -> None:
+        """Stop following changes and release the backend."""
         if self._backend is not None:
             self._backend.close()
 
