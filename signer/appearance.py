@@ -57,6 +57,7 @@ class PreparedImage:
 
     @property
     def aspect(self) -> float:
+        """Width / height in pixels: the box keeps it (the image is never stretched)."""
         return self.width / self.height
 
 
@@ -91,6 +92,11 @@ class ImageCache:
         self._lock = threading.Lock()
 
     def get(self, png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
+        """``png`` recoloured to ``colour`` (RGB 0-255), prepared once per (content, colour).
+
+        Raises :class:`InvalidInputError` ``IMAGE_INVALID`` for anything but a readable PNG of at
+        most 8 MiB; Pillow refuses a decompression bomb over twice ``_MAX_PIXELS`` (16 Mpixel)
+        and only warns between once and twice that."""
         key = (hashlib.sha256(png).digest(), colour)
         with self._lock:
             found = self._items.get(key)
@@ -191,10 +197,13 @@ class Decree30Style(BaseStampStyle):
 
 
 def image_style(img: PreparedImage) -> Decree30Style:
+    """The stamp style drawing ``img`` scaled to fit its box, aspect kept, centred."""
     return Decree30Style(draw=lambda writer, box: _ImageAppearance(writer, box, img))
 
 
 def text_style(lines: Sequence[str], font: Path | None = None) -> Decree30Style:
+    """The stamp style drawing ``lines`` right-aligned in the box, 10 pt, black, in ``font``
+    (Liberation Serif by default: Times New Roman metrics, full Vietnamese coverage)."""
     chosen = font or DEFAULT_FONT
     return Decree30Style(draw=lambda writer, box: _TextAppearance(writer, box, lines, chosen))
 
@@ -216,6 +225,8 @@ def text_width(text: str, size: float, font: Path | None = None) -> float:
 
 
 def text_box_size(lines: Sequence[str], font: Path | None = None) -> tuple[float, float]:
+    """``(width, height)`` in points of the box that holds ``lines`` as :func:`text_style`
+    draws them (padding included)."""
     width = max(text_width(t, TEXT_SIZE, font) for t in lines) + 2 * TEXT_PADDING
     height = TEXT_LEADING * (len(lines) - 1) + TEXT_SIZE + 2 * TEXT_PADDING + 3
     return width, height

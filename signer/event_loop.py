@@ -17,6 +17,7 @@ _local = threading.local()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on this thread's own event loop (made on first use)."""
     loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()

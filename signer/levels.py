@@ -60,6 +60,9 @@ def timestamper(tsa_url: str) -> HTTPTimeStamper:
 
 @dataclass(frozen=True)
 class LevelSettings:
+    """What pyHanko needs for a PAdES level: a timestamper from B-T, validation data embedded
+    and a validation context from B-LT, a document timestamp at B-LTA."""
+
     timestamper: HTTPTimeStamper | None
     embed_validation_info: bool
     use_pades_lta: bool
@@ -73,6 +76,9 @@ def settings(
     chain: tuple[x509.Certificate, ...],
     fetcher_backend: Any,
 ) -> LevelSettings:
+    """The :class:`LevelSettings` for ``level``. From B-LT the validation context trusts the
+    snapshot's anchors of every purpose and fetches revocation data through ``fetcher_backend``
+    in hard-fail mode: what B-LT embeds in the DSS must be complete."""
     ts = timestamper(tsa_url) if tsa_url and level.rank >= PadesLevel.B_T.rank else None
     vc = None
     if level.rank >= PadesLevel.B_LT.rank:

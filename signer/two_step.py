@@ -52,6 +52,10 @@ _MAX_IN_PROCESS_BYTES = 512 * 1024 * 1024  # all pending records kept in this pr
 
 @dataclass(frozen=True)
 class Prepared:
+    """A prepared signature waiting for the client's token: the DER ``signed_attributes`` to
+    sign, their ``digest`` under ``digest_algorithm``, the prepared document's hex SHA-256 and
+    when the pending record expires."""
+
     id: str
     signed_attributes: bytes
     digest: bytes
@@ -72,9 +76,14 @@ class PendingStore:
 
     @property
     def ttl(self) -> int:
+        """Seconds a prepared signature is kept (at least 1)."""
         return self._ttl
 
     def put(self, record: bytes) -> str:
+        """Keep ``record`` for :attr:`ttl` seconds under a new random id, returned.
+
+        Raises :class:`ResourceExhaustedError` (record too large, too many pending in this process)
+        and :class:`UnavailableError` (Redis unreachable)."""
         if len(record) > _MAX_RECORD_BYTES:
             raise ResourceExhausted("PENDING_TOO_LARGE")
         pending_id = secrets.token_urlsafe(24)
@@ -98,6 +107,8 @@ class PendingStore:
         return pending_id
 
     def get(self, pending_id: str) -> bytes | None:
+        """The record kept under ``pending_id``; None when unknown, expired or malformed. Raises
+        :class:`UnavailableError` when Redis is unreachable."""
         if not _ID.match(pending_id):
             return None
         if self._redis is not None:
@@ -114,6 +125,7 @@ class PendingStore:
             return found[1]
 
     def delete(self, pending_id: str) -> None:
+        """Forget ``pending_id`` (best effort: a record left behind expires anyway)."""
         if self._redis is not None:
             try:
                 self._redis.delete(self._prefix + pending_id)
@@ -180,6 +192,11 @@ class TwoStepSigner:
     def prepare(
         self, document: bytes, certificate: bytes, chain: list[bytes], options: SignOptions
     ) -> Prepared:
+        """Do the PDF work for a certificate whose key stays with the client: field, appearance,
+        placeholder and ByteRange digest; keep the prepared document and return what to sign.
+
+        B-B or B-T only. Raises :class:`InvalidInputError` (no certificate, level above B-T, and
+        what :meth:`SigningService.plan` raises) and the errors of :meth:`PendingStore.put`."""
         if not certificate:
             raise InvalidInput("CERTIFICATE_REQUIRED")
         cert = load_certificates(certificate)[0]
@@ -251,6 +268,12 @@ class TwoStepSigner:
         signature: bytes | None = None,
         cms_der: bytes | None = None,
     ) -> tuple[bytes, SignResult]:
+        """Embed the client's ``signature`` (over the signed attributes) or whole ``cms_der`` into
+        the document prepared as ``pending_id``; return the signed PDF and its result.
+
+        The signature is checked against the certificate before anything is written. Raises
+        :class:`NotFoundError` (unknown or expired id), :class:`PreconditionError` (another
+        document's SHA-256) and :class:`InvalidInputError` (missing or wrong signature)."""
         raw = self._store.get(pending_id)
         if raw is None:
             raise NotFound("PENDING_NOT_FOUND")

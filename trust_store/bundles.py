@@ -24,6 +24,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 @dataclass(frozen=True)
 class BundleCertificate:
+    """One pinned file of a bundle: the certificate, its role and purposes, the file name."""
+
     certificate: x509.Certificate
     role: TrustRole
     purposes: frozenset[Purpose]
@@ -32,6 +34,8 @@ class BundleCertificate:
 
 @dataclass(frozen=True)
 class Bundle:
+    """A named set of pinned certificates shipped with kyso (``trust_store/bundles/<name>``)."""
+
     name: str
     description: str
     certificates: tuple[BundleCertificate, ...]
@@ -47,6 +51,7 @@ def _bundle_dir(name: str, extra: Path | None) -> Path:
 
 
 def available(extra: Path | None = None) -> list[str]:
+    """Names of the bundles shipped with kyso and of those under ``extra`` (sorted)."""
     names: set[str] = set()
     for root in (extra, SHIPPED):
         if root is not None and root.is_dir():

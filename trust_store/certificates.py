@@ -104,15 +104,18 @@ def is_ca(cert: x509.Certificate) -> bool:
 
 
 def validity(cert: x509.Certificate) -> tuple[datetime, datetime]:
+    """``(notBefore, notAfter)`` as timezone-aware datetimes."""
     v = cert["tbs_certificate"]["validity"]
     return v["not_before"].native, v["not_after"].native
 
 
 def is_expired(cert: x509.Certificate, now: datetime | None = None) -> bool:
+    """True when ``notAfter`` is before ``now`` (default: the current time)."""
     return validity(cert)[1] < (now or datetime.now(UTC))
 
 
 def to_pem(cert: x509.Certificate) -> bytes:
+    """The certificate as one PEM block (ASCII bytes)."""
     return pem.armor("CERTIFICATE", cert.dump())
 
 
@@ -131,10 +134,12 @@ def to_p7b(certs: list[x509.Certificate]) -> bytes:
 
 
 def describe_name(name: x509.Name) -> str:
+    """asn1crypto's human-friendly form of a name (``Common Name: ..., Organization: ...``)."""
     return str(name.human_friendly)
 
 
 def serial_hex(cert: x509.Certificate) -> str:
+    """The serial number in upper-case hex padded to whole bytes, as certificate viewers show it."""
     serial = int(cert.serial_number)
     width = max(2, (serial.bit_length() + 7) // 8 * 2)
     return format(serial, f"0{width}X") if serial >= 0 else "-" + format(-serial, "X")

@@ -84,7 +84,7 @@ def test_prepared_images_are_cached_by_content_and_colour() -> None:
         b"not an image",
         _png(Image.new("RGB", (4, 4)), "JPEG"),
         _png(Image.new("RGB", (4, 4)), "GIF"),
-        _png(Image.new("1", (6000, 6000))),  # 36 Mpixel: over the 16 Mpixel bomb limit
+        _png(Image.new("1", (6000, 6000))),  # 36 Mpixel: Pillow refuses over 2 x 16 Mpixel
         b"\x89PNG" + bytes(8 * 1024 * 1024),  # over 8 MiB
     ],
     ids=["empty", "text", "jpeg", "gif", "too-many-pixels", "too-many-bytes"],
