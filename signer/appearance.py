@@ -94,7 +94,7 @@ class ImageCache:
     def get(self, png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
         """``png`` recoloured to ``colour`` (RGB 0-255), prepared once per (content, colour).
 
-        Raises :class:`InvalidInputError` ``IMAGE_INVALID`` for anything but a readable PNG of at
+        Raises :class:`InvalidInput` ``IMAGE_INVALID`` for anything but a readable PNG of at
         most 8 MiB; Pillow refuses a decompression bomb over twice ``_MAX_PIXELS`` (16 Mpixel)
         and only warns between once and twice that."""
         key = (hashlib.sha256(png).digest(), colour)

@@ -152,14 +152,14 @@ class SigningService:
         der_size: int | None = None,
         subject: str | None = None,
     ) -> Plan:
-        # a key held by the server is limited to its configured profiles; a client's own
-        # token (two-step flow) may sign any profile its certificate passes the checks for
         """Decide everything before pyHanko writes: profile (limited to the key's configured ones
         for a server key), level, appearance and its box, field name, bytes reserved for the CMS.
 
-        Raises :class:`InvalidInputError` (not a signable PDF, a profile the key is not
-        configured for, a bad option, image or placement), :class:`NotFoundError` (anchor text
-        or field missing) and :class:`PreconditionError` (e.g. the key's image is unreadable)."""
+        Raises :class:`InvalidInput` (not a signable PDF, a profile the key is not
+        configured for, a bad option, image, field or placement), :class:`NotFound` (anchor
+        text missing) and :class:`Precondition` (e.g. the key's image is unreadable)."""
+        # a key held by the server is limited to its configured profiles; a client's own
+        # token (two-step flow) may sign any profile its certificate passes the checks for
         allowed = (
             tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_)
             if key_config

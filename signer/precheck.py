@@ -51,7 +51,7 @@ def check_algorithms(cert: x509.Certificate) -> None:
 
 def check_key_usage(cert: x509.Certificate) -> None:
     """RFC 5280 §4.2.1.3: with a key usage extension, digitalSignature or nonRepudiation must
-    be set. Raises :class:`PreconditionError` ``CERT_KEY_USAGE``."""
+    be set. Raises :class:`Precondition` ``CERT_KEY_USAGE``."""
     usage = cert.key_usage_value
     if usage is None:
         return  # no extension: no restriction (RFC 5280 4.2.1.3)
@@ -61,7 +61,7 @@ def check_key_usage(cert: x509.Certificate) -> None:
 
 def check_validity_now(cert: x509.Certificate, now: datetime) -> None:
     """The certificate is within its validity period at ``now`` (timezone-aware). Raises
-    :class:`PreconditionError` ``CERT_NOT_YET_VALID`` or ``CERT_EXPIRED``."""
+    :class:`Precondition` ``CERT_NOT_YET_VALID`` or ``CERT_EXPIRED``."""
     validity = cert["tbs_certificate"]["validity"]
     if now < validity["not_before"].native:
         raise Precondition("CERT_NOT_YET_VALID", which="the signer's certificate")

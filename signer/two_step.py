@@ -82,8 +82,8 @@ class PendingStore:
     def put(self, record: bytes) -> str:
         """Keep ``record`` for :attr:`ttl` seconds under a new random id, returned.
 
-        Raises :class:`ResourceExhaustedError` (record too large, too many pending in this process)
-        and :class:`UnavailableError` (Redis unreachable)."""
+        Raises :class:`ResourceExhausted` (record too large, too many pending in this process)
+        and :class:`Unavailable` (Redis unreachable)."""
         if len(record) > _MAX_RECORD_BYTES:
             raise ResourceExhausted("PENDING_TOO_LARGE")
         pending_id = secrets.token_urlsafe(24)
@@ -108,7 +108,7 @@ class PendingStore:
 
     def get(self, pending_id: str) -> bytes | None:
         """The record kept under ``pending_id``; None when unknown, expired or malformed. Raises
-        :class:`UnavailableError` when Redis is unreachable."""
+        :class:`Unavailable` when Redis is unreachable."""
         if not _ID.match(pending_id):
             return None
         if self._redis is not None:
@@ -195,7 +195,7 @@ class TwoStepSigner:
         """Do the PDF work for a certificate whose key stays with the client: field, appearance,
         placeholder and ByteRange digest; keep the prepared document and return what to sign.
 
-        B-B or B-T only. Raises :class:`InvalidInputError` (no certificate, level above B-T, and
+        B-B or B-T only. Raises :class:`InvalidInput` (no certificate, level above B-T, and
         what :meth:`SigningService.plan` raises) and the errors of :meth:`PendingStore.put`."""
         if not certificate:
             raise InvalidInput("CERTIFICATE_REQUIRED")
@@ -272,8 +272,8 @@ class TwoStepSigner:
         the document prepared as ``pending_id``; return the signed PDF and its result.
 
         The signature is checked against the certificate before anything is written. Raises
-        :class:`NotFoundError` (unknown or expired id), :class:`PreconditionError` (another
-        document's SHA-256) and :class:`InvalidInputError` (missing or wrong signature)."""
+        :class:`NotFound` (unknown or expired id), :class:`Precondition` (another
+        document's SHA-256) and :class:`InvalidInput` (missing or wrong signature)."""
         raw = self._store.get(pending_id)
         if raw is None:
             raise NotFound("PENDING_NOT_FOUND")

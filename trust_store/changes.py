@@ -15,7 +15,7 @@ from asn1crypto import x509
 
 from kyso.errors import AlreadyExists, InvalidInput, NotFound, Precondition
 from trust_store.certificates import describe_name, is_ca, is_self_signed, issued_by, validity
-from trust_store.model import Purpose, TrustRole, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.model import Purpose, TrustEntry, TrustRole, TrustSnapshot, sha256_fingerprint
 
 MAX_REASON = 2000
 

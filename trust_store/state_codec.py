@@ -15,7 +15,7 @@ from typing import Any
 from asn1crypto import pem, x509
 
 from kyso.errors import Internal
-from trust_store.model import Purpose, TrustRole, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.model import Purpose, TrustEntry, TrustRole, TrustSnapshot, sha256_fingerprint
 
 FORMAT = "kyso-trust-store/1"
 

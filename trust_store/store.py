@@ -250,10 +250,10 @@ class TrustStore:
         """Add one certificate (PEM or DER) for ``purposes`` (none: every purpose) as ``role``
         (None: an anchor when self-signed, else an intermediate).
 
-        Raises :class:`InvalidInputError` (not exactly one certificate, not a CA, expired or not yet
-        valid unless ``allow_expired``, an anchor that is not self-signed, no reason),
-        :class:`AlreadyExistsError`, :class:`AbortedError` (``expected_version`` is stale) and
-        :class:`UnavailableError` (read-only or busy). Refusals are audited as well."""
+        Raises :class:`InvalidInput` (not exactly one certificate, not a CA, an anchor that is
+        not self-signed, no reason), :class:`Precondition` (expired or not yet valid, unless
+        ``allow_expired``), :class:`AlreadyExists`, :class:`Aborted` (``expected_version`` is
+        stale) and :class:`Unavailable` (read-only or busy). Refusals are audited as well."""
         certs = self._parse(data, actor, "add", reason)
         if len(certs) != 1:
             refusal = InvalidInput("TRUST_ONE_CERTIFICATE")
@@ -315,8 +315,8 @@ class TrustStore:
     ) -> ChangeOutcome:
         """Install a named bundle shipped with kyso (``trust_store/bundles/<name>``), with the roles
         and purposes of its manifest. Pinned: expired roots are kept (old signatures need them) and
-        present certificates are skipped. Raises :class:`NotFoundError` (unknown bundle) and
-        :class:`PreconditionError` (a broken manifest or a certificate failing its pin)."""
+        present certificates are skipped. Raises :class:`NotFound` (unknown bundle) and
+        :class:`Precondition` (a broken manifest or a certificate failing its pin)."""
         try:
             bundle = _bundles.load_bundle(name, self.bundles_path)
         except KysoError as err:
@@ -357,10 +357,10 @@ class TrustStore:
         """Remove the entry whose SHA-256 fingerprint starts with ``fingerprint`` (colons allowed).
 
         An anchor still valid, or with certificates of the store chaining to it, is removed only
-        with ``confirm_in_use`` (signatures may depend on it). Raises :class:`NotFoundError`,
-        :class:`InvalidInputError` (ambiguous prefix, no reason), :class:`PreconditionError`
-        (such an anchor without confirmation), :class:`AbortedError` and
-        :class:`UnavailableError` as :meth:`add`."""
+        with ``confirm_in_use`` (signatures may depend on it). Raises :class:`NotFound`,
+        :class:`InvalidInput` (ambiguous prefix, no reason), :class:`Precondition`
+        (such an anchor without confirmation), :class:`Aborted` and
+        :class:`Unavailable` as :meth:`add`."""
         return self._apply(
             actor=actor,
             action="remove",
@@ -384,7 +384,7 @@ class TrustStore:
     def get(self, fingerprint: str) -> TrustEntry:
         """The entry whose fingerprint starts with ``fingerprint``.
 
-        Raises :class:`NotFoundError`, or :class:`InvalidInputError` for an ambiguous prefix."""
+        Raises :class:`NotFound`, or :class:`InvalidInput` for an ambiguous prefix."""
         return find(self._snapshot, fingerprint)
 
     def history(self, limit: int = 100, fingerprint: str = "") -> list[AuditEntry]:

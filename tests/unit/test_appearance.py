@@ -13,7 +13,7 @@ from PIL import Image
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 from signer import appearance
 from signer.appearance import (
     BLUE,
@@ -90,7 +90,7 @@ def test_prepared_images_are_cached_by_content_and_colour() -> None:
     ids=["empty", "text", "jpeg", "gif", "too-many-pixels", "too-many-bytes"],
 )
 def test_only_a_readable_png_of_sane_size_is_accepted(data: bytes) -> None:
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         ImageCache().get(data, BLUE)
     assert info.value.code == "IMAGE_INVALID"
     assert info.value.message_vi

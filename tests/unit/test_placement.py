@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kyso.errors import InvalidInputError, NotFoundError
+from kyso.errors import InvalidInput, NotFound
 from signer.placement import DEFAULT_IMAGE_HEIGHT, MM, SignatureBox, find_personal_box
 from tests.integration.documents import (
     A4,
@@ -94,14 +94,14 @@ def test_a_very_tall_space_is_capped_at_45_mm(tmp_path: Path) -> None:
 
 
 def test_anchor_not_found(decree30: Path) -> None:
-    with pytest.raises(NotFoundError) as info:
+    with pytest.raises(NotFound) as info:
         find_personal_box(decree30, "Trần Văn Không Có", 1.0)
     assert info.value.code == "ANCHOR_NOT_FOUND"
 
 
 @pytest.mark.parametrize("anchor", ["", "   ", "\u00a0\n"])
 def test_empty_anchor(decree30: Path, anchor: str) -> None:
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         find_personal_box(decree30, anchor, 1.0)
     assert info.value.code == "ANCHOR_INVALID"
 
@@ -109,9 +109,9 @@ def test_empty_anchor(decree30: Path, anchor: str) -> None:
 def test_text_that_cannot_be_extracted(tmp_path: Path) -> None:
     path = tmp_path / "not.pdf"
     path.write_bytes(b"not a PDF at all")
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         find_personal_box(path, "anything", 1.0)
-    assert info.value.code == "DOCUMENT_INVALID"
+    assert info.value.code == "NOT_A_PDF"
 
 
 def test_signature_box_geometry() -> None:
