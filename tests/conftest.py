@@ -13,8 +13,9 @@ Contract (relied on by every test module):
   ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
   says every signature is Valid and its certificate Trusted; returns the report.
-* ``shared_dir`` / ``corpus_dir`` / ``shared_trust_dir`` (session) -- ``../shared`` beside the
-  repository and its ``corpus/`` and ``trust/``; when missing, the test FAILS under CI
+* ``shared_dir`` / ``corpus_dir`` / ``shared_trust_dir`` / ``shared_cases_dir`` (session) --
+  ``../shared`` beside the repository, its ``corpus/``, ``trust/`` and ``cases/``; when
+  missing, the test FAILS under CI
   (``CI=true``) and skips with the reason elsewhere (paths: :mod:`tests.shared_corpus`).
 """
 
@@ -52,7 +53,7 @@ from tests.pki import (  # noqa: E402
     pdfsig_problems,
     run_pdfsig,
 )
-from tests.shared_corpus import CORPUS, MANIFEST, SHARED, TRUST  # noqa: E402
+from tests.shared_corpus import CASES, CORPUS, MANIFEST, SHARED, TRUST  # noqa: E402
 
 # As the server does at start-up (kyso.server.app.build_server), for in-process verification.
 hex_strings.install()
@@ -383,28 +384,43 @@ def running_under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _require_shared(*paths: Path) -> None:
+    """The one decision about a missing ``../shared``: fail under CI, else skip with the reason."""
+    missing = [p for p in paths if not p.exists()]
+    if not missing:
+        return
+    reason = (
+        f"the shared corpus is missing ({', '.join(str(p) for p in missing)}): "
+        "clone it as ../shared beside the repository"
+    )
+    if running_under_ci():
+        pytest.fail(f"{reason}; under CI the corpus tests must run")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """``../shared`` beside the repository: a failure under CI when missing, else a skip."""
-    missing = [p for p in (CORPUS, MANIFEST, TRUST) if not p.exists()]
-    if missing:
-        reason = (
-            f"the shared corpus is missing ({', '.join(str(p) for p in missing)}): "
-            "clone it as ../shared beside the repository"
-        )
-        if running_under_ci():
-            pytest.fail(f"{reason}; under CI the corpus tests must run")
-        pytest.skip(reason)
+    """``../shared`` beside the repository."""
+    _require_shared(SHARED)
     return SHARED
 
 
 @pytest.fixture(scope="session")
 def corpus_dir(shared_dir: Path) -> Path:
     """``../shared/corpus`` (verdicts in its MANIFEST.md)."""
+    _require_shared(CORPUS, MANIFEST)
     return CORPUS
 
 
 @pytest.fixture(scope="session")
 def shared_trust_dir(shared_dir: Path) -> Path:
     """``../shared/trust``: the VGCA/NEAC roots and the G2 intermediate (PEM)."""
+    _require_shared(TRUST)
     return TRUST
+
+
+@pytest.fixture(scope="session")
+def shared_cases_dir(shared_dir: Path) -> Path:
+    """``../shared/cases``: verification cases from real use, their PKI and MANIFEST.md."""
+    _require_shared(CASES / "MANIFEST.md", CASES / "pki")
+    return CASES

@@ -1,9 +1,11 @@
-"""Where ``../shared`` (the public conformance corpus and the VGCA trust files) lives.
+"""Where ``../shared`` (the public conformance corpus, the VGCA trust files and the verification
+cases) lives.
 
 Paths and the corpus manifest only. Whether a missing ``../shared`` skips or fails a test is
-decided in one place, the ``shared_dir`` fixture of ``tests/conftest.py``: under CI (``CI``
+decided in one place, ``_require_shared`` behind the ``shared_dir``/``corpus_dir``/
+``shared_trust_dir``/``shared_cases_dir`` fixtures of ``tests/conftest.py``: under CI (``CI``
 set and not ``false``/``0``) it fails, elsewhere it skips with the reason. Parametrised tests
-use :func:`corpus_params` so that a missing corpus still yields one test that asks that fixture,
+use :func:`corpus_params` so that a missing corpus still yields one test that asks a fixture,
 never an empty parameter set that pytest would silently skip.
 """
 
@@ -20,6 +22,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
 TRUST = SHARED / "trust"
 MANIFEST = CORPUS / "MANIFEST.md"
+CASES = SHARED / "cases"  # verification cases from real use, with their own PKI and MANIFEST.md
 
 #: Stands for every corpus file when ../shared is missing (its test then skips or fails).
 MISSING = "<../shared missing>"
