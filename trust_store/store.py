@@ -32,7 +32,7 @@ from trust_store.audit import (
 from trust_store.backends.local import LocalDirectoryBackend, load_local
 from trust_store.certificates import parse_bundle
 from trust_store.changes import ChangePlan, find, plan_add, plan_remove
-from trust_store.model import Purpose, TrustRole, TrustEntry, TrustSnapshot, sha256_fingerprint
+from trust_store.model import Purpose, TrustEntry, TrustRole, TrustSnapshot, sha256_fingerprint
 from trust_store.settings import TrustStoreSettings
 from trust_store.state_codec import read_snapshot_file, write_snapshot_file
 

@@ -6,13 +6,14 @@ Public modules, imported by name (nothing is imported here: the domain packages 
 import their settings without pulling in the server):
 
 * :mod:`kyso.server.app` -- ``build_server``, ``serve``, ``running_server``;
-* :mod:`kyso.server.config` -- the server's configuration, composed of the packages' settings;
+* :mod:`kyso.server.settings` -- the server's settings, composed of the packages' own;
 * :mod:`kyso.server.context` -- the application context shared by the servicers;
 * :mod:`kyso.server.auth` -- caller identity, roles and bearer tokens (TrustStore guard);
 * :mod:`kyso.server.status` -- kyso errors to gRPC status codes and error details.
 
 The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) and
-``report_proto`` are wired by :mod:`kyso.server.app` and are not used directly.
+``report_proto`` are wired by :mod:`kyso.server.app` and are not used directly;
+``settings_doc`` writes docs/configuration.md from the settings models.
 """
 
-__all__ = ["app", "auth", "config", "context", "status"]
+__all__ = ["app", "auth", "context", "settings", "status"]

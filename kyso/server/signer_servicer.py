@@ -22,10 +22,10 @@ from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
 from signer import (
-    SignatureBox,
     PadesLevel,
     Placement,
     Profile,
+    SignatureBox,
     SigningService,
     SignOptions,
     SignResult,
