@@ -393,7 +393,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def render(key: str, **params: Any) -> tuple[str, str]:
+def render(key: str, /, **params: Any) -> tuple[str, str]:
     """(English, Vietnamese) text of ``key`` with ``params`` filled in.
 
     Raises KeyError for an unknown key (a bug: the catalogue test renders every constraint).
@@ -402,7 +402,7 @@ def render(key: str, **params: Any) -> tuple[str, str]:
     return en.format(**params), vi.format(**params)
 
 
-def note(code: str, key: str = "", **params: Any) -> Message:
+def note(code: str, key: str = "", /, **params: Any) -> Message:
     """A warning beside the checks: ``note.<code>`` (or ``note.<code>.<key>``) rendered."""
     en, vi = render(f"note.{code}" + (f".{key}" if key else ""), **params)
     return Message(code, en, vi)
