@@ -28,20 +28,6 @@ from signer import event_loop
 from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
 
-#: Path validation outcomes (kyso.pki's table) -> the refusal the signer reports.
-_REFUSALS: dict[ChainFailure, tuple[str, dict[str, str]]] = {
-    ChainFailure.REVOKED: ("CERT_REVOKED", {}),
-    ChainFailure.EXPIRED: ("CERT_EXPIRED", {"which": "a certificate of the signer's chain"}),
-    ChainFailure.NOT_YET_VALID: (
-        "CERT_NOT_YET_VALID",
-        {"which": "a certificate of the signer's chain"},
-    ),
-    ChainFailure.REVOCATION_UNKNOWN: ("CERT_REVOCATION_UNKNOWN", {}),
-    ChainFailure.NO_PATH: ("CERT_UNTRUSTED", {"problem": "no path to a trusted root"}),
-    ChainFailure.ALGORITHM: ("CERT_ALGORITHM_WEAK", {}),
-    ChainFailure.INVALID: ("CERT_INVALID", {}),
-}
-
 
 def check_algorithms(cert: x509.Certificate, rules: AlgorithmRules = DEFAULT_RULES) -> None:
     """Circular 15/2025 Appendix I: RSA ≥ 2048 bits, ECDSA on a curve of ≥ 256 bits.
@@ -130,5 +116,22 @@ class Precheck:
         try:
             event_loop.run(validator.async_validate_path())
         except (cv_errors.ValidationError, cv_errors.PathBuildingError) as exc:
-            code, params = _REFUSALS[classify(exc).failure]
-            raise Precondition(code, **params) from exc
+            raise _refusal(classify(exc).failure) from exc
+
+
+def _refusal(failure: ChainFailure) -> Precondition:
+    """The signer's refusal for a path validation outcome (kyso.pki's outcome table)."""
+    chain = "a certificate of the signer's chain"
+    if failure is ChainFailure.REVOKED:
+        return Precondition("CERT_REVOKED")
+    if failure is ChainFailure.EXPIRED:
+        return Precondition("CERT_EXPIRED", which=chain)
+    if failure is ChainFailure.NOT_YET_VALID:
+        return Precondition("CERT_NOT_YET_VALID", which=chain)
+    if failure is ChainFailure.REVOCATION_UNKNOWN:
+        return Precondition("CERT_REVOCATION_UNKNOWN")
+    if failure is ChainFailure.NO_PATH:
+        return Precondition("CERT_UNTRUSTED", problem="no path to a trusted root")
+    if failure is ChainFailure.ALGORITHM:
+        return Precondition("CERT_ALGORITHM_WEAK")
+    return Precondition("CERT_INVALID")
