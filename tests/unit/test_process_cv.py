@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.conftest import MakeCert, context, facts
+from tests.unit.process_inputs import context, facts, make_cert, vn_gov
 from verifier.model import Indication, SubIndication
-from verifier.policy import Policy
 from verifier.process import cv, fc
 
 
-def test_unsupported_digest_stops(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_unsupported_digest_stops() -> None:
     si: Any = object()  # not read: the digest fails first
     f = facts(signer_info=si, digest_algorithm="gost3411")
     coverage = fc.Coverage(((0, 2), (4, 2)), 6, 0, True)

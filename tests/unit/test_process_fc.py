@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.conftest import context, facts
+from tests.unit.process_inputs import context, facts, vn_gov
 from verifier.model import Indication, Status, SubIndication
-from verifier.policy import Policy
 from verifier.process import fc
 
 _CMS = b"\x30\x03\x02\x01\x05"
@@ -24,7 +23,7 @@ def _by_name(checks: list) -> dict:
     return {c.name: c for c in checks}
 
 
-def test_byte_level_coverage_is_never_confirmed(vn_gov: Policy) -> None:
+def test_byte_level_coverage_is_never_confirmed() -> None:
     data, br = _document()
     f = facts(byte_range=br, contents=_CMS + b"\0" * 4)
     checks, coverage = fc.format_checks(f, context(data), vn_gov)
@@ -36,7 +35,7 @@ def test_byte_level_coverage_is_never_confirmed(vn_gov: Policy) -> None:
     assert coverage is None
 
 
-def test_gap_that_is_not_this_contents_fails(vn_gov: Policy) -> None:
+def test_gap_that_is_not_this_contents_fails() -> None:
     data, br = _document()
     f = facts(byte_range=br, contents=b"\x30\x03\x02\x01\x06")
     checks, coverage = fc.format_checks(f, context(data), vn_gov)
@@ -47,7 +46,7 @@ def test_gap_that_is_not_this_contents_fails(vn_gov: Policy) -> None:
     assert coverage is None
 
 
-def test_signed_bytes_must_end_with_eof(vn_gov: Policy) -> None:
+def test_signed_bytes_must_end_with_eof() -> None:
     data, br = _document(tail=b"\ntrailer\n")
     f = facts(byte_range=br, contents=_CMS + b"\0" * 4)
     by = _by_name(fc.format_checks(f, context(data), vn_gov)[0])
@@ -55,7 +54,7 @@ def test_signed_bytes_must_end_with_eof(vn_gov: Policy) -> None:
     assert by["REVISION_COVERAGE"].indication is Indication.TOTAL_FAILED
 
 
-def test_problems_read_from_the_dictionary_fail_their_constraint(vn_gov: Policy) -> None:
+def test_problems_read_from_the_dictionary_fail_their_constraint() -> None:
     f = facts(problems={"SUB_FILTER": "unsupported /SubFilter /x"}, sub_filter="/x")
     by = _by_name(fc.format_checks(f, context(b"%PDF-1.7"), vn_gov)[0])
     assert by["SUB_FILTER"].status is Status.FAILED
@@ -64,14 +63,14 @@ def test_problems_read_from_the_dictionary_fail_their_constraint(vn_gov: Policy)
     assert by["BYTE_RANGE"].status is Status.FAILED  # no /ByteRange at all
 
 
-def test_unreadable_structure_leaves_changes_unknown(vn_gov: Policy) -> None:
+def test_unreadable_structure_leaves_changes_unknown() -> None:
     coverage = fc.Coverage(((0, 1), (2, 3)), 5, -1, False)
     checks, summary = fc.changes_after_signing(vn_gov, None, coverage)
     assert [c.status for c in checks] == [Status.INDETERMINATE, Status.INDETERMINATE]
     assert not summary.analysed and "cannot be read" in summary.summary_en
 
 
-def test_whole_document_has_no_changes(vn_gov: Policy) -> None:
+def test_whole_document_has_no_changes() -> None:
     coverage = fc.Coverage(((0, 1), (2, 3)), 5, 0, True)
     analysis: Any = object()  # never opened: nothing follows the signed revision
     checks, summary = fc.changes_after_signing(vn_gov, analysis, coverage)

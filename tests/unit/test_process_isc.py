@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tests.unit.conftest import MakeCert, facts
+from tests.unit.process_inputs import facts, make_cert, vn_gov
 from verifier.model import Indication, Status, SubIndication
-from verifier.policy import Policy
 from verifier.process import isc
 
 
-def test_no_signing_certificate_is_indeterminate(vn_gov: Policy) -> None:
+def test_no_signing_certificate_is_indeterminate() -> None:
     checks, cert, summary = isc.signing_certificate(facts(), vn_gov)
     assert cert is None and summary is None
     [c] = checks
@@ -17,7 +16,7 @@ def test_no_signing_certificate_is_indeterminate(vn_gov: Policy) -> None:
     assert c.sub_indication is SubIndication.NO_SIGNING_CERTIFICATE_FOUND
 
 
-def test_tsa_certificate_is_named(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_tsa_certificate_is_named() -> None:
     check, summary = isc.tsa_certificate(make_cert(cn="TSA kyso"), vn_gov)
     assert check.status is Status.PASSED
     assert summary is not None and summary.common_name == "TSA kyso"

@@ -9,7 +9,7 @@ from typing import Any
 
 from pyhanko_certvalidator.errors import ExpiredError, PathBuildingError, RevokedError
 
-from tests.unit.conftest import T0
+from tests.unit.process_inputs import T0
 from verifier.process.psv import Decision, past_signature_validation
 
 _PATH: Any = SimpleNamespace(name="path")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tests.unit.conftest import context, facts
+from tests.unit.process_inputs import context, facts, strict, vn_gov
 from verifier.model import Status
-from verifier.policy import Policy
 from verifier.process import ts
 
 
-def test_no_signature_timestamp(vn_gov: Policy, strict: Policy) -> None:
+def test_no_signature_timestamp() -> None:
     out = ts.signature_timestamp(facts(), context(), vn_gov)
     assert out.poe is None and out.summary is None
     [c] = out.checks

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.unit.conftest import MakeCert, context, snapshot
+from tests.unit.process_inputs import context, make_cert, snapshot
 from trust_store.model import Purpose
 from verifier.process import vci
 from verifier.revocation import EmbeddedValidationData
 
 
-def test_anchors_by_purpose_and_fetching_only_now(make_cert: MakeCert) -> None:
+def test_anchors_by_purpose_and_fetching_only_now() -> None:
     sig_root, tsa_root, other = make_cert(cn="root"), make_cert(cn="tsa root"), make_cert(cn="x")
     snap = snapshot((sig_root, Purpose.SIGNATURE), (tsa_root, Purpose.TIMESTAMPING))
     now = vci.initialise(

@@ -14,7 +14,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
-from tests.unit.conftest import T0, MakeCert
+from tests.unit.process_inputs import T0, make_cert, vn_gov
 from trust_store.model import TrustSnapshot
 from verifier.model import Indication, Status, SubIndication
 from verifier.policy import Policy
@@ -32,7 +32,7 @@ def _state(ee: bool = True) -> Any:
 
 
 def _inputs() -> vci.ChainInputs:
-    from tests.unit.conftest import context
+    from tests.unit.process_inputs import context
 
     return vci.initialise(
         context(snapshot=TrustSnapshot(1)), vci.Purpose.SIGNATURE, [], EmbeddedValidationData()
@@ -46,7 +46,7 @@ def _judge(
     return xcv._failed(policy, cert, decision, _inputs(), poe, poe or claimed)
 
 
-def test_key_usage(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_key_usage() -> None:
     ok = xcv.key_usage(vn_gov, make_cert(key_usage=("content_commitment",)))
     assert [c.status for c in ok] == [Status.PASSED, Status.PASSED]
     bad = xcv.key_usage(vn_gov, make_cert(key_usage=("key_encipherment",)))
@@ -59,7 +59,7 @@ def test_key_usage(vn_gov: Policy, make_cert: MakeCert) -> None:
     assert tsa[1].code == "EXTENDED_KEY_USAGE_NOT_TIMESTAMPING"
 
 
-def test_validity_at_signing_time(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_validity_at_signing_time() -> None:
     cert = make_cert(days=30)
     inside, after = T0 + timedelta(days=1), T0 + timedelta(days=60)
     assert xcv.validity_at_signing_time(vn_gov, cert, None, inside).status is Status.PASSED
@@ -77,14 +77,14 @@ def test_validity_at_signing_time(vn_gov: Policy, make_cert: MakeCert) -> None:
     assert unknown.sub_indication is SubIndication.NO_POE
 
 
-def test_no_path_is_never_failed(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_no_path_is_never_failed() -> None:
     res = _judge(vn_gov, make_cert(), PathBuildingError("no path"))
     [c] = res.checks
     assert (c.code, c.indication) == ("NO_CERTIFICATE_CHAIN_FOUND", Indication.INDETERMINATE)
     assert c.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
 
 
-def test_revoked_before_or_without_proof(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_revoked_before_or_without_proof() -> None:
     cert = make_cert()
     when = T0 + timedelta(days=10)
     revoked = RevokedError("revoked", SimpleNamespace(), when, _state())  # type: ignore[arg-type]
@@ -100,7 +100,7 @@ def test_revoked_before_or_without_proof(vn_gov: Policy, make_cert: MakeCert) ->
     assert _judge(vn_gov, cert, ca).checks[-1].sub_indication is SubIndication.REVOKED_CA_NO_POE
 
 
-def test_revocation_unknown_cites_the_circular(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_revocation_unknown_cites_the_circular() -> None:
     res = _judge(vn_gov, make_cert(), InsufficientRevinfoError("x", proc_state=_state()))
     c = res.checks[-1]
     assert (c.code, c.sub_indication) == ("REVOCATION_STATUS_UNKNOWN", SubIndication.TRY_LATER)
@@ -108,7 +108,7 @@ def test_revocation_unknown_cites_the_circular(vn_gov: Policy, make_cert: MakeCe
     assert [n.code for n in res.notes] == ["REVOCATION_STATUS_UNKNOWN"]
 
 
-def test_expired_chain(vn_gov: Policy, make_cert: MakeCert) -> None:
+def test_expired_chain() -> None:
     expiry = T0 + timedelta(days=5)
     err = ExpiredError("expired", expiry, _state())  # type: ignore[arg-type]
     c = _judge(vn_gov, make_cert(), err).checks[-1]
