@@ -17,6 +17,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import InvalidInput, Precondition
+from kyso.pki import Revocation, validation_context
 from signer.model import PadesLevel
 from trust_store import Purpose, TrustSnapshot
 
@@ -83,11 +84,11 @@ def settings(
     vc = None
     if level.rank >= PadesLevel.B_LT.rank:
         roots = {c.dump(): c for p in Purpose for c in snapshot.anchors(p)}
-        vc = ValidationContext(
-            trust_roots=private_copies(roots.values()),
-            other_certs=[*private_copies(snapshot.intermediates()), *chain],
-            allow_fetching=True,
-            revocation_mode="hard-fail",
+        vc = validation_context(
+            private_copies(roots.values()),
+            [*private_copies(snapshot.intermediates()), *chain],
+            revocation=Revocation.HARD_FAIL,
+            fetch=True,
             fetcher_backend=fetcher_backend,
         )
     return LevelSettings(ts, level.rank >= PadesLevel.B_LT.rank, level is PadesLevel.B_LTA, vc)

@@ -16,9 +16,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import Precondition
+from kyso.pki import Revocation, validation_context
 from signer.levels import private_copies
 from signer.placement import SignatureBox
 from trust_store import Purpose, TrustSnapshot
@@ -85,11 +85,11 @@ def find_valid(
         try:
             if emb.signer_cert.dump() == exclude.dump():
                 continue  # the organisation's own earlier signature is not a personal one
-            vc = ValidationContext(
-                trust_roots=private_copies(anchors.values()),
-                other_certs=private_copies(snapshot.intermediates()),
-                allow_fetching=True,
-                revocation_mode="soft-fail",
+            vc = validation_context(
+                private_copies(anchors.values()),
+                private_copies(snapshot.intermediates()),
+                revocation=Revocation.SOFT_FAIL,
+                fetch=True,
                 fetcher_backend=fetcher_backend,
             )
             status = validate_pdf_signature(

@@ -17,34 +17,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import x509
-from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator import CertificateValidator
 from pyhanko_certvalidator import errors as cv_errors
 
 from kyso.errors import Precondition
+from kyso.pki import DEFAULT_RULES, AlgorithmRules, Revocation, key_strength, validation_context
+from kyso.pki.algorithms import SIGNING_KEY_USAGES
+from kyso.pki.outcomes import ChainFailure, classify
 from signer import event_loop
 from signer.levels import private_copies
 from trust_store import Purpose, TrustSnapshot, sha256_fingerprint
 
-_ALLOWED_CURVES = {
-    "secp256r1",
-    "secp384r1",
-    "secp521r1",
-    "brainpoolp256r1",
-    "brainpoolp384r1",
-    "brainpoolp512r1",
-}
-_SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 
+def check_algorithms(cert: x509.Certificate, rules: AlgorithmRules = DEFAULT_RULES) -> None:
+    """Circular 15/2025 Appendix I: RSA ≥ 2048 bits, ECDSA on a curve of ≥ 256 bits.
 
-def check_algorithms(cert: x509.Certificate) -> None:
-    """Circular 15/2025 Appendix I: RSA ≥ 2048 bits, ECDSA ≥ 256 bits."""
-    key = cert.public_key
+    The sizes and curves are :mod:`kyso.pki.algorithms`' rules, the data the validation
+    policy's ``algorithms`` section is read into.
+    """
+    key = key_strength(cert, rules)
     if key.algorithm == "rsa":
-        if key.bit_size < 2048:
-            raise Precondition("CERT_KEY_TOO_WEAK", key=f"RSA {key.bit_size} bits")
+        if not key.long_enough:
+            raise Precondition("CERT_KEY_TOO_WEAK", key=f"RSA {key.bits} bits")
     elif key.algorithm == "ec":
-        if key.curve[1] not in _ALLOWED_CURVES:
-            raise Precondition("CERT_KEY_TOO_WEAK", key=f"elliptic curve {key.curve[1]}")
+        if key.curve not in rules.ecdsa_curves or not key.long_enough:
+            raise Precondition("CERT_KEY_TOO_WEAK", key=f"elliptic curve {key.curve}")
     else:
         raise Precondition("CERT_KEY_TOO_WEAK", key=str(key.algorithm))
 
@@ -55,7 +52,7 @@ def check_key_usage(cert: x509.Certificate) -> None:
     usage = cert.key_usage_value
     if usage is None:
         return  # no extension: no restriction (RFC 5280 4.2.1.3)
-    if not (set(usage.native) & _SIGNING_USAGES):
+    if not (set(usage.native) & SIGNING_KEY_USAGES):
         raise Precondition("CERT_KEY_USAGE")
 
 
@@ -111,30 +108,34 @@ class Precheck:
             raise Precondition(
                 "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
             )
-        vc = ValidationContext(
-            trust_roots=private_copies(anchors),
-            other_certs=[*private_copies(snapshot.intermediates()), *private_copies(chain)],
+        vc = validation_context(
+            private_copies(anchors),
+            [*private_copies(snapshot.intermediates()), *private_copies(chain)],
             moment=moment,
-            allow_fetching=True,
-            revocation_mode="hard-fail",
+            revocation=Revocation.HARD_FAIL,
+            fetch=True,
             fetcher_backend=self._backend,
         )
         validator = CertificateValidator(private_copies([cert])[0], validation_context=vc)
         try:
             event_loop.run(validator.async_validate_path())
-        except cv_errors.RevokedError as exc:
-            raise Precondition("CERT_REVOKED") from exc
-        except cv_errors.ExpiredError as exc:
-            raise Precondition("CERT_EXPIRED", which="a certificate of the signer's chain") from exc
-        except cv_errors.NotYetValidError as exc:
-            raise Precondition(
-                "CERT_NOT_YET_VALID", which="a certificate of the signer's chain"
-            ) from exc
-        except cv_errors.InsufficientRevinfoError as exc:
-            raise Precondition("CERT_REVOCATION_UNKNOWN") from exc
-        except cv_errors.PathBuildingError as exc:
-            raise Precondition("CERT_UNTRUSTED", problem="no path to a trusted root") from exc
-        except cv_errors.DisallowedAlgorithmError as exc:
-            raise Precondition("CERT_ALGORITHM_WEAK") from exc
-        except (cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
-            raise Precondition("CERT_INVALID") from exc
+        except (cv_errors.ValidationError, cv_errors.PathBuildingError) as exc:
+            raise _refusal(classify(exc).failure) from exc
+
+
+def _refusal(failure: ChainFailure) -> Precondition:
+    """The signer's refusal for a path validation outcome (kyso.pki's outcome table)."""
+    chain = "a certificate of the signer's chain"
+    if failure is ChainFailure.REVOKED:
+        return Precondition("CERT_REVOKED")
+    if failure is ChainFailure.EXPIRED:
+        return Precondition("CERT_EXPIRED", which=chain)
+    if failure is ChainFailure.NOT_YET_VALID:
+        return Precondition("CERT_NOT_YET_VALID", which=chain)
+    if failure is ChainFailure.REVOCATION_UNKNOWN:
+        return Precondition("CERT_REVOCATION_UNKNOWN")
+    if failure is ChainFailure.NO_PATH:
+        return Precondition("CERT_UNTRUSTED", problem="no path to a trusted root")
+    if failure is ChainFailure.ALGORITHM:
+        return Precondition("CERT_ALGORITHM_WEAK")
+    return Precondition("CERT_INVALID")

@@ -1,6 +1,6 @@
 """PDF signature validation after ETSI EN 319 102-1, for Vietnamese state agencies.
 
-Public surface: :func:`verifier.pipeline.verify` with a :class:`verifier.pipeline.Request`
+Public surface: :func:`verifier.validation.verify` with a :class:`verifier.validation.Request`
 (the document, a :class:`verifier.policy.Policy` from a :class:`verifier.policy.PolicyRegistry`,
 a trust snapshot and the shared revocation fetchers) returns a
 :class:`verifier.model.DocumentResult`; :func:`kyso.server.report_proto.to_proto` turns it into the

@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from verifier.model import DocumentResult, Indication, Kind, Status
-from verifier.summary_vi import INDICATION_VI, document_conclusion, summarise_signature, vn_time
+from verifier.summary_vi import INDICATION_VI, vn_time
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
@@ -41,7 +41,7 @@ def _sections(doc: DocumentResult) -> list[tuple[str, Indication, list[str], lis
     for sig in doc.signatures:
         label = "Dấu thời gian tài liệu" if sig.kind is Kind.DOCUMENT_TIMESTAMP else "Chữ ký số"
         title = f"{label} {sig.index + 1}: {INDICATION_VI[sig.indication]}"
-        lines = summarise_signature(sig).lines(sig.kind)[1:]
+        lines = sig.summary_vi.lines(sig.kind)[1:] if sig.summary_vi is not None else []
         problems = [w.message_vi for w in sig.warnings]
         problems += [
             f"{c.message_vi} [{c.code}]"
@@ -65,7 +65,7 @@ def render_html(doc: DocumentResult) -> str:
         ".problems li{color:#7a1d16}</style></head><body>",
         "<h1>Kết quả kiểm tra chữ ký số</h1>",
         f"<p class='banner' style='background:{colour}'>{e(INDICATION_VI[doc.indication])} — "
-        f"{e(document_conclusion(doc))}</p>",
+        f"{e(doc.conclusion_vi)}</p>",
         f"<p>Chính sách kiểm tra: <b>{e(doc.policy)}</b> · Thời điểm kiểm tra: "
         f"{e(vn_time(doc.validation_time))}"
         f" · SHA-256 của tệp: <code>{e(doc.document_sha256)}</code></p>",
@@ -196,7 +196,7 @@ def render_pdf(doc: DocumentResult) -> bytes:
     pdf.text("KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ", size=15, bold=True)
     pdf.y -= 4
     pdf.banner(
-        f"{INDICATION_VI[doc.indication]} — {document_conclusion(doc)}", _COLOURS[doc.indication][1]
+        f"{INDICATION_VI[doc.indication]} — {doc.conclusion_vi}", _COLOURS[doc.indication][1]
     )
     pdf.text(
         f"Chính sách kiểm tra: {doc.policy}. Thời điểm kiểm tra: {vn_time(doc.validation_time)}."

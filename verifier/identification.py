@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from asn1crypto import cms, x509
 
+from kyso.pki.algorithms import key_strength
 from verifier.integrity import find_attr
 from verifier.model import CertificateSummary
 
@@ -113,8 +114,6 @@ def _name_part(name: x509.Name, key: str) -> str:
 
 def describe_certificate(cert: x509.Certificate) -> CertificateSummary:
     """What the report shows about a certificate (never trusted, just read)."""
-    from verifier.algorithms import key_description
-
     validity = cert["tbs_certificate"]["validity"]
     try:
         subject = cert.subject.human_friendly
@@ -132,5 +131,5 @@ def describe_certificate(cert: x509.Certificate) -> CertificateSummary:
         not_before=validity["not_before"].native,
         not_after=validity["not_after"].native,
         sha256=hashlib.sha256(cert.dump()).hexdigest().upper(),
-        public_key=key_description(cert)[0],
+        public_key=key_strength(cert).description,
     )

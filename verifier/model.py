@@ -172,6 +172,33 @@ class ChangesSummary:
 
 
 @dataclass
+class SignatureSummaryVi:
+    """The fields Circular 15/2025/TT-BKHCN requires a verifier to show, in Vietnamese."""
+
+    issuing_ca: str
+    signer: str
+    managing_unit: str
+    signing_time: str
+    integrity: str
+    validity_at_signing_time: str
+    certificate_validity_period: str
+    result: str
+
+    def lines(self, kind: Kind) -> list[str]:
+        who = "Đơn vị cấp dấu thời gian" if kind is Kind.DOCUMENT_TIMESTAMP else "Người ký"
+        return [
+            f"Kết quả: {self.result}",
+            f"{who}: {self.signer}",
+            f"Đơn vị quản lý chứng thư số: {self.managing_unit}",
+            f"Tổ chức cung cấp dịch vụ chứng thực (CA cấp chứng thư): {self.issuing_ca}",
+            f"Thời điểm ký: {self.signing_time}",
+            f"Tính toàn vẹn: {self.integrity}",
+            f"Hiệu lực của chứng thư số tại thời điểm ký: {self.validity_at_signing_time}",
+            f"Thời hạn hiệu lực của chứng thư số: {self.certificate_validity_period}",
+        ]
+
+
+@dataclass
 class SignatureResult:
     """Everything kyso established about one signature or document timestamp."""
 
@@ -196,6 +223,7 @@ class SignatureResult:
     signature_algorithm: str = ""
     revision: int = -1
     covers_whole_document: bool = False
+    summary_vi: SignatureSummaryVi | None = None  # computed once, after aggregation
 
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -213,3 +241,5 @@ class DocumentResult:
     warnings: list[Message] = field(default_factory=list)
     trust_store_version: int = 0
     elapsed_ms: float = 0.0
+    summary_vi: str = ""  # the whole report in Vietnamese, computed once after aggregation
+    conclusion_vi: str = ""

@@ -17,81 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from kyso.errors import InvalidInput, NotFound
-from verifier.model import CheckResult, Indication, Level, Outcome, Status, SubIndication
+from kyso.pki.algorithms import DEPRECATED_DIGESTS, STRONG_DIGESTS, AlgorithmRules
+from verifier.constraints import CONSTRAINTS, MANDATORY, Constraint
+from verifier.messages import render
+from verifier.model import CheckResult, Indication, Level, Outcome, Status
 
 SHIPPED_DIR = Path(__file__).with_name("policies")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
-#: Every constraint kyso knows, with the building block it belongs to.
-CONSTRAINTS: dict[str, str] = {
-    "SIGNATURE_DICTIONARY": "FC",
-    "SUB_FILTER": "FC",
-    "BYTE_RANGE": "FC",
-    "CONTENTS": "FC",
-    "DETACHED_CONTENT": "FC",
-    "REVISION_COVERAGE": "FC",
-    "CHANGES_AFTER_SIGNING": "FC",
-    "ANNOTATIONS_AFTER_SIGNING": "FC",
-    "ANNOTATION_OVERLAP": "FC",
-    "ANNOTATION_OVER_CONTENT": "FC",
-    "DOCMDP": "FC",
-    "SIGNING_CERTIFICATE": "ISC",
-    "SIGNING_CERTIFICATE_REFERENCE": "ISC",
-    "SIGNING_CERTIFICATE_REFERENCE_PRESENT": "ISC",
-    "MESSAGE_DIGEST": "CV",
-    "SIGNATURE_VALUE": "CV",
-    "DIGEST_INFO_ENCODING": "CV",
-    "CONTENT_TYPE": "SAV",
-    "DIGEST_ALGORITHM": "SAV",
-    "PUBLIC_KEY_SIZE": "SAV",
-    "CLAIMED_SIGNING_TIME": "SAV",
-    "CERTIFICATE_CHAIN": "XCV",
-    "CERTIFICATE_VALIDITY": "XCV",
-    "KEY_USAGE": "XCV",
-    "EXTENDED_KEY_USAGE": "XCV",
-    "REVOCATION": "RAC",
-    "SIGNATURE_TIMESTAMP_PRESENT": "VTS",
-    "SIGNATURE_TIMESTAMP_IMPRINT": "VTS",
-    "SIGNATURE_TIMESTAMP_VALID": "VTS",
-}
-
-#: Constraints no policy may lower below FAIL.
-MANDATORY = frozenset(
-    {
-        "SIGNATURE_DICTIONARY",
-        "SUB_FILTER",
-        "BYTE_RANGE",
-        "CONTENTS",
-        "DETACHED_CONTENT",
-        "REVISION_COVERAGE",
-        "CHANGES_AFTER_SIGNING",
-        "ANNOTATION_OVERLAP",
-        "ANNOTATION_OVER_CONTENT",
-        "DOCMDP",
-        "SIGNING_CERTIFICATE",
-        "SIGNING_CERTIFICATE_REFERENCE",
-        "MESSAGE_DIGEST",
-        "SIGNATURE_VALUE",
-        "CONTENT_TYPE",
-        "CERTIFICATE_CHAIN",
-        "CERTIFICATE_VALIDITY",
-        "REVOCATION",
-        "SIGNATURE_TIMESTAMP_IMPRINT",
-    }
-)
-
-_STRONG_DIGESTS = frozenset(
-    {"sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_256", "sha3_384", "sha3_512"}
-)
-
-
-@dataclass(frozen=True)
-class AlgorithmRules:
-    acceptable_digests: frozenset[str] = _STRONG_DIGESTS
-    # Judged by the DIGEST_ALGORITHM constraint's level; anything else is refused outright.
-    deprecated_digests: frozenset[str] = frozenset({"sha1"})
-    rsa_min_bits: int = 2048
-    ecdsa_min_bits: int = 256
 
 
 @dataclass(frozen=True)
@@ -115,45 +47,41 @@ class Policy:
 
     def judge(
         self,
-        name: str,
+        constraint: Constraint,
         outcome: Outcome,
-        code: str,
-        message_en: str,
-        message_vi: str,
-        *,
-        failure: Indication = Indication.TOTAL_FAILED,
-        sub: SubIndication = SubIndication.NONE,
+        /,
+        **params: Any,
     ) -> CheckResult:
-        """Turn what a check found into a result, at this policy's level."""
-        block = CONSTRAINTS[name]
-        level = self.level(name)
-        if outcome is Outcome.OK:
-            return CheckResult(name, block, Status.PASSED, level, code, message_en, message_vi)
+        """Turn what a check found into a result, at this policy's level.
+
+        ``params`` fill the constraint's message (:mod:`verifier.messages`).
+        """
+        c = constraint
+        name, block = c.name, c.block
+        level = self.level(c.level_name)
+        ok = outcome is Outcome.OK
+        code = c.ok if ok else c.fail
+        en, vi = render(f"{c.key}.{'ok' if ok else 'fail'}", **params)
+        if ok:
+            return CheckResult(name, block, Status.PASSED, level, code, en, vi)
+        sub_indication = c.sub
         if level is Level.FAIL:
             if outcome is Outcome.UNKNOWN:
                 return CheckResult(
-                    name,
-                    block,
-                    Status.INDETERMINATE,
-                    level,
-                    code,
-                    message_en,
-                    message_vi,
-                    Indication.INDETERMINATE,
-                    sub,
-                )
-            if name in self.escalations:
-                failure = Indication.TOTAL_FAILED
-            status = Status.FAILED  # the constraint is violated; ``failure`` says how much
+                    name, block, Status.INDETERMINATE, level, code, en, vi,
+                    Indication.INDETERMINATE, sub_indication,
+                )  # fmt: skip
+            # the constraint is violated; ``failure`` says how much
+            failure = Indication.TOTAL_FAILED if c.level_name in self.escalations else c.failure
             return CheckResult(
-                name, block, status, level, code, message_en, message_vi, failure, sub
+                name, block, Status.FAILED, level, code, en, vi, failure, sub_indication
             )
         status = {
             Level.WARN: Status.WARNING,
             Level.INFORM: Status.INFORMATION,
             Level.IGNORE: Status.SKIPPED,
         }[level]
-        return CheckResult(name, block, status, level, code, message_en, message_vi)
+        return CheckResult(name, block, status, level, code, en, vi)
 
 
 def _parse(raw: dict[str, Any], source: str) -> Policy:
@@ -183,15 +111,15 @@ def _parse(raw: dict[str, Any], source: str) -> Policy:
     for cname in CONSTRAINTS:
         levels.setdefault(cname, Level.FAIL)
     alg = raw.get("algorithms") or {}
-    acceptable = frozenset(str(d).lower() for d in alg.get("acceptable_digests", _STRONG_DIGESTS))
-    if not acceptable <= _STRONG_DIGESTS:
+    acceptable = frozenset(str(d).lower() for d in alg.get("acceptable_digests", STRONG_DIGESTS))
+    if not acceptable <= STRONG_DIGESTS:
         raise bad("acceptable_digests may only list SHA-2/SHA-3 digests")
     rules = AlgorithmRules(
         acceptable_digests=acceptable,
         deprecated_digests=frozenset(
-            str(d).lower() for d in alg.get("deprecated_digests", ["sha1"])
+            str(d).lower() for d in alg.get("deprecated_digests", sorted(DEPRECATED_DIGESTS))
         )
-        & {"sha1"},
+        & DEPRECATED_DIGESTS,
         rsa_min_bits=max(1024, int(alg.get("rsa_min_bits", 2048))),
         ecdsa_min_bits=max(160, int(alg.get("ecdsa_min_bits", 256))),
     )
@@ -248,3 +176,6 @@ class PolicyRegistry:
 
     def names(self) -> list[str]:
         return sorted({p.stem for d in self._dirs if d.is_dir() for p in d.glob("*.json")})
+
+
+__all__ = ["CONSTRAINTS", "MANDATORY", "AlgorithmRules", "Policy", "PolicyRegistry"]

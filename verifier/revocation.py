@@ -1,4 +1,4 @@
-"""RAC (revocation freshness and status): where revocation data comes from and what it said.
+"""Revocation data for XCV (EN 319 102-1 5.2.6): where revocation data comes from and what it said.
 
 Order of sources: what the document carries (DSS dictionary, the CMS
 adbe-revocationInfoArchival attribute) first, then OCSP, then CRL, through

@@ -7,7 +7,6 @@ Vietnamese for clerks, times in Vietnam time (+07:00).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from verifier.model import (
@@ -16,6 +15,7 @@ from verifier.model import (
     Kind,
     RevocationStatus,
     SignatureResult,
+    SignatureSummaryVi,
     Status,
     TimeSource,
 )
@@ -38,31 +38,6 @@ def vn_time(t: datetime | None) -> str:
 
 def vn_date(t: datetime | None) -> str:
     return t.astimezone(VN_TZ).strftime("%d/%m/%Y") if t else "?"
-
-
-@dataclass
-class SignatureSummaryVi:
-    issuing_ca: str
-    signer: str
-    managing_unit: str
-    signing_time: str
-    integrity: str
-    validity_at_signing_time: str
-    certificate_validity_period: str
-    result: str
-
-    def lines(self, kind: Kind) -> list[str]:
-        who = "Đơn vị cấp dấu thời gian" if kind is Kind.DOCUMENT_TIMESTAMP else "Người ký"
-        return [
-            f"Kết quả: {self.result}",
-            f"{who}: {self.signer}",
-            f"Đơn vị quản lý chứng thư số: {self.managing_unit}",
-            f"Tổ chức cung cấp dịch vụ chứng thực (CA cấp chứng thư): {self.issuing_ca}",
-            f"Thời điểm ký: {self.signing_time}",
-            f"Tính toàn vẹn: {self.integrity}",
-            f"Hiệu lực của chứng thư số tại thời điểm ký: {self.validity_at_signing_time}",
-            f"Thời hạn hiệu lực của chứng thư số: {self.certificate_validity_period}",
-        ]
 
 
 def _status(sig: SignatureResult, *names: str) -> Status | None:
@@ -185,6 +160,19 @@ def document_conclusion(doc: DocumentResult) -> str:
     )
 
 
+def _summary(sig: SignatureResult) -> SignatureSummaryVi:
+    return sig.summary_vi if sig.summary_vi is not None else summarise_signature(sig)
+
+
+def summarise_document(doc: DocumentResult) -> None:
+    """Compute the Vietnamese summary once, after aggregation: every signature's fields, the
+    document's conclusion and its text (the report converters only read them)."""
+    for sig in doc.signatures:
+        sig.summary_vi = summarise_signature(sig)
+    doc.conclusion_vi = document_conclusion(doc)
+    doc.summary_vi = document_text(doc)
+
+
 def document_text(doc: DocumentResult) -> str:
     lines = [
         f"KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ: {INDICATION_VI[doc.indication]}",
@@ -199,10 +187,22 @@ def document_text(doc: DocumentResult) -> str:
         lines.append(
             f"{label} {sig.index + 1}" + (f" ({sig.field_name})" if sig.field_name else "")
         )
-        lines.extend("  " + line for line in summarise_signature(sig).lines(sig.kind))
+        lines.extend("  " + line for line in _summary(sig).lines(sig.kind))
         for w in sig.warnings:
             lines.append(f"  Cảnh báo: {w.message_vi} [{w.code}]")
         for c in sig.checks:
             if c.status in (Status.FAILED, Status.INDETERMINATE, Status.WARNING):
                 lines.append(f"  - {c.message_vi} [{c.code}]")
     return "\n".join(lines)
+
+
+__all__ = [
+    "INDICATION_VI",
+    "VN_TZ",
+    "document_conclusion",
+    "document_text",
+    "summarise_document",
+    "summarise_signature",
+    "vn_date",
+    "vn_time",
+]

@@ -1,4 +1,4 @@
-"""RFC 3161 timestamp tokens: signature timestamps and document timestamps (VTS inputs).
+"""RFC 3161 timestamp tokens: signature and document timestamps (inputs of verifier.process.ts).
 
 A token proves the signature existed at its genTime only when its message
 imprint matches, its own CMS signature verifies and its TSA chains to a

@@ -5,7 +5,7 @@ structure too, and then no parser reaches its signature fields.  Whether the
 bytes under a ``/ByteRange`` still hash to the signed digest does not depend on
 that structure, so a mismatch found here is a certain failure.  A match proves
 nothing about what was added or changed, which is why the verifier never lets
-a signature found this way pass (see ``pipeline``).
+a signature found this way pass (see ``verifier.validation``).
 
 Bounded by construction: one linear pass finds the ``obj`` keywords, at most
 ``_MAX_SCANNED`` ``/ByteRange`` occurrences are looked at and at most

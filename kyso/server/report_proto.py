@@ -22,12 +22,7 @@ from verifier.model import (
     SubIndication,
     TimeSource,
 )
-from verifier.summary_vi import (
-    INDICATION_VI,
-    document_conclusion,
-    document_text,
-    summarise_signature,
-)
+from verifier.summary_vi import INDICATION_VI
 
 _INDICATION = {
     Indication.TOTAL_PASSED: pb.INDICATION_TOTAL_PASSED,
@@ -201,20 +196,21 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
         if c.status in (Status.WARNING, Status.INDETERMINATE, Status.FAILED):
             warnings.append(Message(c.code, c.message_en, c.message_vi))
     out.warnings.extend(_msg(w) for w in warnings)
-    s = summarise_signature(sig)
-    out.summary_vi.CopyFrom(
-        pb.VietnameseSummary(
-            issuing_ca=s.issuing_ca,
-            signer=s.signer,
-            managing_unit=s.managing_unit,
-            signing_time=s.signing_time,
-            integrity=s.integrity,
-            validity_at_signing_time=s.validity_at_signing_time,
-            certificate_validity_period=s.certificate_validity_period,
-            result=s.result,
-            text="\n".join(s.lines(sig.kind)),
+    s = sig.summary_vi  # computed once, in validation
+    if s is not None:
+        out.summary_vi.CopyFrom(
+            pb.VietnameseSummary(
+                issuing_ca=s.issuing_ca,
+                signer=s.signer,
+                managing_unit=s.managing_unit,
+                signing_time=s.signing_time,
+                integrity=s.integrity,
+                validity_at_signing_time=s.validity_at_signing_time,
+                certificate_validity_period=s.certificate_validity_period,
+                result=s.result,
+                text="\n".join(s.lines(sig.kind)),
+            )
         )
-    )
     out.conclusion.CopyFrom(
         common_pb2.LocalizedMessage(
             code=sig.indication.value,
@@ -234,7 +230,7 @@ def to_proto(doc: DocumentResult) -> pb.ValidationReport:
         revisions=doc.revisions,
         trust_store_version=doc.trust_store_version,
         elapsed_ms=doc.elapsed_ms,
-        summary_vi=document_text(doc),
+        summary_vi=doc.summary_vi,
     )
     if (t := _ts(doc.validation_time)) is not None:
         out.validation_time.CopyFrom(t)
@@ -243,7 +239,7 @@ def to_proto(doc: DocumentResult) -> pb.ValidationReport:
     out.conclusion.CopyFrom(
         common_pb2.LocalizedMessage(
             code=doc.indication.value,
-            message_vi=document_conclusion(doc),
+            message_vi=doc.conclusion_vi,
             message_en=_CONCLUSION_EN[doc.indication],
         )
     )

@@ -28,7 +28,7 @@ from kyso.server.report_proto import to_proto
 from kyso.server.status import grpc_errors
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
-from verifier import pipeline
+from verifier import validation
 from verifier.policy import PolicyRegistry
 
 log = logging.getLogger("kyso.verifier.api")
@@ -50,7 +50,7 @@ class VerifierService(pb_grpc.VerifierServicer):
     # ---- helpers
     def _request(
         self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext
-    ) -> pipeline.Request:
+    ) -> validation.Request:
         cfg = self._ctx.settings.verifier
         if options.human_report not in _FORMATS:
             raise InvalidInput("OPTION_INVALID", option="human_report", problem="unknown format")
@@ -72,7 +72,7 @@ class VerifierService(pb_grpc.VerifierServicer):
         remaining = context.time_remaining() if context is not None else None
         if remaining is not None:
             budget = min(budget, max(0.1, remaining - 0.05))
-        return pipeline.Request(
+        return validation.Request(
             data=data,
             policy=policy,
             snapshot=self._ctx.trust.snapshot(),
@@ -82,8 +82,8 @@ class VerifierService(pb_grpc.VerifierServicer):
             deadline=time.monotonic() + budget,
         )
 
-    def _run(self, req: pipeline.Request, options: pb.VerifyOptions) -> pb.ValidationReport:
-        result = pipeline.verify(req)
+    def _run(self, req: validation.Request, options: pb.VerifyOptions) -> pb.ValidationReport:
+        result = validation.verify(req)
         report = to_proto(result)
         if options.human_report != pb.HUMAN_REPORT_NONE:
             from verifier import human_report

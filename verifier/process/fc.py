@@ -1,8 +1,9 @@
-"""FC (format checking): the signature dictionary, /ByteRange, /Contents and revision coverage.
+"""FC (format checking, EN 319 102-1 5.2.2): the dictionary, /ByteRange, /Contents, coverage.
 
-This is where Universal Signature Forgery, Signature Wrapping and
-non-standard-coverage attacks die: the signed bytes must be the whole
-revision the signature belongs to, minus exactly the /Contents hex string.
+This is where Universal Signature Forgery, Signature Wrapping and non-standard-coverage attacks
+die: the signed bytes must be the whole revision the signature belongs to, minus exactly the
+/Contents hex string.  The changes after signing (DocMDP, annotations over content) are FC too
+(DSS ``fc/checks``): :func:`changes_after_signing`, judged in :mod:`verifier.process._changes`.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from dataclasses import dataclass
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from verifier.model import CheckResult, Kind, Outcome, SubIndication
+from verifier import constraints as C
+from verifier.constraints import Constraint
+from verifier.facts import SignatureFacts
+from verifier.model import CheckResult, Kind, Outcome
 from verifier.policy import Policy
-from verifier.signatures import DETACHED_SUBFILTERS, TIMESTAMP_SUBFILTER, FoundSignature
+from verifier.process._changes import changes_after_signing
+from verifier.process._context import Context
+from verifier.signatures import DETACHED_SUBFILTERS, TIMESTAMP_SUBFILTER
 
 _HEX = re.compile(rb"<(?:[0-9A-Fa-f]{2})*>")
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF$")
-
-_VI = {
-    "SIGNATURE_DICTIONARY": "Từ điển chữ ký không hợp lệ",
-    "SUB_FILTER": "Định dạng chữ ký (/SubFilter) không được hỗ trợ",
-    "BYTE_RANGE": "Vùng dữ liệu được ký (/ByteRange) không hợp lệ",
-    "CONTENTS": "Giá trị chữ ký (/Contents) không hợp lệ",
-    "DETACHED_CONTENT": "Chữ ký chứa nội dung đóng gói không được phép",
-    "REVISION_COVERAGE": "Chữ ký không bao trùm trọn phiên bản tài liệu được ký",
-}
 
 
 @dataclass
@@ -39,19 +36,12 @@ class Coverage:
     whole_document: bool
 
 
-def _fail(policy: Policy, name: str, reason: str) -> CheckResult:
-    return policy.judge(
-        name,
-        Outcome.NOT_OK,
-        f"{name}_INVALID",
-        reason,
-        f"{_VI[name]}: {reason}",
-        sub=SubIndication.FORMAT_FAILURE,
-    )
+def _fail(policy: Policy, c: Constraint, reason: str) -> CheckResult:
+    return policy.judge(c, Outcome.NOT_OK, reason=reason)
 
 
-def _ok(policy: Policy, name: str, en: str, vi: str) -> CheckResult:
-    return policy.judge(name, Outcome.OK, f"{name}_OK", en, vi)
+def _ok(policy: Policy, c: Constraint, **params: object) -> CheckResult:
+    return policy.judge(c, Outcome.OK, **params)
 
 
 def _eol_stripped_end(data: bytes | memoryview, end: int) -> int:
@@ -76,7 +66,7 @@ def _signed_startxref(data: bytes | memoryview, end: int) -> int | None:
 
 
 def _revision_coverage(
-    data: bytes | memoryview, reader: PdfFileReader, found: FoundSignature, end: int
+    data: bytes | memoryview, reader: PdfFileReader, found: SignatureFacts, end: int
 ) -> tuple[int | None, str]:
     """The revision whose %%EOF ends the signed bytes, or a reason why there is none."""
     startxref = _signed_startxref(data, end)
@@ -103,11 +93,8 @@ def _revision_coverage(
     return revision, ""
 
 
-def check_format(
-    policy: Policy,
-    data: bytes | memoryview,
-    reader: PdfFileReader | None,
-    found: FoundSignature,
+def format_checks(
+    found: SignatureFacts, ctx: Context, policy: Policy
 ) -> tuple[list[CheckResult], Coverage | None]:
     """Run every FC check; the coverage is only returned when all of them pass.
 
@@ -115,20 +102,24 @@ def check_format(
     checked at byte level: the signed bytes must still end with startxref/%%EOF, and whether
     that revision's cross-reference data is all signed stays unknown (INDETERMINATE).
     """
+    data, reader = ctx.data, ctx.reader
     results: list[CheckResult] = []
     problems = found.problems
-    for name, en, vi in (
-        ("SIGNATURE_DICTIONARY", "signature dictionary present", "Có từ điển chữ ký"),
-        (
-            "SUB_FILTER",
-            f"supported /SubFilter {found.sub_filter}",
-            f"Định dạng chữ ký được hỗ trợ ({found.sub_filter.lstrip('/')})",
-        ),
-    ):
-        results.append(
-            _fail(policy, name, problems[name]) if name in problems else _ok(policy, name, en, vi)
+    results.append(
+        _fail(policy, C.SIGNATURE_DICTIONARY, problems["SIGNATURE_DICTIONARY"])
+        if "SIGNATURE_DICTIONARY" in problems
+        else _ok(policy, C.SIGNATURE_DICTIONARY)
+    )
+    results.append(
+        _fail(policy, C.SUB_FILTER, problems["SUB_FILTER"])
+        if "SUB_FILTER" in problems
+        else _ok(
+            policy,
+            C.SUB_FILTER,
+            sub_filter=found.sub_filter,
+            sub_filter_name=found.sub_filter_name,
         )
-
+    )
     coverage: Coverage | None = None
     raw_coverage: Coverage | None = None
     raw_check: CheckResult | None = None  # byte-level REVISION_COVERAGE (UNKNOWN) of the fallback
@@ -136,7 +127,7 @@ def check_format(
     contents = found.contents
     size = len(data)
     if br_reason is None:
-        br = found.byte_range or []
+        br: tuple[int, ...] = found.byte_range or ()
         if len(br) != 4:
             br_reason = f"/ByteRange has {len(br)} numbers, expected exactly two ranges"
         elif br[0] != 0:
@@ -157,75 +148,35 @@ def check_format(
                 end = br[2] + br[3]
                 ranges = ((0, br[1]), (br[2], br[3]))
                 if reader is None:
-                    results.append(
-                        _ok(
-                            policy,
-                            "BYTE_RANGE",
-                            "/ByteRange well formed",
-                            "Vùng dữ liệu được ký hợp lệ",
-                        )
-                    )
+                    results.append(_ok(policy, C.BYTE_RANGE))
                     if _signed_startxref(data, end) is None:
-                        results.append(_fail(policy, "REVISION_COVERAGE", _NO_EOF))
+                        results.append(_fail(policy, C.REVISION_COVERAGE, _NO_EOF))
                     else:
                         raw_coverage = Coverage(ranges, end, -1, end == size)
-                        raw_check = policy.judge(
-                            "REVISION_COVERAGE",
-                            Outcome.UNKNOWN,
-                            "REVISION_COVERAGE_UNKNOWN",
-                            "the signed bytes end with startxref/%%EOF, but the document "
-                            "structure cannot be read to confirm the signed revision",
-                            "Phần được ký kết thúc bằng startxref/%%EOF nhưng không đọc được "
-                            "cấu trúc tài liệu để xác nhận phiên bản được ký",
-                            sub=SubIndication.GENERIC,
-                        )
+                        raw_check = policy.judge(C.REVISION_COVERAGE_UNREADABLE, Outcome.UNKNOWN)
                         results.append(raw_check)
                 else:
                     revision, why = _revision_coverage(data, reader, found, end)
                     if revision is None:
-                        results.append(
-                            _ok(
-                                policy,
-                                "BYTE_RANGE",
-                                "/ByteRange well formed",
-                                "Vùng dữ liệu được ký hợp lệ",
-                            )
-                        )
-                        results.append(_fail(policy, "REVISION_COVERAGE", why))
+                        results.append(_ok(policy, C.BYTE_RANGE))
+                        results.append(_fail(policy, C.REVISION_COVERAGE, why))
                     else:
                         coverage = Coverage(ranges, end, revision, end == size)
     if br_reason is not None:
-        results.append(_fail(policy, "BYTE_RANGE", br_reason))
+        results.append(_fail(policy, C.BYTE_RANGE, br_reason))
     elif raw_coverage is not None:
         coverage = raw_coverage  # the REVISION_COVERAGE result is already in (UNKNOWN)
     elif coverage is not None:
-        results.append(
-            _ok(policy, "BYTE_RANGE", "/ByteRange well formed", "Vùng dữ liệu được ký hợp lệ")
-        )
-        results.append(
-            _ok(
-                policy,
-                "REVISION_COVERAGE",
-                f"the signature covers revision {coverage.revision + 1} entirely",
-                f"Chữ ký bao trùm trọn phiên bản {coverage.revision + 1} của tài liệu",
-            )
-        )
+        results.append(_ok(policy, C.BYTE_RANGE))
+        results.append(_ok(policy, C.REVISION_COVERAGE, revision=coverage.revision + 1))
 
     if "CONTENTS" in problems or found.signed_data is None:
         results.append(
-            _fail(policy, "CONTENTS", problems.get("CONTENTS", "/Contents holds no signature"))
+            _fail(policy, C.CONTENTS, problems.get("CONTENTS", "/Contents holds no signature"))
         )
     else:
-        results.append(
-            _ok(
-                policy,
-                "CONTENTS",
-                "/Contents is a well-formed CMS SignedData",
-                "Giá trị chữ ký là cấu trúc CMS hợp lệ",
-            )
-        )
+        results.append(_ok(policy, C.CONTENTS))
         sd = found.signed_data
-        assert sd is not None
         eci = sd["encap_content_info"]
         ctype = eci["content_type"].native
         has_content = eci["content"].native is not None if eci["content"] is not None else False
@@ -238,15 +189,11 @@ def check_format(
         elif found.sub_filter == TIMESTAMP_SUBFILTER and (ctype != "tst_info" or not has_content):
             reason = "a document timestamp must encapsulate a TSTInfo"
         results.append(
-            _fail(policy, "DETACHED_CONTENT", reason)
-            if reason
-            else _ok(
-                policy,
-                "DETACHED_CONTENT",
-                "no unexpected encapsulated content",
-                "Không có nội dung đóng gói trái phép",
-            )
+            _fail(policy, C.DETACHED_CONTENT, reason) if reason else _ok(policy, C.DETACHED_CONTENT)
         )
     if any(r.indication is not None for r in results if r is not raw_check):
         coverage = None
     return results, coverage
+
+
+__all__ = ["Coverage", "changes_after_signing", "format_checks"]

@@ -1,0 +1,411 @@
+"""The verifier's message catalogue: every text a check or a note shows, in English and Vietnamese.
+
+Keys are ``<block>.<check>.ok`` / ``.fail`` (see :mod:`verifier.constraints`) and ``note.<code>``
+for the warnings a signature or document carries beside its checks.  Texts are ``str.format``
+templates; a parameter ending in ``_en``/``_vi`` is already in that language (a reason from a
+nested check, a change summary), dates use the format spec of the language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier.model import Message
+
+_T = "%Y-%m-%d %H:%M:%S %Z"  # English date format in templates
+_TV = "%d/%m/%Y %H:%M:%S %Z"  # Vietnamese
+
+#: key -> (English, Vietnamese)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # FC
+    "fc.signature_dictionary.ok": ("signature dictionary present", "Có từ điển chữ ký"),
+    "fc.signature_dictionary.fail": ("{reason}", "Từ điển chữ ký không hợp lệ: {reason}"),
+    "fc.signature_unreadable.fail": (
+        "the signature could not be processed",
+        "Không xử lý được chữ ký này",
+    ),
+    "fc.sub_filter.ok": (
+        "supported /SubFilter {sub_filter}",
+        "Định dạng chữ ký được hỗ trợ ({sub_filter_name})",
+    ),
+    "fc.sub_filter.fail": (
+        "{reason}",
+        "Định dạng chữ ký (/SubFilter) không được hỗ trợ: {reason}",
+    ),
+    "fc.byte_range.ok": ("/ByteRange well formed", "Vùng dữ liệu được ký hợp lệ"),
+    "fc.byte_range.fail": ("{reason}", "Vùng dữ liệu được ký (/ByteRange) không hợp lệ: {reason}"),
+    "fc.revision_coverage.ok": (
+        "the signature covers revision {revision} entirely",
+        "Chữ ký bao trùm trọn phiên bản {revision} của tài liệu",
+    ),
+    "fc.revision_coverage.fail": (
+        "{reason}",
+        "Chữ ký không bao trùm trọn phiên bản tài liệu được ký: {reason}",
+    ),
+    "fc.revision_coverage_unreadable.fail": (
+        "the signed bytes end with startxref/%%EOF, but the document structure cannot be read "
+        "to confirm the signed revision",
+        "Phần được ký kết thúc bằng startxref/%%EOF nhưng không đọc được cấu trúc tài liệu để "
+        "xác nhận phiên bản được ký",
+    ),
+    "fc.contents.ok": (
+        "/Contents is a well-formed CMS SignedData",
+        "Giá trị chữ ký là cấu trúc CMS hợp lệ",
+    ),
+    "fc.contents.fail": ("{reason}", "Giá trị chữ ký (/Contents) không hợp lệ: {reason}"),
+    "fc.detached_content.ok": (
+        "no unexpected encapsulated content",
+        "Không có nội dung đóng gói trái phép",
+    ),
+    "fc.detached_content.fail": (
+        "{reason}",
+        "Chữ ký chứa nội dung đóng gói không được phép: {reason}",
+    ),
+    "fc.no_changes.ok": (
+        "the signature covers the whole document",
+        "Chữ ký bao trùm toàn bộ tài liệu",
+    ),
+    "fc.changes.ok": (
+        "only allowed changes after signing: {summary_en}",
+        "Sau khi ký chỉ có thay đổi được phép: {summary_vi}",
+    ),
+    "fc.changes.fail": (
+        "the document was changed after signing: {summary_en}",
+        "Tài liệu đã bị thay đổi sau khi ký: {summary_vi}",
+    ),
+    "fc.changes_structure_unreadable.fail": (
+        "the PDF structure cannot be read, so the changes after signing cannot be analysed",
+        "Không đọc được cấu trúc tệp PDF nên không phân tích được các thay đổi sau khi ký",
+    ),
+    "fc.changes_not_analysed.fail": (
+        "the changes after signing could not be analysed",
+        "Không phân tích được các thay đổi sau khi ký",
+    ),
+    "fc.docmdp_unchanged.ok": (
+        "no changes, so no certification permission is violated",
+        "Không có thay đổi nên không vi phạm quyền chứng nhận",
+    ),
+    "fc.docmdp.ok": (
+        "certification and field lock permissions respected",
+        "Tuân thủ quyền chứng nhận và khóa trường",
+    ),
+    "fc.docmdp.fail": (
+        "changes after signing violate the certification/field lock permissions: {violations}",
+        "Thay đổi sau khi ký vi phạm quyền chứng nhận hoặc khóa trường (DocMDP/FieldMDP)",
+    ),
+    "fc.docmdp_not_checked.fail": (
+        "certification permissions could not be checked",
+        "Không kiểm tra được quyền chứng nhận (DocMDP)",
+    ),
+    "fc.annotations_after_signing.ok": (
+        "annotations added after signing, allowed by the certification (P=3): {summary_en}",
+        "Có chú thích được thêm sau khi ký, được phép theo chữ ký chứng nhận (P=3): {summary_vi}",
+    ),
+    "fc.annotations_after_signing.fail": (
+        "annotations were added or changed after signing: {summary_en}",
+        "Có chú thích được thêm hoặc sửa sau khi ký: {summary_vi}",
+    ),
+    "fc.annotations_coverage_unknown.fail": (
+        "what the annotations added after signing cover could not be established",
+        "Không xác định được chú thích thêm sau khi ký che lên phần nào của văn bản",
+    ),
+    "fc.annotation_overlap.ok": (
+        "no annotation added after signing covers a signature or an earlier annotation",
+        "Không có chú thích thêm sau khi ký che lên chữ ký hoặc chú thích có trước",
+    ),
+    "fc.annotation_overlap.fail": (
+        "an annotation added after signing covers a signature appearance or an earlier "
+        "annotation: {found_en}",
+        "Chú thích được thêm sau khi ký che lên chữ ký hoặc chú thích có trước: {found_vi}",
+    ),
+    "fc.annotation_over_content.ok": (
+        "no annotation added after signing covers content of the signed document",
+        "Không có chú thích thêm sau khi ký che lên nội dung văn bản đã ký",
+    ),
+    "fc.annotation_over_content.fail": (
+        "an annotation added after signing covers content of the signed document; compare with "
+        "the signed version: {found_en}",
+        "Chú thích được thêm sau khi ký che lên nội dung văn bản đã ký; cần đối chiếu với bản đã "
+        "ký: {found_vi}",
+    ),
+    "fc.annotation_coverage_unclear.fail": (
+        "what an annotation added after signing covers could not be established: {found_en}",
+        "Không xác định được chú thích thêm sau khi ký che lên phần nào: {found_vi}",
+    ),
+    # ISC
+    "isc.signing_certificate.ok": (
+        "signer certificate: {subject}",
+        "Chứng thư số của người ký: {subject}",
+    ),
+    "isc.signing_certificate.fail": (
+        "the signer's certificate is not in the signature",
+        "Không tìm thấy chứng thư số của người ký",
+    ),
+    "isc.tsa_certificate.ok": (
+        "TSA certificate: {subject}",
+        "Chứng thư số của đơn vị cấp dấu thời gian: {subject}",
+    ),
+    "isc.tsa_certificate.fail": (
+        "the TSA certificate is not in the timestamp",
+        "Không tìm thấy chứng thư số của đơn vị cấp dấu thời gian",
+    ),
+    "isc.reference.ok": (
+        "the signed certificate reference matches",
+        "Tham chiếu chứng thư số được ký khớp",
+    ),
+    "isc.reference.fail": ("{reason}", "Tham chiếu chứng thư số trong chữ ký không khớp"),
+    "isc.reference_present.ok": (
+        "the signature carries an ESS signing-certificate attribute",
+        "Chữ ký có thuộc tính tham chiếu chứng thư số (ESS)",
+    ),
+    "isc.reference_present.fail": (
+        "the signature carries no ESS signing-certificate attribute",
+        "Chữ ký không có thuộc tính tham chiếu chứng thư số (ESS)",
+    ),
+    # CV
+    "cv.digest_unsupported.fail": (
+        "unsupported digest algorithm {algorithm}",
+        "Thuật toán băm {algorithm} không được hỗ trợ",
+    ),
+    "cv.message_digest.ok": (
+        "the document has not been changed since it was signed",
+        "Nội dung tài liệu được ký còn nguyên vẹn",
+    ),
+    "cv.message_digest.fail": (
+        "{reason}",
+        "Nội dung tài liệu đã bị thay đổi sau khi ký (giá trị băm không khớp)",
+    ),
+    "cv.signature_value.ok": (
+        "the signature value matches the signer's public key",
+        "Chữ ký khớp với khóa công khai trong chứng thư số",
+    ),
+    "cv.signature_value.fail": (
+        "{reason}",
+        "Chữ ký không khớp với khóa công khai trong chứng thư số",
+    ),
+    "cv.digest_info.fail": (
+        "the RSA DigestInfo omits the NULL hash parameters (accepted: RFC 8017 allows both "
+        "encodings)",
+        "Cấu trúc DigestInfo của chữ ký RSA không có tham số NULL (được chấp nhận theo RFC 8017)",
+    ),
+    "cv.timestamp_imprint.ok": (
+        "the document has not been changed since it was timestamped",
+        "Nội dung tài liệu còn nguyên vẹn kể từ khi gắn dấu thời gian",
+    ),
+    "cv.timestamp_imprint.fail": (
+        "the timestamp's message imprint does not match the document",
+        "Nội dung tài liệu đã bị thay đổi sau khi gắn dấu thời gian",
+    ),
+    "cv.timestamp_signature_value.ok": (
+        "the timestamp signature is valid",
+        "Chữ ký của dấu thời gian hợp lệ",
+    ),
+    "cv.timestamp_signature_value.fail": (
+        "{reason}",
+        "Chữ ký của dấu thời gian không hợp lệ",
+    ),
+    # SAV
+    "sav.content_type.ok": ("signed content type is data", "Kiểu nội dung được ký hợp lệ"),
+    "sav.content_type.fail": (
+        "the signed content-type attribute is not id-data",
+        "Thuộc tính kiểu nội dung được ký không hợp lệ",
+    ),
+    "sav.claimed_signing_time.ok": (
+        "claimed signing time {claimed:" + _T + "}",
+        "Thời điểm ký do người ký khai báo: {claimed:" + _TV + "}",
+    ),
+    "sav.claimed_signing_time.fail": ("no claimed signing time", "Không có thời điểm ký khai báo"),
+    "sav.digest_algorithm.ok": (
+        "digest algorithm {algorithm} is acceptable",
+        "Thuật toán băm {algorithm} đạt yêu cầu",
+    ),
+    "sav.digest_algorithm.fail": (
+        "digest algorithm {algorithm} is not allowed{when_en}{cite_en}",
+        "Thuật toán băm {algorithm} không được phép sử dụng{when_vi}{cite_vi}",
+    ),
+    "sav.public_key_size.ok": (
+        "public key {key} is long enough",
+        "Khóa công khai {key} đạt yêu cầu",
+    ),
+    "sav.public_key_size.fail": (
+        "public key {key} is shorter than {minimum} bits{cite_en}",
+        "Khóa công khai {key} ngắn hơn {minimum} bit{cite_vi}",
+    ),
+    "sav.public_key_algorithm.fail": (
+        "public key algorithm {key} is not allowed",
+        "Thuật toán khóa công khai {key} không được phép",
+    ),
+    # XCV / PSV
+    "xcv.key_usage.ok": (
+        "the certificate may be used for signatures",
+        "Chứng thư số được phép dùng để ký",
+    ),
+    "xcv.key_usage.fail": (
+        "the certificate's key usage ({usages}) does not allow signatures",
+        "Chứng thư số không có mục đích sử dụng để ký (digitalSignature/nonRepudiation)",
+    ),
+    "xcv.extended_key_usage.ok": (
+        "extended key usage compatible with document signing",
+        "Mục đích sử dụng mở rộng phù hợp với ký văn bản",
+    ),
+    "xcv.extended_key_usage.fail": (
+        "extended key usage {usages} is not for document signing",
+        "Mục đích sử dụng mở rộng của chứng thư số không dành cho ký văn bản",
+    ),
+    "xcv.tsa_extended_key_usage.ok": (
+        "the TSA certificate is for time-stamping",
+        "Chứng thư số của TSA dùng để cấp dấu thời gian",
+    ),
+    "xcv.tsa_extended_key_usage.fail": (
+        "the TSA certificate lacks id-kp-timeStamping",
+        "Chứng thư số của TSA không có mục đích cấp dấu thời gian",
+    ),
+    "xcv.chain_error.fail": (
+        "the certificate chain could not be validated",
+        "Không kiểm tra được chuỗi chứng thư số",
+    ),
+    "xcv.no_chain.fail": (
+        "no chain from the signer's certificate to a trust anchor in the trust store",
+        "Không xây dựng được đường dẫn tin cậy từ chứng thư số của người ký tới chứng thư gốc "
+        "trong kho tin cậy",
+    ),
+    "xcv.chain_found.ok": (
+        "chain to a trust anchor found",
+        "Có đường dẫn tin cậy tới chứng thư gốc",
+    ),
+    "xcv.chain_invalid.fail": (
+        "the certificate chain is not valid: {error}",
+        "Chuỗi chứng thư số không hợp lệ",
+    ),
+    "xcv.chain_algorithm.fail": (
+        "a certificate of the chain uses a forbidden algorithm",
+        "Chứng thư số trong chuỗi dùng thuật toán không được phép",
+    ),
+    "xcv.chain_valid.ok": (
+        "chain to the trust anchor {anchor} is valid",
+        "Đường dẫn tin cậy tới chứng thư gốc {anchor} hợp lệ",
+    ),
+    "xcv.revoked.fail": (
+        "{who_en} was revoked on {revoked}, before the signing time {best}",
+        "{who_vi} đã bị thu hồi ngày {revoked}, trước thời điểm ký {best}",
+    ),
+    "xcv.revoked_no_poe.fail": (
+        "{who_en} was revoked on {revoked}; nothing proves the signature existed before",
+        "{who_vi} đã bị thu hồi ngày {revoked}; không có dấu thời gian chứng minh chữ ký được "
+        "tạo trước đó",
+    ),
+    "xcv.revocation_unknown.fail": (
+        "the revocation status of the certificates could not be established{cite_en}",
+        "Không xác định được trạng thái thu hồi của chứng thư số{cite_vi}",
+    ),
+    "xcv.not_revoked.ok": (
+        "the certificate was not revoked ({source}){at_en}",
+        "Chứng thư số không bị thu hồi{at_vi}",
+    ),
+    "psv.revoked_after_signing.ok": (
+        "the certificate was revoked on {revoked}, after the signature timestamp {poe}",
+        "Chứng thư số bị thu hồi ngày {revoked}, sau thời điểm ký được chứng minh bằng dấu thời "
+        "gian {poe}",
+    ),
+    "xcv.valid_at_signing_time.ok": (
+        "the certificate was valid at the signing time {when}",
+        "Chứng thư số còn hiệu lực tại thời điểm ký {when}",
+    ),
+    "xcv.signing_time_unknown.fail": (
+        "no signing time: validity at signing time cannot be established",
+        "Không có thời điểm ký: không xác định được hiệu lực tại thời điểm ký",
+    ),
+    "xcv.chain_outside_validity_proven.fail": (
+        "a certificate of the chain {bound_en} {when} and the timestamp proves the signature was "
+        "made outside the validity period",
+        "Chứng thư số trong chuỗi {bound_vi} {when}; dấu thời gian cho thấy chữ ký được tạo "
+        "ngoài thời hạn hiệu lực",
+    ),
+    "xcv.chain_outside_validity.fail": (
+        "a certificate of the chain {bound_en} {when}; no timestamp proves the signature was "
+        "made while it was valid",
+        "Chứng thư số trong chuỗi {bound_vi} {when}; không có dấu thời gian chứng minh chữ ký "
+        "được tạo khi chứng thư còn hiệu lực",
+    ),
+    "xcv.timestamp_outside_validity.fail": (
+        "the signature timestamp {poe} is outside the certificate validity {not_before} – "
+        "{not_after}",
+        "Dấu thời gian {poe} nằm ngoài thời hạn hiệu lực của chứng thư {not_before} – {not_after}",
+    ),
+    "xcv.claimed_outside_validity.fail": (
+        "the claimed signing time {when} is outside the certificate validity {not_before} – "
+        "{not_after}",
+        "Thời điểm ký khai báo {when} nằm ngoài thời hạn hiệu lực của chứng thư {not_before} – "
+        "{not_after}",
+    ),
+    # TS
+    "ts.present.ok": ("the signature has a signature timestamp", "Chữ ký có dấu thời gian"),
+    "ts.present.fail": ("the signature has no timestamp", "Chữ ký không có dấu thời gian"),
+    "ts.imprint.ok": (
+        "the signature timestamp is intact",
+        "Dấu thời gian của chữ ký còn nguyên vẹn",
+    ),
+    "ts.imprint.fail": ("{reason}", "Dấu thời gian của chữ ký không hợp lệ"),
+    "ts.tsa_unknown.fail": (
+        "the TSA certificate of the signature timestamp is not available; the claimed signing "
+        "time is used",
+        "Không có chứng thư số của đơn vị cấp dấu thời gian; dùng thời điểm ký do người ký "
+        "khai báo",
+    ),
+    "ts.valid.ok": (
+        "signature timestamp {time:" + _T + "} by a trusted TSA ({tsa})",
+        "Dấu thời gian {time:" + _TV + "} do đơn vị cấp dấu thời gian tin cậy cấp ({tsa})",
+    ),
+    "ts.valid.fail": (
+        "the signature timestamp cannot be trusted ({reason_en}); the claimed signing time is used",
+        "Không xác nhận được dấu thời gian ({reason_vi}); dùng thời điểm ký do người ký khai báo",
+    ),
+    # Notes: warnings beside the checks
+    "note.PDF_UNREADABLE.none": (
+        "the PDF structure cannot be read and no signature dictionary was found in its bytes, "
+        "so its signatures cannot be verified",
+        "Không đọc được cấu trúc tệp PDF và không tìm thấy từ điển chữ ký nào trong dữ liệu, "
+        "nên không kiểm tra được chữ ký",
+    ),
+    "note.PDF_UNREADABLE.scanned": (
+        "the PDF structure cannot be read; {count} signature dictionary(ies) found by scanning "
+        "its bytes were checked for integrity only (changes after signing unknown)",
+        "Không đọc được cấu trúc tệp PDF; đã tìm thấy {count} từ điển chữ ký bằng cách dò dữ "
+        "liệu và chỉ kiểm tra được tính toàn vẹn (không xác định được thay đổi sau khi ký)",
+    ),
+    "note.FOUND_BY_BYTE_SCAN": (
+        "signature dictionary found by scanning the file's bytes{where}",
+        "Từ điển chữ ký được tìm thấy bằng cách dò dữ liệu của tệp",
+    ),
+    "note.REVOCATION_STATUS_UNKNOWN": (
+        "revocation status unknown: the signature cannot be confirmed as valid",
+        "Không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể xác nhận chữ ký hợp lệ",
+    ),
+    "note.REVOCATION_DATA_STALE": (
+        "a responder was unreachable: a cached revocation answer past its nextUpdate was used",
+        "Máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi lưu tạm đã quá "
+        "hạn cập nhật",
+    ),
+    "note.REVOKED_AFTER_SIGNING": (
+        "the signer's certificate was revoked on {revoked}, after signing",
+        "Lưu ý: chứng thư số của người ký đã bị thu hồi ngày {revoked}, sau thời điểm ký",
+    ),
+}
+
+
+def render(key: str, /, **params: Any) -> tuple[str, str]:
+    """(English, Vietnamese) text of ``key`` with ``params`` filled in.
+
+    Raises KeyError for an unknown key (a bug: the catalogue test renders every constraint).
+    """
+    en, vi = MESSAGES[key]
+    return en.format(**params), vi.format(**params)
+
+
+def note(code: str, key: str = "", /, **params: Any) -> Message:
+    """A warning beside the checks: ``note.<code>`` (or ``note.<code>.<key>``) rendered."""
+    en, vi = render(f"note.{code}" + (f".{key}" if key else ""), **params)
+    return Message(code, en, vi)
+
+
+__all__ = ["MESSAGES", "note", "render"]

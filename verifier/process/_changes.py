@@ -1,0 +1,184 @@
+"""FC: changes after signing, judged by the policy (the analysis is verifier.diff_analysis).
+
+Allowed after a signature: later signatures, document timestamps, DSS/LTV updates and form
+filling.  Annotations are judged by what they cover (DSS ``PdfAnnotationOverlapCheck``): a
+signature appearance or an earlier annotation fails the signature (ANNOTATION_OVERLAP), signed
+text or drawn content leaves it INDETERMINATE (ANNOTATION_OVER_CONTENT), nothing is a warning
+(ANNOTATIONS_AFTER_SIGNING, allowed outright by a DocMDP P=3 certification).  Anything else, or
+a DocMDP/FieldMDP violation, fails the signature.  When the analysis cannot run, the answer is
+INDETERMINATE, never PASSED.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from verifier import constraints as C
+from verifier.annotation_overlap import Covers, Finding
+from verifier.changes import Analysis
+from verifier.constraints import Constraint
+from verifier.messages import render
+from verifier.model import ChangeEntry, ChangesSummary, CheckResult, Outcome
+from verifier.policy import Policy
+
+if TYPE_CHECKING:
+    from verifier.process.fc import Coverage
+
+log = logging.getLogger("kyso.verifier.changes")
+
+_ANNOTATION_KINDS = ("ANNOTATION_ADDED", "ANNOTATION_CHANGED")
+
+
+def _not_analysed(policy: Policy, why: Constraint) -> tuple[list[CheckResult], ChangesSummary]:
+    en, vi = render(f"{why.key}.fail")
+    checks = [
+        policy.judge(why, Outcome.UNKNOWN),
+        policy.judge(C.DOCMDP_NOT_CHECKED, Outcome.UNKNOWN),
+    ]
+    return checks, ChangesSummary(analysed=False, summary_en=en, summary_vi=vi)
+
+
+def structure_unreadable(policy: Policy) -> tuple[list[CheckResult], ChangesSummary]:
+    """Byte-level fallback: what changed after signing is unknown, so never PASSED."""
+    return _not_analysed(policy, C.CHANGES_STRUCTURE_UNREADABLE)
+
+
+def _annotation_refs(summary: Any) -> list[tuple[int, int]]:
+    """Annotations added or changed after signing (the ones the analysis calls ANNOTATIONS)."""
+    refs: list[tuple[int, int]] = []
+    for c in summary.changes:
+        if c.kind.value in _ANNOTATION_KINDS and c.level.name == "ANNOTATIONS":
+            refs.extend(r for r in c.objects if r not in refs)
+    return refs
+
+
+def _joined(findings: list[Finding]) -> dict[str, str]:
+    return {
+        "found_en": "; ".join(f.description_en for f in findings),
+        "found_vi": "; ".join(f.description_vi for f in findings),
+    }
+
+
+def _annotations(
+    policy: Policy,
+    analysis: Analysis,
+    summary: Any,
+    revision: int,
+    coverage: Coverage,
+    changes: ChangesSummary,
+) -> list[CheckResult]:
+    """Annotations after signing: what each one covers decides."""
+    results: list[CheckResult] = []
+    texts = {"summary_en": summary.summary_en, "summary_vi": summary.summary_vi}
+    p3 = summary.docmdp_permission == 3
+    results.append(
+        policy.judge(C.ANNOTATIONS_AFTER_SIGNING, Outcome.OK if p3 else Outcome.NOT_OK, **texts)
+    )
+    refs = _annotation_refs(summary)
+    try:
+        findings = analysis.annotation_findings(revision, coverage.end, refs)
+    except Exception as exc:
+        log.info("annotation overlap not established: %s", type(exc).__name__)
+        findings = None
+    if findings is None:
+        results.append(policy.judge(C.ANNOTATION_OVERLAP_UNKNOWN, Outcome.UNKNOWN))
+        results.append(policy.judge(C.ANNOTATION_OVER_CONTENT_UNKNOWN, Outcome.UNKNOWN))
+        return results
+    _describe(changes, summary, findings)
+    shown = [f for f in findings if f.covers is not Covers.NOT_SHOWN]
+    over_sig = [f for f in shown if f.covers in (Covers.SIGNATURE, Covers.ANNOTATION)]
+    results.append(
+        policy.judge(
+            C.ANNOTATION_OVERLAP, Outcome.NOT_OK if over_sig else Outcome.OK, **_joined(over_sig)
+        )
+    )
+    over_text = [f for f in shown if f.covers in (Covers.TEXT, Covers.CONTENT)]
+    unknown = [f for f in shown if f.covers is Covers.UNKNOWN]
+    if over_text:
+        results.append(
+            policy.judge(C.ANNOTATION_OVER_CONTENT, Outcome.NOT_OK, **_joined(over_text))
+        )
+    elif unknown:
+        results.append(
+            policy.judge(C.ANNOTATION_OVER_CONTENT_UNCLEAR, Outcome.UNKNOWN, **_joined(unknown))
+        )
+    else:
+        results.append(policy.judge(C.ANNOTATION_OVER_CONTENT, Outcome.OK))
+    return results
+
+
+def _describe(changes: ChangesSummary, summary: Any, findings: list[Finding]) -> None:
+    """Say in the "changes after" text what each annotation covers."""
+    if not findings:
+        return
+    by_ref = {f.ref: f for f in findings}
+    for entry, change in zip(changes.changes, summary.changes, strict=False):
+        f = next((by_ref[r] for r in change.objects if r in by_ref), None)
+        if f is not None:
+            entry.description_en = f"{entry.description_en} ({f.description_en})"
+            entry.description_vi = f"{entry.description_vi} ({f.description_vi})"
+    en = "; ".join(f.description_en for f in findings)
+    vi = "; ".join(f.description_vi for f in findings)
+    changes.summary_en += f". {en[:1].upper()}{en[1:]}"
+    changes.summary_vi += f". {vi[:1].upper()}{vi[1:]}"
+
+
+def changes_after_signing(
+    policy: Policy, analysis: Analysis | None, coverage: Coverage
+) -> tuple[list[CheckResult], ChangesSummary]:
+    """CHANGES_AFTER_SIGNING, the annotation constraints and DOCMDP for one signed revision."""
+    if analysis is None:
+        return structure_unreadable(policy)
+    if coverage.whole_document:
+        return [
+            policy.judge(C.NO_CHANGES_AFTER_SIGNING, Outcome.OK),
+            policy.judge(C.DOCMDP_UNCHANGED, Outcome.OK),
+        ], ChangesSummary(
+            analysed=True,
+            level="NONE",
+            summary_en="No changes after signing",
+            summary_vi="Không có thay đổi sau khi ký",
+        )
+    ra = analysis.get()
+    if ra is None:
+        return _not_analysed(policy, C.CHANGES_NOT_ANALYSED)
+    try:
+        revision = ra.revision_of_offset(coverage.end)
+        summary = ra.changes_after(revision)
+    except Exception as exc:
+        log.info("change analysis failed: %s", type(exc).__name__)
+        return _not_analysed(policy, C.CHANGES_NOT_ANALYSED)
+    level = summary.level.name
+    changes = ChangesSummary(
+        analysed=True,
+        level=level,
+        changes=[
+            ChangeEntry(c.kind.value, c.description_en, c.description_vi, c.revision)
+            for c in summary.changes
+        ],
+        docmdp_violated=bool(summary.docmdp_violated or summary.fieldmdp_violated),
+        summary_en=summary.summary_en,
+        summary_vi=summary.summary_vi,
+    )
+    annotations = (
+        _annotations(policy, analysis, summary, revision, coverage, changes)
+        if level == "ANNOTATIONS" or _annotation_refs(summary)
+        else []
+    )
+    texts = {"summary_en": summary.summary_en, "summary_vi": summary.summary_vi}
+    results = [
+        policy.judge(
+            C.CHANGES_AFTER_SIGNING, Outcome.NOT_OK if level == "OTHER" else Outcome.OK, **texts
+        ),
+        *annotations,
+    ]
+    violated = summary.docmdp_violated or summary.fieldmdp_violated
+    results.append(
+        policy.judge(
+            C.DOCMDP,
+            Outcome.NOT_OK if violated else Outcome.OK,
+            violations="; ".join(summary.violations) if violated else "",
+        )
+    )
+    return results, changes

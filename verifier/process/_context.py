@@ -1,0 +1,39 @@
+"""What every building block may read besides the facts: the request's trust and time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from asn1crypto import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from kyso.errors import DeadlineExceeded
+from trust_store.model import TrustSnapshot
+from verifier import changes, revocation
+
+
+@dataclass(frozen=True)
+class Context:
+    """Per-document validation context (EN 319 102-1 5.2.4 inputs, before VCI selects them)."""
+
+    data: Any  # the document's bytes (or an mmap)
+    snapshot: TrustSnapshot
+    now: datetime  # the validation time
+    at_now: bool  # validation time is "now": fetching live data is meaningful
+    fetch: bool
+    fetcher_backend: Any | None  # kyso.pki.revocation_cache backend
+    deadline: float | None = None  # time.monotonic() by which the request must be answered
+    dss: revocation.EmbeddedValidationData = field(
+        default_factory=revocation.EmbeddedValidationData
+    )
+    analysis: changes.Analysis | None = None  # None: the structure is unreadable
+    intermediates: tuple[x509.Certificate, ...] = ()
+    reader: PdfFileReader | None = None  # None: byte-level fallback (unreadable structure)
+
+    def check_deadline(self) -> None:
+        """Raise :class:`DeadlineExceeded` once the request's deadline has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DeadlineExceeded("DEADLINE_EXCEEDED")

@@ -1,0 +1,245 @@
+"""Validation of every signature and document timestamp of a PDF, as the EN 319 102-1 process.
+
+First the facts (:mod:`verifier.facts`: what the file claims), then per signature the building
+blocks of :mod:`verifier.process` in the standard's order, then aggregation
+(:mod:`verifier.report`) and the Vietnamese summary, computed once here.
+
+Hostile files are expected: anything a parser raises while one signature is checked turns that
+signature INDETERMINATE ("could not be processed") with a reason, and the document as a whole
+can never be reported better than its worst signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from kyso.errors import DeadlineExceeded, InvalidInput
+from kyso.pdf import byte_scan
+from trust_store.model import Purpose, TrustSnapshot
+from verifier import changes, constraints, revocation, summary_vi
+from verifier.facts import SignatureFacts, document_facts
+from verifier.identification import describe_certificate
+from verifier.messages import note
+from verifier.model import (
+    DocumentResult,
+    Indication,
+    Kind,
+    Outcome,
+    SignatureResult,
+    SubIndication,
+    TimeSource,
+)
+from verifier.policy import Policy
+from verifier.process import Context, cv, fc, isc, sav, ts, vci, xcv
+from verifier.report import aggregate_document, aggregate_signature
+from verifier.signatures import FoundSignature, find_signatures
+
+log = logging.getLogger("kyso.verifier")
+
+_PDF_MAGIC_WINDOW = 1024
+
+
+@dataclass
+class Request:
+    data: Any  # bytes, or an mmap of a spooled stream
+    policy: Policy
+    snapshot: TrustSnapshot
+    fetch: bool
+    fetcher_backend: Any | None
+    validation_time: datetime | None = None  # None: now
+    deadline: float | None = None  # time.monotonic() value
+
+
+def open_pdf(data: bytes | memoryview) -> PdfFileReader:
+    """Parse leniently (real documents need it) but refuse what is not a PDF at all."""
+    head = bytes(data[:_PDF_MAGIC_WINDOW])
+    if b"%PDF-" not in head:
+        raise InvalidInput("NOT_A_PDF", problem="no %PDF- header in its first 1 KiB")
+    stream = BytesIO(data) if isinstance(data, bytes) else data
+    reader = PdfFileReader(stream, strict=False)
+    if reader.encrypted:
+        raise InvalidInput("DOCUMENT_ENCRYPTED")
+    return reader
+
+
+def verify(req: Request) -> DocumentResult:
+    """Validate every signature of ``req.data`` under ``req.policy``."""
+    started = time.perf_counter()
+    now = req.validation_time or datetime.now(UTC)
+    at_now = (
+        req.validation_time is None
+        or abs((datetime.now(UTC) - req.validation_time).total_seconds()) < 60
+    )
+    doc = DocumentResult(
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.GENERIC,
+        signatures=[],
+        policy=req.policy.name,
+        validation_time=now,
+        document_sha256=hashlib.sha256(req.data).hexdigest().upper(),
+        trust_store_version=req.snapshot.version,
+    )
+    ctx = Context(
+        req.data, req.snapshot, now, at_now, req.fetch, req.fetcher_backend, req.deadline,
+        intermediates=tuple(req.snapshot.intermediates()),
+    )  # fmt: skip
+    try:
+        reader = open_pdf(req.data)
+        found = find_signatures(reader)
+        doc.revisions = reader.xrefs.total_revisions
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        log.info("unreadable PDF: %s", type(exc).__name__)
+        _verify_unreadable(ctx, req.policy, doc)
+    else:
+        if found:
+            dss = revocation.read_dss(reader)
+            ctx = replace(ctx, reader=reader, dss=dss, analysis=changes.Analysis(reader, req.data))
+            _verify_all(ctx, req.policy, doc, found)
+        else:
+            aggregate_document(doc)
+    summary_vi.summarise_document(doc)
+    doc.elapsed_ms = (time.perf_counter() - started) * 1000
+    return doc
+
+
+def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> None:
+    """pyHanko cannot open the file: check what the raw bytes still prove.
+
+    A digest or signature value that does not match is a fact independent of the structure
+    (TOTAL_FAILED); everything else stays INDETERMINATE because the changes after signing are
+    unknown.  Never TOTAL_PASSED.
+    """
+    found = byte_scan.find_raw_signatures(ctx.data)
+    if not found:
+        doc.warnings.append(note("PDF_UNREADABLE", "none"))
+        return
+    doc.warnings.append(note("PDF_UNREADABLE", "scanned", count=len(found)))
+    _verify_all(ctx, policy, doc, found)
+    if doc.indication is Indication.TOTAL_PASSED:  # cannot happen (CHANGES_AFTER_SIGNING unknown)
+        doc.indication, doc.sub_indication = Indication.INDETERMINATE, SubIndication.GENERIC
+
+
+def _verify_all(
+    ctx: Context, policy: Policy, doc: DocumentResult, found: list[FoundSignature]
+) -> None:
+    facts = document_facts(ctx.data, ctx.reader, found, ctx.dss)
+    for f, sig_facts in zip(found, facts.signatures, strict=True):
+        ctx.check_deadline()
+        try:
+            sig = _verify_one(ctx, policy, sig_facts)
+        except DeadlineExceeded:
+            raise
+        except Exception as exc:
+            log.warning(
+                "signature %d could not be verified: %s", f.index, type(exc).__name__, exc_info=True
+            )
+            sig = _result(sig_facts)
+            sig.checks.append(policy.judge(constraints.SIGNATURE_UNREADABLE, Outcome.UNKNOWN))
+        if ctx.reader is None:
+            where = f" (object {f.sig_ref.idnum} {f.sig_ref.generation})" if f.sig_ref else ""
+            sig.warnings.append(note("FOUND_BY_BYTE_SCAN", where=where))
+        aggregate_signature(sig)
+        doc.signatures.append(sig)
+    aggregate_document(doc)
+
+
+def _result(f: SignatureFacts) -> SignatureResult:
+    return SignatureResult(
+        index=f.index, kind=f.kind, field_name=f.field_name, sub_filter=f.sub_filter_name
+    )
+
+
+def _verify_one(ctx: Context, policy: Policy, f: SignatureFacts) -> SignatureResult:
+    """FC first; the rest only on a signature whose bytes and structure FC accepted."""
+    sig = _result(f)
+    checks, coverage = fc.format_checks(f, ctx, policy)
+    sig.checks.extend(checks)
+    if f.signer_info is not None:
+        f.need("digest_algorithm", "signature_algorithm")
+        sig.digest_algorithm, sig.signature_algorithm = f.digest_algorithm, f.signature_algorithm
+    if coverage is None or f.signer_info is None or f.signed_data is None:
+        # Still name the signer if we can: clerks need to know whose signature is broken.
+        if f.signer_info is not None and f.signed_data is not None:
+            f.need("cms_signer_certificate")
+            if f.cms_signer_certificate is not None:
+                sig.certificate = describe_certificate(f.cms_signer_certificate)
+        return sig
+    sig.revision = coverage.revision
+    sig.covers_whole_document = coverage.whole_document
+    if f.kind is Kind.DOCUMENT_TIMESTAMP:
+        _document_timestamp(ctx, policy, f, sig, coverage)
+    else:
+        _signature(ctx, policy, f, sig, coverage)
+    checks, sig.changes = fc.changes_after_signing(policy, ctx.analysis, coverage)
+    sig.checks.extend(checks)
+    return sig
+
+
+def _signature(
+    ctx: Context, policy: Policy, f: SignatureFacts, sig: SignatureResult, coverage: fc.Coverage
+) -> None:
+    checks, cert, sig.certificate = isc.signing_certificate(f, policy)
+    sig.checks.extend(checks)
+    if cert is None:
+        return
+    checks, go_on = cv.signature_integrity(f, coverage, cert, ctx, policy)
+    sig.checks.extend(checks)
+    if not go_on:
+        return
+    sig.checks.append(sav.content_type(f, policy))
+    sig.checks.append(sav.claimed_signing_time(f, policy))
+    claimed = sig.claimed_signing_time = f.claimed_signing_time
+    # Time: a valid signature timestamp is proof of existence; otherwise the signer's claim.
+    stamp = ts.signature_timestamp(f, ctx, policy)
+    sig.checks.extend(stamp.checks)
+    sig.timestamp = stamp.summary
+    if stamp.poe is not None:
+        sig.signing_time, sig.signing_time_source = stamp.poe, TimeSource.SIGNATURE_TIMESTAMP
+    elif claimed is not None:
+        sig.signing_time, sig.signing_time_source = claimed, TimeSource.CLAIMED
+    sig.checks.append(sav.digest_algorithm(policy, f.digest_algorithm, sig.signing_time))
+    sig.checks.append(sav.public_key_size(policy, cert))
+    sig.checks.extend(xcv.key_usage(policy, cert))
+    ctx.check_deadline()
+    inputs = vci.initialise(
+        ctx, Purpose.SIGNATURE, [*f.cms_certificates, *stamp.certs], f.cms_revocation
+    )
+    _apply_chain(
+        sig, xcv.validate_certificate(policy, cert, inputs, poe=stamp.poe, claimed=claimed)
+    )
+
+
+def _document_timestamp(
+    ctx: Context, policy: Policy, f: SignatureFacts, sig: SignatureResult, coverage: fc.Coverage
+) -> None:
+    out = ts.document_timestamp(f, coverage, ctx, policy)
+    if out.digest_algorithm:
+        sig.digest_algorithm = out.digest_algorithm
+    sig.checks.extend(out.checks)
+    sig.certificate = out.certificate
+    if out.time is not None or out.summary is not None:
+        sig.signing_time, sig.signing_time_source = out.time, TimeSource.TIMESTAMP_TOKEN
+        sig.timestamp = out.summary
+    if out.chain is not None:
+        _apply_chain(sig, out.chain)
+
+
+def _apply_chain(sig: SignatureResult, result: xcv.ChainResult) -> None:
+    sig.checks.extend(result.checks)
+    sig.revocation = result.revocation
+    sig.trust_anchor_subject = result.anchor_subject
+    sig.trust_anchor_sha256 = result.anchor_sha256
+    sig.warnings.extend(result.notes)
+
+
+__all__ = ["Request", "open_pdf", "verify"]
