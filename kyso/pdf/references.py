@@ -27,7 +27,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.xref import ObjStreamRef, XRefSectionData
 
 from kyso.pdf.revisions import ObjectId, RevisionStore
-from verifier.diff_analysis.model import DiffAnalysisError
+from kyso.pdf.values import PdfStructureError
 
 # possessive: whitespace/comment runs never backtrack (hostile input stays linear)
 _SEP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*+[\r\n])++"
@@ -114,7 +114,7 @@ class ReferenceIndex:
                 containers.add(ref)
                 direct.pop(ref, None)
             if len(live) > _MAX_LIVE_OBJECTS:
-                raise DiffAnalysisError(
+                raise PdfStructureError(
                     "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
                 )
         self._live_revision = revision
@@ -211,7 +211,7 @@ class ReferenceIndex:
         cheaper than scanning megabytes of image data. None: fall back to the byte scan."""
         try:
             body = self._store.raw_object(ref, offset)
-        except DiffAnalysisError:
+        except PdfStructureError:
             return None
         if not isinstance(body, generic.StreamObject):
             return None

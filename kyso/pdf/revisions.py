@@ -18,9 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader, read_object_header
 from pyhanko.pdf_utils.xref import ObjStreamRef
 
 from kyso.pdf.reference_arrays import is_reference_array, read_reference_array
-from verifier.diff_analysis.model import DiffAnalysisError
-
-ObjectId = tuple[int, int]
+from kyso.pdf.values import ObjectId, PdfStructureError
 
 _MAX_OBJECTS_PER_STREAM = 200_000
 _EOF_MARKER = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
@@ -28,8 +26,8 @@ _EOF_MARKER = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
 _StoreKey = tuple[int, int, int]  # (kind, location, idnum): kind 0 = direct offset, 1 = in objstm
 
 
-def _error(message_en: str, message_vi: str) -> DiffAnalysisError:
-    return DiffAnalysisError(message_en, message_vi)
+def _error(message_en: str, message_vi: str) -> PdfStructureError:
+    return PdfStructureError(message_en, message_vi)
 
 
 class RevisionStore:
@@ -109,7 +107,7 @@ class RevisionStore:
                     body = self._read_direct(ref, key[1])
                 else:
                     body = self._read_from_objstm(ref, key[1], revision)
-            except DiffAnalysisError:
+            except PdfStructureError:
                 # a broken body reads as null, as lenient viewers show it; the
                 # classifier reports a broken object in a later revision as OTHER
                 self._unreadable.add(key)
@@ -135,7 +133,7 @@ class RevisionStore:
             return False
         try:
             data, offsets = self.objstm_contents(marker.obj_stream_id, key[1])
-        except DiffAnalysisError:
+        except PdfStructureError:
             return False
         offset = offsets.get(ref[0])
         return offset is not None and is_reference_array(data, offset)

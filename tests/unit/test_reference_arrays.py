@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.xref import ObjStreamRef
 
 from kyso.pdf.reference_arrays import is_reference_array, read_reference_array
 from kyso.pdf.revisions import RevisionStore
-from verifier.diff_analysis.model import DiffAnalysisError
+from kyso.pdf.values import PdfStructureError
 
 _CONTAINER = generic.Reference(7, 0, None)
 
@@ -130,7 +130,7 @@ def test_every_array_in_the_corpus_object_streams(corpus_dir: Path) -> None:
                 seen.add(loc)
                 try:
                     data, offsets = store.objstm_contents(marker.obj_stream_id, loc)
-                except DiffAnalysisError:
+                except PdfStructureError:
                     continue
                 for offset in offsets.values():
                     if data[offset : offset + 1] == b"[":

@@ -9,11 +9,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.pdf.references import ReferenceIndex
 from kyso.pdf.revisions import RevisionStore
-from verifier.diff_analysis.classification import (
-    PageTree,
-    RevisionChanges,
-    RevisionClassifier,
-)
+from verifier.diff_analysis.classifier import RevisionClassifier
+from verifier.diff_analysis.context import PageTree, RevisionChanges
 from verifier.diff_analysis.model import (
     Change,
     ChangeKind,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from kyso.errors import InvalidInputError
+from kyso.pdf.values import PdfStructureError
 
 
 class ModificationLevel(enum.IntEnum):
@@ -116,10 +116,7 @@ def _summarise(summary: ChangeSummary, *, vi: bool) -> str:
     return "; ".join(seen)
 
 
-class DiffAnalysisError(InvalidInputError):
-    """The revisions cannot be analysed (broken xref, hostile structure, limits hit).
-
-    The verifier turns this into INDETERMINATE: kyso cannot tell what changed.
-    """
-
-    default_code = "CHANGE_ANALYSIS_FAILED"
+#: The revisions cannot be analysed (broken xref, hostile structure, limits hit); the verifier
+#: turns it into INDETERMINATE. One class with the PDF layer's error, so whatever the revision
+#: store or the reference index raises is caught under this public name.
+DiffAnalysisError = PdfStructureError

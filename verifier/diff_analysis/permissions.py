@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils import generic
 
 from kyso.pdf.revisions import RevisionStore
+from kyso.pdf.values import name_of, text_of
 from verifier.diff_analysis.model import ModificationLevel
-from verifier.diff_analysis.pdf_values import name_of, text_of
 
 # What each DocMDP /P value still allows (ISO 32000-2 12.8.2.2; DSS and document
 # timestamps stay allowed at P=1, as PAdES/ISO 32000-2 require for LTV).

@@ -1,26 +1,47 @@
-"""Small, bounded operations on parsed PDF values (equality, names, refs)."""
+"""Small, bounded operations on parsed PDF values (equality, names, refs), and the error the
+PDF layer raises when a file's structure is hostile or unreadable.
+
+Generic PDF value reading: pyHanko's objects compare references by target and strings by
+decoded text, while a change analysis needs "the same bytes meant the same thing" — references
+by number, strings by their original bytes, streams by their encoded data.
+"""
 
 from __future__ import annotations
 
 from pyhanko.pdf_utils import generic
 
-from verifier.diff_analysis.model import DiffAnalysisError
+from kyso.errors import InvalidInputError
 
 ObjectId = tuple[int, int]
 
 MAX_DEPTH = 64
 
 
+class PdfStructureError(InvalidInputError):
+    """The revisions of a PDF cannot be walked: broken xref, hostile nesting, limits hit.
+
+    Raised by the revision store, the reference index and :func:`same_value`; the change
+    analysis re-exports it as ``verifier.diff_analysis.DiffAnalysisError`` and the verifier
+    turns it into INDETERMINATE (kyso cannot tell what changed).
+    """
+
+    default_code = "CHANGE_ANALYSIS_FAILED"
+
+
 def ref_of(value: object) -> ObjectId | None:
+    """``(number, generation)`` of an indirect reference; None for a direct value."""
     if isinstance(value, generic.IndirectObject):
         return (value.idnum, value.generation)
     return None
 
 
 def same_value(a: object, b: object, depth: int = 0) -> bool:
-    """Structural equality; references compare by number, streams by raw bytes."""
+    """Structural equality; references compare by number, streams by raw bytes.
+
+    Raises :class:`PdfStructureError` past ``MAX_DEPTH`` levels of nesting (hostile input).
+    """
     if depth > MAX_DEPTH:
-        raise DiffAnalysisError("Object nesting too deep", "Cấu trúc đối tượng lồng quá sâu")
+        raise PdfStructureError("Object nesting too deep", "Cấu trúc đối tượng lồng quá sâu")
     if isinstance(a, generic.IndirectObject) or isinstance(b, generic.IndirectObject):
         return ref_of(a) == ref_of(b) and ref_of(a) is not None
     if isinstance(a, generic.StreamObject) or isinstance(b, generic.StreamObject):
@@ -78,14 +99,28 @@ def changed_keys(old: generic.DictionaryObject, new: generic.DictionaryObject) -
 
 
 def name_of(value: object) -> str | None:
+    """A name object as ``"/Name"``; None for anything else."""
     if isinstance(value, generic.NameObject):
         return str(value)
     return None
 
 
 def text_of(value: object) -> str | None:
+    """A string object as text (byte strings read as Latin-1); None for anything else."""
     if isinstance(value, generic.TextStringObject):
         return str(value)
     if isinstance(value, generic.ByteStringObject):
         return value.original_bytes.decode("latin-1")
     return None
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "ObjectId",
+    "PdfStructureError",
+    "changed_keys",
+    "name_of",
+    "ref_of",
+    "same_value",
+    "text_of",
+]

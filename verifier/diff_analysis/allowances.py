@@ -1,0 +1,135 @@
+"""What a later revision may touch, as data the rules read.
+
+Each table names the dictionary keys one rule family lets change, or hands to another family.
+Everything not listed here is OTHER (deny by default): widening a table is a decision about
+what a signature protects, to be made with ISO 32000-2 12.8.2 (DocMDP/FieldMDP) and PAdES
+(ETSI EN 319 142-1 5.4: DSS and document timestamps after signing) in hand.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from verifier.diff_analysis.model import ChangeKind, ModificationLevel
+
+#: How far each kind of change goes, on pyHanko's scale; a kind not listed is OTHER.
+KIND_LEVEL = MappingProxyType(
+    {
+        ChangeKind.SIGNATURE_ADDED: ModificationLevel.FORM_FILLING,
+        ChangeKind.SIGNATURE_FIELD_ADDED: ModificationLevel.FORM_FILLING,
+        ChangeKind.DOCUMENT_TIMESTAMP_ADDED: ModificationLevel.LTA_UPDATES,
+        ChangeKind.DSS_UPDATED: ModificationLevel.LTA_UPDATES,
+        ChangeKind.METADATA_UPDATED: ModificationLevel.LTA_UPDATES,
+        ChangeKind.CATALOG_EXTENSIONS_UPDATED: ModificationLevel.LTA_UPDATES,
+        ChangeKind.FORM_FILLED: ModificationLevel.FORM_FILLING,
+        ChangeKind.STRUCTURE_UPDATED: ModificationLevel.FORM_FILLING,
+        ChangeKind.ANNOTATION_ADDED: ModificationLevel.ANNOTATIONS,
+        ChangeKind.ANNOTATION_CHANGED: ModificationLevel.ANNOTATIONS,
+    }
+)
+
+# -- trailer and catalogue ------------------------------------------------------------------
+
+#: Trailer entries that describe the file's storage, not its content: never compared.
+TRAILER_IGNORED = frozenset(
+    {
+        "/Size",
+        "/Prev",
+        "/ID",
+        "/XRefStm",
+        "/Type",
+        "/W",
+        "/Index",
+        "/Length",
+        "/Filter",
+        "/DecodeParms",
+        "/DocChecksum",
+    }
+)
+
+#: Catalogue entries a later revision may change, and the rule family that judges each one.
+#: Any other changed catalogue entry is CATALOG_CHANGED (OTHER).
+CATALOG_KEYS = MappingProxyType(
+    {
+        "/AcroForm": "form_fields",  # new signature fields, filled fields
+        "/DSS": "dss",  # validation data (PAdES LTV)
+        "/Metadata": "metadata",  # the XMP stream
+        "/Extensions": "extensions",  # extension declarations (ISO 32000-2 7.12)
+        "/Version": "extensions",
+        "/Names": "names",  # only /Names /AP: named annotation appearances
+    }
+)
+
+#: Name trees of the catalogue's /Names a later revision may change.
+NAMES_ALLOWED = frozenset({"/AP"})
+
+# -- form fields and signatures -------------------------------------------------------------
+
+#: AcroForm entries a signing tool rewrites (signature flags, default appearance, default
+#: resources: /DR is checked resource by resource).
+ACROFORM_IGNORED = frozenset({"/SigFlags", "/DA", "/DR"})
+
+#: Widget entries that only change what a signature field shows (ISO 32000-2 12.5.6.19).
+SIGNATURE_WIDGET_KEYS = frozenset({"/AP", "/AS", "/MK", "/F"})
+
+#: Entries of a (non-signature) field that filling it in may change.
+FIELD_VALUE_KEYS = frozenset({"/V", "/AP", "/AS", "/RV", "/I"})
+
+#: Widget entries of a (non-signature) field that filling it in may change.
+FIELD_WIDGET_KEYS = frozenset({"/AP", "/AS", "/MK"})
+
+#: Appearance dictionary entries (normal, rollover, down).
+APPEARANCE_KEYS = ("/N", "/R", "/D")
+
+# -- pages and annotations ------------------------------------------------------------------
+
+#: Page attributes a page inherits from its ancestors (ISO 32000-2 7.7.3.4).
+INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+#: Page entries that change nothing drawn: the annotation list (judged item by item), tab
+#: order and the structure back-pointer.
+PAGE_NON_VISUAL_KEYS = frozenset({"/Annots", "/Tabs", "/StructParents"})
+
+#: Page tree node entries that may differ when the page list itself stays the same.
+PAGE_TREE_NODE_KEYS = frozenset({"/Kids", "/Count"})
+
+# -- structure tree -------------------------------------------------------------------------
+
+#: StructTreeRoot entries signing tools rewrite when they tag new widgets.
+STRUCT_ROOT_KEYS = frozenset({"/ParentTree", "/ParentTreeNextKey", "/K", "/IDTree"})
+
+#: Structure element entries that may change (only by gaining kids).
+STRUCT_ELEM_KEYS = frozenset({"/K"})
+
+#: Number tree node entries (the parent tree).
+NUMBER_TREE_KEYS = frozenset({"/Nums", "/Kids", "/Limits"})
+
+# -- explanation walks ----------------------------------------------------------------------
+
+#: Back-pointers a walk below a new object does not follow: tab order and structure
+#: back-pointers, which signing tools touch without anything visible changing.
+EXPLAIN_SKIP_KEYS = frozenset({"/P", "/Parent", "/Pg", "/Obj", "/StructParent"})
+
+#: Font dictionary entries a rewrite may change without changing the font (iText rewrites
+#: the obsolete /Name).
+FONT_IGNORED_KEYS = frozenset({"/Name"})
+
+__all__ = [
+    "ACROFORM_IGNORED",
+    "APPEARANCE_KEYS",
+    "CATALOG_KEYS",
+    "EXPLAIN_SKIP_KEYS",
+    "FIELD_VALUE_KEYS",
+    "FIELD_WIDGET_KEYS",
+    "FONT_IGNORED_KEYS",
+    "INHERITABLE",
+    "KIND_LEVEL",
+    "NAMES_ALLOWED",
+    "NUMBER_TREE_KEYS",
+    "PAGE_NON_VISUAL_KEYS",
+    "PAGE_TREE_NODE_KEYS",
+    "SIGNATURE_WIDGET_KEYS",
+    "STRUCT_ELEM_KEYS",
+    "STRUCT_ROOT_KEYS",
+    "TRAILER_IGNORED",
+]
