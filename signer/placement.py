@@ -1,23 +1,21 @@
 """Where a visible signature goes on the page.
 
-Anchor text is found with poppler's ``pdftotext -bbox-layout`` (the same text
-extraction clerks' tools use, robust to fonts and encodings pyHanko would have to
-decode itself). For a personal signature the image goes between the signer's
-title line(s) and name line, as Decree 30/2020 Appendix I box 7c shows.
+Anchor text is found in the lines of poppler's ``pdftotext -bbox-layout``
+(:mod:`kyso.pdf.text_boxes`: the same text extraction clerks' tools use, robust to fonts
+and encodings pyHanko would have to decode itself). For a personal signature the image
+goes between the signer's title line(s) and name line, as Decree 30/2020 Appendix I box 7c
+shows.
 """
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 import unicodedata
-import xml.etree.ElementTree as ET  # poppler output: its text is escaped
 from dataclasses import dataclass
 from pathlib import Path
 
 from kyso.errors import InvalidInput, NotFound
+from kyso.pdf.text_boxes import TextExtractionError, read_text_boxes
 
-_NS = "{http://www.w3.org/1999/xhtml}"
 MM = 72 / 25.4
 #: Default height of a personal signature image when there is no title line above the name.
 DEFAULT_IMAGE_HEIGHT = 25 * MM
@@ -71,36 +69,23 @@ def _norm(text: str) -> str:
 
 
 def _pages(pdf: Path) -> list[tuple[float, float, list[_Line]]]:
-    with tempfile.TemporaryDirectory(prefix="kyso-bbox-") as tmp:
-        out = Path(tmp) / "bbox.html"
-        try:
-            proc = subprocess.run(
-                ["pdftotext", "-q", "-bbox-layout", str(pdf), str(out)],
-                capture_output=True,
-                timeout=60,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
+    try:
+        pages = read_text_boxes(pdf, lines=True, timeout=60)
+    except TextExtractionError as exc:
+        if exc.timed_out:
             raise InvalidInput("DOCUMENT_TOO_COMPLEX") from exc
-        if proc.returncode != 0 or not out.exists():
-            raise InvalidInput("NOT_A_PDF", problem="its text cannot be extracted")
-        root = ET.parse(out).getroot()  # noqa: S314
-    pages: list[tuple[float, float, list[_Line]]] = []
-    for page in root.iter(f"{_NS}page"):
-        lines: list[_Line] = []
-        for line in page.iter(f"{_NS}line"):
-            words = [w.text or "" for w in line.iter(f"{_NS}word")]
-            lines.append(
-                _Line(
-                    _norm(" ".join(words)),
-                    float(line.get("xMin", 0)),
-                    float(line.get("yMin", 0)),
-                    float(line.get("xMax", 0)),
-                    float(line.get("yMax", 0)),
-                )
-            )
-        pages.append((float(page.get("width", 0)), float(page.get("height", 0)), lines))
-    return pages
+        raise InvalidInput("NOT_A_PDF", problem="its text cannot be extracted") from exc
+    return [
+        (
+            page.width,
+            page.height,
+            [
+                _Line(_norm(line.text), line.x_min, line.y_min, line.x_max, line.y_max)
+                for line in page.lines
+            ],
+        )
+        for page in pages
+    ]
 
 
 def _overlaps(a: _Line, b: _Line) -> bool:

@@ -4,10 +4,10 @@ Why: a comment in an empty margin is harmless, but the same annotation drawn ove
 appearance, an earlier annotation or the signed content changes what the reader sees (the shadow
 "overlay" attack).  Each annotation's /Rect is compared, on its page, with the widgets and
 annotations of the signed revision, then with the word boxes ``pdftotext -bbox`` finds in the
-signed revision's bytes, then with what ``pdftoppm`` draws there (images, scans, lines): only a
-blank area counts as covering nothing.  Anything that cannot be established is ``UNKNOWN`` and
-is judged like covered content (never PASSED).  Poppler runs only when such annotations exist,
-on one page, with a timeout.
+signed revision's bytes (:mod:`kyso.pdf.text_boxes`), then with what ``pdftoppm`` draws there
+(images, scans, lines): only a blank area counts as covering nothing.  Anything that cannot be
+established is ``UNKNOWN`` and is judged like covered content (never PASSED).  Poppler runs only
+when such annotations exist, on one page, with a timeout.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 import logging
 import math
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from typing import Any
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
+
+from kyso.pdf.text_boxes import TextExtractionError, read_text_boxes
 
 log = logging.getLogger("kyso.verifier.annotations")
 
@@ -32,10 +33,6 @@ _POPPLER_TIMEOUT = 5.0
 _INK = 235  # grey level below which a rendered pixel counts as drawn content
 _MIN_OVERLAP = 0.5  # points: boxes that merely touch do not cover each other
 _HIDDEN = 2  # annotation flag bit 2
-_WORD = re.compile(
-    rb'<word xMin="([-0-9.]+)" yMin="([-0-9.]+)" xMax="([-0-9.]+)" yMax="([-0-9.]+)"'
-)
-_PAGE = re.compile(rb'<page width="([-0-9.]+)" height="([-0-9.]+)"')
 
 ObjectId = tuple[int, int]
 
@@ -247,26 +244,17 @@ class _SignedPages:
         return self._pages[page]
 
     def _run(self, page: int) -> tuple[float, list[Box]] | None:
-        exe = shutil.which("pdftotext")
-        if exe is None:
-            return None
         try:
-            # fixed argv; the signed revision goes to stdin
-            proc = subprocess.run(
-                [exe, "-q", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
-                input=self._revision(),
-                capture_output=True,
-                timeout=_POPPLER_TIMEOUT,
-                check=False,
+            pages = read_text_boxes(
+                self._revision(), first_page=page, last_page=page, timeout=_POPPLER_TIMEOUT
             )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.info("pdftotext failed: %s", type(exc).__name__)
+        except TextExtractionError as exc:
+            log.info("pdftotext failed: %s", exc)
             return None
-        m = _PAGE.search(proc.stdout)
-        if proc.returncode != 0 or m is None:
+        if not pages:
             return None
-        boxes = [Box(*(float(g) for g in w.groups())) for w in _WORD.finditer(proc.stdout)]
-        return float(m.group(2)), boxes
+        words = pages[0].words
+        return pages[0].height, [Box(w.x_min, w.y_min, w.x_max, w.y_max) for w in words]
 
 
 def _covers_content(
