@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools import ttLib
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import AppearanceContent, ResourceType
@@ -31,13 +30,13 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInput
+from kyso.pdf import fonts
 from kyso.pdf.fonts import FontCache
 
 BLUE = (0, 0, 200)  # ink of a personal signature
 RED = (220, 0, 0)  # seal
 MM = 72 / 25.4
-FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-DEFAULT_FONT = FONT_DIR / "LiberationSerif-Regular.ttf"
+DEFAULT_FONT = fonts.SERIF_REGULAR
 TEXT_SIZE = 10.0
 TEXT_LEADING = 12.0
 TEXT_PADDING = 2.0
@@ -208,20 +207,9 @@ def text_style(lines: Sequence[str], font: Path | None = None) -> Decree30Style:
     return Decree30Style(draw=lambda writer, box: _TextAppearance(writer, box, lines, chosen))
 
 
-@lru_cache(maxsize=4)
-def _metrics(font: Path) -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
-    tt = ttLib.TTFont(str(font), lazy=True)
-    return dict(tt.getBestCmap()), dict(tt["hmtx"].metrics), int(tt["head"].unitsPerEm)
-
-
 def text_width(text: str, size: float, font: Path | None = None) -> float:
-    """Advance width in points (NFC text: Vietnamese letters are precomposed in the cmap)."""
-    cmap, hmtx, upem = _metrics(font or DEFAULT_FONT)
-    units = 0
-    for ch in text:
-        glyph = cmap.get(ord(ch))
-        units += hmtx[glyph][0] if glyph in hmtx else upem // 2
-    return units * size / upem
+    """Advance width in points (see :func:`kyso.pdf.fonts.text_width`)."""
+    return fonts.text_width(text, size, font or DEFAULT_FONT)
 
 
 def text_box_size(lines: Sequence[str], font: Path | None = None) -> tuple[float, float]:

@@ -10,21 +10,16 @@ from __future__ import annotations
 import html
 import logging
 from io import BytesIO
-from pathlib import Path
-from typing import Any
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
+from kyso.pdf.fonts import SERIF_BOLD, SERIF_REGULAR, ShapingFont
 from verifier.model import DocumentResult, Indication, Kind, Status
 from verifier.summary_vi import INDICATION_VI, vn_time
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
-FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-_FONT_REGULAR = FONT_DIR / "LiberationSerif-Regular.ttf"
-_FONT_BOLD = FONT_DIR / "LiberationSerif-Bold.ttf"
 _A4 = (595.28, 841.89)
 _MARGIN = 56.0
 _COLOURS = {
@@ -90,36 +85,18 @@ def render_html(doc: DocumentResult) -> str:
     return "".join(parts)
 
 
-class _Font(GlyphAccumulator):
-    """pyHanko writes widths in font units; shaping at 1000 units/em keeps the spacing right."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._per_mille = 1000 / self.units_per_em
-        self.hb_font.scale = (1000, 1000)
-        self.units_per_em = 1000
-
-    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
-        cached = self._glyphs.get(glyph_id)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        cid, width = super()._get_cid_and_width(glyph_id)
-        self._glyphs[glyph_id] = result = (cid, round(width * self._per_mille))
-        return result
-
-
 class _Pdf:
     def __init__(self) -> None:
         self.writer = PdfFileWriter(stream_xrefs=False)
-        self.fonts: dict[str, _Font] = {}
+        self.fonts: dict[str, ShapingFont] = {}
         self.pages: list[list[bytes]] = []
         self.y = 0.0
         self.new_page()
 
-    def font(self, bold: bool) -> tuple[str, _Font]:
-        name, path = ("/F2", _FONT_BOLD) if bold else ("/F1", _FONT_REGULAR)
+    def font(self, bold: bool) -> tuple[str, ShapingFont]:
+        name, path = ("/F2", SERIF_BOLD) if bold else ("/F1", SERIF_REGULAR)
         if name not in self.fonts:
-            self.fonts[name] = _Font(self.writer, BytesIO(path.read_bytes()), 12)
+            self.fonts[name] = ShapingFont(self.writer, path, 12)
         return name, self.fonts[name]
 
     def new_page(self) -> None:

@@ -1,4 +1,9 @@
-"""Embedded TrueType subsets for text appearances, built once and reused by every document.
+"""The fonts kyso draws with, and embedded TrueType subsets built once and reused.
+
+One helper for both sides that write text into PDFs: the signer's Decree 30 text appearances
+(``signer.appearance``) and the verifier's report for clerks (``verifier.human_report``). Both
+use Liberation Serif, metric-compatible with Times New Roman (the typeface Decree 30/2020
+prescribes) and with full Vietnamese coverage; font files are read once per process.
 
 Subsetting a font with fontTools costs tens of milliseconds, far more than the rest of a
 signature; the text of an attachment box (organisation, number and symbol, signing time) draws
@@ -23,11 +28,18 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fontTools import subset, ttLib
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
+
+FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
+SERIF_REGULAR = FONT_DIR / "LiberationSerif-Regular.ttf"
+SERIF_BOLD = FONT_DIR / "LiberationSerif-Bold.ttf"
 
 # what numbers, symbols and times are written with (e.g. "Số: 15/QĐ-UBND",
 # "2026-11-24T09:30:00+07:00"); the organisation's name, constant per key, is added per line
@@ -215,3 +227,60 @@ class FontCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return prepared
+
+
+@lru_cache(maxsize=8)
+def font_program(font: Path) -> bytes:
+    """The font file's bytes, read once per process (fonts do not change while kyso runs)."""
+    return font.read_bytes()
+
+
+@lru_cache(maxsize=4)
+def _metrics(font: Path) -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
+    tt = ttLib.TTFont(io.BytesIO(font_program(font)), lazy=True)
+    return dict(tt.getBestCmap()), dict(tt["hmtx"].metrics), int(tt["head"].unitsPerEm)
+
+
+def text_width(text: str, size: float, font: Path = SERIF_REGULAR) -> float:
+    """Advance width in points (NFC text: Vietnamese letters are precomposed in the cmap);
+    a character the font lacks counts half an em."""
+    cmap, hmtx, upem = _metrics(font)
+    units = 0
+    for ch in text:
+        glyph = cmap.get(ord(ch))
+        units += hmtx[glyph][0] if glyph in hmtx else upem // 2
+    return units * size / upem
+
+
+class ShapingFont(GlyphAccumulator):
+    """A font shaped by HarfBuzz and subset by pyHanko when the document is written.
+
+    pyHanko writes widths in font units; shaping at 1000 units/em keeps the spacing right.
+    """
+
+    def __init__(self, writer: BasePdfFileWriter, font: Path, font_size: float) -> None:
+        super().__init__(writer, io.BytesIO(font_program(font)), font_size)
+        self._per_mille = 1000 / self.units_per_em
+        self.hb_font.scale = (1000, 1000)
+        self.units_per_em = 1000
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        cached: Any = self._glyphs.get(glyph_id)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        cid, width = super()._get_cid_and_width(glyph_id)
+        self._glyphs[glyph_id] = result = (cid, round(width * self._per_mille))
+        return result
+
+
+__all__ = [
+    "BASE_CHARACTERS",
+    "FONT_DIR",
+    "SERIF_BOLD",
+    "SERIF_REGULAR",
+    "FontCache",
+    "PreparedFont",
+    "ShapingFont",
+    "font_program",
+    "text_width",
+]
