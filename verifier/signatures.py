@@ -9,6 +9,7 @@ forged signature disappear from the report instead of failing.
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass, field
 
 from asn1crypto import cms, parser
@@ -16,6 +17,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
+from kyso.pdf import byte_scan
 from verifier.integrity import signed_attrs_bytes
 from verifier.model import Kind
 
@@ -163,3 +165,19 @@ def find_signatures(reader: PdfFileReader) -> list[FoundSignature]:
         read_signature_dictionary(found)
         result.append(found)
     return result
+
+
+def find_raw_signatures(data: bytes | memoryview | mmap.mmap) -> list[FoundSignature]:
+    """Signatures found by the byte-level scan (:mod:`kyso.pdf.byte_scan`), when pyHanko
+    cannot open the file; a dictionary written again by a later update counts once."""
+
+    def read(
+        index: int, sig: generic.DictionaryObject, ref: generic.Reference | None
+    ) -> FoundSignature:
+        found = FoundSignature(index, "", sig, ref)
+        read_signature_dictionary(found)
+        return found
+
+    return byte_scan.scan_signature_dictionaries(
+        data, read, key=lambda found: (tuple(found.byte_range or ()), found.contents)
+    )

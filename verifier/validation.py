@@ -22,7 +22,6 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineExceeded, InvalidInput
-from kyso.pdf import byte_scan
 from trust_store.model import Purpose, TrustSnapshot
 from verifier import changes, constraints, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
@@ -40,7 +39,7 @@ from verifier.model import (
 from verifier.policy import Policy
 from verifier.process import Context, cv, fc, isc, sav, ts, vci, xcv
 from verifier.report import aggregate_document, aggregate_signature
-from verifier.signatures import FoundSignature, find_signatures
+from verifier.signatures import FoundSignature, find_raw_signatures, find_signatures
 
 log = logging.getLogger("kyso.verifier")
 
@@ -119,7 +118,7 @@ def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> Non
     (TOTAL_FAILED); everything else stays INDETERMINATE because the changes after signing are
     unknown.  Never TOTAL_PASSED.
     """
-    found = byte_scan.find_raw_signatures(ctx.data)
+    found = find_raw_signatures(ctx.data)
     if not found:
         doc.warnings.append(note("PDF_UNREADABLE", "none"))
         return

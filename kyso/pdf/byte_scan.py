@@ -18,12 +18,11 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from collections.abc import Callable, Hashable
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeVar
 
 from pyhanko.pdf_utils import generic
-
-from verifier.signatures import FoundSignature, read_signature_dictionary
 
 log = logging.getLogger("kyso.verifier.raw")
 
@@ -34,6 +33,8 @@ _OBJ = re.compile(rb"obj")
 _BYTE_RANGE = re.compile(rb"/ByteRange")
 _HEADER = re.compile(rb"(\d{1,10})[\x00\t\n\x0c\r ]+(\d{1,5})[\x00\t\n\x0c\r ]+$")
 _WHITESPACE = b"\x00\t\n\x0c\r "
+
+_T = TypeVar("_T")
 
 
 class _NoResolution:
@@ -74,13 +75,23 @@ def _signature_dicts(obj: Any, depth: int = 0) -> list[generic.DictionaryObject]
     return out
 
 
-def find_raw_signatures(data: Any) -> list[FoundSignature]:
-    """Signature dictionaries found by scanning ``data`` (bytes or mmap), in file order."""
+def scan_signature_dictionaries(
+    data: Any,
+    read: Callable[[int, generic.DictionaryObject, generic.Reference | None], _T],
+    key: Callable[[_T], Hashable],
+) -> list[_T]:
+    """Signature dictionaries found by scanning ``data`` (bytes or mmap), in file order.
+
+    ``read(index, dictionary, reference)`` turns a candidate into the caller's signature
+    (raising: not a signature; ``reference`` is None for a dictionary written inside
+    another); candidates with an equal ``key`` (the same dictionary written again by a later
+    update) count once.
+    """
     obj_positions = [m.start() for m in _OBJ.finditer(data)]
     stream = BytesIO(data) if isinstance(data, bytes) else data
     seen: set[int] = set()
-    signatures: set[tuple[tuple[int, ...], bytes | None]] = set()
-    result: list[FoundSignature] = []
+    signatures: set[Hashable] = set()
+    result: list[_T] = []
     for scanned, m in enumerate(_BYTE_RANGE.finditer(data)):
         if scanned >= _MAX_SCANNED or len(result) >= MAX_CANDIDATES:
             break
@@ -105,18 +116,17 @@ def find_raw_signatures(data: Any) -> list[FoundSignature]:
             if len(result) >= MAX_CANDIDATES:
                 break
             ref = generic.Reference(num, gen) if d is obj else None
-            found = FoundSignature(len(result), "", d, ref)
             try:
-                read_signature_dictionary(found)
+                found = read(len(result), d, ref)
             except Exception as exc:
                 log.info("raw signature dictionary unreadable: %s", type(exc).__name__)
                 continue
-            key = (tuple(found.byte_range or ()), found.contents)
-            if key in signatures:
+            found_key = key(found)
+            if found_key in signatures:
                 continue  # the same dictionary written again by a later update: one signature
-            signatures.add(key)
+            signatures.add(found_key)
             result.append(found)
     return result
 
 
-__all__ = ["MAX_CANDIDATES", "find_raw_signatures"]
+__all__ = ["MAX_CANDIDATES", "scan_signature_dictionaries"]

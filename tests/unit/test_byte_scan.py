@@ -1,4 +1,5 @@
-"""kyso.pdf.byte_scan: signature dictionaries found in bytes no PDF parser can open.
+"""kyso.pdf.byte_scan: signature dictionaries found in bytes no PDF parser can open, and the
+verifier's reading of them (``verifier.signatures.find_raw_signatures``).
 
 Hand-made byte strings: no cross-reference table, no trailer, only ``N G obj ... endobj``.
 """
@@ -11,7 +12,8 @@ import tempfile
 from pyhanko.pdf_utils import generic
 
 from kyso.pdf import hex_strings
-from kyso.pdf.byte_scan import MAX_CANDIDATES, find_raw_signatures
+from kyso.pdf.byte_scan import MAX_CANDIDATES, scan_signature_dictionaries
+from verifier.signatures import find_raw_signatures
 
 hex_strings.install()  # as the server does at start-up
 
@@ -96,3 +98,44 @@ def test_reads_a_memory_map_as_bytes() -> None:
         with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             (found,) = find_raw_signatures(mapped)
     assert found.byte_range == [0, 5, 6, 7]
+
+
+# -- the scan itself, with a reader of the caller's own --------------------------------------
+
+_PLAIN_SIG = b"<< /Type /Sig /ByteRange [0 10 20 30] /Contents <3003020101> >>"
+_DOC = (
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+    b"5 0 obj\n" + _PLAIN_SIG + b"\nendobj\n"
+    b"6 0 obj\n<< /FT /Sig /V << /ByteRange [0 1 2 3] /Contents (x) >> >>\nendobj\n"
+    b"5 0 obj\n" + _PLAIN_SIG + b"\nendobj\n"  # the same dictionary written again by an update
+    b"7 0 obj\n<< /ByteRange [0 1 2 3] >>\nendobj\n"  # no /Contents: not a signature
+    b"xref\nbroken"
+)
+
+
+def _read(
+    index: int, sig: generic.DictionaryObject, ref: generic.Reference | None
+) -> tuple[int, tuple[int, ...], bytes, tuple[int, int] | None]:
+    byte_range = tuple(int(v) for v in sig["/ByteRange"])
+    where = (ref.idnum, ref.generation) if ref is not None else None
+    return index, byte_range, sig["/Contents"].original_bytes, where
+
+
+def test_finds_each_signature_once_in_file_order() -> None:
+    found = scan_signature_dictionaries(_DOC, _read, key=lambda f: (f[1], f[2]))
+    assert found == [
+        (0, (0, 10, 20, 30), b"0\x03\x02\x01\x01", (5, 0)),
+        (1, (0, 1, 2, 3), b"x", None),  # written inside its field: no reference of its own
+    ]
+
+
+def test_a_candidate_the_reader_refuses_is_skipped() -> None:
+    def refuse_direct(
+        index: int, sig: generic.DictionaryObject, ref: generic.Reference | None
+    ) -> tuple[int, tuple[int, ...], bytes, tuple[int, int] | None]:
+        if ref is None:
+            raise ValueError("not ours")
+        return _read(index, sig, ref)
+
+    found = scan_signature_dictionaries(_DOC, refuse_direct, key=lambda f: (f[1], f[2]))
+    assert [f[3] for f in found] == [(5, 0)]
