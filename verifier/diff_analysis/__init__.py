@@ -24,28 +24,31 @@ Public API (stable; the verifier calls only this)::
 ``docmdp`` defaults to the certification level in force at the signed revision
 (catalog /Perms /DocMDP), ``fieldmdp`` to the /Lock and FieldMDP transforms of
 the signatures already there. Unreadable or hostile revision structure raises
-:class:`DiffAnalysisError` (a ``kyso.errors.InvalidInputError``, code
-``CHANGE_ANALYSIS_FAILED``): the verifier reports INDETERMINATE.
+:class:`DiffAnalysisError` (the PDF layer's ``kyso.pdf.values.PdfStructureError``,
+a ``kyso.errors.InvalidInputError``, code ``CHANGE_ANALYSIS_FAILED``): the
+verifier reports INDETERMINATE.
 
 Policy is the verifier's: this package reports the level and the facts. A new
 non-widget annotation is ANNOTATIONS (DocMDP P=3 allows it); anything OTHER is
 never an allowed change.
 
 How (and why it is fast): only the objects each revision's xref section
-defines, redefines or frees are examined (``revisions``: bodies parsed once,
-cached by storage location, object streams decoded once; the plain reference
-arrays a tagged document's parent tree is rewritten into at every signature are
-checked by one regular expression, ``reference_arrays``, and built only when a
-rule reads them). ``classification``
-explains each one by where it may legitimately hang (signature fields and
-their widgets, page /Annots, AcroForm, DSS, XMP/Info, structure tree); a
-redefined object no rule explains is OTHER. ``references`` answers "who else
-uses this object" with a byte-level superset scan, for the two attacks a
-local view cannot see: an object overwritten in place that is shared with
-page content (pyHanko's "sneaky" appearance case), and a new object number
-filling a reference that dangled at signing time. Bytes after the last
-revision the xref chain reaches are OTHER too (incremental saving attack with
-a broken trailer).
+defines, redefines or frees are examined (``kyso.pdf.revisions``: bodies parsed
+once, cached by storage location, object streams decoded once; the plain
+reference arrays a tagged document's parent tree is rewritten into at every
+signature are checked by one regular expression, ``kyso.pdf.reference_arrays``,
+and built only when a rule reads them). ``context`` holds what one revision
+touched; the ``rules`` (one module per family: trailer and catalogue, metadata,
+form fields and signatures, pages and annotations, DSS, structure tree) explain
+each object by where it may legitimately hang, reading what may change from
+``allowances``; ``classifier`` runs them in order and ``residue`` reports what
+none explained (deny by default: a redefined object no rule explains is OTHER).
+``kyso.pdf.references`` answers "who else uses this object" with a byte-level
+superset scan, for the two attacks a local view cannot see: an object
+overwritten in place that is shared with page content (pyHanko's "sneaky"
+appearance case), and a new object number filling a reference that dangled at
+signing time. Bytes after the last revision the xref chain reaches are OTHER
+too (incremental saving attack with a broken trailer).
 """
 
 from verifier.diff_analysis.document import RevisionAnalysis, analyse_document
