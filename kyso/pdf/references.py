@@ -115,7 +115,7 @@ class ReferenceIndex:
                 direct.pop(ref, None)
             if len(live) > _MAX_LIVE_OBJECTS:
                 raise PdfStructureError(
-                    "Too many objects to analyse", "Tài liệu có quá nhiều đối tượng để phân tích"
+                    "CHANGE_ANALYSIS_FAILED", problem="too many objects to analyse"
                 )
         self._live_revision = revision
         streams: dict[int, tuple[int, dict[int, ObjectId]]] = {}

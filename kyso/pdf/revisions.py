@@ -26,18 +26,14 @@ _EOF_MARKER = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
 _StoreKey = tuple[int, int, int]  # (kind, location, idnum): kind 0 = direct offset, 1 = in objstm
 
 
-def _error(message_en: str, message_vi: str) -> PdfStructureError:
-    return PdfStructureError(message_en, message_vi)
-
-
 class RevisionStore:
     """Objects of every revision of one document, parsed once each."""
 
     def __init__(self, reader: PdfFileReader) -> None:
         if reader.encrypted:
-            raise _error(
-                "Change analysis of encrypted documents is not supported",
-                "Không phân tích được thay đổi của tài liệu đã mã hóa",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED",
+                problem="change analysis of encrypted documents is not supported",
             )
         self.reader = reader
         self.xrefs = reader.xrefs
@@ -145,7 +141,7 @@ class RevisionStore:
                 obj = self.get((obj.idnum, obj.generation), revision)
             else:
                 return obj
-        raise _error("Reference chain too long", "Chuỗi tham chiếu đối tượng quá dài")
+        raise PdfStructureError("CHANGE_ANALYSIS_FAILED", problem="reference chain too long")
 
     def raw_object(self, ref: ObjectId, offset: int) -> generic.PdfObject | None:
         """The body stored at ``offset`` (cached; used for object stream containers)."""
@@ -163,9 +159,8 @@ class RevisionStore:
                 return None
             return generic.read_object(stream, generic.Reference(idnum, generation, self.reader))
         except (misc.PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-            raise _error(
-                f"Object {ref[0]} {ref[1]} cannot be read",
-                f"Không đọc được đối tượng {ref[0]} {ref[1]}",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object {ref[0]} {ref[1]} cannot be read"
             ) from exc
 
     def _read_from_objstm(
@@ -188,9 +183,9 @@ class RevisionStore:
         try:
             body = generic.read_object(buf, container)
         except (misc.PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-            raise _error(
-                f"Object {ref[0]} in object stream {marker.obj_stream_id} is corrupted",
-                f"Đối tượng {ref[0]} trong luồng đối tượng {marker.obj_stream_id} bị hỏng",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED",
+                problem=f"object {ref[0]} in object stream {marker.obj_stream_id} is corrupted",
             ) from exc
         if isinstance(body, generic.StreamObject | generic.IndirectObject):
             return None
@@ -203,38 +198,34 @@ class RevisionStore:
             return cached
         container = self.raw_object((stream_id, 0), stream_loc)
         if not isinstance(container, generic.StreamObject) or container.get("/Type") != "/ObjStm":
-            raise _error(
-                f"Object {stream_id} is not an object stream",
-                f"Đối tượng {stream_id} không phải là luồng đối tượng",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object {stream_id} is not an object stream"
             )
         try:
             count = int(container["/N"])
             first = int(container["/First"])
             data = container.data
         except (misc.PdfError, KeyError, ValueError, TypeError) as exc:
-            raise _error(
-                f"Object stream {stream_id} cannot be decoded",
-                f"Không giải mã được luồng đối tượng {stream_id}",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} cannot be decoded"
             ) from exc
         if not 0 <= count <= _MAX_OBJECTS_PER_STREAM or not 0 <= first <= len(data):
-            raise _error(
-                f"Object stream {stream_id} has an invalid header",
-                f"Luồng đối tượng {stream_id} có phần đầu không hợp lệ",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} has an invalid header"
             )
         header = data[:first].split()
         if len(header) < 2 * count:
-            raise _error(
-                f"Object stream {stream_id} has a truncated header",
-                f"Luồng đối tượng {stream_id} có phần đầu bị cắt",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED",
+                problem=f"object stream {stream_id} has a truncated header",
             )
         offsets: dict[int, int] = {}
         try:
             for i in range(count):
                 offsets.setdefault(int(header[2 * i]), first + int(header[2 * i + 1]))
         except ValueError as exc:
-            raise _error(
-                f"Object stream {stream_id} has an invalid header",
-                f"Luồng đối tượng {stream_id} có phần đầu không hợp lệ",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} has an invalid header"
             ) from exc
         result = (data, offsets)
         self._objstms[stream_loc] = result
@@ -264,9 +255,8 @@ class RevisionStore:
         try:
             return self.reader.trailer.flatten(revision)
         except (misc.PdfError, KeyError, IndexError) as exc:
-            raise _error(
-                f"Trailer of revision {revision} cannot be read",
-                f"Không đọc được phần trailer của phiên bản {revision}",
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"trailer of revision {revision} cannot be read"
             ) from exc
 
     def revision_ends(self) -> list[int]:

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from pyhanko.pdf_utils import generic
 
-from kyso.errors import InvalidInputError
+from kyso.errors import InvalidInput
 
 ObjectId = tuple[int, int]
 
 MAX_DEPTH = 64
 
 
-class PdfStructureError(InvalidInputError):
+class PdfStructureError(InvalidInput):
     """The revisions of a PDF cannot be walked: broken xref, hostile nesting, limits hit.
 
     Raised by the revision store, the reference index and :func:`same_value`; the change
     analysis re-exports it as ``verifier.diff_analysis.DiffAnalysisError`` and the verifier
-    turns it into INDETERMINATE (kyso cannot tell what changed).
+    turns it into INDETERMINATE (kyso cannot tell what changed). Always raised with the code
+    ``CHANGE_ANALYSIS_FAILED`` and an English ``problem``.
     """
-
-    default_code = "CHANGE_ANALYSIS_FAILED"
 
 
 def ref_of(value: object) -> ObjectId | None:
@@ -41,7 +40,7 @@ def same_value(a: object, b: object, depth: int = 0) -> bool:
     Raises :class:`PdfStructureError` past ``MAX_DEPTH`` levels of nesting (hostile input).
     """
     if depth > MAX_DEPTH:
-        raise PdfStructureError("Object nesting too deep", "Cấu trúc đối tượng lồng quá sâu")
+        raise PdfStructureError("CHANGE_ANALYSIS_FAILED", problem="object nesting too deep")
     if isinstance(a, generic.IndirectObject) or isinstance(b, generic.IndirectObject):
         return ref_of(a) == ref_of(b) and ref_of(a) is not None
     if isinstance(a, generic.StreamObject) or isinstance(b, generic.StreamObject):

@@ -25,8 +25,8 @@ Public API (stable; the verifier calls only this)::
 (catalog /Perms /DocMDP), ``fieldmdp`` to the /Lock and FieldMDP transforms of
 the signatures already there. Unreadable or hostile revision structure raises
 :class:`DiffAnalysisError` (the PDF layer's ``kyso.pdf.values.PdfStructureError``,
-a ``kyso.errors.InvalidInputError``, code ``CHANGE_ANALYSIS_FAILED``): the
-verifier reports INDETERMINATE.
+a ``kyso.errors.InvalidInput``, code ``CHANGE_ANALYSIS_FAILED`` with an English
+``problem``): the verifier reports INDETERMINATE.
 
 Policy is the verifier's: this package reports the level and the facts. A new
 non-widget annotation is ANNOTATIONS (DocMDP P=3 allows it); anything OTHER is

@@ -211,8 +211,7 @@ class RevisionContext:
         self._budget -= 1
         if self._budget < 0:
             raise DiffAnalysisError(
-                "Document structure too large to analyse",
-                "Cấu trúc tài liệu quá lớn để phân tích",
+                "CHANGE_ANALYSIS_FAILED", problem="document structure too large to analyse"
             )
 
     # -- value access ----------------------------------------------------------------------
@@ -239,8 +238,7 @@ class RevisionContext:
                 new_root, generic.DictionaryObject
             ):
                 raise DiffAnalysisError(
-                    "The document catalog cannot be read",
-                    "Không đọc được danh mục gốc của tài liệu",
+                    "CHANGE_ANALYSIS_FAILED", problem="the document catalog cannot be read"
                 )
             self._roots = (old_root, new_root)
         return self._roots
@@ -265,7 +263,7 @@ class RevisionContext:
                 continue
             if ref in seen:
                 raise DiffAnalysisError(
-                    "The page tree contains a cycle", "Cây trang của tài liệu có vòng lặp"
+                    "CHANGE_ANALYSIS_FAILED", problem="the page tree contains a cycle"
                 )
             seen.add(ref)
             node = self.store.get(ref, revision)
@@ -327,9 +325,7 @@ class RevisionContext:
             current, depth = stack.pop()
             self.tick()
             if depth > MAX_TREE_DEPTH:
-                raise DiffAnalysisError(
-                    "Object nesting too deep", "Cấu trúc đối tượng lồng quá sâu"
-                )
+                raise DiffAnalysisError("CHANGE_ANALYSIS_FAILED", problem="object nesting too deep")
             if isinstance(current, generic.DictionaryObject):
                 for key in current:
                     if key in EXPLAIN_SKIP_KEYS:

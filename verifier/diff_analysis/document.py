@@ -40,8 +40,8 @@ class RevisionAnalysis:
         if self._store.revision_count > _MAX_REVISIONS:
             # each revision is cheap, but thousands of them are a denial of service
             raise DiffAnalysisError(
-                f"Too many revisions to analyse ({self._store.revision_count})",
-                f"Tài liệu có quá nhiều phiên bản để phân tích ({self._store.revision_count})",
+                "CHANGE_ANALYSIS_FAILED",
+                problem=f"too many revisions to analyse ({self._store.revision_count})",
             )
         self._index = ReferenceIndex(self._store) if self._store.revision_count > 1 else None
         self._per_revision: dict[int, RevisionChanges] = {}
@@ -79,8 +79,8 @@ class RevisionAnalysis:
         candidates = [r for r, end in enumerate(ends) if 0 <= end <= byte_offset]
         if not candidates:
             raise DiffAnalysisError(
-                "The signed range ends before the first complete revision",
-                "Vùng được ký kết thúc trước phiên bản đầy đủ đầu tiên của tài liệu",
+                "CHANGE_ANALYSIS_FAILED",
+                problem="the signed range ends before the first complete revision",
             )
         # linearised files list their first-page section after the main one,
         # so take the highest revision number, not the largest end offset
@@ -104,8 +104,7 @@ class RevisionAnalysis:
         """
         if not 0 <= revision < self.revision_count:
             raise DiffAnalysisError(
-                f"No revision {revision} in this document",
-                f"Tài liệu không có phiên bản {revision}",
+                "CHANGE_ANALYSIS_FAILED", problem=f"no revision {revision} in this document"
             )
         try:
             if docmdp is None:
@@ -122,8 +121,7 @@ class RevisionAnalysis:
             raise
         except (misc.PdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
             raise DiffAnalysisError(
-                "The document revisions cannot be analysed",
-                "Không phân tích được các phiên bản của tài liệu",
+                "CHANGE_ANALYSIS_FAILED", problem="the document revisions cannot be analysed"
             ) from exc
         level = max((c.level for c in changes), default=ModificationLevel.NONE)
         violations: list[str] = []
@@ -185,8 +183,7 @@ class RevisionAnalysis:
             raise
         except (misc.PdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
             raise DiffAnalysisError(
-                f"Revision {revision} cannot be analysed",
-                f"Không phân tích được phiên bản {revision} của tài liệu",
+                "CHANGE_ANALYSIS_FAILED", problem=f"revision {revision} cannot be analysed"
             ) from exc
         self._per_revision[revision] = result
         return result
@@ -200,8 +197,7 @@ def analyse_document(reader: PdfFileReader) -> RevisionAnalysis:
         raise
     except (misc.PdfError, KeyError, ValueError, TypeError, IndexError) as exc:
         raise DiffAnalysisError(
-            "The document revisions cannot be read",
-            "Không đọc được các phiên bản của tài liệu",
+            "CHANGE_ANALYSIS_FAILED", problem="the document revisions cannot be read"
         ) from exc
 
 

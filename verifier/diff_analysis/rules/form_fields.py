@@ -212,7 +212,7 @@ def _fields(ctx: RevisionContext, acroform: object, revision: int) -> dict[str, 
     def walk(raw: object, parent_name: str, inherited_ft: str | None, depth: int) -> None:
         ctx.tick()
         if depth > MAX_FIELD_DEPTH:
-            raise DiffAnalysisError("Form field tree too deep", "Cây trường biểu mẫu quá sâu")
+            raise DiffAnalysisError("CHANGE_ANALYSIS_FAILED", problem="form field tree too deep")
         ref = ref_of(raw)
         if ref is not None:
             if ref in seen:
