@@ -8,3 +8,12 @@ a trust snapshot and the shared revocation fetchers) returns a
 analysis lives in :mod:`verifier.diff_analysis`.  Nothing is imported here so that importing a
 subpackage stays cheap.
 """
+
+__all__ = [
+    "diff_analysis",
+    "human_report",
+    "model",
+    "policy",
+    "settings",
+    "validation",
+]

@@ -23,7 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineExceeded, InvalidInput
 from trust_store.model import Purpose, TrustSnapshot
-from verifier import changes, constraints, revocation, summary_vi
+from verifier import change_analysis, constraints, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
 from verifier.identification import describe_certificate
 from verifier.messages import note
@@ -102,7 +102,12 @@ def verify(req: Request) -> DocumentResult:
     else:
         if found:
             dss = revocation.read_dss(reader)
-            ctx = replace(ctx, reader=reader, dss=dss, analysis=changes.Analysis(reader, req.data))
+            ctx = replace(
+                ctx,
+                reader=reader,
+                dss=dss,
+                analysis=change_analysis.ChangeAnalysis(reader, req.data),
+            )
             _verify_all(ctx, req.policy, doc, found)
         else:
             aggregate_document(doc)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from verifier import constraints as C
 from verifier.annotation_overlap import Covers, Finding
-from verifier.changes import Analysis
+from verifier.change_analysis import ChangeAnalysis
 from verifier.constraints import Constraint
 from verifier.messages import render
 from verifier.model import ChangeEntry, ChangesSummary, CheckResult, Outcome
@@ -62,7 +62,7 @@ def _joined(findings: list[Finding]) -> dict[str, str]:
 
 def _annotations(
     policy: Policy,
-    analysis: Analysis,
+    analysis: ChangeAnalysis,
     summary: Any,
     revision: int,
     coverage: Coverage,
@@ -125,7 +125,7 @@ def _describe(changes: ChangesSummary, summary: Any, findings: list[Finding]) ->
 
 
 def changes_after_signing(
-    policy: Policy, analysis: Analysis | None, coverage: Coverage
+    policy: Policy, analysis: ChangeAnalysis | None, coverage: Coverage
 ) -> tuple[list[CheckResult], ChangesSummary]:
     """CHANGES_AFTER_SIGNING, the annotation constraints and DOCMDP for one signed revision."""
     if analysis is None:

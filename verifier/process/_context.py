@@ -12,7 +12,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineExceeded
 from trust_store.model import TrustSnapshot
-from verifier import changes, revocation
+from verifier import change_analysis, revocation
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Context:
     dss: revocation.EmbeddedValidationData = field(
         default_factory=revocation.EmbeddedValidationData
     )
-    analysis: changes.Analysis | None = None  # None: the structure is unreadable
+    analysis: change_analysis.ChangeAnalysis | None = None  # None: the structure is unreadable
     intermediates: tuple[x509.Certificate, ...] = ()
     reader: PdfFileReader | None = None  # None: byte-level fallback (unreadable structure)
 

@@ -1,13 +1,9 @@
-"""The document's change analysis, opened on first use (judged in verifier.process.fc).
+"""The document's change analysis, opened on first use and shared by its signatures.
 
-Allowed after a signature: later signatures, document timestamps, DSS/LTV
-updates and form filling.  Annotations are judged by what they cover
-(``annotation_overlap``): a signature appearance or an earlier annotation
-fails the signature (ANNOTATION_OVERLAP), signed text or drawn content leaves it
-INDETERMINATE
-(ANNOTATION_OVER_CONTENT), nothing is a warning (ANNOTATIONS_AFTER_SIGNING,
-allowed outright by a DocMDP P=3 certification).  Anything else, or a
-DocMDP/FieldMDP violation, fails the signature.  When the analysis cannot run, the answer is
+Most documents never need it (one signature over the whole file), and a document with six
+signatures needs it once, not six times; annotation findings are kept per signed revision.
+The rules live in :mod:`verifier.diff_analysis`, the judgement in :mod:`verifier.process.fc`.
+When the analysis cannot run, :meth:`ChangeAnalysis.get` gives None and FC answers
 INDETERMINATE, never PASSED.
 """
 
@@ -20,10 +16,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier.annotation_overlap import Finding, assess
 
-log = logging.getLogger("kyso.verifier.changes")
+log = logging.getLogger("kyso.verifier.change_analysis")
 
 
-class Analysis:
+class ChangeAnalysis:
     """The document's change analysis, opened on first use (most documents never need it)."""
 
     def __init__(self, reader: PdfFileReader, data: Any = None) -> None:
@@ -56,4 +52,4 @@ class Analysis:
         return self._analysis
 
 
-__all__ = ["Analysis"]
+__all__ = ["ChangeAnalysis"]
