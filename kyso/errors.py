@@ -28,10 +28,7 @@ class KysoError(Exception):
 
     codes: ClassVar[Mapping[str, Texts]] = {}
 
-    def __init__(self, code: str, /, *legacy: str, **params: object) -> None:
-        if legacy:  # transitional: removed when pipeline/chain/diff_analysis move to the catalogue
-            self._init_legacy(code, legacy[0], params.get("code"))
-            return
+    def __init__(self, code: str, /, **params: object) -> None:
         texts = self.codes.get(code)
         if texts is None:
             raise LookupError(f"{code} is not a {type(self).__name__} code of the catalogue")
@@ -40,19 +37,6 @@ class KysoError(Exception):
         self.message_en = texts.en.format(**params)
         self.message_vi = texts.vi.format(**params)
         super().__init__(self.message_en)
-
-    # transitional: removed when pipeline/chain/diff_analysis move to the catalogue
-    default_code: ClassVar[str] = "INTERNAL_ERROR"
-
-    def _init_legacy(self, message_en: str, message_vi: str, code: object) -> None:
-        """The old ``(message_en, message_vi, code=...)`` form; old codes map to their new names."""
-        name = str(code) if code else self.default_code
-        renamed = RENAMED.get(name)
-        self.code = renamed[0] if renamed and renamed[0] in CATALOGUE else name
-        self.params = {}
-        self.message_en = message_en
-        self.message_vi = message_vi
-        super().__init__(message_en)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message_en} ({self.message_vi})"
@@ -104,7 +88,6 @@ class DeadlineExceeded(KysoError):
     """The work took longer than the caller's deadline."""
 
     codes = _codes.DEADLINE_EXCEEDED
-    default_code = "DEADLINE_EXCEEDED"  # transitional: see KysoError.default_code
 
 
 class PermissionDenied(KysoError):
@@ -154,9 +137,6 @@ def _index() -> dict[str, tuple[type[KysoError], Texts]]:
 CATALOGUE: Mapping[str, tuple[type[KysoError], Texts]] = _index()
 """Every stable code: the class that raises it and its English/Vietnamese templates."""
 
-# transitional: removed when pipeline/chain/diff_analysis move to the catalogue
-InvalidInputError = InvalidInput
-DeadlineError = DeadlineExceeded
 
 __all__ = [
     "CATALOGUE",
