@@ -13,6 +13,7 @@ from signer import SigningService
 from signer.keys.registry import KeyRegistry
 from signer.two_step import PendingStore, TwoStepSigner
 from trust_store import TrustStore, open_store
+from verifier.policy import PolicyRegistry
 
 if TYPE_CHECKING:
     import grpc
@@ -30,6 +31,7 @@ class AppContext:
     revocation: CachingFetcherBackend  # OCSP/CRL/AIA fetchers with the shared cache
     signing: SigningService
     two_step: TwoStepSigner
+    policies: PolicyRegistry  # validation policies by name (verifier/policies, policy_dir)
     interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
@@ -55,6 +57,8 @@ def build_context(settings: Settings) -> AppContext:
     is logged and refused when asked for).
     """
     closers: list[Callable[[], Any]] = []
+    policies = PolicyRegistry(settings.verifier.policy_dir)
+    policies.get(settings.verifier.default_policy)  # a bad policy fails at start-up
     try:
         trust = open_store(settings.trust_store, settings.home, settings.redis_url)
         closers.append(trust.close)  # stops the trust store's Redis follower, last
@@ -89,6 +93,7 @@ def build_context(settings: Settings) -> AppContext:
             revocation=revocation,
             signing=signing,
             two_step=TwoStepSigner(signing, pending),
+            policies=policies,
             closers=closers,
         )
         from kyso.server.auth import build_interceptor  # guards kyso.v1.TrustStore only

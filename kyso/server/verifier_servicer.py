@@ -29,7 +29,6 @@ from kyso.server.status import grpc_errors
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from verifier import validation
-from verifier.policy import PolicyRegistry
 
 log = logging.getLogger("kyso.verifier.api")
 
@@ -40,12 +39,9 @@ def _too_big(limit: int) -> ResourceExhausted:
     return ResourceExhausted("DOCUMENT_TOO_LARGE", limit=limit)
 
 
-class VerifierService(pb_grpc.VerifierServicer):
+class VerifierServicer(pb_grpc.VerifierServicer):
     def __init__(self, ctx: AppContext) -> None:
         self._ctx = ctx
-        cfg = ctx.settings.verifier
-        self._policies = PolicyRegistry(cfg.policy_dir)
-        self._policies.get(cfg.default_policy)  # fail at start-up, not on the first request
 
     # ---- helpers
     def _request(
@@ -54,7 +50,7 @@ class VerifierService(pb_grpc.VerifierServicer):
         cfg = self._ctx.settings.verifier
         if options.human_report not in _FORMATS:
             raise InvalidInput("OPTION_INVALID", option="human_report", problem="unknown format")
-        policy = self._policies.get(options.policy or cfg.default_policy)
+        policy = self._ctx.policies.get(options.policy or cfg.default_policy)
         validation_time = None
         if options.HasField("validation_time"):
             validation_time = options.validation_time.ToDatetime(tzinfo=UTC)
