@@ -139,5 +139,5 @@ class VerifierServicer(pb_grpc.VerifierServicer):
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:
     """Add the Verifier servicer; return its full service name."""
-    pb_grpc.add_VerifierServicer_to_server(VerifierService(ctx), server)
+    pb_grpc.add_VerifierServicer_to_server(VerifierServicer(ctx), server)
     return [pb.DESCRIPTOR.services_by_name["Verifier"].full_name]
