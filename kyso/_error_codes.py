@@ -39,6 +39,15 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "the changes after signing cannot be analysed ({problem})",
         "không phân tích được các thay đổi sau khi ký",
     ),
+    # files named on the command line (the CLI, before anything is sent)
+    "FILE_UNREADABLE": Texts(
+        "cannot read {path} ({problem})",
+        "không đọc được tệp {path} (không tồn tại, là thư mục hoặc không có quyền đọc)",
+    ),
+    "FILE_UNWRITABLE": Texts(
+        "cannot write {path} ({problem})",
+        "không ghi được tệp {path} (thư mục không tồn tại, là thư mục hoặc không có quyền ghi)",
+    ),
     # request options
     "OPTION_INVALID": Texts(
         "option {option} is invalid ({problem})", "tùy chọn {option} không hợp lệ"
@@ -46,6 +55,10 @@ INVALID_INPUT: Mapping[str, Texts] = {
     "STREAM_HEADER_REQUIRED": Texts(
         "the first message of the stream must carry the header (options)",
         "thông điệp đầu tiên phải là phần đầu (chứa tùy chọn)",
+    ),
+    "STREAM_SIZE_MISMATCH": Texts(
+        "the header declared {declared} bytes but {received} bytes arrived",
+        "phần đầu khai báo {declared} byte nhưng nhận được {received} byte",
     ),
     "STREAM_INVALID": Texts(
         "only document chunks may follow the header",
@@ -64,8 +77,9 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "chữ ký trên tệp đính kèm cần số và ký hiệu văn bản",
     ),
     "PLACEMENT_INVALID": Texts(
-        "placement page {page} / rectangle is invalid (document has {count} pages)",
-        "vị trí ký không hợp lệ (văn bản có {count} trang)",
+        "the placement on page {page} is invalid: {problem}",
+        "vị trí ký trên trang {page} không hợp lệ (trang phải có trong văn bản; khung ký "
+        "phải nằm trọn trong trang, với x1 < x2 và y1 < y2)",
     ),
     "ANCHOR_INVALID": Texts("empty anchor text", "văn bản neo vị trí ký bị trống"),
     "FIELD_FILLED": Texts("field {field!r} is already signed", "ô chữ ký {field!r} đã được ký"),

@@ -38,7 +38,7 @@ from kyso.pdf import input as document_input
 from signer import appearance, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
 from signer.model import PadesLevel, Profile, SignOptions, SignResult
-from signer.placement import MM, SignatureBox, find_personal_box
+from signer.placement import MM, SignatureBox, checked_rect, find_personal_box
 from signer.precheck import Precheck
 from signer.settings import KeySettings, SignerSettings
 from trust_store import TrustSnapshot
@@ -281,10 +281,12 @@ class SigningService:
                 return style, None, self._empty_field(reader, placement.field_name)
             if placement.rect:
                 return style, self._checked_box(reader, placement.rect), None
+            # an anchor the caller set, even empty, is theirs (empty: ANCHOR_INVALID); only
+            # an unset one falls back to the signer's name
             anchor = (
                 placement.anchor_text
-                or (key_config.display_name if key_config else None)
-                or _common_name(cert)
+                if placement.anchor_text is not None
+                else (key_config.display_name if key_config else None) or _common_name(cert)
             )
             with _OnDisk(source, source_path) as path:
                 return style, find_personal_box(path, anchor, img.aspect), None
@@ -322,11 +324,8 @@ class SigningService:
 
     @staticmethod
     def _checked_box(reader: PdfFileReader, rect: SignatureBox) -> SignatureBox:
-        box = rect.normalised()
         count = int(reader.root["/Pages"]["/Count"])
-        if not 1 <= box.page <= count or box.width < 5 or box.height < 5:
-            raise InvalidInput("PLACEMENT_INVALID", page=box.page, count=count)
-        return box
+        return checked_rect(rect, count, lambda page: _page_box(reader, page))
 
     @staticmethod
     def _empty_field(reader: PdfFileReader, name: str) -> str:
@@ -437,7 +436,7 @@ def _page_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, fl
         page_dict, "/MediaBox"
     )
     if box is None:
-        raise InvalidInput("NOT_A_PDF", problem="page 1 has no MediaBox")
+        raise InvalidInput("NOT_A_PDF", problem=f"page {page} has no MediaBox")
     x1, y1, x2, y2 = (float(v) for v in box)
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 

@@ -9,7 +9,9 @@ shows.
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,8 @@ DEFAULT_IMAGE_HEIGHT = 25 * MM
 _MARGIN = 2.0  # points kept free above and below the image
 _MIN_GAP = 12 * MM  # a gap between lines this tall is the signature space
 _MAX_IMAGE_HEIGHT = 45 * MM
+#: The smallest width and height of a requested rectangle: smaller is no visible signature.
+MIN_RECT_SIDE = 5.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,41 @@ class SignatureBox:
             max(self.x1, self.x2),
             max(self.y1, self.y2),
         )
+
+
+def checked_rect(
+    rect: SignatureBox,
+    page_count: int,
+    page_box: Callable[[int], tuple[float, float, float, float]],
+) -> SignatureBox:
+    """``rect`` if it can hold a visible signature on its page, else :class:`InvalidInput`.
+
+    The one check of a caller's rectangle (PLACEMENT_INVALID): ``page`` is 1 to
+    ``page_count``; the corners are finite, ``x1 < x2`` and ``y1 < y2`` (a caller's
+    rectangle is not normalised: swapped corners are a mistake, not a convention); each
+    side is at least :data:`MIN_RECT_SIDE` points; and the rectangle lies inside
+    ``page_box(page)``, the page's visible box (CropBox, else MediaBox; ``x1 <= x2``,
+    ``y1 <= y2``) in the same unrotated user space (ISO 32000-1 8.3.2.3: /Rotate turns the
+    view, not the coordinates), so an offset box such as ``[100 100 695 942]`` is honoured.
+    ``page_box`` is called only for a page that exists.
+    """
+
+    def refuse(problem: str) -> InvalidInput:
+        return InvalidInput("PLACEMENT_INVALID", page=rect.page, problem=problem)
+
+    if not 1 <= rect.page <= page_count:
+        raise refuse(f"the document has {page_count} page(s)")
+    corners = (rect.x1, rect.y1, rect.x2, rect.y2)
+    if not all(math.isfinite(v) for v in corners):
+        raise refuse("the rectangle's corners must be finite numbers")
+    if not (rect.x1 < rect.x2 and rect.y1 < rect.y2):
+        raise refuse("the rectangle needs x1 < x2 and y1 < y2")
+    if rect.width < MIN_RECT_SIDE or rect.height < MIN_RECT_SIDE:
+        raise refuse(f"the rectangle is smaller than {MIN_RECT_SIDE:g} points")
+    bx1, by1, bx2, by2 = page_box(rect.page)
+    if rect.x1 < bx1 or rect.y1 < by1 or rect.x2 > bx2 or rect.y2 > by2:
+        raise refuse(f"the rectangle is not inside the page [{bx1:g} {by1:g} {bx2:g} {by2:g}]")
+    return rect
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every :class:`KysoError` (a bad number in the arguments included)
+    is one line on stderr, ``kyso: CODE: Vietnamese (English)``, and exit status 3."""
     parser = build_parser()
-    ns = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if ns.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        ns = parser.parse_args(argv)
+        logging.basicConfig(
+            level=logging.DEBUG if ns.verbose else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
         return int(ns.func(ns))
     except KysoError as err:
         print(f"kyso: {err.code}: {err.message_vi} ({err.message_en})", file=sys.stderr)

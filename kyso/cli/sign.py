@@ -17,18 +17,43 @@ from typing import Any
 
 import grpc
 
+from kyso.cli._input import (
+    UINT32_MAX,
+    read_bytes,
+    readable_size,
+    seconds,
+    unwritable,
+)
 from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.errors import InvalidInput
 
 _PROFILES = ("personal", "organisation", "attachment")
 _LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 def _rect(text: str) -> tuple[float, float, float, float]:
+    """Four numbers as typed; whether they fit the page is the signer's PLACEMENT_INVALID."""
     try:
         x1, y1, x2, y2 = (float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError("expected X1,Y1,X2,Y2 in PDF points") from None
+        raise InvalidInput(
+            "OPTION_INVALID", option="--rect", problem=f"{text!r} is not X1,Y1,X2,Y2 in PDF points"
+        ) from None
     return x1, y1, x2, y2
+
+
+def _page(text: str) -> int:
+    """The page as typed (0 included: the signer refuses it); one a request cannot carry
+    (protobuf ``uint32``) is refused here with the signer's code, PLACEMENT_INVALID."""
+    try:
+        page = int(text)
+    except ValueError:
+        raise InvalidInput(
+            "OPTION_INVALID", option="--page", problem=f"{text!r} is not a whole number"
+        ) from None
+    if not 0 <= page <= UINT32_MAX:
+        raise InvalidInput("PLACEMENT_INVALID", page=page, problem="pages are numbered from 1")
+    return page
 
 
 def _options(ns: argparse.Namespace) -> Any:
@@ -46,18 +71,20 @@ def _options(ns: argparse.Namespace) -> Any:
         "B-LTA": pb.PADES_B_LTA,
     }
     placement = pb.SignPlacement()
-    if ns.anchor:
+    # as typed, even empty: the signer decides (an empty anchor is ANCHOR_INVALID)
+    if ns.anchor is not None:
         placement.anchor_text = ns.anchor
-    elif ns.field:
+    elif ns.field is not None:
         placement.field_name = ns.field
     elif ns.rect is not None:
         x1, y1, x2, y2 = ns.rect
-        placement.rect.CopyFrom(pb.PageRect(page=ns.page or 1, x1=x1, y1=y1, x2=x2, y2=y2))
+        page = 1 if ns.page is None else ns.page
+        placement.rect.CopyFrom(pb.PageRect(page=page, x1=x1, y1=y1, x2=x2, y2=y2))
     return pb.SignOptions(
         profile=profiles[ns.profile] if ns.profile else pb.SIGNATURE_PROFILE_UNSPECIFIED,
         level=levels[ns.level] if ns.level else pb.PADES_LEVEL_UNSPECIFIED,
         placement=placement,
-        image_png=ns.image.read_bytes() if ns.image else b"",
+        image_png=read_bytes(ns.image) if ns.image else b"",
         document_number=ns.number or "",
         reason=ns.reason or "",
         location=ns.location or "",
@@ -78,25 +105,24 @@ def _sign(ns: argparse.Namespace) -> int:
     from kyso.v1 import signer_pb2 as pb
     from kyso.v1 import signer_pb2_grpc as pb_grpc
 
-    if ns.rect is not None and ns.page is None:
-        ns.page = 1
-    try:
-        size = ns.input.stat().st_size
-        options = _options(ns)
-    except OSError as exc:
-        print(f"kyso: FILE_UNREADABLE: {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERROR
+    size = readable_size(ns.input)
+    options = _options(ns)
     out: Path = ns.output
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{out.name}.", suffix=".part", dir=out.parent if str(out.parent) else "."
-    )
+    if out.is_dir():
+        raise InvalidInput("FILE_UNWRITABLE", path=str(out), problem="it is a directory")
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{out.name}.", suffix=".part", dir=out.parent if str(out.parent) else "."
+        )
+    except OSError as exc:
+        raise unwritable(out, exc) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f, channel(ns.server) as ch:
             stub = pb_grpc.SignerStub(ch)
             if size <= UNARY_LIMIT:
                 resp = stub.Sign(
-                    pb.SignRequest(document=ns.input.read_bytes(), key=ns.key, options=options),
+                    pb.SignRequest(document=read_bytes(ns.input), key=ns.key, options=options),
                     timeout=ns.timeout,
                 )
                 f.write(resp.document)
@@ -121,6 +147,10 @@ def _sign(ns: argparse.Namespace) -> int:
         tmp.unlink(missing_ok=True)
         report_rpc_error(err)
         return EXIT_ERROR
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        # reading IN is checked above; what fails here is writing, renaming or a full disk
+        raise unwritable(out, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -164,7 +194,7 @@ def _keys(ns: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add ``kyso keys`` and ``kyso sign`` to the ``kyso`` parser."""
     p = sub.add_parser("keys", help="list the server's signing keys")
-    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--timeout", type=seconds("--timeout"), default=30.0)
     p.set_defaults(func=_keys)
 
     p = sub.add_parser("sign", help="sign a PDF (PAdES) with a key held by the server")
@@ -186,7 +216,7 @@ def register(sub: Any) -> None:
         help="rectangle in PDF points (with --page, default 1)",
     )
     where.add_argument("--field", help="an existing empty signature field")
-    p.add_argument("--page", type=int, default=None, help="1-based page for --rect")
+    p.add_argument("--page", type=_page, default=None, help="1-based page for --rect")
     p.add_argument("--image", type=Path, help="signature/seal PNG (default: the key's image)")
     p.add_argument(
         "--level",
@@ -197,5 +227,5 @@ def register(sub: Any) -> None:
     p.add_argument("--number", help='number and symbol for attachments, e.g. "15/QĐ-UBND"')
     p.add_argument("--reason")
     p.add_argument("--location")
-    p.add_argument("--timeout", type=float, default=600.0)
+    p.add_argument("--timeout", type=seconds("--timeout"), default=600.0)
     p.set_defaults(func=_sign)

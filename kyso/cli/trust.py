@@ -17,6 +17,16 @@ from typing import Any
 
 import grpc
 
+from kyso.cli._input import (
+    UINT32_MAX,
+    UINT64_MAX,
+    integer,
+    read_bytes,
+    read_text,
+    readable_size,
+    seconds,
+)
+from kyso.cli._input import write_bytes as write_file
 from kyso.cli.channel import EXIT_ERROR, channel, report_rpc_error
 
 EXIT_AUDIT_BROKEN = 1
@@ -29,7 +39,7 @@ def _token(ns: argparse.Namespace) -> str | None:
     if env:
         return env.strip()
     if ns.token_file is not None:
-        return Path(ns.token_file).read_text(encoding="utf-8").strip()
+        return read_text(Path(ns.token_file)).strip()
     host = str(ns.server).rsplit(":", 1)[0]
     if host in _LOCAL_HOSTS:
         from kyso.server.auth import OFFICER_TOKEN_FILE
@@ -177,7 +187,7 @@ def _add(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
     req = pb.AddTrustCertificateRequest(
-        certificate=Path(ns.file).read_bytes(),
+        certificate=read_bytes(Path(ns.file)),
         role="TRUST_ROLE_" + ns.role.upper() if ns.role else None,
         purposes=_purposes(ns),
         reason=ns.reason,
@@ -202,7 +212,7 @@ def _import(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
     req = pb.ImportTrustBundleRequest(
-        bundle=Path(ns.file).read_bytes(),
+        bundle=read_bytes(Path(ns.file)),
         purposes=_purposes(ns),
         reason=ns.reason,
         allow_expired=ns.allow_expired,
@@ -219,7 +229,7 @@ def _export(ns: argparse.Namespace) -> int:
     fmt = pb.TRUST_EXPORT_FORMAT_P7B if ns.format == "p7b" else pb.TRUST_EXPORT_FORMAT_PEM
     resp = _call(ns, "Export", pb.ExportTrustStoreRequest(format=fmt, anchors_only=ns.anchors_only))
     if ns.output:
-        Path(ns.output).write_bytes(resp.data)
+        write_file(Path(ns.output), resp.data)
         print(
             f"wrote {resp.count} certificate(s) of version {resp.version} to {ns.output}",
             file=sys.stderr,
@@ -313,6 +323,7 @@ def _audit_verify(ns: argparse.Namespace) -> int:
     if ns.file is not None:
         from trust_store.audit import FileAuditLog
 
+        readable_size(Path(ns.file))  # a missing or unreadable log is not an intact one
         report = FileAuditLog(Path(ns.file)).verify()
         ok, entries = report.ok, report.entries
         problems = [(p.position, p.seq or 0, p.kind, p.message) for p in report.problems]
@@ -346,7 +357,9 @@ def _client_options(p: argparse.ArgumentParser) -> None:
         help="file holding the bearer token (default: KYSO_TOKEN, else the local "
         "officer credential when the server is on this machine)",
     )
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds (default %(default)s)")
+    p.add_argument(
+        "--timeout", type=seconds("--timeout"), default=30.0, help="seconds (default %(default)s)"
+    )
 
 
 def _change_options(p: argparse.ArgumentParser, *, reason_required: bool = True) -> None:
@@ -355,7 +368,7 @@ def _change_options(p: argparse.ArgumentParser, *, reason_required: bool = True)
     )
     p.add_argument(
         "--expected-version",
-        type=int,
+        type=integer("--expected-version", 0, UINT64_MAX),
         default=None,
         help="refuse (ABORTED) unless the store is at this version",
     )
@@ -435,7 +448,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_bundles)
 
     p = tsub.add_parser("history", help="audit entries of the trust store")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=integer("--limit", 0, UINT32_MAX), default=100)
     p.add_argument("--cert", default=None, help="only entries naming this fingerprint")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_history)

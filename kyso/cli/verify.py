@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,9 @@ from typing import Any
 
 import grpc
 
+from kyso.cli._input import read_bytes, readable_size, seconds, write_bytes
 from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.errors import InvalidInput
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
 _PREFIXES = (
@@ -36,8 +37,10 @@ def _when(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            "expected an ISO 8601 date-time, e.g. 2026-01-05T09:00:00+07:00"
+        raise InvalidInput(
+            "OPTION_INVALID",
+            option="--at",
+            problem=f"{text!r} is not an ISO 8601 date-time, e.g. 2026-01-05T09:00:00+07:00",
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -60,7 +63,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--at", type=_when, default=None, metavar="ISO8601", help="validation time (default: now)"
     )
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds (default %(default)s)")
+    p.add_argument(
+        "--timeout", type=seconds("--timeout"), default=60.0, help="seconds (default %(default)s)"
+    )
     p.set_defaults(func=_verify)
 
 
@@ -127,11 +132,7 @@ def _verify(ns: argparse.Namespace) -> int:
     from kyso.v1 import verifier_pb2_grpc as pb_grpc
 
     path: Path = ns.file
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        print(f"kyso: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERROR
+    size = readable_size(path)
     options = _options(ns)
     try:
         with channel(ns.server) as ch:
@@ -142,7 +143,7 @@ def _verify(ns: argparse.Namespace) -> int:
                 from kyso.v1 import verifier_pb2 as pb
 
                 report = stub.Verify(
-                    pb.VerifyRequest(document=path.read_bytes(), options=options),
+                    pb.VerifyRequest(document=read_bytes(path), options=options),
                     timeout=ns.timeout,
                 )
     except grpc.RpcError as err:
@@ -150,11 +151,7 @@ def _verify(ns: argparse.Namespace) -> int:
         return EXIT_ERROR
     for out in (ns.pdf_report, ns.html_report):
         if out is not None and report.human_report:
-            try:
-                out.write_bytes(report.human_report)
-            except OSError as exc:
-                print(f"kyso: cannot write {out}: {exc.strerror}", file=sys.stderr)
-                return EXIT_ERROR
+            write_bytes(out, report.human_report)
             break
     if ns.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))

@@ -136,7 +136,11 @@ class SignerServicer(pb_grpc.SignerServicer):
                     raise InvalidInput("STREAM_INVALID")
                 received += len(msg.chunk)
                 check_size(received, limit)
-                source.write(msg.chunk)
+                if not header.size or received <= header.size:
+                    source.write(msg.chunk)  # past the declared size: counted, not kept
+            if header.size and received != header.size:
+                # size 0 is "not declared" (proto3 uint64 without presence)
+                raise InvalidInput("STREAM_SIZE_MISMATCH", declared=header.size, received=received)
             source.flush()
             # signed in place: the incremental update is appended to the spooled file
             result = self._service.sign(

@@ -12,6 +12,7 @@ from documents import decree30_pdf, make_pdf
 from test_sign_support import RECT_SMALL, pyhanko_check, rpc_error, sign, stub
 
 from kyso.server.app import running_server
+from kyso.server.status import error_info
 from kyso.v1 import signer_pb2 as pb
 
 
@@ -81,6 +82,87 @@ def test_bad_placement_and_image(grpc_channel):
     assert rpc_error(
         lambda: _rect_sign(grpc_channel, decree30_pdf(), image_png=b"\x89PNG not really")
     ) == (grpc.StatusCode.INVALID_ARGUMENT, "IMAGE_INVALID")
+
+
+_BAD_RECTS = {
+    "x2-infinite": pb.PageRect(page=1, x1=0, y1=0, x2=float("inf"), y2=480),
+    "x1-nan": pb.PageRect(page=1, x1=float("nan"), y1=0, x2=100, y2=480),
+    "inverted": pb.PageRect(page=1, x1=500, y1=150, x2=350, y2=210),
+    "negative": pb.PageRect(page=1, x1=-300, y1=-200, x2=-100, y2=-100),
+    "off-the-right-edge": pb.PageRect(page=1, x1=500, y1=150, x2=900, y2=210),
+    "page-0": pb.PageRect(page=0, x1=350, y1=150, x2=500, y2=210),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BAD_RECTS))
+def test_a_rectangle_off_the_page_is_refused_by_every_rpc(grpc_channel, pki, config_factory, name):
+    """Sign, SignStream and PrepareSignature share the signer's one check: PLACEMENT_INVALID."""
+    document = decree30_pdf()
+    options = pb.SignOptions(level=pb.PADES_B_B, placement=pb.SignPlacement(rect=_BAD_RECTS[name]))
+    refused = (grpc.StatusCode.INVALID_ARGUMENT, "PLACEMENT_INVALID")
+    assert (
+        rpc_error(
+            lambda: sign(grpc_channel, document, level=options.level, placement=options.placement)
+        )
+        == refused
+    )
+
+    def requests():
+        yield pb.SignStreamRequest(
+            header=pb.SignStreamHeader(key="personal", options=options, size=len(document))
+        )
+        yield pb.SignStreamRequest(chunk=document)
+
+    assert rpc_error(lambda: list(stub(grpc_channel).SignStream(requests(), timeout=60))) == (
+        refused
+    )
+    prepare = pb.PrepareSignatureRequest(
+        document=document,
+        certificate=pki.cert_path("personal").read_bytes(),
+        chain=[p.read_bytes() for p in pki.chain_paths("personal")],
+        options=pb.SignOptions(
+            image_png=config_factory.signature_image.read_bytes(),
+            level=pb.PADES_B_B,
+            placement=options.placement,
+        ),
+    )
+    assert rpc_error(lambda: stub(grpc_channel).PrepareSignature(prepare, timeout=60)) == refused
+
+
+def test_an_explicitly_empty_anchor_is_refused_not_replaced(grpc_channel):
+    """The oneof tells a set-but-empty anchor from none: the signer's name is not used for it."""
+    for anchor in ("", "  "):
+        placement = pb.SignPlacement(anchor_text=anchor)
+        assert placement.WhichOneof("where") == "anchor_text"
+        assert rpc_error(
+            lambda p=placement: sign(grpc_channel, decree30_pdf(), level=pb.PADES_B_B, placement=p)
+        ) == (grpc.StatusCode.INVALID_ARGUMENT, "ANCHOR_INVALID")
+
+
+@pytest.mark.parametrize("declared", [10, "one more", "one less"])
+def test_sign_stream_refuses_a_body_that_is_not_the_declared_size(grpc_channel, declared):
+    document = decree30_pdf()
+    size = {"one more": len(document) + 1, "one less": len(document) - 1}.get(declared, declared)
+
+    def requests():
+        yield pb.SignStreamRequest(
+            header=pb.SignStreamHeader(
+                key="personal",
+                size=size,
+                options=pb.SignOptions(
+                    level=pb.PADES_B_B, placement=pb.SignPlacement(rect=RECT_SMALL)
+                ),
+            )
+        )
+        for i in range(0, len(document), 8192):
+            yield pb.SignStreamRequest(chunk=document[i : i + 8192])
+
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub(grpc_channel).SignStream(requests(), timeout=60))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_info(caught.value)[0] == "STREAM_SIZE_MISMATCH"
+    assert f"{size} bytes" in caught.value.details()
+    assert f"{len(document)}" in caught.value.details()
 
 
 def test_over_the_size_limit(make_config):

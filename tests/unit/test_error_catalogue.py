@@ -151,3 +151,41 @@ def test_a_code_of_another_class_is_refused() -> None:
         InvalidInput("KEY_NOT_FOUND", key="seal")
     with pytest.raises(LookupError):
         InvalidInput("NO_SUCH_CODE")
+
+
+_PRINTED_CODE = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\s*:")
+
+
+def _printed_codes(source: str) -> Iterator[tuple[int, str]]:
+    """Code-shaped words followed by a colon in the string literals of ``source`` (f-strings
+    included), docstrings left out."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                for match in _PRINTED_CODE.finditer(node.value):
+                    yield node.lineno, match[1]
+
+
+def test_the_cli_prints_no_code_of_its_own() -> None:
+    """Every code the CLI prints comes from a :class:`KysoError` (``err.code``) or the server's
+    ErrorInfo, never from a literal like ``"kyso: FILE_UNREADABLE: ..."`` that can drift out of
+    the catalogue: a code-shaped literal followed by a colon is refused, catalogued or not."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {code}"
+        for path in sorted((ROOT / "kyso" / "cli").rglob("*.py"))
+        for line, code in _printed_codes(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_cli_scan_finds_a_literal_code() -> None:
+    found = _printed_codes('"""Doc: NOT_A_CODE: here."""\nprint(f"kyso: FILE_UNREADABLE: {n}")')
+    assert [code for _, code in found] == ["FILE_UNREADABLE"]

@@ -6,13 +6,20 @@ no server, no token. PDF coordinates: points, origin at the bottom left.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from kyso.errors import InvalidInput, NotFound
-from signer.placement import DEFAULT_IMAGE_HEIGHT, MM, SignatureBox, find_personal_box
+from signer.placement import (
+    DEFAULT_IMAGE_HEIGHT,
+    MM,
+    SignatureBox,
+    checked_rect,
+    find_personal_box,
+)
 from tests.integration.documents import (
     A4,
     BOTTOM_MARGIN,
@@ -121,3 +128,50 @@ def test_signature_box_geometry() -> None:
     assert norm == SignatureBox(3, 40.0, 20.0, 100.0, 80.0)
     assert (norm.width, norm.height) == (60.0, 60.0)
     assert norm.normalised() == norm
+
+
+# --- checked_rect: the one check of a caller's rectangle --------------------------------------
+
+_A4_BOX = (0.0, 0.0, 595.28, 841.89)
+
+
+def _boxes(page: int) -> tuple[float, float, float, float]:
+    # page 2 is an offset CropBox, as scanners and imposition tools write them
+    return _A4_BOX if page == 1 else (100.0, 100.0, 695.28, 941.89)
+
+
+def test_a_rectangle_inside_its_page_is_kept_as_given() -> None:
+    rect = SignatureBox(1, 350, 150, 500, 210)
+    assert checked_rect(rect, 2, _boxes) == rect
+    on_offset_page = SignatureBox(2, 600, 850, 690, 940)
+    assert checked_rect(on_offset_page, 2, _boxes) == on_offset_page
+
+
+@pytest.mark.parametrize(
+    ("rect", "problem"),
+    [
+        (SignatureBox(0, 10, 10, 100, 100), "the document has 2 page(s)"),
+        (SignatureBox(3, 10, 10, 100, 100), "the document has 2 page(s)"),
+        (SignatureBox(1, 0, 0, math.inf, 480), "finite"),
+        (SignatureBox(1, -math.inf, 0, 100, 480), "finite"),
+        (SignatureBox(1, 0, 0, math.nan, 480), "finite"),
+        (SignatureBox(1, 0, math.nan, 100, 480), "finite"),
+        (SignatureBox(1, 300, 100, 100, 480), "x1 < x2"),  # inverted
+        (SignatureBox(1, 100, 480, 300, 100), "y1 < y2"),
+        (SignatureBox(1, 100, 100, 100, 480), "x1 < x2"),  # zero width
+        (SignatureBox(1, 100, 100, 103, 480), "smaller than 5 points"),
+        (SignatureBox(1, -200, -100, -50, -20), "not inside the page"),  # negative: off the page
+        (SignatureBox(1, 500, 100, 700, 200), "not inside the page"),  # over the right edge
+        (SignatureBox(1, 100, 800, 200, 900), "not inside the page"),  # over the top
+        (SignatureBox(2, 10, 10, 90, 90), "not inside the page"),  # below the offset CropBox
+    ],
+)
+def test_a_rectangle_that_cannot_hold_a_visible_signature_is_refused(
+    rect: SignatureBox, problem: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        checked_rect(rect, 2, _boxes)
+    assert caught.value.code == "PLACEMENT_INVALID"
+    assert caught.value.params["page"] == rect.page
+    assert problem in caught.value.message_en
+    assert f"trang {rect.page}" in caught.value.message_vi
