@@ -26,7 +26,8 @@ def _unreadable(path: Path, exc: OSError) -> InvalidInput:
     return InvalidInput("FILE_UNREADABLE", path=str(path), problem=exc.strerror or str(exc))
 
 
-def _unwritable(path: Path, exc: OSError) -> InvalidInput:
+def unwritable(path: Path, exc: OSError) -> InvalidInput:
+    """The catalogue error (FILE_UNWRITABLE) for an ``OSError`` while writing ``path``."""
     return InvalidInput("FILE_UNWRITABLE", path=str(path), problem=exc.strerror or str(exc))
 
 
@@ -66,12 +67,7 @@ def write_bytes(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise _unwritable(path, exc) from exc
-
-
-def unwritable(path: Path, exc: OSError) -> InvalidInput:
-    """The catalogue error for an ``OSError`` raised while creating or replacing ``path``."""
-    return _unwritable(path, exc)
+        raise unwritable(path, exc) from exc
 
 
 def integer(option: str, low: int, high: int) -> Callable[[str], int]:
