@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every :class:`KysoError` (a bad number in the arguments included)
-    is one line on stderr, ``kyso: CODE: Vietnamese (English)``, and exit status 3."""
+    is one line on stderr, ``kyso: CODE: English (Vietnamese)`` as a refused call prints it,
+    and exit status 3."""
     parser = build_parser()
     try:
         ns = parser.parse_args(argv)
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return int(ns.func(ns))
     except KysoError as err:
-        print(f"kyso: {err.code}: {err.message_vi} ({err.message_en})", file=sys.stderr)
+        print(f"kyso: {err}", file=sys.stderr)  # as the server's status: CODE: English (Vi)
         return EXIT_ERROR
 
 
