@@ -82,3 +82,17 @@ def test_any_changed_byte_is_never_passed(
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
         return
     assert indication != pb.INDICATION_TOTAL_PASSED, (pos, old, value)
+
+
+def test_digest_algorithms_outside_the_signature_changed(stub: Any, signed: bytes) -> None:
+    """One example the property once found: the SignedData's digestAlgorithms (not covered by
+    the signature) changed from SHA-256 to SHA-384 while the SignerInfo still uses SHA-256."""
+    sha256 = b"0609608648016503040201"  # OID 2.16.840.1.101.3.4.2.1, DER, as /Contents hex
+    start = signed.index(b"/Contents <")
+    first = signed.lower().index(sha256.lower(), start)  # digestAlgorithms precedes the rest
+    mutated = signed[:first] + sha256[:-2] + b"02" + signed[first + len(sha256) :]
+    report = stub.Verify(pb.VerifyRequest(document=mutated), timeout=30)
+    assert report.indication == pb.INDICATION_TOTAL_FAILED
+    (sig,) = report.signatures
+    contents = next(c for c in sig.checks if c.name == "CONTENTS")
+    assert contents.status == pb.CHECK_FAILED, contents.message.message_en

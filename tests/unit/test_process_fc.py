@@ -80,3 +80,51 @@ def test_whole_document_has_no_changes() -> None:
     ]
     assert all(c.status is Status.PASSED for c in checks)
     assert summary.analysed and summary.level == "NONE"
+
+
+def _signed_data(listed: list[str], used: str) -> tuple[Any, Any]:
+    from asn1crypto import cms
+
+    si = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": {
+                        "issuer": cms.Name.build({"common_name": "CA"}),
+                        "serial_number": 1,
+                    }
+                }
+            ),
+            "digest_algorithm": {"algorithm": used},
+            "signature_algorithm": {"algorithm": "rsassa_pkcs1v15"},
+            "signature": b"\0" * 8,
+        }
+    )
+    sd = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": a} for a in listed],
+            "encap_content_info": {"content_type": "data"},
+            "signer_infos": [si],
+        }
+    )
+    return sd, si
+
+
+def test_signed_data_must_list_the_signers_digest_algorithm() -> None:
+    """digestAlgorithms is outside the signature (RFC 5652 5.1): a value contradicting the
+    SignerInfo is an altered container, never a signature to pass."""
+    sd, si = _signed_data(["sha384"], "sha256")
+    by = _by_name(fc.format_checks(facts(signed_data=sd, signer_info=si), context(b""), vn_gov)[0])
+    assert by["CONTENTS"].status is Status.FAILED
+    assert by["CONTENTS"].sub_indication is SubIndication.FORMAT_FAILURE
+    assert "sha256" in by["CONTENTS"].message_en
+
+
+def test_listed_or_empty_digest_algorithms_are_well_formed() -> None:
+    for listed in (["sha256"], ["sha1", "sha256"], []):
+        sd, si = _signed_data(listed, "sha256")
+        facts_ = facts(signed_data=sd, signer_info=si)
+        by = _by_name(fc.format_checks(facts_, context(b""), vn_gov)[0])
+        assert by["CONTENTS"].status is Status.PASSED, listed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from asn1crypto import cms
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier import constraints as C
@@ -170,13 +171,16 @@ def format_checks(
         results.append(_ok(policy, C.BYTE_RANGE))
         results.append(_ok(policy, C.REVISION_COVERAGE, revision=coverage.revision + 1))
 
-    if "CONTENTS" in problems or found.signed_data is None:
-        results.append(
-            _fail(policy, C.CONTENTS, problems.get("CONTENTS", "/Contents holds no signature"))
-        )
+    sd = found.signed_data
+    contents_problem = problems.get("CONTENTS")
+    if contents_problem is None and sd is None:
+        contents_problem = "/Contents holds no signature"
+    if contents_problem is None and found.signer_info is not None:
+        contents_problem = _unlisted_digest_algorithm(sd, found.signer_info)
+    if contents_problem is not None or sd is None:
+        results.append(_fail(policy, C.CONTENTS, contents_problem or "no SignedData"))
     else:
         results.append(_ok(policy, C.CONTENTS))
-        sd = found.signed_data
         eci = sd["encap_content_info"]
         ctype = eci["content_type"].native
         has_content = eci["content"].native is not None if eci["content"] is not None else False
@@ -194,6 +198,26 @@ def format_checks(
     if any(r.indication is not None for r in results if r is not raw_check):
         coverage = None
     return results, coverage
+
+
+def _unlisted_digest_algorithm(sd: cms.SignedData | None, si: cms.SignerInfo) -> str | None:
+    """Why the SignedData does not declare the signer's digest algorithm (None: it does).
+
+    RFC 5652 5.1 makes ``digestAlgorithms`` the list of the signers' digest algorithms (it may be
+    empty); it lies outside what the signature covers, so a value that contradicts the SignerInfo
+    is an alteration of the container or a broken writer, never a signature to pass as it is.
+    Every signature of the public corpus lists its algorithm.
+    """
+    if sd is None:
+        return None
+    listed = {a["algorithm"].dotted for a in sd["digest_algorithms"]}
+    used = si["digest_algorithm"]["algorithm"]
+    if not listed or used.dotted in listed:
+        return None
+    return (
+        f"the SignedData's digestAlgorithms ({', '.join(sorted(listed))}) does not list the "
+        f"signer's digest algorithm {used.native} ({used.dotted})"
+    )
 
 
 __all__ = ["Coverage", "changes_after_signing", "format_checks"]
