@@ -3,9 +3,10 @@
 Each domain package declares its own section (``signer.settings``, ``verifier.settings``,
 ``trust_store.settings``) on :class:`SettingsModel`; ``kyso.server.settings`` composes them
 and reads the TOML file. Validation is strict (``"thirty"`` or ``"30"`` for a number of
-seconds is an error, not a conversion) and an unknown key is an error naming that key.
-A pydantic :class:`~pydantic.ValidationError` becomes one :class:`kyso.errors.InvalidInput`
-(code ``CONFIG_INVALID``) naming every bad key's path and the type it expects, on one line.
+seconds is an error, not a conversion; a number must be finite) and an unknown key is an
+error naming that key. A pydantic :class:`~pydantic.ValidationError` becomes one
+:class:`kyso.errors.InvalidInput` (code ``CONFIG_INVALID``) naming every bad key's path and
+the type it expects, on one line; names it repeats are cut to :data:`ECHO_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic_core import ErrorDetails
 
 from kyso.errors import InvalidInput
@@ -23,9 +31,13 @@ BASE_DIR = "base_dir"
 
 
 class SettingsModel(BaseModel):
-    """A section of the configuration: strict, closed (unknown keys refused), immutable."""
+    """A section of the configuration: strict, closed (unknown keys refused), immutable.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Numbers must be finite: TOML and JSON can spell ``inf`` and ``nan``, and no timeout,
+    size or diameter means either.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 def _to_path(value: Any, info: ValidationInfo) -> Any:
@@ -48,6 +60,28 @@ def _to_paths(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
+def _directory(value: Path | None) -> Path | None:
+    """A directory kyso may create: refused when something else already has its name."""
+    if value is not None and value.exists() and not value.is_dir():
+        raise ValueError("expected a directory, got an existing file")
+    return value
+
+
+def _existing_directory(value: Path | None) -> Path | None:
+    """A directory kyso only reads: it must exist."""
+    if value is not None and not value.is_dir():
+        problem = "an existing file" if value.exists() else "a path that does not exist"
+        raise ValueError(f"expected an existing directory, got {problem}")
+    return value
+
+
+def _file(value: Path | None) -> Path | None:
+    """A file kyso may create: refused when a directory already has its name."""
+    if value is not None and value.is_dir():
+        raise ValueError("expected a file, got an existing directory")
+    return value
+
+
 def _to_tuple(value: Any) -> Any:
     """TOML arrays arrive as lists; the immutable models keep tuples."""
     return tuple(value) if isinstance(value, list) else value
@@ -57,6 +91,24 @@ def _to_tuple(value: Any) -> Any:
 FilePath = Annotated[Path, BeforeValidator(_to_path)]
 #: A path or nothing (empty text also means nothing).
 OptionalFilePath = Annotated[Path | None, BeforeValidator(_to_path)]
+#: A directory kyso may create (an existing path must be a directory).
+DirectoryPath = Annotated[Path, BeforeValidator(_to_path), AfterValidator(_directory)]
+#: The same, or nothing.
+OptionalDirectoryPath = Annotated[
+    Path | None, BeforeValidator(_to_path), AfterValidator(_directory)
+]
+#: A directory that must exist, or nothing.
+OptionalExistingDirectory = Annotated[
+    Path | None, BeforeValidator(_to_path), AfterValidator(_existing_directory)
+]
+#: A file kyso may create (an existing path must not be a directory), or nothing.
+OptionalNewFilePath = Annotated[Path | None, BeforeValidator(_to_path), AfterValidator(_file)]
+#: How the settings reference names each kind of path (by the validator that checks it).
+PATH_KINDS: dict[Any, str] = {
+    _directory: "directory",
+    _existing_directory: "existing directory",
+    _file: "file",
+}
 #: A list of :data:`FilePath`.
 FilePaths = Annotated[tuple[Path, ...], BeforeValidator(_to_paths)]
 #: A TOML array of strings, kept as a tuple.
@@ -65,6 +117,15 @@ Strings = Annotated[tuple[str, ...], BeforeValidator(_to_tuple)]
 
 # -- errors -------------------------------------------------------------------------------
 
+#: Longest name or value an error message repeats: a 10 MB key must not make a 10 MB line.
+ECHO_LIMIT = 64
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, ``…`` saying it was cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 #: pydantic error type -> what was expected.
 _EXPECTED: dict[str, str] = {
     "int_type": "an integer",
@@ -72,6 +133,7 @@ _EXPECTED: dict[str, str] = {
     "int_from_float": "an integer",
     "float_type": "a number",
     "float_parsing": "a number",
+    "finite_number": "a finite number",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "string_type": "a string",
@@ -85,16 +147,31 @@ _EXPECTED: dict[str, str] = {
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:
-    """``("keys", 0, "pool_size")`` -> ``keys[0].pool_size``, as the TOML file reads."""
+    """``("keys", 0, "pool_size")`` -> ``keys[0].pool_size``, as the TOML file reads.
+
+    Each name is cut to :data:`ECHO_LIMIT` characters (an unknown key may be any length).
+    """
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = shorten(str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
 
 
 def env_name(prefix: str, loc: tuple[int | str, ...]) -> str:
-    """``("signer", "tsa_url")`` -> ``KYSO_SIGNER__TSA_URL`` (the variable that sets it)."""
-    return prefix + "__".join(str(p) for p in loc if isinstance(p, str)).upper()
+    """``("signer", "tsa_url")`` -> ``KYSO_SIGNER__TSA_URL`` (the variable that sets it).
+
+    Inside a variable holding a list (``KYSO_KEYS``) the rest reads as in the file:
+    ``("keys", 0, "pool_size")`` -> ``KYSO_KEYS[0].pool_size``. ``""`` for no location.
+    """
+    head = 0
+    while head < len(loc) and isinstance(loc[head], str):
+        head += 1
+    if head == 0:
+        return ""
+    name = shorten(prefix + "__".join(str(p) for p in loc[:head]).upper())
+    rest = key_path(loc[head:])
+    return name + (rest if rest.startswith("[") or not rest else "." + rest)
 
 
 def _type_name(value: Any) -> str:
@@ -139,12 +216,19 @@ def settings_error(
 
 __all__ = [
     "BASE_DIR",
+    "ECHO_LIMIT",
+    "PATH_KINDS",
+    "DirectoryPath",
     "FilePath",
     "FilePaths",
+    "OptionalDirectoryPath",
+    "OptionalExistingDirectory",
     "OptionalFilePath",
+    "OptionalNewFilePath",
     "SettingsModel",
     "Strings",
     "env_name",
     "key_path",
     "settings_error",
+    "shorten",
 ]

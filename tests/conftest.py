@@ -240,8 +240,8 @@ class ConfigFactory:
                 pin_env=self.token.pin_env,
             )
         elif backend == "pkcs12":
-            os.environ.setdefault("KYSO_TEST_P12_PASSPHRASE", self.pki.pkcs12_passphrase.decode())
-            table.update(key_file=self.pki.pkcs12_path(label), pin_env="KYSO_TEST_P12_PASSPHRASE")
+            os.environ.setdefault("TEST_KYSO_P12_PASSPHRASE", self.pki.pkcs12_passphrase.decode())
+            table.update(key_file=self.pki.pkcs12_path(label), pin_env="TEST_KYSO_P12_PASSPHRASE")
         elif backend == "pem":
             table.update(key_file=self.pki.key_path(label))
         else:

@@ -10,24 +10,24 @@ from pathlib import Path
 
 from pydantic import Field
 
-from kyso.settings import OptionalFilePath, SettingsModel
+from kyso.settings import OptionalDirectoryPath, OptionalNewFilePath, SettingsModel
 
 
 class TrustStoreSettings(SettingsModel):
     """Where the trust store and its audit log live, and how replicas share them."""
 
-    path: OptionalFilePath = Field(
+    path: OptionalDirectoryPath = Field(
         None, description="local trust store directory (default `<home>/trust`)"
     )
-    audit_path: OptionalFilePath = Field(
+    audit_path: OptionalNewFilePath = Field(
         None, description="audit log file (default `<home>/audit/trust-store.log`)"
     )
-    officer_tokens_file: OptionalFilePath = Field(
+    officer_tokens_file: OptionalNewFilePath = Field(
         None,
         description="tokens holding the security-officer role "
         "(default `<home>/auth/officer-tokens`)",
     )
-    reader_tokens_file: OptionalFilePath = Field(
+    reader_tokens_file: OptionalNewFilePath = Field(
         None, description="tokens holding the reader role (default `<home>/auth/reader-tokens`)"
     )
     redis_namespace: str = Field(
@@ -35,7 +35,7 @@ class TrustStoreSettings(SettingsModel):
         min_length=1,
         description="key prefix in Redis; the replicas of one deployment share it",
     )
-    bundles_path: OptionalFilePath = Field(
+    bundles_path: OptionalDirectoryPath = Field(
         None, description="extra directory of site bundles (`<name>/manifest.json`)"
     )
     keep_versions: int = Field(

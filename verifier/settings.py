@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kyso.settings import OptionalFilePath, SettingsModel
+from kyso.settings import OptionalExistingDirectory, SettingsModel
 
 
 class VerifierSettings(SettingsModel):
     """Which validation policy applies by default, and how long a validation may fetch."""
 
-    policy_dir: OptionalFilePath = Field(
+    policy_dir: OptionalExistingDirectory = Field(
         None, description="directory of extra policies (`<name>.json`); they override shipped ones"
     )
     default_policy: str = Field(

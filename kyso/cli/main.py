@@ -9,15 +9,20 @@ import sys
 from pathlib import Path
 
 from kyso.cli.channel import EXIT_ERROR
-from kyso.errors import KysoError
+from kyso.errors import InvalidInput, KysoError
 
 DEFAULT_SERVER = "127.0.0.1:50051"
 
 
 def _serve(ns: argparse.Namespace) -> int:
     from kyso.server.app import serve
-    from kyso.server.settings import load_settings
+    from kyso.server.settings import check_listen, load_settings
 
+    if ns.listen is not None:
+        try:
+            check_listen(ns.listen)
+        except ValueError as exc:
+            raise InvalidInput("CONFIG_INVALID", problem=f"--listen: {exc}") from None
     settings = load_settings(ns.config)
     if settings.embedded_defaults:
         from kyso.demo.embedded import ensure_demo

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from concurrent import futures
@@ -14,19 +15,54 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
 from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
 from kyso.server.context import AppContext, build_context
 from kyso.server.settings import Settings
+from kyso.settings import shorten
 
 log = logging.getLogger("kyso.server")
 
 _APIS = (trust_api, signer_api, verifier_api)  # trust first: the others read it
 
 
-def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health.HealthServicer]:
+def _bindable(listen: str, *, reuse_port: bool) -> bool:
+    """Whether some address of ``listen`` (HOST:PORT) can be bound, as gRPC will bind it.
+
+    Tried first with a plain socket because gRPC, on failure, writes its own log line to
+    stderr, and ``kyso serve`` reports a start-up error on one line.
+    """
+    host, _, port = listen.rpartition(":")
+    try:
+        infos = socket.getaddrinfo(
+            host.strip("[]"), int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (OSError, ValueError):
+        return False
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port and hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            try:
+                sock.bind(address)
+            except OSError:
+                continue
+            return True
+    return False
+
+
+def build_server(
+    ctx: AppContext, listen: str, *, setting: str = "listen"
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """The server, bound to ``listen`` (not started yet), its port and its health service.
+
+    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming the address and ``setting``
+    (where it came from) when it cannot be bound: in use, or not an address of this host.
+    """
     # The one process-wide patch of pyHanko: its per-token hex-string reader makes a
     # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
     hex_strings.install()
@@ -57,9 +93,18 @@ def build_server(ctx: AppContext, listen: str) -> tuple[grpc.Server, int, health
         ],
         server,
     )
-    port = server.add_insecure_port(listen)
+    port = 0
+    if _bindable(listen, reuse_port=cfg.reuse_port):
+        try:
+            port = server.add_insecure_port(listen)
+        except RuntimeError:  # grpc: "Failed to bind to address ..."
+            port = 0
     if port == 0:
-        raise OSError(f"cannot listen on {listen}")
+        raise InvalidInput(
+            "CONFIG_INVALID",
+            problem=f"{setting}: cannot listen on {shorten(listen)}: "
+            "the address is in use or not available on this host",
+        )
     return server, port, health_servicer
 
 
@@ -90,10 +135,20 @@ def running_server(
 
 
 def serve(settings: Settings, listen: str | None = None) -> None:
-    """Run until SIGINT/SIGTERM; in-flight requests get a grace period."""
+    """Run until SIGINT/SIGTERM; in-flight requests get a grace period.
+
+    ``listen`` (``--listen``) replaces the ``listen`` setting. Start-up problems raise a
+    :class:`kyso.errors.KysoError` (``kyso serve`` prints it on one line).
+    """
     ctx = build_context(settings)
     address = listen or settings.listen
-    server, port, health_servicer = build_server(ctx, address)
+    try:
+        server, port, health_servicer = build_server(
+            ctx, address, setting="--listen" if listen else "listen"
+        )
+    except BaseException:
+        ctx.close()
+        raise
     server.start()
     _freeze_startup_heap()
     host = address.rsplit(":", 1)[0]

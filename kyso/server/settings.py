@@ -9,30 +9,47 @@ The file's shape::
     [trust_store]   -> trust_store.settings.TrustStoreSettings
     [[keys]]        -> signer.settings.KeySettings, one table per key
 
-Relative paths in the file are relative to the file. Environment variables override the
-file: ``KYSO_<KEY>`` for a top-level key, ``KYSO_<SECTION>__<KEY>`` inside a section (e.g.
-``KYSO_SIGNER__TSA_URL``), ``KYSO_KEYS`` as a JSON array. ``KYSO_HOME`` is the exception:
-it has always named the default data directory, for the CLI as well, so it applies only when
-the file names no ``home``. Secrets never live in the file (:mod:`signer.settings`).
+Relative paths in the file are relative to the file; the file may be at most
+:data:`CONFIG_LIMIT` bytes. Environment variables override the file: ``KYSO_<KEY>`` for a
+top-level key, ``KYSO_<SECTION>__<KEY>`` inside a section (e.g. ``KYSO_SIGNER__TSA_URL``),
+their text read as a TOML value for numbers and booleans, and ``KYSO_KEYS`` as a JSON array.
+``KYSO_HOME`` is the exception: it has always named the default data directory, for the CLI
+as well, so it applies only when the file names no ``home``. Any other ``KYSO_*`` variable is
+refused unless kyso reads it elsewhere (:data:`OTHER_VARIABLES`) or a key's ``pin_env`` names
+it: a misspelt override must not be silently ignored. Secrets never live in the file
+(:mod:`signer.settings`).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
 )
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kyso.errors import InvalidInput
-from kyso.settings import BASE_DIR, FilePath, SettingsModel, settings_error
+from kyso.settings import (
+    BASE_DIR,
+    DirectoryPath,
+    SettingsModel,
+    settings_error,
+    shorten,
+)
 from signer.settings import KeySettings, SignerSettings
 from trust_store.settings import TrustStoreSettings
 from verifier.settings import VerifierSettings
@@ -41,6 +58,17 @@ DEFAULT_LISTEN = "127.0.0.1:50051"
 MiB = 1024 * 1024
 ENV_PREFIX = "KYSO_"
 HOME_ENV = "KYSO_HOME"
+#: Largest configuration file read: a real one is a few KiB.
+CONFIG_LIMIT = MiB
+
+#: ``KYSO_*`` variables kyso reads that are not settings; any other one not named by a key's
+#: ``pin_env`` is refused (docs/configuration.md, generated from this table).
+OTHER_VARIABLES: dict[str, str] = {
+    HOME_ENV: "default data directory of the server (when the file names no `home`) and the CLI",
+    "KYSO_SERVER": "gRPC address the client commands call (`--server`)",
+    "KYSO_TOKEN": "bearer token the `kyso trust` commands send",
+    "KYSO_DEMO_PKI_PORT": "port of the embedded demo PKI's responders, when it is created",
+}
 
 
 def default_home() -> Path:
@@ -53,19 +81,76 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("kyso")).resolve()
 
 
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def check_listen(value: str) -> str:
+    """``HOST:PORT`` (port 0-65535; 0 picks a free one; an IPv6 host in brackets).
+
+    Raises :class:`ValueError` without repeating the value.
+    """
+    host, sep, port = value.rpartition(":")
+    ok = bool(sep) and port.isascii() and port.isdigit() and int(port) <= 65535
+    if ok and host.startswith("[") and host.endswith("]"):
+        try:
+            ok = ipaddress.ip_address(host[1:-1]).version == 6
+        except ValueError:
+            ok = False
+    elif ok:
+        ok = _HOST.fullmatch(host) is not None
+    if not ok:
+        raise ValueError("expected HOST:PORT, port 0-65535, an IPv6 host in brackets ([::1]:50051)")
+    return value
+
+
+def _check_redis_url(value: str | None) -> str | None:
+    """A URL redis-py opens: ``redis://`` or ``rediss://`` with a host, or ``unix://`` a path.
+
+    The value is never repeated: it may hold a password.
+    """
+    if value is None:
+        return None
+    problem = "expected a redis://HOST[:PORT][/DB], rediss://… or unix://PATH URL"
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port >= 0  # .port raises on a bad port
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme in ("redis", "rediss"):
+        db = parts.path.removeprefix("/")
+        ok = bool(parts.hostname) and port_ok and (db == "" or db.isdigit())
+    else:
+        ok = parts.scheme == "unix" and bool(parts.path)
+    if not ok:
+        raise ValueError(problem)
+    return value
+
+
+def _empty_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+Listen = Annotated[str, AfterValidator(check_listen)]
+RedisUrl = Annotated[str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_redis_url)]
+
+
 class ServerSettings(SettingsModel):
     """The whole file, validated strictly; :class:`Settings` adds the environment."""
 
-    home: FilePath = Field(
+    home: DirectoryPath = Field(
         default_factory=default_home,
+        validate_default=True,
         description="data directory: trust store, audit log, tokens, caches "
         "(default $KYSO_HOME, else the user's data directory)",
     )
-    listen: str = Field(DEFAULT_LISTEN, description="gRPC address, HOST:PORT")
-    redis_url: str | None = Field(
+    listen: Listen = Field(
+        DEFAULT_LISTEN,
+        description="gRPC address, HOST:PORT (port 0-65535, 0: any free one; IPv6 in brackets)",
+    )
+    redis_url: RedisUrl = Field(
         None,
-        description="Redis shared by replicas: trust store, pending two-step signatures, "
-        "revocation cache",
+        description="Redis shared by replicas (`redis://`, `rediss://` or `unix://` URL): "
+        "trust store, pending two-step signatures, revocation cache",
     )
     max_document_bytes: int = Field(
         100 * MiB, ge=1, description="largest document of a unary request (Sign, Verify)"
@@ -96,7 +181,7 @@ class ServerSettings(SettingsModel):
         names = [k.name for k in self.keys]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"duplicate key names {duplicates}")
+            raise ValueError(f"duplicate key names {[shorten(n) for n in duplicates]}")
         return self
 
     @property
@@ -111,33 +196,104 @@ class ServerSettings(SettingsModel):
 _SCALARS: tuple[type, ...] = (bool, int, float)
 
 
-def _from_text(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
-    """Environment text to the numbers and booleans the strict sections expect.
-
-    Text that does not convert is left as it is, so validation names the key and its type.
-    """
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        field = model.model_fields.get(key)
-        kind = field.annotation if field is not None else None
-        if isinstance(value, dict) and isinstance(kind, type) and issubclass(kind, BaseModel):
-            value = _from_text(kind, value)
-        elif isinstance(value, str) and kind in _SCALARS:
-            try:
-                value = TypeAdapter(kind).validate_python(value.strip())
-            except ValidationError:
-                pass
-        out[key] = value
+def _variables() -> dict[str, tuple[tuple[str, ...], Any]]:
+    """Every override variable -> (where it goes, the field's type): generated from the models."""
+    out: dict[str, tuple[tuple[str, ...], Any]] = {}
+    for name, info in ServerSettings.model_fields.items():
+        kind = info.annotation
+        if name == "home":
+            continue  # KYSO_HOME: a default, read by default_home()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            for sub, sub_info in kind.model_fields.items():
+                out[f"{ENV_PREFIX}{name}__{sub}".upper()] = ((name, sub), sub_info.annotation)
+        else:
+            out[f"{ENV_PREFIX}{name}".upper()] = ((name,), kind)
     return out
 
 
-class _EnvOverrides(EnvSettingsSource):
-    """``KYSO_*`` variables, except ``KYSO_HOME`` (a default for ``home``, not an override)."""
+#: ``KYSO_LISTEN`` -> (("listen",), str), ``KYSO_SIGNER__TSA_URL`` -> (("signer", "tsa_url"), …).
+VARIABLES = _variables()
+
+
+def _from_text(name: str, text: str, kind: Any) -> Any:
+    """One variable's text as the value it stands for.
+
+    ``KYSO_KEYS`` is JSON; numbers and booleans are read as a TOML value (``30``, ``0.5``,
+    ``true``: ``1`` is not a boolean, ``"30"`` not a number); everything else is the text
+    itself. Text that is no TOML value is left as it is, so validation names the variable
+    and the type it expects. Raises :class:`InvalidInput` when ``KYSO_KEYS`` is not JSON.
+    """
+    if name == f"{ENV_PREFIX}KEYS":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"the environment: {name}: expected a JSON array of key tables "
+                f"({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            ) from None
+    if kind in _SCALARS:
+        try:
+            doc = tomllib.loads(f"value = {text}")
+        except tomllib.TOMLDecodeError:
+            return text
+        return doc["value"] if list(doc) == ["value"] else text
+    return text
+
+
+def _pin_variables(keys: Any) -> set[str]:
+    """The ``pin_env`` of each key (tables, or :class:`KeySettings`)."""
+    out: set[str] = set()
+    for key in keys if isinstance(keys, list | tuple) else ():
+        pin = key.get("pin_env") if isinstance(key, dict) else getattr(key, "pin_env", None)
+        if isinstance(pin, str):
+            out.add(pin)
+    return out
+
+
+class _EnvOverrides(PydanticBaseSettingsSource):
+    """``KYSO_*`` variables: the overrides of :data:`VARIABLES`, and refusing unknown ones.
+
+    Names are matched exactly (upper case, as documented). Runs before validation, with the
+    file's values at hand (``file``) for the keys whose ``pin_env`` may name a variable.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], file: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._file = file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ reads the environment at once
 
     def __call__(self) -> dict[str, Any]:
-        values = super().__call__()
-        values.pop("home", None)
-        return _from_text(ServerSettings, values)
+        values: dict[str, Any] = {}
+        others: list[str] = []
+        for name, text in os.environ.items():
+            if name in VARIABLES:
+                where, kind = VARIABLES[name]
+                target = values
+                for part in where[:-1]:
+                    target = target.setdefault(part, {})
+                target[where[-1]] = _from_text(name, text, kind)
+            elif name.upper().startswith(ENV_PREFIX) and name not in OTHER_VARIABLES:
+                others.append(name)
+        pins = _pin_variables(values["keys"] if "keys" in values else self._file.get("keys"))
+        unknown = sorted(n for n in others if n not in pins)
+        if unknown:
+            problems = "; ".join(f"{shorten(n)}: unknown setting" for n in unknown)
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"the environment: {problems} (docs/configuration.md lists the "
+                "variables kyso reads; a key's pin_env may name others)",
+            )
+        # The file's sections are completed, not replaced, by a section's variables.
+        for section, table in values.items():
+            given = self._file.get(section)
+            if isinstance(given, BaseModel):
+                given = given.model_dump(exclude_unset=True)
+            if isinstance(table, dict) and isinstance(given, dict):
+                values[section] = {**given, **table}
+        return values
 
 
 class Settings(BaseSettings, ServerSettings):
@@ -147,13 +303,8 @@ class Settings(BaseSettings, ServerSettings):
     keyword arguments play the file's part, and the environment still overrides them.
     """
 
-    # Strict like the file: environment text is converted first (_from_text).
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter="__",
-        extra="forbid",
-        frozen=True,
-    )
+    # Strict like the file: environment text is read first (_EnvOverrides, _from_text).
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
     _source: Path | None = PrivateAttr(None)
     _embedded: bool = PrivateAttr(False)
@@ -168,7 +319,8 @@ class Settings(BaseSettings, ServerSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The environment first (it wins), then the file's values; no .env, no secrets dir."""
-        return (_EnvOverrides(settings_cls), init_settings)
+        file = getattr(init_settings, "init_kwargs", {})
+        return (_EnvOverrides(settings_cls, file), init_settings)
 
     @property
     def source(self) -> Path | None:
@@ -197,6 +349,24 @@ def _environment(data: dict[str, Any]) -> Settings:
         raise settings_error(exc, "the environment", env_prefix=ENV_PREFIX) from None
 
 
+def _read_config(path: Path) -> dict[str, Any]:
+    """The file's TOML, at most :data:`CONFIG_LIMIT` bytes (``--config /dev/zero`` ends too)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(CONFIG_LIMIT + 1)
+        if len(data) > CONFIG_LIMIT:
+            size = path.stat().st_size
+            got = f"{size} bytes" if size > CONFIG_LIMIT else "more"
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"{path}: {got}, over the {CONFIG_LIMIT} bytes (1 MiB) "
+                "a configuration file may have",
+            )
+        return tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput("CONFIG_INVALID", problem=f"cannot read {path}: {exc}") from exc
+
+
 def load_settings(path: Path | None) -> Settings:
     """The settings of ``path`` with environment overrides; without a path, embedded defaults.
 
@@ -205,10 +375,7 @@ def load_settings(path: Path | None) -> Settings:
     """
     if path is None:
         return _environment({}).with_origin(embedded=True)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput("CONFIG_INVALID", problem=f"cannot read {path}: {exc}") from exc
+    raw = _read_config(path)
     try:
         checked = ServerSettings.model_validate(
             raw, strict=True, context={BASE_DIR: path.parent.resolve()}
@@ -219,4 +386,14 @@ def load_settings(path: Path | None) -> Settings:
     return _environment(checked.model_dump(exclude_unset=True)).with_origin(source=path)
 
 
-__all__ = ["DEFAULT_LISTEN", "ServerSettings", "Settings", "default_home", "load_settings"]
+__all__ = [
+    "CONFIG_LIMIT",
+    "DEFAULT_LISTEN",
+    "OTHER_VARIABLES",
+    "VARIABLES",
+    "ServerSettings",
+    "Settings",
+    "check_listen",
+    "default_home",
+    "load_settings",
+]

@@ -226,7 +226,7 @@ def make_softhsm_token(
     pki: TestPki,
     labels: tuple[str, ...] = SIGNING_LABELS,
     token_label: str = "kyso-test",
-    pin_env: str = "KYSO_TEST_PIN",
+    pin_env: str = "TEST_KYSO_PIN",
 ) -> SoftHsmToken:
     """Initialise a fresh token in ``root`` and import each label's key and certificate.
 
