@@ -16,7 +16,14 @@ from kyso.cli.channel import EXIT_ERROR
 from kyso.cli.main import main
 from kyso.errors import InvalidInput
 from kyso.server import settings_doc
-from kyso.server.settings import ServerSettings, Settings, load_settings
+from kyso.server.settings import (
+    CONFIG_LIMIT,
+    OTHER_VARIABLES,
+    VARIABLES,
+    ServerSettings,
+    Settings,
+    load_settings,
+)
 from signer.settings import KeySettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -208,11 +215,11 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("KYSO_REUSE_PORT", "true")
     monkeypatch.setenv("KYSO_SIGNER__TSA_URL", "http://tsa.test/")
     monkeypatch.setenv("KYSO_TRUST_STORE__REVOCATION_TIMEOUT_SECONDS", "2.5")
-    monkeypatch.setenv("KYSO_SEAL_PIN", "not a setting: ignored")
+    monkeypatch.setenv("KYSO_SEAL_PIN", "not a setting: a key's pin_env names it")
     settings = _load(
         tmp_path,
         'listen = "127.0.0.1:1"\nworkers = 8\n[signer]\ntsa_url = "http://file/"\n'
-        "pending_ttl_seconds = 60\n",
+        'pending_ttl_seconds = 60\n[[keys]]\nname = "seal"\npin_env = "KYSO_SEAL_PIN"\n',
     )
     assert settings.listen == "0.0.0.0:6000" and settings.workers == 4 and settings.reuse_port
     assert settings.signer.tsa_url == "http://tsa.test/"
@@ -256,6 +263,239 @@ def test_settings_are_immutable(tmp_path: Path) -> None:
     moved = settings.with_origin(source=settings.source, embedded=True, listen="127.0.0.1:9")
     assert moved.listen == "127.0.0.1:9" and moved.embedded_defaults and moved.keys == settings.keys
     assert settings.listen == "127.0.0.1:50051" and not settings.embedded_defaults
+
+
+# -- hostile input: each of these once crashed or was silently accepted -----------------------
+
+
+def _env_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
+    """The one-line problem ``load_settings`` reports with ``env`` set."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    err = _error(tmp_path, "")
+    assert err.code == "CONFIG_INVALID" and "\n" not in err.message_en
+    return err.message_en
+
+
+def _serve_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``kyso serve`` prints when it refuses to start: exactly one line, status 3."""
+    assert main(["serve", *argv]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("kyso: CONFIG_INVALID: ")
+    return err
+
+
+def test_keys_that_are_not_json_name_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """C1: a JSON error in KYSO_KEYS was a 53-line traceback and exit 1."""
+    assert "KYSO_KEYS: expected a JSON array" in _env_error(tmp_path, monkeypatch, KYSO_KEYS="[{")
+    config = _write(tmp_path / "base.toml", f'home = "{tmp_path}"\n')
+    assert "KYSO_KEYS" in _serve_error(["--config", str(config)], capsys)
+
+
+def test_an_error_inside_keys_names_the_variable_and_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem = _env_error(
+        tmp_path,
+        monkeypatch,
+        KYSO_KEYS='[{"name": "k", "pool_size": "2", "seal_diameter_mm": NaN}]',
+    )
+    assert "KYSO_KEYS[0].pool_size: expected an integer, got string" in problem
+    assert "KYSO_KEYS[0].seal_diameter_mm: expected a finite number" in problem
+
+
+@pytest.mark.parametrize(
+    "name", ["KYSO_FOO", "KYSO_NOSECTION__X", "KYSO_SIGNER", "KYSO_SEAL_PIN", "kyso_listen"]
+)
+def test_unknown_environment_variable_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """C2: KYSO_FOO and KYSO_NOSECTION__X were silently ignored (KYSO_SIGNER__X was not).
+
+    A PIN variable is allowed only while a key's pin_env names it.
+    """
+    value = "{}" if name == "KYSO_SIGNER" else "1"
+    assert f"{name}: unknown setting" in _env_error(tmp_path, monkeypatch, **{name: value})
+
+
+def test_pin_variables_and_other_kyso_variables_are_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in OTHER_VARIABLES:
+        monkeypatch.setenv(name, str(tmp_path) if name == "KYSO_HOME" else "1")
+    monkeypatch.setenv("KYSO_SEAL_PIN", "1234")
+    named = _load(tmp_path, '[[keys]]\nname = "seal"\npin_env = "KYSO_SEAL_PIN"\n')
+    assert named.keys[0].read_pin() == "1234"
+    # KYSO_KEYS replaces the file's keys: then its pin_env names are the ones allowed.
+    monkeypatch.setenv("KYSO_KEYS", '[{"name": "seal", "pin_env": "KYSO_SEAL_PIN"}]')
+    assert _load(tmp_path, "").keys[0].pin_env == "KYSO_SEAL_PIN"
+    monkeypatch.setenv("KYSO_KEYS", '[{"name": "other", "pin_env": "KYSO_OTHER_PIN"}]')
+    problem = _error(tmp_path, '[[keys]]\nname = "seal"\npin_env = "KYSO_SEAL_PIN"\n').message_en
+    assert "KYSO_SEAL_PIN: unknown setting" in problem
+
+
+def test_every_kyso_variable_the_code_reads_is_documented() -> None:
+    """A new ``KYSO_*`` variable read anywhere must join OTHER_VARIABLES (or be a setting)."""
+    named = set()
+    for package in ("kyso", "signer", "verifier", "trust_store"):
+        for source in (REPO / package).rglob("*.py"):
+            named |= set(re.findall(r"\"(KYSO_[A-Z0-9_]+)\"", source.read_text(encoding="utf-8")))
+    assert named - set(VARIABLES) - set(OTHER_VARIABLES) == set()
+    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in doc for name in OTHER_VARIABLES)
+
+
+def test_a_file_over_one_mib_is_refused(tmp_path: Path) -> None:
+    """C3: a 10 MB string was accepted."""
+    text = f'[signer]\ntsa_url = "{"a" * CONFIG_LIMIT}"\n'
+    err = _error(tmp_path, text)
+    assert err.code == "CONFIG_INVALID"
+    assert f"{len(text)} bytes, over the {CONFIG_LIMIT} bytes (1 MiB)" in err.message_en
+
+
+def test_long_names_are_cut_in_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """C4: a 10 MB key name was repeated whole in a 10 MB error line."""
+    long = "k" * 100_000
+    err = _error(tmp_path, f"{long} = 1\n[[keys]]\nname = '{long}'\n[[keys]]\nname = '{long}'\n")
+    assert len(err.message_en) < 400
+    assert f"{'k' * 64}…: unknown setting" in err.message_en
+    assert (
+        f"duplicate key names ['{'k' * 64}…']"
+        in _error(tmp_path, f"[[keys]]\nname = '{long}'\n[[keys]]\nname = '{long}'\n").message_en
+    )
+    monkeypatch.setenv("KYSO_" + "X" * 1000, "1")
+    problem = _error(tmp_path, "").message_en
+    assert len(problem) < 400 and "KYSO_XXX" in problem and "…: unknown setting" in problem
+
+
+@pytest.mark.parametrize(
+    "listen", ["127.0.0.1:0", "0.0.0.0:65535", "localhost:50051", "[::1]:50051", "[::]:1"]
+)
+def test_listen_addresses(tmp_path: Path, listen: str) -> None:
+    assert _load(tmp_path, f'listen = "{listen}"\n').listen == listen
+
+
+@pytest.mark.parametrize(
+    "listen", ["garbage", "127.0.0.1", "127.0.0.1:65536", ":50051", "::1:50051", "[::1]", "a b:1"]
+)
+def test_bad_listen_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listen: str) -> None:
+    """C5: KYSO_LISTEN=garbage was a gRPC traceback and exit 1."""
+    assert "listen: expected HOST:PORT" in _error(tmp_path, f'listen = "{listen}"\n').message_en
+    assert "KYSO_LISTEN: expected HOST:PORT" in _env_error(
+        tmp_path, monkeypatch, KYSO_LISTEN=listen
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://:secret@redis.example.vn", "unix:///run/r.sock"]
+)
+def test_redis_urls(tmp_path: Path, url: str) -> None:
+    assert _load(tmp_path, f'redis_url = "{url}"\n').redis_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["notaurl", "http://host/", "redis://", "redis://:s3cret@h:port/0", "redis://h/x", "unix://"],
+)
+def test_bad_redis_url_is_refused_without_repeating_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """C5: KYSO_REDIS_URL=notaurl was a redis-py traceback at start-up."""
+    problem = _env_error(tmp_path, monkeypatch, KYSO_REDIS_URL=url)
+    assert "KYSO_REDIS_URL: expected a redis://" in problem
+    assert "s3cret" not in problem and "notaurl" not in problem and "h/x" not in problem
+
+
+def test_paths_must_be_what_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """C5: KYSO_TRUST_STORE__PATH=/etc/passwd was a NotADirectoryError traceback."""
+    a_file = _write(tmp_path / "a-file", "")
+    problem = _env_error(tmp_path, monkeypatch, KYSO_TRUST_STORE__PATH=str(a_file))
+    assert "KYSO_TRUST_STORE__PATH: expected a directory, got an existing file" in problem
+    monkeypatch.delenv("KYSO_TRUST_STORE__PATH")
+    for text, named in (
+        (f'home = "{a_file}"\n', "home: expected a directory"),
+        (f'[trust_store]\nbundles_path = "{a_file}"\n', "trust_store.bundles_path: expected a"),
+        (f'[trust_store]\naudit_path = "{tmp_path}"\n', "trust_store.audit_path: expected a file"),
+    ):
+        assert named in _error(tmp_path, text).message_en
+    monkeypatch.setenv("KYSO_HOME", str(a_file))
+    assert "home: expected a directory" in _error(tmp_path, "").message_en
+    monkeypatch.delenv("KYSO_HOME")
+    settings = _load(tmp_path, '[trust_store]\npath = "not-yet"\n')  # kyso creates it
+    assert settings.trust_store_path == tmp_path.resolve() / "not-yet"
+
+
+def test_serve_reports_a_bad_listen_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _write(tmp_path / "base.toml", f'home = "{tmp_path}"\n')
+    assert "--listen: expected HOST:PORT" in _serve_error(
+        ["--config", str(config), "--listen", "garbage"], capsys
+    )
+    monkeypatch.setenv("KYSO_TRUST_STORE__PATH", str(config))
+    assert "KYSO_TRUST_STORE__PATH" in _serve_error(["--config", str(config)], capsys)
+
+
+@pytest.mark.parametrize("text", ["1", "0", "True", "yes", '"true"'])
+def test_booleans_in_the_environment_are_toml_booleans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """C6: KYSO_VERIFIER__FETCH_REVOCATION=1 was accepted as true."""
+    problem = _env_error(tmp_path, monkeypatch, KYSO_VERIFIER__FETCH_REVOCATION=text)
+    assert "KYSO_VERIFIER__FETCH_REVOCATION: expected true or false" in problem
+
+
+def test_toml_values_in_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KYSO_VERIFIER__FETCH_REVOCATION", "false")
+    monkeypatch.setenv("KYSO_TRUST_STORE__KEEP_VERSIONS", "1_000")
+    monkeypatch.setenv("KYSO_VERIFIER__REQUEST_TIMEOUT_SECONDS", " 12 ")
+    monkeypatch.setenv("KYSO_WORKERS", "4\nlisten = 1")  # one value, not a TOML document
+    problem = _error(tmp_path, "").message_en
+    assert "KYSO_WORKERS: expected an integer, got string" in problem
+    monkeypatch.delenv("KYSO_WORKERS")
+    settings = _load(tmp_path, "")
+    assert settings.verifier.fetch_revocation is False
+    assert settings.trust_store.keep_versions == 1000
+    assert settings.verifier.request_timeout_seconds == 12.0
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "+inf"])
+def test_numbers_must_be_finite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """C6: KYSO_VERIFIER__REQUEST_TIMEOUT_SECONDS=inf was accepted; so was inf in the file."""
+    for section, name in (
+        ("verifier", "request_timeout_seconds"),
+        ("trust_store", "redis_poll_seconds"),
+        ("trust_store", "revocation_timeout_seconds"),
+    ):
+        problem = _error(tmp_path, f"[{section}]\n{name} = {text}\n").message_en
+        assert f"{section}.{name}: expected a finite number" in problem
+        variable = f"KYSO_{section}__{name}".upper()
+        problem = _env_error(tmp_path, monkeypatch, **{variable: text})
+        assert f"{variable}: expected a finite number" in problem
+        monkeypatch.delenv(variable)
+    problem = _error(tmp_path, f'[[keys]]\nname = "k"\nseal_diameter_mm = {text}\n').message_en
+    assert "keys[0].seal_diameter_mm: expected a finite number" in problem
+
+
+def test_policy_dir_must_be_an_existing_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C6: KYSO_VERIFIER__POLICY_DIR=/nonexistent was accepted."""
+    missing = tmp_path / "nonexistent"
+    problem = _env_error(tmp_path, monkeypatch, KYSO_VERIFIER__POLICY_DIR=str(missing))
+    assert "KYSO_VERIFIER__POLICY_DIR: expected an existing directory" in problem
+    monkeypatch.delenv("KYSO_VERIFIER__POLICY_DIR")
+    a_file = _write(tmp_path / "policy.json", "{}")
+    assert (
+        "verifier.policy_dir: expected an existing directory, got an existing file"
+        in _error(tmp_path, f'[verifier]\npolicy_dir = "{a_file}"\n').message_en
+    )
+    (tmp_path / "policies").mkdir()
+    settings = _load(tmp_path, '[verifier]\npolicy_dir = "policies"\n')
+    assert settings.verifier.policy_dir == tmp_path.resolve() / "policies"
 
 
 # -- the documentation -----------------------------------------------------------------
