@@ -35,7 +35,7 @@ from kyso.errors import (
     Unavailable,
 )
 
-log = logging.getLogger("kyso.service")
+log = logging.getLogger("kyso.server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
