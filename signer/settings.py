@@ -8,13 +8,14 @@ environment variable) or ``pin_file`` (a file readable only by kyso) and read by
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kyso.errors import InvalidInput
-from kyso.settings import FilePaths, OptionalFilePath, SettingsModel
+from kyso.settings import FilePaths, OptionalFilePath, OptionalNewFilePath, SettingsModel
 
 ProfileName = Literal["personal", "organisation", "attachment"]
 LevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
@@ -119,6 +120,15 @@ class SignerSettings(SettingsModel):
     )
     font_regular: OptionalFilePath = Field(None, description="TrueType font for appearances")
     font_bold: OptionalFilePath = Field(None, description="bold TrueType font for appearances")
+    audit_path: OptionalNewFilePath = Field(
+        None,
+        description="signing audit log file (default `<home>/audit/signing.log`; "
+        "with `redis_url`, the Redis stream `<redis_namespace>:audit:signing` instead)",
+    )
+
+    def audit_file(self, home: Path) -> Path:
+        """The signing audit log: ``audit_path``, else ``<home>/audit/signing.log``."""
+        return self.audit_path or (home / "audit" / "signing.log")
 
 
 __all__ = ["KeySettings", "LevelName", "ProfileName", "SignerSettings"]

@@ -1,4 +1,5 @@
-"""Audit trail of the trust store: a hash chain of every change and refused attempt.
+"""Audit trails as hash chains: the trust store's changes, and (through the same storage)
+the signer's signing attempts (:mod:`signer.audit`).
 
 Each entry's hash covers its content and the previous entry's hash, so an
 altered, removed or reordered entry breaks the chain at a place
@@ -19,13 +20,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from kyso.errors import Unavailable
+from kyso.errors import InvalidInput, Unavailable
 
 GENESIS = "0" * 64
 
@@ -83,6 +84,53 @@ class AuditEntry:
             prev=str(raw["prev"]),
             hash=str(raw["hash"]),
         )
+
+
+class ChainEntry(Protocol):
+    """What the storage needs of an entry of any chain: its place and its JSON line."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    def to_json(self) -> str: ...
+
+
+D = TypeVar("D", contravariant=True)
+E = TypeVar("E", bound=ChainEntry)
+Sealer = Callable[..., E]  # (draft, *, seq, prev) -> entry
+
+
+def seal_content(
+    content: dict[str, Any], *, seq: int, prev: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """``content`` with its place in a chain: ``seq``, ``time`` (UTC), ``prev`` and ``hash``
+    (SHA-256 of the canonical JSON of every other field) — the format of every kyso chain."""
+    when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    placed = {**content, "seq": seq, "time": when, "prev": prev}
+    return {**placed, "hash": _hash_of(placed)}
+
+
+def parse_since(text: str) -> datetime | None:
+    """``--since``: an ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset);
+    None for "". :class:`InvalidInput` (``OPTION_INVALID``) for anything else."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            "OPTION_INVALID", option="since", problem="not an ISO 8601 date or date-time"
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def canonical_json(obj: dict[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the bytes an entry's hash covers."""
+    return _canonical(obj)
 
 
 def _canonical(obj: dict[str, Any]) -> str:
@@ -234,13 +282,18 @@ def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) ->
 # -- storage ----------------------------------------------------------------------
 
 
-class AuditLog:
-    """Interface shared by the file and Redis logs."""
+class AuditLog(Generic[D, E]):
+    """Interface shared by the file and Redis logs of any chain (``D`` drafts become ``E``
+    entries through ``sealer``; stored lines are read back with ``parse``)."""
 
-    def append(self, draft: AuditDraft) -> AuditEntry:
+    def __init__(self, sealer: Callable[..., E], parse: Callable[[dict[str, Any]], E]) -> None:
+        self._seal = sealer
+        self._parse = parse
+
+    def append(self, draft: D) -> E:
         raise NotImplementedError
 
-    def entries(self, newest: int | None = None) -> list[AuditEntry]:
+    def entries(self, newest: int | None = None) -> list[E]:
         """Entries that parse, oldest first (the ``newest`` N only, if given); verification
         uses :meth:`verify`."""
         raise NotImplementedError
@@ -249,10 +302,17 @@ class AuditLog:
         raise NotImplementedError
 
 
-class FileAuditLog(AuditLog):
-    """Append-only JSON lines, fsync'ed, plus an atomically replaced head file."""
+class FileAuditLog(AuditLog[D, E]):
+    """Append-only JSON lines, fsync'ed, plus an atomically replaced head file.
 
-    def __init__(self, path: Path) -> None:
+    ``FileAuditLog.trust(path)`` is the trust store's log; other chains pass their own
+    sealer and parser.
+    """
+
+    def __init__(
+        self, path: Path, sealer: Callable[..., E], parse: Callable[[dict[str, Any]], E]
+    ) -> None:
+        super().__init__(sealer, parse)
         self.path = path
         self.head_path = path.with_name(path.name + ".head")
         self._lock = threading.Lock()
@@ -317,10 +377,16 @@ class FileAuditLog(AuditLog):
                 return int(obj["seq"]), str(obj["hash"])
         return 0, GENESIS
 
-    def append(self, draft: AuditDraft) -> AuditEntry:
+    @staticmethod
+    def trust(path: Path) -> FileAuditLog[AuditDraft, AuditEntry]:
+        """The trust store's log at ``path``."""
+        return FileAuditLog(path, seal, AuditEntry.from_dict)
+
+    def append(self, draft: D) -> E:
+        """Write and fsync the entry; OSError when the file cannot be written."""
         with self._locked():
             seq, prev = self._last()
-            entry = seal(draft, seq=seq + 1, prev=prev)
+            entry = self._seal(draft, seq=seq + 1, prev=prev)
             line = (entry.to_json() + "\n").encode()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
@@ -333,11 +399,11 @@ class FileAuditLog(AuditLog):
             )
             return entry
 
-    def entries(self, newest: int | None = None) -> list[AuditEntry]:
+    def entries(self, newest: int | None = None) -> list[E]:
         out = []
         for raw in self._records():
             with contextlib.suppress(ValueError, KeyError, TypeError):
-                out.append(AuditEntry.from_dict(json.loads(raw)))
+                out.append(self._parse(json.loads(raw)))
         return out[-newest:] if newest else out
 
     def verify(self) -> AuditReport:
@@ -371,13 +437,27 @@ return 1
 """
 
 
-class RedisAuditLog(AuditLog):
-    """A Redis stream shared by the replicas, with the head in its own key."""
+class RedisAuditLog(AuditLog[D, E]):
+    """A Redis stream shared by the replicas, with the head in its own key.
 
-    def __init__(self, redis: Any, namespace: str = "kyso") -> None:
+    The trust store's chain (``RedisAuditLog.trust``) is ``<ns>:audit:stream`` and
+    ``<ns>:audit:head``; a chain named ``name`` is ``<ns>:audit:<name>`` and
+    ``<ns>:audit:<name>:head``.
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        namespace: str,
+        sealer: Callable[..., E],
+        parse: Callable[[dict[str, Any]], E],
+        name: str | None = None,
+    ) -> None:
+        super().__init__(sealer, parse)
         self._redis = redis
-        self.head_key = f"{namespace}:audit:head"
-        self.stream_key = f"{namespace}:audit:stream"
+        stream = f"{namespace}:audit:{name}" if name else f"{namespace}:audit:stream"
+        self.head_key = f"{stream}:head" if name else f"{namespace}:audit:head"
+        self.stream_key = stream
         self._append = redis.register_script(_APPEND_LUA)
 
     def head(self) -> tuple[str, int, str]:
@@ -390,16 +470,23 @@ class RedisAuditLog(AuditLog):
         return text, int(obj["seq"]), str(obj["hash"])
 
     @staticmethod
-    def head_value(entry: AuditEntry) -> str:
+    def trust(redis: Any, namespace: str = "kyso") -> RedisAuditLog[AuditDraft, AuditEntry]:
+        """The trust store's chain in ``namespace``."""
+        return RedisAuditLog(redis, namespace, seal, AuditEntry.from_dict)
+
+    @staticmethod
+    def head_value(entry: ChainEntry) -> str:
         return _canonical({"seq": entry.seq, "hash": entry.hash})
 
-    def append(self, draft: AuditDraft) -> AuditEntry:
+    def append(self, draft: D) -> E:
+        """Append once Redis acknowledged it; :class:`Unavailable` (``AUDIT_UNAVAILABLE``)
+        when Redis cannot be reached."""
         from redis.exceptions import RedisError
 
         try:
             for _ in range(50):
                 raw, seq, prev = self.head()
-                entry = seal(draft, seq=seq + 1, prev=prev)
+                entry = self._seal(draft, seq=seq + 1, prev=prev)
                 done = self._append(
                     keys=[self.head_key, self.stream_key],
                     args=[raw, entry.to_json(), self.head_value(entry)],
@@ -421,11 +508,11 @@ class RedisAuditLog(AuditLog):
             out.append(value.decode() if isinstance(value, bytes) else str(value))
         return out
 
-    def entries(self, newest: int | None = None) -> list[AuditEntry]:
+    def entries(self, newest: int | None = None) -> list[E]:
         out = []
         for raw in self._records(newest):
             with contextlib.suppress(ValueError, KeyError, TypeError):
-                out.append(AuditEntry.from_dict(json.loads(raw)))
+                out.append(self._parse(json.loads(raw)))
         return out
 
     def verify(self) -> AuditReport:

@@ -80,7 +80,7 @@ class TrustStore:
         snapshot: TrustSnapshot | None = None,
         *,
         backend: StorageBackend | None = None,
-        audit: AuditLog | None = None,
+        audit: AuditLog[AuditDraft, AuditEntry] | None = None,
         bundles_path: Path | None = None,
     ) -> None:
         self._write_lock = threading.Lock()
@@ -439,7 +439,7 @@ def open_store(
         client = redis.Redis.from_url(
             redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=5
         )
-        audit: AuditLog = RedisAuditLog(client, ts.redis_namespace)
+        audit: AuditLog[AuditDraft, AuditEntry] = RedisAuditLog.trust(client, ts.redis_namespace)
         # This replica's copy of the shared state: served if it restarts while Redis is down.
         copy_path = home / "cache" / f"trust-{ts.redis_namespace}.json"
         copy = read_snapshot_file(copy_path)
@@ -461,7 +461,7 @@ def open_store(
             )
             first = seed
     else:
-        audit = FileAuditLog(ts.audit_file(home))
+        audit = FileAuditLog.trust(ts.audit_file(home))
         backend = LocalDirectoryBackend(path, audit, ts.keep_versions)
         if (path / "versions").is_dir():  # a managed store; a bootstrap one has nothing to mend
             try:

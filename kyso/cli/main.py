@@ -33,6 +33,7 @@ def _serve(ns: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kyso.cli import audit as cli_audit
     from kyso.cli import sign as cli_sign
     from kyso.cli import trust as cli_trust
     from kyso.cli import verify as cli_verify
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)"
     )
     p.set_defaults(func=_serve)
-    for module in (cli_sign, cli_verify, cli_trust):
+    for module in (cli_sign, cli_verify, cli_trust, cli_audit):
         module.register(sub)
     return parser
 

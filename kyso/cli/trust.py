@@ -1,4 +1,5 @@
-"""``kyso trust …`` and ``kyso audit verify``: the security officer's commands (gRPC clients).
+"""``kyso trust …``: the security officer's commands (gRPC clients); ``kyso audit`` is in
+:mod:`kyso.cli.audit`.
 
 Credentials: ``KYSO_TOKEN``, else ``--token-file``, else, when the server is on
 this machine, the officer credential the embedded defaults created under the
@@ -23,13 +24,11 @@ from kyso.cli._input import (
     integer,
     read_bytes,
     read_text,
-    readable_size,
     seconds,
 )
 from kyso.cli._input import write_bytes as write_file
 from kyso.cli.channel import EXIT_ERROR, channel, report_rpc_error
 
-EXIT_AUDIT_BROKEN = 1
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 _PURPOSES = ("signature", "timestamping", "ocsp_signing")
 
@@ -51,7 +50,7 @@ def _token(ns: argparse.Namespace) -> str | None:
     return None
 
 
-def _call(ns: argparse.Namespace, method: str, request: Any) -> Any:
+def call(ns: argparse.Namespace, method: str, request: Any) -> Any:
     from kyso.v1 import trust_store_pb2_grpc as pb_grpc
 
     token = _token(ns)
@@ -61,7 +60,7 @@ def _call(ns: argparse.Namespace, method: str, request: Any) -> Any:
         return getattr(stub, method)(request, metadata=metadata, timeout=ns.timeout)
 
 
-def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(ns: argparse.Namespace) -> int:
         try:
             return func(ns)
@@ -143,7 +142,7 @@ def _expected(ns: argparse.Namespace) -> dict[str, int]:
 # -- commands -------------------------------------------------------------------------
 
 
-@_guarded
+@guarded
 def _list(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
@@ -151,7 +150,7 @@ def _list(ns: argparse.Namespace) -> int:
         role="TRUST_ROLE_" + ns.role.upper() if ns.role else None,
         purpose="TRUST_PURPOSE_" + ns.purpose.upper() if ns.purpose else None,
     )
-    resp = _call(ns, "List", req)
+    resp = call(ns, "List", req)
     if ns.json:
         print(
             json.dumps(
@@ -170,11 +169,11 @@ def _list(ns: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def _show(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
-    c = _call(ns, "Get", pb.GetTrustCertificateRequest(sha256=ns.fingerprint))
+    c = call(ns, "Get", pb.GetTrustCertificateRequest(sha256=ns.fingerprint))
     if ns.json:
         print(json.dumps(_cert_dict(c), ensure_ascii=False, indent=2))
     else:
@@ -182,7 +181,7 @@ def _show(ns: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def _add(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
@@ -194,20 +193,20 @@ def _add(ns: argparse.Namespace) -> int:
         allow_expired=ns.allow_expired,
         **_expected(ns),
     )
-    return _print_change(_call(ns, "Add", req))
+    return _print_change(call(ns, "Add", req))
 
 
-@_guarded
+@guarded
 def _remove(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
     req = pb.RemoveTrustCertificateRequest(
         sha256=ns.fingerprint, reason=ns.reason, confirm_anchor_in_use=ns.confirm, **_expected(ns)
     )
-    return _print_change(_call(ns, "Remove", req))
+    return _print_change(call(ns, "Remove", req))
 
 
-@_guarded
+@guarded
 def _import(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
@@ -219,15 +218,15 @@ def _import(ns: argparse.Namespace) -> int:
         skip_existing=ns.skip_existing,
         **_expected(ns),
     )
-    return _print_change(_call(ns, "Import", req))
+    return _print_change(call(ns, "Import", req))
 
 
-@_guarded
+@guarded
 def _export(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
     fmt = pb.TRUST_EXPORT_FORMAT_P7B if ns.format == "p7b" else pb.TRUST_EXPORT_FORMAT_PEM
-    resp = _call(ns, "Export", pb.ExportTrustStoreRequest(format=fmt, anchors_only=ns.anchors_only))
+    resp = call(ns, "Export", pb.ExportTrustStoreRequest(format=fmt, anchors_only=ns.anchors_only))
     if ns.output:
         write_file(Path(ns.output), resp.data)
         print(
@@ -240,28 +239,28 @@ def _export(ns: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def _install_bundle(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
     req = pb.InstallTrustBundleRequest(name=ns.name, reason=ns.reason or "", **_expected(ns))
-    return _print_change(_call(ns, "InstallBundle", req))
+    return _print_change(call(ns, "InstallBundle", req))
 
 
-@_guarded
+@guarded
 def _bundles(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
-    for name in _call(ns, "ListBundles", pb.ListTrustBundlesRequest()).names:
+    for name in call(ns, "ListBundles", pb.ListTrustBundlesRequest()).names:
         print(name)
     return 0
 
 
-@_guarded
+@guarded
 def _history(ns: argparse.Namespace) -> int:
     from kyso.v1 import trust_store_pb2 as pb
 
-    resp = _call(ns, "History", pb.TrustHistoryRequest(limit=ns.limit, sha256=ns.cert or ""))
+    resp = call(ns, "History", pb.TrustHistoryRequest(limit=ns.limit, sha256=ns.cert or ""))
     for e in resp.entries:
         if ns.json:
             print(
@@ -290,13 +289,13 @@ def _history(ns: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
+@guarded
 def _status(ns: argparse.Namespace) -> int:
     from google.protobuf.json_format import MessageToDict
 
     from kyso.v1 import trust_store_pb2 as pb
 
-    resp = _call(ns, "Status", pb.TrustStoreStatusRequest())
+    resp = call(ns, "Status", pb.TrustStoreStatusRequest())
     print(
         json.dumps(
             MessageToDict(resp, always_print_fields_with_no_presence=True),
@@ -319,37 +318,10 @@ def _token_add(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_verify(ns: argparse.Namespace) -> int:
-    if ns.file is not None:
-        from trust_store.audit import FileAuditLog
-
-        readable_size(Path(ns.file))  # a missing or unreadable log is not an intact one
-        report = FileAuditLog(Path(ns.file)).verify()
-        ok, entries = report.ok, report.entries
-        problems = [(p.position, p.seq or 0, p.kind, p.message) for p in report.problems]
-    else:
-        from kyso.v1 import trust_store_pb2 as pb
-
-        try:
-            resp = _call(ns, "VerifyAudit", pb.VerifyAuditRequest())
-        except grpc.RpcError as err:
-            report_rpc_error(err)
-            return EXIT_ERROR
-        ok, entries = resp.ok, resp.entries
-        problems = [(p.position, p.seq, p.kind, p.message) for p in resp.problems]
-    if ok:
-        print(f"audit chain intact: {entries} entries (nhật ký kiểm toán toàn vẹn)")
-        return 0
-    print(f"AUDIT CHAIN BROKEN (nhật ký kiểm toán bị sửa đổi): {len(problems)} problem(s)")
-    for position, seq, kind, message in problems:
-        print(f"  position {position} seq {seq}: {kind}: {message}")
-    return EXIT_AUDIT_BROKEN
-
-
 # -- parser -----------------------------------------------------------------------------
 
 
-def _client_options(p: argparse.ArgumentParser) -> None:
+def client_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--token-file",
         type=Path,
@@ -375,7 +347,7 @@ def _change_options(p: argparse.ArgumentParser, *, reason_required: bool = True)
 
 
 def register(sub: Any) -> None:
-    """Add ``trust`` and ``audit`` to the ``kyso`` parser."""
+    """Add ``trust`` to the ``kyso`` parser."""
     trust = sub.add_parser("trust", help="manage the trust store (security officers)")
     tsub = trust.add_subparsers(dest="trust_command", required=True)
 
@@ -464,18 +436,4 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_token_add)
 
     for child in tsub.choices.values():
-        _client_options(child)
-
-    audit = sub.add_parser("audit", help="the trust store's audit log")
-    asub = audit.add_subparsers(dest="audit_command", required=True)
-    p = asub.add_parser(
-        "verify", help="check the hash chain; names altered/removed/reordered entries"
-    )
-    p.add_argument(
-        "--file",
-        type=Path,
-        default=None,
-        help="verify a local audit file offline instead of asking the server",
-    )
-    _client_options(p)
-    p.set_defaults(func=_audit_verify)
+        client_options(child)

@@ -180,6 +180,7 @@ TRUST_STORE_POLICY: dict[str, CallerRole] = {
     "ListBundles": CallerRole.READER,
     "History": CallerRole.READER,
     "VerifyAudit": CallerRole.READER,
+    "ListAudit": CallerRole.READER,
     "Status": CallerRole.READER,
 }
 
@@ -282,11 +283,22 @@ def ensure_local_officer(config: Settings) -> Path | None:
     return credential
 
 
+def caller_actor(source: IdentitySource | None, context: grpc.ServicerContext) -> str:
+    """How an audit names the caller of an unguarded RPC (the Signer): ``token:<name>`` when a
+    known bearer token was presented, else ``anonymous@<peer>``; never the token itself."""
+    identity = current_identity() or (source.identify(context) if source is not None else None)
+    if identity is not None:
+        return identity.actor
+    return f"anonymous@{context.peer() or 'unknown'}"
+
+
 def build_interceptor(ctx: AppContext) -> AuthInterceptor:
-    """The interceptor for ``ctx.interceptors``; refused changes go to the trust audit."""
+    """The interceptor for ``ctx.interceptors``; refused changes go to the trust audit.
+    Also sets ``ctx.identities`` for the audits of unguarded services."""
     ensure_local_officer(ctx.settings)
     officer_file, reader_file = token_files(ctx.settings)
     source = TokenIdentitySource(officer_file, reader_file)
+    ctx.identities = source
 
     def on_refused(actor: str, method: str, err: KysoError) -> None:
         ctx.trust.record_refusal(actor, method, err)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kyso.pki.revocation_cache import CachingFetcherBackend, fetcher_backend
 from kyso.server.settings import Settings
 from signer import SigningService
+from signer.audit import SigningAudit
 from signer.keys.registry import KeyRegistry
 from signer.two_step import PendingStore, TwoStepSigner
 from trust_store import TrustStore, open_store
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     import grpc
     import redis
     from grpc_health.v1.health import HealthServicer
+
+    from kyso.server.auth import IdentitySource
 
 
 @dataclass
@@ -32,9 +35,11 @@ class AppContext:
     signing: SigningService
     two_step: TwoStepSigner
     policies: PolicyRegistry  # validation policies by name (verifier/policies, policy_dir)
+    signing_audit: SigningAudit  # every signing attempt, written before a document is returned
     interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
+    identities: IdentitySource | None = None  # who is calling (set with the auth interceptor)
 
     @property
     def keys(self) -> KeyRegistry:
@@ -86,6 +91,11 @@ def build_context(settings: Settings) -> AppContext:
             ttl_seconds=settings.signer.pending_ttl_seconds,
             namespace=ts.redis_namespace,
         )
+        signing_audit = (
+            SigningAudit.redis(redis_client, ts.redis_namespace)
+            if redis_client is not None
+            else SigningAudit.file(settings.signer.audit_file(settings.home))
+        )
         ctx = AppContext(
             settings=settings,
             trust=trust,
@@ -94,6 +104,7 @@ def build_context(settings: Settings) -> AppContext:
             signing=signing,
             two_step=TwoStepSigner(signing, pending),
             policies=policies,
+            signing_audit=signing_audit,
             closers=closers,
         )
         from kyso.server.auth import build_interceptor  # guards kyso.v1.TrustStore only

@@ -10,13 +10,15 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any, BinaryIO
 
 import grpc
 from google.protobuf import timestamp_pb2
 
-from kyso.errors import InvalidInput
+from kyso.errors import InvalidInput, KysoError
 from kyso.pdf.input import check_size
+from kyso.server.auth import caller_actor
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
@@ -30,6 +32,7 @@ from signer import (
     SignOptions,
     SignResult,
 )
+from signer.audit import SigningAttempt, SigningAudit, SigningResult
 from signer.two_step import TwoStepSigner
 
 log = logging.getLogger("kyso.signer.api")
@@ -100,20 +103,80 @@ def summary_pb(result: SignResult) -> pb.SignatureSummary:
     return msg
 
 
+class _Audited:
+    """One signing RPC's audit entry: ``with`` it around the work (a refusal or failure is
+    recorded, then re-raised), then :meth:`ok` before anything signed is returned — which
+    raises ``AUDIT_UNAVAILABLE`` when the entry cannot be written durably."""
+
+    def __init__(
+        self, audit: SigningAudit, actor: str, operation: str, options: pb.SignOptions | None
+    ) -> None:
+        self._audit = audit
+        self.fields: dict[str, str] = {"actor": actor, "operation": operation}
+        if options is not None:
+            if options.profile in _PROFILES:
+                self.fields["profile"] = _PROFILES[options.profile].value
+            if options.level in _LEVELS:
+                self.fields["level"] = _LEVELS[options.level].value
+            if options.field_name:
+                self.fields["field_name"] = options.field_name
+
+    def __enter__(self) -> _Audited:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, KysoError):
+            self._write(SigningResult.REFUSED, code=exc.code)
+        elif isinstance(exc, Exception):
+            self._write(SigningResult.ERROR, code="INTERNAL")
+
+    def _write(self, result: SigningResult, **fields: str) -> None:
+        self._audit.record_failure(SigningAttempt(result=result, **{**self.fields, **fields}))
+
+    def ok(self, result: SignResult | None = None, **fields: str) -> None:
+        if result is not None:
+            fields = {
+                "profile": result.profile.value,
+                "level": result.level.value,
+                "field_name": result.field_name,
+                **fields,
+            }
+        self._audit.record(SigningAttempt(result=SigningResult.OK, **{**self.fields, **fields}))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class SignerServicer(pb_grpc.SignerServicer):
     def __init__(self, ctx: AppContext, service: SigningService, two_step: TwoStepSigner) -> None:
         self._ctx = ctx
         self._service = service
         self._two_step = two_step
 
+    def _audited(
+        self, context: grpc.ServicerContext, operation: str, options: pb.SignOptions | None
+    ) -> _Audited:
+        actor = caller_actor(self._ctx.identities, context)
+        return _Audited(self._ctx.signing_audit, actor, operation, options)
+
     @grpc_errors
     def Sign(self, request: pb.SignRequest, context: grpc.ServicerContext) -> pb.SignResponse:
-        check_size(len(request.document), self._ctx.settings.max_document_bytes)
-        out = io.BytesIO()
-        result = self._service.sign(
-            request.key, options_from_pb(request.options), io.BytesIO(request.document), out
-        )
-        return pb.SignResponse(document=out.getvalue(), signature=summary_pb(result))
+        with self._audited(context, "Sign", request.options) as audit:
+            audit.fields.update(key=request.key, input_sha256=_sha256(request.document))
+            check_size(len(request.document), self._ctx.settings.max_document_bytes)
+            out = io.BytesIO()
+            result = self._service.sign(
+                request.key, options_from_pb(request.options), io.BytesIO(request.document), out
+            )
+            document = out.getvalue()
+        audit.ok(result, output_sha256=_sha256(document))  # durable before the reply
+        return pb.SignResponse(document=document, signature=summary_pb(result))
 
     @grpc_errors
     def SignStream(
@@ -121,36 +184,45 @@ class SignerServicer(pb_grpc.SignerServicer):
     ) -> Iterator[pb.SignStreamResponse]:
         limit = self._ctx.settings.max_stream_bytes
         first = next(request_iterator, None)
-        if first is None or first.WhichOneof("part") != "header":
-            raise InvalidInput("STREAM_HEADER_REQUIRED")
-        header = first.header
-        check_size(header.size, limit)
-        options = options_from_pb(header.options)
-        self._service.keys.config(header.key)  # unknown key: refuse before reading the body
+        header = first.header if first is not None and first.HasField("header") else None
         with contextlib.ExitStack() as stack:
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-sign-")))
-            source = stack.enter_context((tmp / "document.pdf").open("w+b"))
-            received = 0
-            for msg in request_iterator:
-                if msg.WhichOneof("part") != "chunk":
-                    raise InvalidInput("STREAM_INVALID")
-                received += len(msg.chunk)
-                check_size(received, limit)
-                if not header.size or received <= header.size:
-                    source.write(msg.chunk)  # past the declared size: counted, not kept
-            if header.size and received != header.size:
-                # size 0 is "not declared" (proto3 uint64 without presence)
-                raise InvalidInput("STREAM_SIZE_MISMATCH", declared=header.size, received=received)
-            source.flush()
-            # signed in place: the incremental update is appended to the spooled file
-            result = self._service.sign(
-                header.key,
-                options,
-                source,
-                source,
-                source_path=tmp / "document.pdf",
-                hash_output=False,
-            )
+            audit = self._audited(context, "SignStream", header.options if header else None)
+            with audit:
+                if header is None:
+                    raise InvalidInput("STREAM_HEADER_REQUIRED")
+                audit.fields["key"] = header.key
+                check_size(header.size, limit)
+                options = options_from_pb(header.options)
+                self._service.keys.config(header.key)  # unknown key: refuse before the body
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-sign-")))
+                source = stack.enter_context((tmp / "document.pdf").open("w+b"))
+                received = 0
+                digest = hashlib.sha256()
+                for msg in request_iterator:
+                    if msg.WhichOneof("part") != "chunk":
+                        raise InvalidInput("STREAM_INVALID")
+                    received += len(msg.chunk)
+                    check_size(received, limit)
+                    if not header.size or received <= header.size:
+                        source.write(msg.chunk)  # past the declared size: counted, not kept
+                        digest.update(msg.chunk)
+                audit.fields["input_sha256"] = digest.hexdigest()
+                if header.size and received != header.size:
+                    # size 0 is "not declared" (proto3 uint64 without presence)
+                    raise InvalidInput(
+                        "STREAM_SIZE_MISMATCH", declared=header.size, received=received
+                    )
+                source.flush()
+                # signed in place: the incremental update is appended to the spooled file
+                result = self._service.sign(
+                    header.key,
+                    options,
+                    source,
+                    source,
+                    source_path=tmp / "document.pdf",
+                    hash_output=False,
+                )
+            audit.ok(result, output_sha256=_file_sha256(source))  # durable before any byte
             yield pb.SignStreamResponse(signature=summary_pb(result))
             yield from _chunks(source, received if header.return_update_only else 0)
 
@@ -201,13 +273,16 @@ class SignerServicer(pb_grpc.SignerServicer):
     def PrepareSignature(
         self, request: pb.PrepareSignatureRequest, context: grpc.ServicerContext
     ) -> pb.PrepareSignatureResponse:
-        check_size(len(request.document), self._ctx.settings.max_document_bytes)
-        prepared = self._two_step.prepare(
-            request.document,
-            request.certificate,
-            list(request.chain),
-            options_from_pb(request.options),
-        )
+        with self._audited(context, "PrepareSignature", request.options) as audit:
+            audit.fields["input_sha256"] = _sha256(request.document)
+            check_size(len(request.document), self._ctx.settings.max_document_bytes)
+            prepared = self._two_step.prepare(
+                request.document,
+                request.certificate,
+                list(request.chain),
+                options_from_pb(request.options),
+            )
+        audit.ok(output_sha256=prepared.document_sha256, pending_id=prepared.id)
         return pb.PrepareSignatureResponse(
             id=prepared.id,
             signed_attributes=prepared.signed_attributes,
@@ -222,13 +297,27 @@ class SignerServicer(pb_grpc.SignerServicer):
         self, request: pb.CompleteSignatureRequest, context: grpc.ServicerContext
     ) -> pb.CompleteSignatureResponse:
         which = request.WhichOneof("value")
-        document, result = self._two_step.complete(
-            request.id,
-            request.document_sha256,
-            signature=request.signature if which == "signature" else None,
-            cms_der=request.cms if which == "cms" else None,
-        )
+        with self._audited(context, "CompleteSignature", None) as audit:
+            audit.fields.update(
+                pending_id=request.id[:128],
+                input_sha256=request.document_sha256.strip().lower()[:64],
+            )
+            document, result = self._two_step.complete(
+                request.id,
+                request.document_sha256,
+                signature=request.signature if which == "signature" else None,
+                cms_der=request.cms if which == "cms" else None,
+            )
+        audit.ok(result, output_sha256=_sha256(document))
         return pb.CompleteSignatureResponse(document=document, signature=summary_pb(result))
+
+
+def _file_sha256(stream: BinaryIO) -> str:
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _chunks(stream: BinaryIO, start: int = 0) -> Iterator[pb.SignStreamResponse]:

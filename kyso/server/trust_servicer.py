@@ -7,20 +7,22 @@ before a method runs, the rules of a change live in ``trust_store``.
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
 from google.protobuf import timestamp_pb2
 
-from kyso.errors import Unauthenticated
+from kyso.errors import InvalidInput, Unauthenticated
 from kyso.server.auth import Identity, current_identity
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import trust_store_pb2_grpc as pb_grpc
+from signer.audit import SigningAuditEntry
 from trust_store import ChangeOutcome, Purpose, TrustEntry, TrustRole
-from trust_store.audit import AuditEntry
+from trust_store.audit import AuditEntry, AuditReport, parse_since
 from trust_store.bundles import available
 from trust_store.certificates import (
     describe_name,
@@ -95,6 +97,18 @@ def _audit_message(entry: AuditEntry) -> pb.AuditEntry:
         prev=entry.prev,
         hash=entry.hash,
     )
+
+
+def _signing_message(entry: SigningAuditEntry) -> pb.SigningAuditEntry:
+    return pb.SigningAuditEntry(**{**asdict(entry)})
+
+
+def _which_log(name: str) -> str:
+    """ "" and "trust" name the trust store's audit; "signing" the signing audit."""
+    name = name.strip().lower() or "trust"
+    if name not in ("trust", "signing"):
+        raise InvalidInput("OPTION_INVALID", option="log", problem="expected trust or signing")
+    return name
 
 
 def _change(outcome: ChangeOutcome) -> pb.TrustChangeResponse:
@@ -227,7 +241,11 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
 
     @grpc_errors
     def VerifyAudit(self, request: pb.VerifyAuditRequest, context: grpc.ServicerContext) -> Any:
-        report = self._store.verify_audit()
+        report: AuditReport = (
+            self._ctx.signing_audit.verify()
+            if _which_log(request.log) == "signing"
+            else self._store.verify_audit()
+        )
         return pb.VerifyAuditResponse(
             ok=report.ok,
             entries=report.entries,
@@ -237,6 +255,24 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
                 for p in report.problems
             ],
         )
+
+    @grpc_errors
+    def ListAudit(self, request: pb.ListAuditRequest, context: grpc.ServicerContext) -> Any:
+        since = parse_since(request.since)
+        limit = min(int(request.limit) or 100, 10000)
+        if _which_log(request.log) == "signing":
+            entries = self._ctx.signing_audit.entries(key=request.key, since=since, newest=limit)
+            return pb.ListAuditResponse(signing_entries=[_signing_message(e) for e in entries])
+        if request.key:
+            raise InvalidInput(
+                "OPTION_INVALID", option="key", problem="only the signing audit names keys"
+            )
+        trust = [
+            e
+            for e in self._store.history(limit=0)
+            if since is None or datetime.fromisoformat(e.time) >= since
+        ]
+        return pb.ListAuditResponse(trust_entries=[_audit_message(e) for e in trust[-limit:]])
 
     @grpc_errors
     def Status(self, request: pb.TrustStoreStatusRequest, context: grpc.ServicerContext) -> Any:

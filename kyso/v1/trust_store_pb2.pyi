@@ -234,8 +234,64 @@ class TrustHistoryResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
 
 class VerifyAuditRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("log",)
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    log: str
+    def __init__(self, log: _Optional[str] = ...) -> None: ...
+
+class ListAuditRequest(_message.Message):
+    __slots__ = ("log", "key", "since", "limit")
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    log: str
+    key: str
+    since: str
+    limit: int
+    def __init__(self, log: _Optional[str] = ..., key: _Optional[str] = ..., since: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SigningAuditEntry(_message.Message):
+    __slots__ = ("seq", "time", "actor", "operation", "result", "key", "profile", "level", "input_sha256", "output_sha256", "field_name", "code", "pending_id", "prev", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    PENDING_ID_FIELD_NUMBER: _ClassVar[int]
+    PREV_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    time: str
+    actor: str
+    operation: str
+    result: str
+    key: str
+    profile: str
+    level: str
+    input_sha256: str
+    output_sha256: str
+    field_name: str
+    code: str
+    pending_id: str
+    prev: str
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., time: _Optional[str] = ..., actor: _Optional[str] = ..., operation: _Optional[str] = ..., result: _Optional[str] = ..., key: _Optional[str] = ..., profile: _Optional[str] = ..., level: _Optional[str] = ..., input_sha256: _Optional[str] = ..., output_sha256: _Optional[str] = ..., field_name: _Optional[str] = ..., code: _Optional[str] = ..., pending_id: _Optional[str] = ..., prev: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class ListAuditResponse(_message.Message):
+    __slots__ = ("trust_entries", "signing_entries")
+    TRUST_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    trust_entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    signing_entries: _containers.RepeatedCompositeFieldContainer[SigningAuditEntry]
+    def __init__(self, trust_entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., signing_entries: _Optional[_Iterable[_Union[SigningAuditEntry, _Mapping]]] = ...) -> None: ...
 
 class AuditProblem(_message.Message):
     __slots__ = ("position", "seq", "kind", "message")

@@ -91,6 +91,11 @@ class TrustStoreStub:
                 request_serializer=kyso_dot_v1_dot_trust__store__pb2.VerifyAuditRequest.SerializeToString,
                 response_deserializer=kyso_dot_v1_dot_trust__store__pb2.VerifyAuditResponse.FromString,
                 _registered_method=True)
+        self.ListAudit = channel.unary_unary(
+                '/kyso.v1.TrustStore/ListAudit',
+                request_serializer=kyso_dot_v1_dot_trust__store__pb2.ListAuditRequest.SerializeToString,
+                response_deserializer=kyso_dot_v1_dot_trust__store__pb2.ListAuditResponse.FromString,
+                _registered_method=True)
         self.Status = channel.unary_unary(
                 '/kyso.v1.TrustStore/Status',
                 request_serializer=kyso_dot_v1_dot_trust__store__pb2.TrustStoreStatusRequest.SerializeToString,
@@ -170,6 +175,13 @@ class TrustStoreServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAudit(self, request, context):
+        """Entries of the trust store's or the signing audit, filtered; reader role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Status(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -228,6 +240,11 @@ def add_TrustStoreServicer_to_server(servicer, server):
                     servicer.VerifyAudit,
                     request_deserializer=kyso_dot_v1_dot_trust__store__pb2.VerifyAuditRequest.FromString,
                     response_serializer=kyso_dot_v1_dot_trust__store__pb2.VerifyAuditResponse.SerializeToString,
+            ),
+            'ListAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAudit,
+                    request_deserializer=kyso_dot_v1_dot_trust__store__pb2.ListAuditRequest.FromString,
+                    response_serializer=kyso_dot_v1_dot_trust__store__pb2.ListAuditResponse.SerializeToString,
             ),
             'Status': grpc.unary_unary_rpc_method_handler(
                     servicer.Status,
@@ -512,6 +529,33 @@ class TrustStore:
             '/kyso.v1.TrustStore/VerifyAudit',
             kyso_dot_v1_dot_trust__store__pb2.VerifyAuditRequest.SerializeToString,
             kyso_dot_v1_dot_trust__store__pb2.VerifyAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kyso.v1.TrustStore/ListAudit',
+            kyso_dot_v1_dot_trust__store__pb2.ListAuditRequest.SerializeToString,
+            kyso_dot_v1_dot_trust__store__pb2.ListAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

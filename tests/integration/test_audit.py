@@ -99,7 +99,7 @@ def test_cut_tail_is_named(tmp_path: Path) -> None:
 
 def test_redis_stream_chain(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    log = RedisAuditLog(client, f"kyso-test-{uuid.uuid4().hex[:8]}")
+    log = RedisAuditLog.trust(client, f"kyso-test-{uuid.uuid4().hex[:8]}")
     for n in range(4):
         log.append(AuditDraft(actor="token:alice", action="add", outcome="applied", version=n + 1))
     assert log.verify().ok and log.verify().entries == 4
@@ -119,7 +119,7 @@ def test_redis_stream_chain(redis_url: str) -> None:
 def test_file_log_survives_concurrent_appends(tmp_path: Path) -> None:
     import threading
 
-    log = FileAuditLog(tmp_path / "audit.log")
+    log = FileAuditLog.trust(tmp_path / "audit.log")
 
     def work() -> None:
         for _ in range(25):
@@ -144,7 +144,7 @@ def test_configured_audit_path(tmp_path: Path) -> None:
 
 
 def test_a_crash_between_entry_and_head_or_mid_entry_keeps_the_chain(tmp_path: Path) -> None:
-    log = FileAuditLog(tmp_path / "audit.log")
+    log = FileAuditLog.trust(tmp_path / "audit.log")
     draft = AuditDraft(actor="t", action="add", outcome="applied")
     log.append(draft)
     lagging_head = log.head_path.read_bytes()

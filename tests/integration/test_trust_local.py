@@ -57,7 +57,7 @@ def test_crash_leftovers_are_removed_and_an_unapplied_change_is_audited(
     (versions / ".tmp-deadbeef" / "half.pem").write_bytes(b"-----BEGIN CERT")
     (versions / "v00000003").mkdir()  # written, but the link was never swapped
     # The crash came after the audit entry of version 3 and before the link swap.
-    FileAuditLog(home / "audit" / "trust-store.log").append(
+    FileAuditLog.trust(home / "audit" / "trust-store.log").append(
         AuditDraft(actor="token:alice", action="add", outcome="applied", version=3)
     )
     reopened = open_store(TrustStoreSettings(), home)

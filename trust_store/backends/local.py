@@ -101,7 +101,11 @@ class LocalDirectoryBackend:
     """Versioned directories plus an atomically swapped ``current`` link."""
 
     def __init__(
-        self, path: Path, audit: AuditLog, keep_versions: int = 10, poll_seconds: float = 1.0
+        self,
+        path: Path,
+        audit: AuditLog[AuditDraft, AuditEntry],
+        keep_versions: int = 10,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.path = path
         self.poll_seconds = poll_seconds

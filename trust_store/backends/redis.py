@@ -66,7 +66,7 @@ class RedisBackend:
     def __init__(
         self,
         redis: Any,
-        audit: RedisAuditLog,
+        audit: RedisAuditLog[AuditDraft, AuditEntry],
         *,
         namespace: str = "kyso",
         poll_seconds: float = 0.5,
