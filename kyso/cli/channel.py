@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 
+from kyso.cli._input import read_bytes
+from kyso.errors import InvalidInput
 from kyso.server.status import error_info
 
 #: Exit status of every command for an error reported as an English code and a Vietnamese message.
@@ -16,15 +20,58 @@ CHUNK = 1024 * 1024
 UNARY_LIMIT = 3 * 1024 * 1024  # above this the CLI streams (gRPC's default is 4 MiB)
 
 
-def channel(address: str) -> grpc.Channel:
-    limit = 512 * 1024 * 1024
-    return grpc.insecure_channel(
-        address,
-        options=[
-            ("grpc.max_receive_message_length", limit),
-            ("grpc.max_send_message_length", limit),
-        ],
+#: Environment variables standing for ``--ca``, ``--cert`` and ``--key``.
+TLS_ENV = {"ca": "KYSO_TLS_CA", "cert": "KYSO_TLS_CERT", "key": "KYSO_TLS_KEY"}
+
+
+def add_tls_options(parser: argparse.ArgumentParser) -> None:
+    """``--ca``, ``--cert``, ``--key``: any of them makes the client speak TLS."""
+    for name, help_text in (
+        ("ca", "CA certificates (PEM) to trust for the server (else the system's)"),
+        ("cert", "client certificate (PEM) for mTLS"),
+        ("key", "private key (PEM) of --cert"),
+    ):
+        env = TLS_ENV[name]
+        parser.add_argument(
+            f"--{name}",
+            type=Path,
+            default=Path(os.environ[env]) if os.environ.get(env) else None,
+            help=f"{help_text} (env {env})",
+        )
+
+
+def credentials(ns: argparse.Namespace) -> grpc.ChannelCredentials | None:
+    """TLS credentials from ``--ca/--cert/--key``, or None (plaintext) when none is given.
+
+    Raises :class:`InvalidInput`: FILE_UNREADABLE for a file that cannot be read,
+    OPTION_INVALID for ``--cert`` without ``--key`` or the reverse.
+    """
+    ca, cert, key = (getattr(ns, name, None) for name in ("ca", "cert", "key"))
+    if ca is None and cert is None and key is None:
+        return None
+    if (cert is None) != (key is None):
+        raise InvalidInput(
+            "OPTION_INVALID",
+            option="--cert" if key is None else "--key",
+            problem="--cert and --key go together (env KYSO_TLS_CERT, KYSO_TLS_KEY)",
+        )
+    return grpc.ssl_channel_credentials(
+        root_certificates=read_bytes(ca) if ca else None,
+        private_key=read_bytes(key) if key else None,
+        certificate_chain=read_bytes(cert) if cert else None,
     )
+
+
+def channel(address: str, tls: grpc.ChannelCredentials | None = None) -> grpc.Channel:
+    """A channel to ``address``: TLS with ``tls``, else plaintext."""
+    limit = 512 * 1024 * 1024
+    options = [
+        ("grpc.max_receive_message_length", limit),
+        ("grpc.max_send_message_length", limit),
+    ]
+    if tls is not None:
+        return grpc.secure_channel(address, tls, options=options)
+    return grpc.insecure_channel(address, options=options)
 
 
 def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:

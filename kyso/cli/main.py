@@ -8,14 +8,14 @@ import os
 import sys
 from pathlib import Path
 
-from kyso.cli.channel import EXIT_ERROR
+from kyso.cli.channel import EXIT_ERROR, add_tls_options
 from kyso.errors import InvalidInput, KysoError
 
 DEFAULT_SERVER = "127.0.0.1:50051"
 
 
 def _serve(ns: argparse.Namespace) -> int:
-    from kyso.server.app import serve
+    from kyso.server.app import check_plaintext, serve
     from kyso.server.settings import check_listen, load_settings
 
     if ns.listen is not None:
@@ -24,6 +24,11 @@ def _serve(ns: argparse.Namespace) -> int:
         except ValueError as exc:
             raise InvalidInput("CONFIG_INVALID", problem=f"--listen: {exc}") from None
     settings = load_settings(ns.config)
+    check_plaintext(  # before the embedded defaults create anything
+        ns.listen or settings.listen,
+        "--listen" if ns.listen else "listen",
+        tls=settings.tls is not None,
+    )
     if settings.embedded_defaults:
         from kyso.demo.embedded import ensure_demo
 
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KYSO_SERVER", DEFAULT_SERVER),
         help="gRPC address of the kyso server (env KYSO_SERVER; default %(default)s)",
     )
+    add_tls_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the gRPC server")

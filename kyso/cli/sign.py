@@ -24,7 +24,14 @@ from kyso.cli._input import (
     seconds,
     unwritable,
 )
-from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.cli.channel import (
+    EXIT_ERROR,
+    UNARY_LIMIT,
+    channel,
+    credentials,
+    read_chunks,
+    report_rpc_error,
+)
 from kyso.errors import InvalidInput
 
 _PROFILES = ("personal", "organisation", "attachment")
@@ -107,6 +114,7 @@ def _sign(ns: argparse.Namespace) -> int:
 
     size = readable_size(ns.input)
     options = _options(ns)
+    tls = credentials(ns)  # unreadable certificate files: refused before anything is written
     out: Path = ns.output
     if out.is_dir():
         raise InvalidInput("FILE_UNWRITABLE", path=str(out), problem="it is a directory")
@@ -118,7 +126,7 @@ def _sign(ns: argparse.Namespace) -> int:
         raise unwritable(out, exc) from exc
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as f, channel(ns.server) as ch:
+        with os.fdopen(fd, "wb") as f, channel(ns.server, tls) as ch:
             stub = pb_grpc.SignerStub(ch)
             if size <= UNARY_LIMIT:
                 resp = stub.Sign(
@@ -167,7 +175,7 @@ def _keys(ns: argparse.Namespace) -> int:
     from kyso.v1 import signer_pb2_grpc as pb_grpc
 
     try:
-        with channel(ns.server) as ch:
+        with channel(ns.server, credentials(ns)) as ch:
             resp = pb_grpc.SignerStub(ch).ListKeys(pb.ListKeysRequest(), timeout=ns.timeout)
     except grpc.RpcError as err:
         report_rpc_error(err)

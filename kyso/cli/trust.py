@@ -27,7 +27,7 @@ from kyso.cli._input import (
     seconds,
 )
 from kyso.cli._input import write_bytes as write_file
-from kyso.cli.channel import EXIT_ERROR, channel, report_rpc_error
+from kyso.cli.channel import EXIT_ERROR, channel, credentials, report_rpc_error
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 _PURPOSES = ("signature", "timestamping", "ocsp_signing")
@@ -55,7 +55,7 @@ def call(ns: argparse.Namespace, method: str, request: Any) -> Any:
 
     token = _token(ns)
     metadata = [("authorization", f"Bearer {token}")] if token else None
-    with channel(ns.server) as ch:
+    with channel(ns.server, credentials(ns)) as ch:
         stub = pb_grpc.TrustStoreStub(ch)
         return getattr(stub, method)(request, metadata=metadata, timeout=ns.timeout)
 

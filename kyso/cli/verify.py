@@ -17,7 +17,14 @@ from typing import Any
 import grpc
 
 from kyso.cli._input import read_bytes, readable_size, seconds, write_bytes
-from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, channel, read_chunks, report_rpc_error
+from kyso.cli.channel import (
+    EXIT_ERROR,
+    UNARY_LIMIT,
+    channel,
+    credentials,
+    read_chunks,
+    report_rpc_error,
+)
 from kyso.errors import InvalidInput
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
@@ -135,7 +142,7 @@ def _verify(ns: argparse.Namespace) -> int:
     size = readable_size(path)
     options = _options(ns)
     try:
-        with channel(ns.server) as ch:
+        with channel(ns.server, credentials(ns)) as ch:
             stub = pb_grpc.VerifierStub(ch)
             if size > UNARY_LIMIT:
                 report = stub.VerifyStream(_stream(options, path), timeout=ns.timeout)

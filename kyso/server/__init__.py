@@ -9,6 +9,8 @@ import their settings without pulling in the server):
 * :mod:`kyso.server.settings` -- the server's settings, composed of the packages' own;
 * :mod:`kyso.server.context` -- the application context shared by the servicers;
 * :mod:`kyso.server.auth` -- caller identity, roles and bearer tokens (TrustStore guard);
+* :mod:`kyso.server.identity` -- the verified client certificate's subject and SANs (mTLS);
+* :mod:`kyso.server.tls` -- TLS server credentials, reloaded when their files change;
 * :mod:`kyso.server.status` -- kyso errors to gRPC status codes and error details.
 
 The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) and
@@ -16,4 +18,4 @@ The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) a
 ``settings_doc`` writes docs/configuration.md from the settings models.
 """
 
-__all__ = ["app", "auth", "context", "settings", "status"]
+__all__ = ["app", "auth", "context", "identity", "settings", "status", "tls"]

@@ -21,7 +21,8 @@ from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
 from kyso.server.context import AppContext, build_context
-from kyso.server.settings import Settings
+from kyso.server.settings import Settings, is_loopback
+from kyso.server.tls import CertificateReloader
 from kyso.settings import shorten
 
 log = logging.getLogger("kyso.server")
@@ -55,14 +56,32 @@ def _bindable(listen: str, *, reuse_port: bool) -> bool:
     return False
 
 
+def check_plaintext(listen: str, setting: str, *, tls: bool) -> None:
+    """Refuse plaintext on a non-loopback address: :class:`InvalidInput` (CONFIG_INVALID)
+    naming ``setting`` and ``[tls]``; anyone on the network could otherwise sign."""
+    if not tls and not is_loopback(listen):
+        raise InvalidInput(
+            "CONFIG_INVALID",
+            problem=f"{setting}: {shorten(listen)} is not a loopback address: without [tls] "
+            "kyso listens in plaintext on 127.0.0.1, ::1 or localhost only (docs/security.md)",
+        )
+
+
 def build_server(
-    ctx: AppContext, listen: str, *, setting: str = "listen"
+    ctx: AppContext,
+    listen: str,
+    *,
+    setting: str = "listen",
+    tls: CertificateReloader | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """The server, bound to ``listen`` (not started yet), its port and its health service.
 
-    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming the address and ``setting``
-    (where it came from) when it cannot be bound: in use, or not an address of this host.
+    With ``tls`` the port speaks TLS (mTLS when a client CA is set); without it only a
+    loopback address is accepted. Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming
+    the address and ``setting`` (where it came from) when it is not loopback and there is no
+    TLS, or when it cannot be bound: in use, or not an address of this host.
     """
+    check_plaintext(listen, setting, tls=tls is not None)
     # The one process-wide patch of pyHanko: its per-token hex-string reader makes a
     # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
     hex_strings.install()
@@ -96,7 +115,10 @@ def build_server(
     port = 0
     if _bindable(listen, reuse_port=cfg.reuse_port):
         try:
-            port = server.add_insecure_port(listen)
+            if tls is None:
+                port = server.add_insecure_port(listen)
+            else:
+                port = server.add_secure_port(listen, tls.credentials())
         except RuntimeError:  # grpc: "Failed to bind to address ..."
             port = 0
     if port == 0:
@@ -123,8 +145,9 @@ def running_server(
     settings: Settings, listen: str | None = None
 ) -> Iterator[tuple[str, AppContext]]:
     """Start a real server in this process (tests, benchmarks); yields its address."""
+    tls = CertificateReloader(settings.tls) if settings.tls else None
     ctx = build_context(settings)
-    server, port, _ = build_server(ctx, listen or "127.0.0.1:0")
+    server, port, _ = build_server(ctx, listen or "127.0.0.1:0", tls=tls)
     server.start()
     _freeze_startup_heap()
     try:
@@ -138,14 +161,16 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     """Run until SIGINT/SIGTERM; in-flight requests get a grace period.
 
     ``listen`` (``--listen``) replaces the ``listen`` setting. Start-up problems raise a
-    :class:`kyso.errors.KysoError` (``kyso serve`` prints it on one line).
+    :class:`kyso.errors.KysoError` (``kyso serve`` prints it on one line). SIGHUP makes the
+    next TLS handshake re-read the certificate files.
     """
-    ctx = build_context(settings)
     address = listen or settings.listen
+    setting = "--listen" if listen else "listen"
+    check_plaintext(address, setting, tls=settings.tls is not None)  # before building anything
+    tls = CertificateReloader(settings.tls) if settings.tls else None
+    ctx = build_context(settings)
     try:
-        server, port, health_servicer = build_server(
-            ctx, address, setting="--listen" if listen else "listen"
-        )
+        server, port, health_servicer = build_server(ctx, address, setting=setting, tls=tls)
     except BaseException:
         ctx.close()
         raise
@@ -161,6 +186,8 @@ def serve(settings: Settings, listen: str | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if tls is not None:
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: tls.mark_stale())
     stop.wait()
     health_servicer.enter_graceful_shutdown()
     server.stop(grace=10).wait()

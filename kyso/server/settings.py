@@ -8,6 +8,7 @@ The file's shape::
     [verifier]      -> verifier.settings.VerifierSettings
     [trust_store]   -> trust_store.settings.TrustStoreSettings
     [[keys]]        -> signer.settings.KeySettings, one table per key
+    [tls]           -> TlsSettings (without it, plaintext on loopback only)
 
 Relative paths in the file are relative to the file; the file may be at most
 :data:`CONFIG_LIMIT` bytes. Environment variables override the file: ``KYSO_<KEY>`` for a
@@ -27,6 +28,8 @@ import json
 import os
 import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -46,6 +49,8 @@ from kyso.errors import InvalidInput
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
+    FilePath,
+    OptionalFilePath,
     SettingsModel,
     settings_error,
     shorten,
@@ -68,6 +73,9 @@ OTHER_VARIABLES: dict[str, str] = {
     "KYSO_SERVER": "gRPC address the client commands call (`--server`)",
     "KYSO_TOKEN": "bearer token the `kyso trust` commands send",
     "KYSO_DEMO_PKI_PORT": "port of the embedded demo PKI's responders, when it is created",
+    "KYSO_TLS_CA": "CA certificates (PEM) the client commands trust for the server (`--ca`)",
+    "KYSO_TLS_CERT": "client certificate (PEM) the client commands present (`--cert`)",
+    "KYSO_TLS_KEY": "private key (PEM) of the client certificate (`--key`)",
 }
 
 
@@ -126,12 +134,59 @@ def _check_redis_url(value: str | None) -> str | None:
     return value
 
 
+def is_loopback(listen: str) -> bool:
+    """Whether ``listen``'s host is a loopback address: 127.0.0.0/8, ``::1`` or ``localhost``.
+
+    Other host names are not resolved: a name is loopback only if it says so.
+    """
+    host = listen.rpartition(":")[0].strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _empty_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
 Listen = Annotated[str, AfterValidator(check_listen)]
 RedisUrl = Annotated[str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_redis_url)]
+
+
+class TlsSettings(SettingsModel):
+    """The ``[tls]`` section: the server's certificate and, for mTLS, the client CA.
+
+    TLS 1.2 and 1.3 as gRPC's BoringSSL negotiates them (1.3 when both ends have it). The
+    files are read at start-up and again when they change (:mod:`kyso.server.tls`).
+    """
+
+    certificate: FilePath = Field(
+        description="server certificate chain (PEM), leaf first; its SANs must name the "
+        "address clients dial"
+    )
+    private_key: FilePath = Field(description="private key (PEM) of the server certificate")
+    client_ca: OptionalFilePath = Field(
+        None,
+        description="CA certificates (PEM) every client certificate must chain to (mTLS); "
+        "required unless `allow_token_only = true`",
+    )
+    allow_token_only: bool = Field(
+        False,
+        description="accept clients without a certificate (bearer tokens only) when "
+        "`client_ca` is not set",
+    )
+
+    @model_validator(mode="after")
+    def _mtls_unless_allowed(self) -> TlsSettings:
+        if self.client_ca is None and not self.allow_token_only:
+            raise ValueError(
+                "client_ca is required (mTLS); set allow_token_only = true to accept "
+                "clients without a certificate"
+            )
+        return self
 
 
 class ServerSettings(SettingsModel):
@@ -168,6 +223,10 @@ class ServerSettings(SettingsModel):
     trust_store: TrustStoreSettings = Field(
         TrustStoreSettings(), description="the [trust_store] section"
     )
+    tls: TlsSettings | None = Field(
+        None,
+        description="the [tls] section; without it kyso listens in plaintext on loopback only",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -196,11 +255,20 @@ class ServerSettings(SettingsModel):
 _SCALARS: tuple[type, ...] = (bool, int, float)
 
 
+def _section(kind: Any) -> Any:
+    """``X | None`` -> ``X`` for an optional section (``[tls]``); anything else as it is."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        models = [a for a in typing.get_args(kind) if a is not type(None)]
+        if len(models) == 1 and isinstance(models[0], type) and issubclass(models[0], BaseModel):
+            return models[0]
+    return kind
+
+
 def _variables() -> dict[str, tuple[tuple[str, ...], Any]]:
     """Every override variable -> (where it goes, the field's type): generated from the models."""
     out: dict[str, tuple[tuple[str, ...], Any]] = {}
     for name, info in ServerSettings.model_fields.items():
-        kind = info.annotation
+        kind = _section(info.annotation)
         if name == "home":
             continue  # KYSO_HOME: a default, read by default_home()
         if isinstance(kind, type) and issubclass(kind, BaseModel):
@@ -393,7 +461,9 @@ __all__ = [
     "VARIABLES",
     "ServerSettings",
     "Settings",
+    "TlsSettings",
     "check_listen",
     "default_home",
+    "is_loopback",
     "load_settings",
 ]
