@@ -50,10 +50,11 @@ def credentials(ns: argparse.Namespace) -> grpc.ChannelCredentials | None:
     if ca is None and cert is None and key is None:
         return None
     if (cert is None) != (key is None):
+        missing, given = ("--key", "--cert") if key is None else ("--cert", "--key")
         raise InvalidInput(
             "OPTION_INVALID",
-            option="--cert" if key is None else "--key",
-            problem="--cert and --key go together (env KYSO_TLS_CERT, KYSO_TLS_KEY)",
+            option=missing,
+            problem=f"required with {given} (env KYSO_TLS_CERT, KYSO_TLS_KEY)",
         )
     return grpc.ssl_channel_credentials(
         root_certificates=read_bytes(ca) if ca else None,

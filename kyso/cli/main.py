@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from kyso.cli._input import seconds
 from kyso.cli.channel import EXIT_ERROR, add_tls_options
 from kyso.errors import InvalidInput, KysoError
 
@@ -37,6 +38,27 @@ def _serve(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _health(ns: argparse.Namespace) -> int:
+    """Exit 0 when the server answers SERVING (the Docker HEALTHCHECK), else 1."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from kyso.cli.channel import channel, credentials
+
+    try:
+        with channel(ns.server, credentials(ns)) as ch:
+            status = (
+                health_pb2_grpc.HealthStub(ch)
+                .Check(health_pb2.HealthCheckRequest(), timeout=ns.timeout)
+                .status
+            )
+    except grpc.RpcError as err:
+        print(f"kyso: {err.code().name}", file=sys.stderr)
+        return 1
+    print(health_pb2.HealthCheckResponse.ServingStatus.Name(status))
+    return 0 if status == health_pb2.HealthCheckResponse.SERVING else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import audit as cli_audit
     from kyso.cli import sign as cli_sign
@@ -62,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)"
     )
     p.set_defaults(func=_serve)
+    p = sub.add_parser("health", help="ask the server's health service; exit 0 when SERVING")
+    p.add_argument(
+        "--timeout", type=seconds("--timeout"), default=4.0, help="seconds (default %(default)s)"
+    )
+    p.set_defaults(func=_health)
     for module in (cli_sign, cli_verify, cli_trust, cli_audit):
         module.register(sub)
     return parser

@@ -200,7 +200,8 @@ class ServerSettings(SettingsModel):
     )
     listen: Listen = Field(
         DEFAULT_LISTEN,
-        description="gRPC address, HOST:PORT (port 0-65535, 0: any free one; IPv6 in brackets)",
+        description="gRPC address, HOST:PORT (port 0-65535, 0: any free one; IPv6 in brackets); "
+        "without [tls] a loopback address only",
     )
     redis_url: RedisUrl = Field(
         None,
@@ -255,7 +256,7 @@ class ServerSettings(SettingsModel):
 _SCALARS: tuple[type, ...] = (bool, int, float)
 
 
-def _section(kind: Any) -> Any:
+def section_model(kind: Any) -> Any:
     """``X | None`` -> ``X`` for an optional section (``[tls]``); anything else as it is."""
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         models = [a for a in typing.get_args(kind) if a is not type(None)]
@@ -268,7 +269,7 @@ def _variables() -> dict[str, tuple[tuple[str, ...], Any]]:
     """Every override variable -> (where it goes, the field's type): generated from the models."""
     out: dict[str, tuple[tuple[str, ...], Any]] = {}
     for name, info in ServerSettings.model_fields.items():
-        kind = _section(info.annotation)
+        kind = section_model(info.annotation)
         if name == "home":
             continue  # KYSO_HOME: a default, read by default_home()
         if isinstance(kind, type) and issubclass(kind, BaseModel):
@@ -466,4 +467,5 @@ __all__ = [
     "default_home",
     "is_loopback",
     "load_settings",
+    "section_model",
 ]

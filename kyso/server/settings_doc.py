@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from kyso.server.settings import ENV_PREFIX, OTHER_VARIABLES, ServerSettings
+from kyso.server.settings import ENV_PREFIX, OTHER_VARIABLES, ServerSettings, section_model
 from kyso.settings import PATH_KINDS
 from signer.settings import KeySettings
 
@@ -88,7 +88,7 @@ def _default(info: FieldInfo) -> str:
 def _rows(model: type[BaseModel], section: str | None) -> list[str]:
     rows = ["| key | type | default | environment | meaning |", "| --- | --- | --- | --- | --- |"]
     for name, info in model.model_fields.items():
-        annotation = info.annotation
+        annotation = section_model(info.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             continue  # a section: documented in its own table
         if section is None and name == "keys":
@@ -108,7 +108,7 @@ def sections() -> list[tuple[str, type[BaseModel], str | None]]:
     """(heading, model, section name) for every table of the file."""
     out: list[tuple[str, type[BaseModel], str | None]] = [("Top level", ServerSettings, None)]
     for name, info in ServerSettings.model_fields.items():
-        annotation = info.annotation
+        annotation = section_model(info.annotation)  # [tls] is optional: TlsSettings | None
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             out.append((f"`[{name}]`", annotation, name))
     out.append(("`[[keys]]`", KeySettings, "keys"))

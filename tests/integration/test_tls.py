@@ -182,6 +182,16 @@ def test_the_cli_speaks_tls_with_ca_cert_key(mtls_server: str, pki: _Pki) -> Non
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    # `kyso health` (the Docker HEALTHCHECK) over mTLS, with the same variables.
+    done = subprocess.run(
+        [sys.executable, "-m", "kyso.cli", "--server", mtls_server, "health"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "SERVING\n"), done.stderr
 
 
 def test_the_cli_refuses_an_unreadable_certificate_file(pki: _Pki, tmp_path: Path) -> None:
