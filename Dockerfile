@@ -1,6 +1,12 @@
 # kyso on embedded defaults (demo PKI, keys and trust store created on first start in
-# /var/lib/kyso). Mount a volume there to keep them, or pass --config for a real setup:
-#   docker build -t kyso . && docker run -p 50051:50051 -v kyso:/var/lib/kyso kyso
+# /var/lib/kyso). Without [tls] kyso listens in plaintext on loopback only, so the default
+# command serves 127.0.0.1:50051 inside the container; try it from the same machine with
+#   docker build -t kyso . && docker run --network host -v kyso:/var/lib/kyso kyso
+# On a network, mount a configuration with listen = "0.0.0.0:50051" and a [tls] section
+# (docs/security.md) and a client certificate for the health check:
+#   docker run -p 50051:50051 -v kyso:/var/lib/kyso -v /srv/kyso/etc:/etc/kyso:ro \
+#     -e KYSO_TLS_CA=/etc/kyso/tls/ca.pem -e KYSO_TLS_CERT=/etc/kyso/tls/health.pem \
+#     -e KYSO_TLS_KEY=/etc/kyso/tls/health.key kyso kyso serve --config /etc/kyso/kyso.toml
 FROM debian:bookworm-slim
 
 ENV DEBIAN_FRONTEND=noninteractive \
@@ -35,7 +41,9 @@ ENV KYSO_HOME=/var/lib/kyso \
 VOLUME ["/var/lib/kyso"]
 EXPOSE 50051
 
+# Plaintext on loopback, or TLS with KYSO_TLS_CA/CERT/KEY (the server certificate must then
+# name 127.0.0.1, or set KYSO_SERVER=localhost:50051 and name localhost).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-    CMD ["python3", "-c", "import grpc, sys; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; s = g.HealthStub(grpc.insecure_channel('127.0.0.1:50051')).Check(h.HealthCheckRequest(), timeout=4).status; sys.exit(0 if s == h.HealthCheckResponse.SERVING else 1)"]
+    CMD ["kyso", "health"]
 
-CMD ["kyso", "serve", "--listen", "0.0.0.0:50051"]
+CMD ["kyso", "serve"]

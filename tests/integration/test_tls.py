@@ -224,6 +224,34 @@ def test_a_client_certificate_from_another_ca_is_refused(mtls_server: str, pki: 
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+def _handshake(port: int, pki: _Pki, version: ssl.TLSVersion) -> tuple[str | None, str]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(pki.ca)
+    context.load_cert_chain(pki.client_cert, pki.client_key)
+    context.set_alpn_protocols(["h2"])
+    context.minimum_version = context.maximum_version = version
+    if version < ssl.TLSVersion.TLSv1_2:
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        cipher = tls.cipher()
+        return tls.version(), cipher[0] if cipher else ""
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")
+def test_tls_1_2_and_1_3_are_negotiated_older_versions_refused(mtls_server: str, pki: _Pki) -> None:
+    """docs/security.md: gRPC's BoringSSL defaults, kept as they are."""
+    port = int(mtls_server.rsplit(":", 1)[1])
+    assert _handshake(port, pki, ssl.TLSVersion.TLSv1_3)[0] == "TLSv1.3"
+    version, cipher = _handshake(port, pki, ssl.TLSVersion.TLSv1_2)
+    assert version == "TLSv1.2" and cipher.startswith("ECDHE-") and "GCM" in cipher, cipher
+    for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            _handshake(port, pki, old)
+
+
 def test_plaintext_is_refused_by_a_tls_server(mtls_server: str) -> None:
     with (
         grpc.insecure_channel(mtls_server) as channel,

@@ -67,6 +67,7 @@ def test_readme_example_loads_unchanged(tmp_path: Path) -> None:
     assert settings.max_document_bytes == 104857600
     assert settings.signer.tsa_url == "http://tsa.example.vn/tsa"
     assert settings.trust_store_path == Path("/var/lib/kyso/trust")
+    assert settings.tls is not None and settings.tls.client_ca == tmp_path / "tls/clients-ca.pem"
     seal, personal = settings.keys
     assert (seal.name, seal.backend, seal.pin_env) == ("ubnd-seal", "pkcs11", "KYSO_SEAL_PIN")
     assert seal.profiles == ("organisation", "attachment")

@@ -183,4 +183,7 @@ def test_cli_cert_without_key_is_one_line(
         EXIT_ERROR
     )
     err = capsys.readouterr().err
-    assert err.startswith("kyso: OPTION_INVALID: option --key is invalid (required with --cert") and err.count("\n") <= 2
+    assert (
+        err.startswith("kyso: OPTION_INVALID: option --key is invalid (required with --cert")
+        and err.count("\n") <= 2
+    )
