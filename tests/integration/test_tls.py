@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -368,3 +369,49 @@ def test_tls_without_a_client_ca_is_refused_at_start_up(tmp_path: Path, pki: _Pk
     assert done.returncode == EXIT_ERROR, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert "tls: " in done.stderr and "client_ca is required" in done.stderr, done.stderr
+
+
+def test_allow_token_only_serves_clients_without_a_certificate(tmp_path: Path, pki: _Pki) -> None:
+    tls = (
+        f'[tls]\ncertificate = "{pki.server_cert}"\nprivate_key = "{pki.server_key}"\n'
+        "allow_token_only = true\n"
+    )
+    with running_server(load_settings(_config(tmp_path, pki, tls))) as (address, _ctx):
+        _list_keys(address, _creds(pki, None, None))
+
+
+def test_sighup_rereads_the_files_and_keeps_serving(tmp_path: Path, pki: _Pki) -> None:
+    """SIGHUP's default action ends a process: kyso serve must only mark the files stale."""
+    config = _config(tmp_path, pki)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kyso.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "serving on 127.0.0.1:" in line, line + (proc.stderr.read() if proc.stderr else "")
+        address = line.strip().rsplit(" ", 1)[1]
+        creds = _creds(pki, pki.client_cert, pki.client_key)
+        _list_keys(address, creds)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert proc.poll() is None
+        _list_keys(address, creds)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
