@@ -25,7 +25,11 @@ TLS_ENV = {"ca": "KYSO_TLS_CA", "cert": "KYSO_TLS_CERT", "key": "KYSO_TLS_KEY"}
 
 
 def add_tls_options(parser: argparse.ArgumentParser) -> None:
-    """``--ca``, ``--cert``, ``--key``: any of them makes the client speak TLS."""
+    """``--ca``, ``--cert``, ``--key`` before the command: any of them makes the client speak TLS.
+
+    Kept as ``ns.tls_ca``, ``ns.tls_cert``, ``ns.tls_key``: ``kyso sign --key NAME`` (after the
+    command) is the signing key, a different option.
+    """
     for name, help_text in (
         ("ca", "CA certificates (PEM) to trust for the server (else the system's)"),
         ("cert", "client certificate (PEM) for mTLS"),
@@ -34,6 +38,7 @@ def add_tls_options(parser: argparse.ArgumentParser) -> None:
         env = TLS_ENV[name]
         parser.add_argument(
             f"--{name}",
+            dest=f"tls_{name}",  # not `key`: `kyso sign --key NAME` names a signing key
             type=Path,
             default=Path(os.environ[env]) if os.environ.get(env) else None,
             help=f"{help_text} (env {env})",
@@ -46,7 +51,7 @@ def credentials(ns: argparse.Namespace) -> grpc.ChannelCredentials | None:
     Raises :class:`InvalidInput`: FILE_UNREADABLE for a file that cannot be read,
     OPTION_INVALID for ``--cert`` without ``--key`` or the reverse.
     """
-    ca, cert, key = (getattr(ns, name, None) for name in ("ca", "cert", "key"))
+    ca, cert, key = (getattr(ns, f"tls_{name}", None) for name in ("ca", "cert", "key"))
     if ca is None and cert is None and key is None:
         return None
     if (cert is None) != (key is None):

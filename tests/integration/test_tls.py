@@ -26,6 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from documents import decree30_pdf
 
 from kyso.cli.channel import EXIT_ERROR
 from kyso.server.app import build_server, running_server
@@ -167,6 +168,33 @@ def test_the_cli_speaks_tls_with_ca_cert_key(mtls_server: str, pki: _Pki) -> Non
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    # `--key` before the command is the TLS key, after `sign` the signing key: both reach
+    # the server (which has no key of that name).
+    pdf = pki.dir / "in.pdf"
+    pdf.write_bytes(decree30_pdf())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kyso.cli",
+            *args,
+            "--key",
+            str(pki.client_key),
+            "sign",
+            str(pdf),
+            "-o",
+            str(pki.dir / "out.pdf"),
+            "--key",
+            "no-such-key",
+            "--profile",
+            "organisation",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == EXIT_ERROR and "no-such-key" in done.stderr, done.stderr
     # The same through the environment variables.
     env = {
         **os.environ,
