@@ -175,7 +175,8 @@ class SignerServicer(pb_grpc.SignerServicer):
                 request.key, options_from_pb(request.options), io.BytesIO(request.document), out
             )
             document = out.getvalue()
-        audit.ok(result, output_sha256=_sha256(document))  # durable before the reply
+        # the signer hashed its output already; durable before the reply
+        audit.ok(result, output_sha256=result.sha256 or _sha256(document))
         return pb.SignResponse(document=document, signature=summary_pb(result))
 
     @grpc_errors
@@ -222,7 +223,9 @@ class SignerServicer(pb_grpc.SignerServicer):
                     source_path=tmp / "document.pdf",
                     hash_output=False,
                 )
-            audit.ok(result, output_sha256=_file_sha256(source))  # durable before any byte
+            # Signed in place, the output is the input followed by the update: the input's digest
+            # continued over the appended bytes, not a second pass over the whole file.
+            audit.ok(result, output_sha256=_appended_sha256(digest, source, received))
             yield pb.SignStreamResponse(signature=summary_pb(result))
             yield from _chunks(source, received if header.return_update_only else 0)
 
@@ -308,13 +311,14 @@ class SignerServicer(pb_grpc.SignerServicer):
                 signature=request.signature if which == "signature" else None,
                 cms_der=request.cms if which == "cms" else None,
             )
-        audit.ok(result, output_sha256=_sha256(document))
+        audit.ok(result, output_sha256=result.sha256 or _sha256(document))
         return pb.CompleteSignatureResponse(document=document, signature=summary_pb(result))
 
 
-def _file_sha256(stream: BinaryIO) -> str:
-    stream.seek(0)
-    digest = hashlib.sha256()
+def _appended_sha256(prefix: hashlib._Hash, stream: BinaryIO, start: int) -> str:
+    """SHA-256 of ``stream`` whose first ``start`` bytes ``prefix`` has already hashed."""
+    digest = prefix.copy()
+    stream.seek(start)
     while chunk := stream.read(_CHUNK):
         digest.update(chunk)
     return digest.hexdigest()
