@@ -186,7 +186,8 @@ def _keys(ns: argparse.Namespace) -> int:
         profiles = ",".join(
             pb.SignatureProfile.Name(p).replace("PROFILE_", "").lower() for p in key.profiles
         )
-        print(f"{key.name}\t{profiles}\t{key.backend}\t{key.key_algorithm}")
+        state = "available" if key.available else f"UNAVAILABLE ({key.unavailable_code})"
+        print(f"{key.name}\t{profiles}\t{key.backend}\t{key.key_algorithm}\t{state}")
         if key.subject:
             print(f"    subject: {key.subject}")
             print(f"    issuer:  {key.issuer}")
@@ -194,8 +195,6 @@ def _keys(ns: argparse.Namespace) -> int:
                 f"    valid:   {key.not_before.ToDatetime():%Y-%m-%d} .. "
                 f"{key.not_after.ToDatetime():%Y-%m-%d}  sha256 {key.sha256}"
             )
-        else:
-            print("    (key not available: token or file cannot be opened)")
     return 0
 
 

@@ -251,8 +251,15 @@ class SignerServicer(pb_grpc.SignerServicer):
                 log.warning(
                     "key %s unavailable: %s", name, getattr(exc, "code", type(exc).__name__)
                 )
+                info.unavailable_code = getattr(exc, "code", "INTERNAL")
                 keys.append(info)
                 continue
+            # The certificate is cached; whether the token still holds the key is asked now.
+            try:
+                self._service.keys.probe(name)
+                info.available = True
+            except Exception as exc:
+                info.unavailable_code = getattr(exc, "code", "INTERNAL")
             cert = key.certificate
             validity = cert["tbs_certificate"]["validity"]
             pub = cert.public_key

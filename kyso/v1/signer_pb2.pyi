@@ -149,7 +149,7 @@ class ListKeysRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class SigningKeyInfo(_message.Message):
-    __slots__ = ("name", "profiles", "backend", "subject", "issuer", "not_before", "not_after", "serial_hex", "sha256", "key_algorithm")
+    __slots__ = ("name", "profiles", "backend", "subject", "issuer", "not_before", "not_after", "serial_hex", "sha256", "key_algorithm", "available", "unavailable_code")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROFILES_FIELD_NUMBER: _ClassVar[int]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +160,8 @@ class SigningKeyInfo(_message.Message):
     SERIAL_HEX_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     KEY_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABLE_CODE_FIELD_NUMBER: _ClassVar[int]
     name: str
     profiles: _containers.RepeatedScalarFieldContainer[SignatureProfile]
     backend: str
@@ -170,7 +172,9 @@ class SigningKeyInfo(_message.Message):
     serial_hex: str
     sha256: str
     key_algorithm: str
-    def __init__(self, name: _Optional[str] = ..., profiles: _Optional[_Iterable[_Union[SignatureProfile, str]]] = ..., backend: _Optional[str] = ..., subject: _Optional[str] = ..., issuer: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serial_hex: _Optional[str] = ..., sha256: _Optional[str] = ..., key_algorithm: _Optional[str] = ...) -> None: ...
+    available: bool
+    unavailable_code: str
+    def __init__(self, name: _Optional[str] = ..., profiles: _Optional[_Iterable[_Union[SignatureProfile, str]]] = ..., backend: _Optional[str] = ..., subject: _Optional[str] = ..., issuer: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serial_hex: _Optional[str] = ..., sha256: _Optional[str] = ..., key_algorithm: _Optional[str] = ..., available: _Optional[bool] = ..., unavailable_code: _Optional[str] = ...) -> None: ...
 
 class ListKeysResponse(_message.Message):
     __slots__ = ("keys",)

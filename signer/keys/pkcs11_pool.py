@@ -3,8 +3,16 @@
 A PKCS#11 session runs one operation at a time, and logging in is per
 application (every session of the process shares it), so kyso opens a few
 sessions per token, logs in once, and lends a session to each signature.
-After a token error (session closed, device removed...) the whole pool is
-re-opened and the operation retried once.
+After a token error (session closed, device removed, a key handle gone...) the whole
+pool is re-opened and the operation retried once; the handles found on the old
+sessions are dropped with them.
+
+A token that went away and came back (a USB token pulled out, SoftHSM2's token
+directory moved) is not seen again by a module that enumerated its slots while it was
+gone: SoftHSM2 then answers CKR_GENERAL_ERROR to every slot query until C_Finalize and
+C_Initialize. So when the token cannot be found, the module is re-initialised (at most
+once per :data:`REINITIALIZE_INTERVAL` seconds), which also ends every other pool's
+sessions on that module; those pools re-open on their next use.
 
 python-pkcs11 initialises a module with ``C_Initialize(NULL)``, which tells the module
 that the application will not call it from several threads at once (SoftHSM2 then runs
@@ -18,6 +26,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -39,7 +48,24 @@ _REOPEN_ERRORS: tuple[type[Exception], ...] = (
     p11_errors.TokenNotPresent,
     p11_errors.TokenNotRecognised,
     p11_errors.UserNotLoggedIn,
+    p11_errors.ObjectHandleInvalid,
+    p11_errors.KeyHandleInvalid,
+    p11_errors.GeneralError,
 )
+
+#: Errors while looking for the token that a re-initialised module may no longer give.
+_ABSENT_ERRORS: tuple[type[Exception], ...] = (
+    p11_errors.GeneralError,
+    p11_errors.NoSuchToken,
+    p11_errors.TokenNotPresent,
+    p11_errors.TokenNotRecognised,
+    p11_errors.DeviceRemoved,
+)
+
+#: Seconds between two re-initialisations of one module (a token that stays away must not
+#: make every request pay for C_Finalize/C_Initialize).
+REINITIALIZE_INTERVAL = 1.0
+_REINITIALIZED: dict[str, float] = {}
 
 _LIBS: dict[str, Any] = {}
 _LIBS_LOCK = threading.Lock()
@@ -64,6 +90,28 @@ def _library(module: str) -> Any:
                 ) from exc
             _LIBS[module] = lib
         return lib
+
+
+def _reinitialize(module: str) -> bool:
+    """C_Finalize + C_Initialize of ``module``, unless done less than a moment ago.
+
+    The caller holds the module's call lock. Returns whether it ran.
+    """
+    now = time.monotonic()
+    with _LIBS_LOCK:
+        lib = _LIBS.get(module)
+        if lib is None or now - _REINITIALIZED.get(module, -REINITIALIZE_INTERVAL) < (
+            REINITIALIZE_INTERVAL
+        ):
+            return False
+        _REINITIALIZED[module] = now
+    log.warning("re-initialising PKCS#11 module %s to find its tokens again", module)
+    try:
+        lib.reinitialize()
+    except p11_errors.PKCS11Error as exc:
+        log.warning("re-initialising %s failed: %s", module, type(exc).__name__)
+        return False
+    return True
 
 
 class TokenPool:
@@ -91,12 +139,25 @@ class TokenPool:
 
     # ------------------------------------------------------------------ lifecycle
     def _token(self) -> Any:
+        """The token, after re-initialising the module once if it cannot be found.
+
+        Raises :class:`NotFound` (``TOKEN_NOT_FOUND``) when the module has no such token,
+        :class:`Unavailable` (``TOKEN_UNAVAILABLE``) when the module cannot list its slots.
+        """
+        try:
+            return self._find_token()
+        except _ABSENT_ERRORS:
+            if not _reinitialize(self.module):
+                raise
+            return self._find_token()
+
+    def _find_token(self) -> Any:
         lib = _library(self.module)
         try:
             if self.token_label:
                 return lib.get_token(token_label=self.token_label)
             tokens = list(lib.get_tokens())
-        except (p11_errors.NoSuchToken, p11_errors.MultipleTokensReturned) as exc:
+        except p11_errors.MultipleTokensReturned as exc:
             raise NotFound(
                 "TOKEN_NOT_FOUND", problem=f"no token labelled {self.token_label!r}"
             ) from exc
@@ -109,7 +170,17 @@ class TokenPool:
 
     def _open(self) -> None:
         """(Re)open every session; the first logs in, the rest share that login."""
-        token = self._token()
+        try:
+            token = self._token()
+        except (p11_errors.NoSuchToken, p11_errors.TokenNotPresent) as exc:
+            raise NotFound(
+                "TOKEN_NOT_FOUND", problem=f"no token labelled {self.token_label!r}"
+            ) from exc
+        except p11_errors.PKCS11Error as exc:
+            raise Unavailable(
+                "TOKEN_UNAVAILABLE",
+                problem=f"token {self.token_label!r}: {type(exc).__name__}",
+            ) from exc
         pin = self._pin_reader()
         sessions: list[Any] = []
         try:
@@ -182,6 +253,25 @@ class TokenPool:
                 if generation == self._generation:
                     idle.put(session)
         raise AssertionError("unreachable")
+
+    def probe(self, object_class: Any, label: str | None, key_id: str | None) -> None:
+        """Look the object up on the token now, past every cache.
+
+        Raises :class:`Unavailable` or :class:`NotFound` as :meth:`run` and
+        :meth:`find_object` do; a token that came back is re-opened on the way.
+        """
+
+        def _find(session: Any) -> None:
+            attrs: dict[Any, Any] = {pkcs11.Attribute.CLASS: object_class}
+            if label:
+                attrs[pkcs11.Attribute.LABEL] = label
+            if key_id:
+                attrs[pkcs11.Attribute.ID] = bytes.fromhex(key_id)
+            count = len(list(session.get_objects(attrs)))
+            if count != 1:
+                raise NotFound("KEY_NOT_ON_TOKEN", count=count, label=label, key_id=key_id)
+
+        self.run(_find)
 
     def find_object(
         self, session: Any, object_class: Any, label: str | None, key_id: str | None

@@ -289,6 +289,24 @@ class KeyRegistry:
                 self._loaded[name] = key
         return key
 
+    def probe(self, name: str) -> None:
+        """Check that key ``name`` can sign now: loaded, and for PKCS#11 its private key
+        found on the token past every cache (a token pulled out and put back is re-opened).
+
+        Raises the :class:`~kyso.errors.KysoError` that a signature would meet
+        (``TOKEN_UNAVAILABLE``, ``TOKEN_NOT_FOUND``, ``KEY_NOT_ON_TOKEN``, ...).
+        """
+        key = self.get(name)
+        config = key.config
+        if config.backend != "pkcs11":
+            return
+        try:
+            self._pool(config).probe(
+                pkcs11.ObjectClass.PRIVATE_KEY, config.key_label, config.key_id
+            )
+        except p11_errors.PKCS11Error as exc:
+            raise Unavailable("TOKEN_UNAVAILABLE", problem=type(exc).__name__) from exc
+
     def warm_up(self) -> None:
         """Load every key now so the first request does not pay for it; failures are logged."""
         for name in self._configs:
