@@ -8,10 +8,20 @@
 
 Images are decoded, recoloured and compressed once per (PNG, colour) and only their
 encoded bytes are copied into each document.
+
+On a page with /Rotate the appearance is drawn upright for the reader: the form is laid out
+in the visible orientation and its /Matrix turns it against the page's rotation (ISO 32000-1
+12.5.5: the form's bounding box, transformed by /Matrix, is fitted to the widget's /Rect).
+In a PDF/A document (:class:`InkMode` ``STENCIL``) an image is written as a stencil mask
+(``/ImageMask``, painted in the ink colour) instead of an RGB image with a soft mask:
+PDF/A-1 forbids /SMask and transparency (ISO 19005-1 6.4), and a stencil needs no device
+colour space beyond the ink's, which follows the output intent's (6.2.3.3).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import hashlib
 import io
 import threading
@@ -45,14 +55,27 @@ _MAX_PNG_BYTES = 8 * 1024 * 1024
 FONTS = FontCache()  # text box fonts, subset once per (font, characters)
 
 
+class InkMode(enum.Enum):
+    """How an image's shape is written: a soft mask (smooth edges; PDF 1.4 transparency) or a
+    1-bit stencil mask in an output intent's colour space (no transparency: PDF/A-1)."""
+
+    SOFT_MASK = "soft_mask"
+    STENCIL_GRAY = "stencil_gray"
+    STENCIL_RGB = "stencil_rgb"
+    STENCIL_CMYK = "stencil_cmyk"
+
+
 @dataclass(frozen=True)
 class PreparedImage:
-    """An image recoloured to one ink colour, its shape kept in a soft mask; Flate encoded."""
+    """An image recoloured to one ink colour, its shape kept in a soft mask and in a 1-bit
+    stencil (ink where the alpha is at least half); Flate encoded."""
 
     width: int
     height: int
     rgb: bytes
     alpha: bytes
+    stencil: bytes = b""
+    colour: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def aspect(self) -> float:
@@ -79,7 +102,16 @@ def _prepare(png: bytes, colour: tuple[int, int, int]) -> PreparedImage:
     if w == 0 or h == 0:
         raise InvalidInput("IMAGE_INVALID", problem="empty")
     rgb = bytes(colour) * (w * h)
-    return PreparedImage(w, h, zlib.compress(rgb, 6), zlib.compress(alpha.tobytes(), 6))
+    # stencil sample 0 paints (ImageMask, default /Decode [0 1]); no dithering
+    stencil = alpha.point(lambda v: 0 if v >= 128 else 255, mode="1")
+    return PreparedImage(
+        w,
+        h,
+        zlib.compress(rgb, 6),
+        zlib.compress(alpha.tobytes(), 6),
+        zlib.compress(stencil.tobytes(), 6),
+        colour,
+    )
 
 
 class ImageCache:
@@ -137,22 +169,84 @@ def _image_xobject(writer: BasePdfFileWriter, img: PreparedImage) -> generic.Ind
     return writer.add_object(generic.StreamObject(main, encoded_data=img.rgb))
 
 
-class _ImageAppearance(AppearanceContent):
-    def __init__(self, writer: BasePdfFileWriter, box: BoxConstraints, img: PreparedImage) -> None:
+def _stencil_xobject(writer: BasePdfFileWriter, img: PreparedImage) -> generic.IndirectObject:
+    name = generic.pdf_name
+    entries = {
+        name("/Type"): name("/XObject"),
+        name("/Subtype"): name("/Image"),
+        name("/Width"): generic.NumberObject(img.width),
+        name("/Height"): generic.NumberObject(img.height),
+        name("/ImageMask"): generic.BooleanObject(True),
+        name("/BitsPerComponent"): generic.NumberObject(1),
+        name("/Filter"): name("/FlateDecode"),
+    }
+    return writer.add_object(generic.StreamObject(entries, encoded_data=img.stencil))
+
+
+def ink_operator(colour: tuple[int, int, int], mode: InkMode) -> bytes:
+    """The fill-colour operator for ``colour`` (RGB 0-255) in the device space of ``mode``:
+    ``rg``, ``k`` (naive RGB to CMYK: no ICC conversion) or ``g`` (luminance, ITU-R BT.601)."""
+    r, g, b = (c / 255 for c in colour)
+    if mode is InkMode.STENCIL_CMYK:
+        k = 1 - max(r, g, b)
+        if k >= 1:
+            return b"0 0 0 1 k"
+        c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
+        return b"%.3f %.3f %.3f %.3f k" % (c, m, y, k)
+    if mode is InkMode.STENCIL_GRAY:
+        return b"%.3f g" % (0.299 * r + 0.587 * g + 0.114 * b)
+    return b"%.3f %.3f %.3f rg" % (r, g, b)
+
+
+_MATRICES = {  # /Matrix turning an upright form against the page's /Rotate; w, h: form box
+    90: lambda w, h: (0, 1, -1, 0, h, 0),
+    180: lambda w, h: (-1, 0, 0, -1, w, h),
+    270: lambda w, h: (0, -1, 1, 0, 0, w),
+}
+
+
+class _Decree30Content(AppearanceContent):
+    """An appearance laid out in the page's visible orientation; ``rotation`` (the page's
+    /Rotate) becomes the form's /Matrix so that it shows upright."""
+
+    rotation: int = 0
+
+    def as_form_xobject(self) -> generic.StreamObject:
+        """The form XObject, with a /Matrix on a rotated page (see the module's note)."""
+        form = super().as_form_xobject()
+        matrix = _MATRICES.get(self.rotation)
+        if matrix is not None:
+            form[generic.pdf_name("/Matrix")] = generic.ArrayObject(
+                generic.FloatObject(v) for v in matrix(self.box.width, self.box.height)
+            )
+        return form
+
+
+class _ImageAppearance(_Decree30Content):
+    def __init__(
+        self, writer: BasePdfFileWriter, box: BoxConstraints, img: PreparedImage, mode: InkMode
+    ) -> None:
         super().__init__(writer=writer, box=box)
         self._img = img
+        self._mode = mode
 
     def render(self) -> bytes:
         """The image scaled to fit the box, aspect kept, centred."""
-        ref = _image_xobject(self._ensure_writer, self._img)
+        writer = self._ensure_writer
+        if self._mode is InkMode.SOFT_MASK:
+            ref, ink = _image_xobject(writer, self._img), b""
+        else:
+            ref = _stencil_xobject(writer, self._img)
+            ink = ink_operator(self._img.colour, self._mode)
         self.set_resource(ResourceType.XOBJECT, generic.pdf_name("/Im0"), ref)
         bw, bh = self.box.width, self.box.height
         w = min(bw, bh * self._img.aspect)
         h = w / self._img.aspect
-        return b"q %.3f 0 0 %.3f %.3f %.3f cm /Im0 Do Q" % (w, h, (bw - w) / 2, (bh - h) / 2)
+        draw = b"q %.3f 0 0 %.3f %.3f %.3f cm /Im0 Do Q" % (w, h, (bw - w) / 2, (bh - h) / 2)
+        return b"q " + ink + b" " + draw + b" Q" if ink else draw
 
 
-class _TextAppearance(AppearanceContent):
+class _TextAppearance(_Decree30Content):
     def __init__(
         self, writer: BasePdfFileWriter, box: BoxConstraints, lines: Sequence[str], font: Path
     ) -> None:
@@ -181,23 +275,36 @@ class _TextAppearance(AppearanceContent):
 
 @dataclass(frozen=True)
 class Decree30Style(BaseStampStyle):
-    """A pyHanko stamp style whose whole drawing is ``draw`` (no border, no text template)."""
+    """A pyHanko stamp style whose whole drawing is ``draw`` (no border, no text template),
+    laid out upright on a page turned by ``rotation`` degrees (its /Rotate: 0, 90, 180, 270)."""
 
-    draw: Callable[[BasePdfFileWriter, BoxConstraints], AppearanceContent] | None = field(
+    draw: Callable[[BasePdfFileWriter, BoxConstraints], _Decree30Content] | None = field(
         default=None
     )
     border_width: int = 0
+    rotation: int = 0
+
+    def rotated(self, rotation: int) -> Decree30Style:
+        """The same drawing for a page with /Rotate ``rotation``."""
+        return dataclasses.replace(self, rotation=rotation % 360)
 
     def create_stamp(  # type: ignore[override]  # any AppearanceContent will do for pyHanko
         self, writer: BasePdfFileWriter, box: BoxConstraints, text_params: dict[str, object]
     ) -> AppearanceContent:
+        """``box`` is the widget's /Rect (user space); the drawing gets it as the reader sees it
+        (width and height swapped on a page turned by 90 or 270 degrees)."""
         assert self.draw is not None
-        return self.draw(writer, box)
+        if self.rotation in (90, 270):
+            box = BoxConstraints(width=box.height, height=box.width)
+        content = self.draw(writer, box)
+        content.rotation = self.rotation
+        return content
 
 
-def image_style(img: PreparedImage) -> Decree30Style:
-    """The stamp style drawing ``img`` scaled to fit its box, aspect kept, centred."""
-    return Decree30Style(draw=lambda writer, box: _ImageAppearance(writer, box, img))
+def image_style(img: PreparedImage, mode: InkMode = InkMode.SOFT_MASK) -> Decree30Style:
+    """The stamp style drawing ``img`` scaled to fit its box, aspect kept, centred; ``mode``
+    says how its shape is written (a stencil mask in a PDF/A document)."""
+    return Decree30Style(draw=lambda writer, box: _ImageAppearance(writer, box, img, mode))
 
 
 def text_style(lines: Sequence[str], font: Path | None = None) -> Decree30Style:

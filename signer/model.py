@@ -60,9 +60,10 @@ class SignOptions:
 
 @dataclass(frozen=True)
 class SignResult:
-    """A signed document's description: ``box`` is where the visible signature went (None in an
-    existing field), ``size`` the output's length in bytes and ``sha256`` its SHA-256 in lower-case
-    hex (empty when the caller asked not to hash)."""
+    """A signed document's description: ``box`` is where the visible signature went (None in
+    an existing field), ``size`` the output's length in bytes and ``sha256`` its SHA-256 in
+    lower-case hex (empty when the caller asked not to hash); ``pdfa`` the PDF/A identification
+    the document declared and the signature kept (``PDF/A-1B``), empty when it declares none."""
 
     field_name: str
     profile: Profile
@@ -72,3 +73,4 @@ class SignResult:
     box: SignatureBox | None
     size: int
     sha256: str
+    pdfa: str = ""  # the PDF/A part kept, "PDF/A-1B"; empty for a document not declaring one

@@ -35,10 +35,18 @@ from pyhanko.stamp.base import BaseStampStyle
 
 from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable
 from kyso.pdf import input as document_input
+from kyso.pdf.page_geometry import MM, PageGeometry, page_geometry
+from kyso.pdf.pdfa import PdfA, declared_pdfa
 from signer import appearance, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
 from signer.model import PadesLevel, Profile, SignOptions, SignResult
-from signer.placement import MM, SignatureBox, checked_rect, find_personal_box
+from signer.placement import (
+    SignatureBox,
+    checked_rect,
+    find_personal_box,
+    seal_box,
+    top_right_box,
+)
 from signer.precheck import Precheck
 from signer.settings import KeySettings, SignerSettings
 from trust_store import TrustSnapshot
@@ -86,6 +94,7 @@ class Plan:
     existing_field: bool
     bytes_reserved: int
     subject: str
+    pdfa: PdfA | None = None
 
 
 class SigningService:
@@ -178,6 +187,9 @@ class SigningService:
         self.precheck.check(cert, chain, snapshot)
         writer = document_input.open_for_signing(source)
         now = datetime.now(VN_TIME).replace(microsecond=0)
+        # one time for /ModDate and xmp:ModifyDate (PDF/A: the two must agree)
+        writer.document_meta.last_modified = now
+        pdfa = declared_pdfa(writer.prev)
         field_name = _text(options.field_name, "field_name") or (
             f"kyso-{profile.value}-{uuid.uuid4().hex[:8]}"
         )
@@ -192,6 +204,7 @@ class SigningService:
             source,
             source_path,
             now,
+            pdfa,
         )
         if existing:
             field_name = existing
@@ -233,6 +246,7 @@ class SigningService:
             bool(existing),
             _reserve(cert, chain, level, der_size),
             subject or cert.subject.human_friendly,
+            pdfa,
         )
 
     # ------------------------------------------------------------------ appearance
@@ -248,7 +262,30 @@ class SigningService:
         source: BinaryIO,
         source_path: Path | None,
         now: datetime,
+        pdfa: PdfA | None = None,
     ) -> tuple[BaseStampStyle, SignatureBox | None, str | None]:
+        """The style (upright on the page's /Rotate), the widget box and an existing field."""
+        style, box, existing = self._placed(
+            profile, options, reader, cert, key_config, snapshot, source, source_path, now, pdfa
+        )
+        page = box.page if box is not None else _field_page(reader, existing)
+        if page is not None and isinstance(style, appearance.Decree30Style):
+            style = style.rotated(_geometry(reader, page).rotate)
+        return style, box, existing
+
+    def _placed(
+        self,
+        profile: Profile,
+        options: SignOptions,
+        reader: PdfFileReader,
+        cert: x509.Certificate,
+        key_config: KeySettings | None,
+        snapshot: TrustSnapshot,
+        source: BinaryIO,
+        source_path: Path | None,
+        now: datetime,
+        pdfa: PdfA | None,
+    ) -> tuple[appearance.Decree30Style, SignatureBox | None, str | None]:
         placement = options.placement
         if profile is Profile.ATTACHMENT:
             number = _text(options.document_number, "document_number")
@@ -268,15 +305,14 @@ class SigningService:
                 return style, None, self._empty_field(reader, placement.field_name)
             if placement.rect:
                 return style, self._checked_box(reader, placement.rect), None
-            width, height = appearance.text_box_size(lines, font)
-            _, _, x2, y2 = _page_box(reader, 1)
-            right, top = x2 - 20 * MM, y2 - 5 * MM
-            return style, SignatureBox(1, right - width, top - height, right, top), None
+            size = appearance.text_box_size(lines, font)
+            return style, top_right_box(1, _geometry(reader, 1), size, 20, 5), None
 
         png = options.image_png or self._configured_image(key_config)
+        mode = _ink_mode(pdfa)
         if profile is Profile.PERSONAL:
             img = self.images.get(png, appearance.BLUE)
-            style = appearance.image_style(img)
+            style = appearance.image_style(img, mode)
             if placement.field_name:
                 return style, None, self._empty_field(reader, placement.field_name)
             if placement.rect:
@@ -289,26 +325,22 @@ class SigningService:
                 else (key_config.display_name if key_config else None) or _common_name(cert)
             )
             with _OnDisk(source, source_path) as path:
-                return style, find_personal_box(path, anchor, img.aspect), None
+                box = find_personal_box(
+                    path, anchor, img.aspect, lambda page: _geometry(reader, page)
+                )
+            return style, box, None
 
         # ORGANISATION: Decree 30 Art. 32 - only over a valid personal signature
         img = self.images.get(png, appearance.RED)
-        style = appearance.image_style(img)
+        style = appearance.image_style(img, mode)
         personal = personal_signature.find_valid(reader, snapshot, self._fetchers, exclude=cert)
         if placement.field_name:
             return style, None, self._empty_field(reader, placement.field_name)
         if placement.rect:
             return style, self._checked_box(reader, placement.rect), None
         diameter = (key_config.seal_diameter_mm if key_config else 36.0) * MM
-        width, height = diameter, diameter / img.aspect
-        p = personal
-        right = p.x1 + p.width / 3  # the seal covers the left third of the signature image
-        cy = (p.y1 + p.y2) / 2
-        return (
-            style,
-            SignatureBox(p.page, right - width, cy - height / 2, right, cy + height / 2),
-            None,
-        )
+        geo = _geometry(reader, personal.page)
+        return style, seal_box(personal, geo, diameter, img.aspect), None
 
     def _configured_image(self, key_config: KeySettings | None) -> bytes:
         if key_config is None or key_config.image is None:
@@ -325,7 +357,7 @@ class SigningService:
     @staticmethod
     def _checked_box(reader: PdfFileReader, rect: SignatureBox) -> SignatureBox:
         count = int(reader.root["/Pages"]["/Count"])
-        return checked_rect(rect, count, lambda page: _page_box(reader, page))
+        return checked_rect(rect, count, lambda page: _geometry(reader, page).box)
 
     @staticmethod
     def _empty_field(reader: PdfFileReader, name: str) -> str:
@@ -393,6 +425,7 @@ class SigningService:
             plan.box,
             size,
             digest,
+            plan.pdfa.label if plan.pdfa is not None else "",
         )
 
 
@@ -429,16 +462,34 @@ def _reserve(
     return 2 * der
 
 
-def _page_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, float]:
+def _geometry(reader: PdfFileReader, page: int) -> PageGeometry:
+    """The geometry of the 1-based ``page`` (visible box, /Rotate, /UserUnit)."""
     ref, _ = reader.find_page_for_modification(page - 1)
-    page_dict = ref.get_object()
-    box = personal_signature.inherited(page_dict, "/CropBox") or personal_signature.inherited(
-        page_dict, "/MediaBox"
-    )
-    if box is None:
+    geo = page_geometry(ref.get_object())
+    if geo is None:
         raise InvalidInput("NOT_A_PDF", problem=f"page {page} has no MediaBox")
-    x1, y1, x2, y2 = (float(v) for v in box)
-    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+    return geo
+
+
+def _field_page(reader: PdfFileReader, name: str | None) -> int | None:
+    """The 1-based page of the widget of the signature field ``name`` (None: not known)."""
+    if name is None:
+        return None
+    for fq_name, _, ref in fields.enumerate_sig_fields(reader, filled_status=None):
+        if fq_name == name:
+            box = personal_signature.widget_box(reader, ref.get_object())
+            return box.page if box is not None else None
+    return None
+
+
+def _ink_mode(pdfa: PdfA | None) -> appearance.InkMode:
+    """Soft masks outside PDF/A; in a PDF/A document a stencil in the output intent's space
+    (CMYK or gray when its profile says so, else RGB)."""
+    if pdfa is None:
+        return appearance.InkMode.SOFT_MASK
+    return {4: appearance.InkMode.STENCIL_CMYK, 1: appearance.InkMode.STENCIL_GRAY}.get(
+        pdfa.colour_components, appearance.InkMode.STENCIL_RGB
+    )
 
 
 class _OnDisk:

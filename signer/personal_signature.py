@@ -32,18 +32,6 @@ def _required() -> Precondition:
     return Precondition("PERSONAL_SIGNATURE_REQUIRED")
 
 
-def inherited(page: generic.DictionaryObject, key: str) -> Any:
-    """A page attribute, looked up through /Parent as the PDF spec allows."""
-    node: Any = page
-    for _ in range(64):
-        if key in node:
-            return node[key]
-        if "/Parent" not in node:
-            return None
-        node = node["/Parent"]
-    return None
-
-
 def _page_number(reader: PdfFileReader, page_ref: generic.Reference | None) -> int | None:
     if page_ref is None:
         return None
@@ -55,7 +43,8 @@ def _page_number(reader: PdfFileReader, page_ref: generic.Reference | None) -> i
     return None
 
 
-def _widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> SignatureBox | None:
+def widget_box(reader: PdfFileReader, sig_field: generic.DictionaryObject) -> SignatureBox | None:
+    """The normalised /Rect of a signature field's (first) widget on its page (/P), or None."""
     widget = sig_field
     if "/Rect" not in widget:
         kids = sig_field.get("/Kids")
@@ -102,7 +91,7 @@ def find_valid(
             status.intact and status.valid and status.trusted and status.coverage in _COVERAGE_OK
         ):
             continue
-        box = _widget_box(reader, emb.sig_field)
+        box = widget_box(reader, emb.sig_field)
         if box is not None:
             found = box
     if found is None:

@@ -1,10 +1,16 @@
 """Where a visible signature goes on the page.
 
-Anchor text is found in the lines of poppler's ``pdftotext -bbox-layout``
+Anchor text is found in the lines of poppler's ``pdftotext -bbox-layout -cropbox``
 (:mod:`kyso.pdf.text_boxes`: the same text extraction clerks' tools use, robust to fonts
 and encodings pyHanko would have to decode itself). For a personal signature the image
 goes between the signer's title line(s) and name line, as Decree 30/2020 Appendix I box 7c
-shows.
+shows; the organisation's seal covers the left third of it (Appendix I §II.8(a)).
+
+Every layout decision ("below the title", "left of the signature", "top right") is made in
+the page's *view* — the visible box as the reader sees it, after /Rotate, in poppler's
+top-left coordinates — and only the finished rectangle is mapped to user space
+(:class:`kyso.pdf.page_geometry.PageGeometry`), so rotated pages, offset media and crop boxes
+and /UserUnit all come out right. Physical sizes (millimetres) are divided by the user unit.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhanko.pdf_utils.reader import PdfFileReader
+
 from kyso.errors import InvalidInput, NotFound
+from kyso.pdf.page_geometry import MM, PageGeometry, Rect, page_geometry
 from kyso.pdf.text_boxes import TextExtractionError, read_text_boxes
 
-MM = 72 / 25.4
 #: Default height of a personal signature image when there is no title line above the name.
 DEFAULT_IMAGE_HEIGHT = 25 * MM
 _MARGIN = 2.0  # points kept free above and below the image
@@ -97,9 +105,22 @@ def checked_rect(
 @dataclass(frozen=True)
 class _Line:
     text: str
-    x1: float
-    top: float  # pdftotext coordinates: origin at the top left
+    x1: float  # view coordinates: origin at the visible top left, y down
+    top: float
     x2: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class SignerBlock:
+    """The space for the personal signature image in a Decree 30 signer block (Appendix I box
+    7c: between the title line(s) and the name line), on a 1-based ``page``, in view
+    coordinates (user-space units from the visible top-left corner, y down, as displayed):
+    the image is centred on ``centre_x`` between ``top`` and ``bottom``."""
+
+    page: int
+    centre_x: float
+    top: float
     bottom: float
 
 
@@ -107,22 +128,18 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def _pages(pdf: Path) -> list[tuple[float, float, list[_Line]]]:
+def _pages(pdf: Path) -> list[list[_Line]]:
     try:
-        pages = read_text_boxes(pdf, lines=True, timeout=60)
+        pages = read_text_boxes(pdf, lines=True, timeout=60, crop_box=True)
     except TextExtractionError as exc:
         if exc.timed_out:
             raise InvalidInput("DOCUMENT_TOO_COMPLEX") from exc
         raise InvalidInput("NOT_A_PDF", problem="its text cannot be extracted") from exc
     return [
-        (
-            page.width,
-            page.height,
-            [
-                _Line(_norm(line.text), line.x_min, line.y_min, line.x_max, line.y_max)
-                for line in page.lines
-            ],
-        )
+        [
+            _Line(_norm(line.text), line.x_min, line.y_min, line.x_max, line.y_max)
+            for line in page.lines
+        ]
         for page in pages
     ]
 
@@ -131,54 +148,141 @@ def _overlaps(a: _Line, b: _Line) -> bool:
     return a.x1 < b.x2 and b.x1 < a.x2
 
 
-def find_personal_box(pdf: Path, anchor: str, aspect: float) -> SignatureBox:
-    """The image box for a personal signature anchored on ``anchor`` (title or name line).
+def signer_block_from_anchor(
+    pdf: Path, anchor: str, geometry: Callable[[int], PageGeometry]
+) -> SignerBlock:
+    """The signer block around the text ``anchor`` (a title line or the name line).
 
-    ``aspect`` is the image's width / height; the box is centred on the anchor line.
-    The last occurrence wins: the signature block ends the document.
+    The last occurrence wins: the signature block ends the document. An upper-case anchor is
+    a title ("KT. CHỦ TỊCH": Appendix I box 7a-b) and the space is the gap below the title
+    block; otherwise it is the name and the space is the gap above it. ``geometry(page)`` is
+    the page's geometry (for millimetre sizes under /UserUnit).
+
+    This is the one place that finds a signer block; a reader of the document's layout that
+    finds it without an anchor gives a :class:`SignerBlock` the same way.
+    Raises :class:`InvalidInput` ``ANCHOR_INVALID`` (empty anchor) and :class:`NotFound`
+    ``ANCHOR_NOT_FOUND``.
     """
     needle = _norm(anchor)
     if not needle:
         raise InvalidInput("ANCHOR_INVALID")
-    found: tuple[int, float, list[_Line], _Line] | None = None
-    for number, (_, height, lines) in enumerate(_pages(pdf), start=1):
+    found: tuple[int, list[_Line], _Line] | None = None
+    for number, lines in enumerate(_pages(pdf), start=1):
         for line in lines:
             if needle in line.text:
-                found = (number, height, lines, line)
+                found = (number, lines, line)
     if found is None:
         raise NotFound("ANCHOR_NOT_FOUND", anchor=anchor)
-    number, height, lines, line = found
+    number, lines, line = found
+    geo = geometry(number)
+    min_gap, default_h = geo.length(_MIN_GAP), geo.length(DEFAULT_IMAGE_HEIGHT)
+    margin = geo.length(_MARGIN)
     column = sorted((o for o in lines if o is not line and _overlaps(o, line)), key=lambda o: o.top)
     if _is_title(line.text):
-        # titles are upper case (Decree 30 App. I box 7a-b): the space is below the title
-        # block, which may run over several lines
+        # the space is below the title block, which may run over several lines
         current = line
         top: float | None = None
         bottom = 0.0
         for other in (o for o in column if o.top > line.top + 1):  # accents overlap bboxes
-            gap = other.top - current.bottom
-            if gap >= _MIN_GAP:
+            if other.top - current.bottom >= min_gap:
                 top, bottom = current.bottom, other.top
                 break
             current = other
         if top is None:
             top = current.bottom
-            bottom = top + DEFAULT_IMAGE_HEIGHT + 2 * _MARGIN
+            bottom = top + default_h + 2 * margin
     else:
         # the name line (normal case): the space is above it
         above = [o for o in column if o.bottom < line.bottom - 1]
         nearest = above[-1] if above else None
-        if nearest is not None and line.top - nearest.bottom >= _MIN_GAP:
+        if nearest is not None and line.top - nearest.bottom >= min_gap:
             top, bottom = nearest.bottom, line.top
         else:
-            top, bottom = line.top - DEFAULT_IMAGE_HEIGHT - 2 * _MARGIN, line.top
-    box_h = min(max(bottom - top - 2 * _MARGIN, 10.0), _MAX_IMAGE_HEIGHT)
-    box_w = box_h * aspect
-    centre = (line.x1 + line.x2) / 2
-    y_mid = height - (top + bottom) / 2  # to PDF coordinates (origin bottom left)
-    return SignatureBox(
-        number, centre - box_w / 2, y_mid - box_h / 2, centre + box_w / 2, y_mid + box_h / 2
+            top, bottom = line.top - default_h - 2 * margin, line.top
+    return SignerBlock(number, (line.x1 + line.x2) / 2, top, bottom)
+
+
+def personal_box(block: SignerBlock, aspect: float, geo: PageGeometry) -> SignatureBox:
+    """The image box (``aspect`` = width / height) centred in ``block``, in user space."""
+    margin = geo.length(_MARGIN)
+    _, view_h = geo.view_size
+    top, bottom = max(block.top, 0.0), min(block.bottom, view_h)  # the space on the page
+    box_h = min(
+        max(bottom - top - 2 * margin, geo.length(10.0)),
+        geo.length(_MAX_IMAGE_HEIGHT),
     )
+    box_w = box_h * aspect
+    y_mid = (top + bottom) / 2
+    view = (block.centre_x - box_w / 2, y_mid - box_h / 2, block.centre_x + box_w / 2)
+    return _from_view(block.page, geo, (*view, y_mid + box_h / 2))
+
+
+def find_personal_box(
+    pdf: Path,
+    anchor: str,
+    aspect: float,
+    geometry: Callable[[int], PageGeometry] | None = None,
+) -> SignatureBox:
+    """The image box for a personal signature anchored on ``anchor`` (title or name line):
+    :func:`signer_block_from_anchor`, then :func:`personal_box`. ``geometry`` gives a page's
+    geometry; by default it is read from ``pdf``."""
+    geometry = geometry or _geometry_of(pdf)
+    block = signer_block_from_anchor(pdf, anchor, geometry)
+    return personal_box(block, aspect, geometry(block.page))
+
+
+def _geometry_of(pdf: Path) -> Callable[[int], PageGeometry]:
+    def geometry(page: int) -> PageGeometry:
+        with pdf.open("rb") as f:
+            ref, _ = PdfFileReader(f, strict=False).find_page_for_modification(page - 1)
+            geo = page_geometry(ref.get_object())
+        if geo is None:
+            raise InvalidInput("NOT_A_PDF", problem=f"page {page} has no MediaBox")
+        return geo
+
+    return geometry
+
+
+def seal_box(
+    personal: SignatureBox, geo: PageGeometry, diameter: float, aspect: float
+) -> SignatureBox:
+    """The organisation's seal over the personal signature image ``personal`` (user space):
+    ``diameter`` points wide (its real size; the height follows ``aspect``), its right edge
+    a third of the way into the signature from the reader's left, vertically centred on it
+    (Decree 30/2020 Appendix I §II.8(a): *trùm lên khoảng 1/3 ... về bên trái*)."""
+    p = personal
+    left, top, right, bottom = geo.rect_to_view((p.x1, p.y1, p.x2, p.y2))
+    width = geo.length(diameter)
+    height = width / aspect
+    seal_right = left + (right - left) / 3
+    mid = (top + bottom) / 2
+    view = (seal_right - width, mid - height / 2, seal_right, mid + height / 2)
+    return _from_view(personal.page, geo, view)
+
+
+def top_right_box(
+    page: int, geo: PageGeometry, size: tuple[float, float], right_mm: float, top_mm: float
+) -> SignatureBox:
+    """A box of ``size`` (width, height in points) at the top right of the page as the reader
+    sees it, ``right_mm`` from the right edge and ``top_mm`` from the top (Appendix I
+    §II.8(b): an attachment's organisation signature, *góc trên, bên phải, trang đầu*)."""
+    view_w, _ = geo.view_size
+    width, height = geo.length(size[0]), geo.length(size[1])
+    right = view_w - geo.length(right_mm * MM)
+    top = geo.length(top_mm * MM)
+    return _from_view(page, geo, (right - width, top, right, top + height))
+
+
+def _from_view(page: int, geo: PageGeometry, view: Rect) -> SignatureBox:
+    """A view rectangle moved inside the visible page (when it sticks out and fits) and
+    mapped to user space."""
+    left, top, right, bottom = view
+    view_w, view_h = geo.view_size
+    dx = -left if left < 0 else min(0.0, view_w - right)
+    dy = -top if top < 0 else min(0.0, view_h - bottom)
+    if right - left <= view_w and bottom - top <= view_h:
+        left, right, top, bottom = left + dx, right + dx, top + dy, bottom + dy
+    return SignatureBox(page, *geo.rect_to_user((left, top, right, bottom)))
 
 
 def _is_title(text: str) -> bool:

@@ -166,6 +166,7 @@ def _sign(ns: argparse.Namespace) -> int:
     print(
         f"kyso: signed {out} ({summary.size or out.stat().st_size} bytes): "
         f"{level}, field {summary.field_name}, {summary.signer_subject}"
+        + (f"; {summary.pdfa} kept" if summary.pdfa else "")
     )
     return 0
 

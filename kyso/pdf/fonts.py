@@ -66,6 +66,15 @@ class PreparedFont:
         """``text`` as two-byte glyph ids for a ``Tj`` with Identity-H (0: missing glyph)."""
         return b"".join(self.cmap.get(ord(ch), 0).to_bytes(2, "big") for ch in text)
 
+    def cid_set(self) -> bytes:
+        """The /CIDSet bit string (ISO 32000-1 Table 124): bit ``7 - cid % 8`` of byte
+        ``cid // 8`` is set for every CID of the subset (CIDs are glyph ids, Identity)."""
+        used = {0, *self.cmap.values()}
+        bits = bytearray(max(used) // 8 + 1)
+        for cid in used:
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        return bytes(bits)
+
     def width(self, text: str, size: float) -> float:
         units = sum(self.advances.get(self.cmap.get(ord(ch), 0), 0) for ch in text)
         return units * size / self.units_per_em
@@ -97,6 +106,10 @@ class PreparedFont:
                     name("/CapHeight"): generic.NumberObject(cap_height),
                     name("/StemV"): generic.NumberObject(stem_v),
                     name("/FontFile2"): program,
+                    # PDF/A-1 6.3.5: a CID font subset lists its CIDs (here: glyph ids)
+                    name("/CIDSet"): writer.add_object(
+                        generic.StreamObject(stream_data=self.cid_set())
+                    ),
                 }
             )
         )

@@ -8,6 +8,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 
 from kyso.errors import InvalidInput, ResourceExhausted
+from kyso.pdf.pdfa import MetadataConsistentWriter
 
 
 def check_size(size: int, limit: int) -> None:
@@ -31,7 +32,7 @@ def open_for_signing(stream: BinaryIO) -> IncrementalPdfFileWriter:
         raise _not_pdf()  # truncated: a complete PDF ends with %%EOF
     stream.seek(0)
     try:
-        writer = IncrementalPdfFileWriter(stream, strict=False)
+        writer: IncrementalPdfFileWriter = MetadataConsistentWriter(stream, strict=False)
         reader = writer.prev
         if reader.encrypted:
             raise InvalidInput("DOCUMENT_ENCRYPTED")

@@ -5,9 +5,11 @@ pyHanko would have to decode itself. One reader serves both sides: the signer lo
 text to place a visible signature (``signer.placement``, lines) and the verifier asks what an
 annotation added after signing covers (``verifier.annotation_overlap``, words).
 
-Coordinates are poppler's: points, origin at the top-left corner of the page's crop box, y
-downwards. The output is read with one regular expression per element (no XML parser: nothing
-in it is resolved or expanded), so hostile text cannot do more than produce odd words.
+Coordinates are poppler's: user-space units (poppler ignores /UserUnit), origin at the
+top-left corner of the page's media box (crop box with ``crop_box=True``) as displayed, that is
+after the page's /Rotate, y downwards. The output is read with one regular expression per
+element (no XML parser: nothing in it is resolved or expanded), so hostile text cannot do more
+than produce odd words.
 Raises :class:`TextExtractionError` when poppler is missing, fails or runs out of time.
 """
 
@@ -90,13 +92,19 @@ def read_text_boxes(
     last_page: int | None = None,
     lines: bool = False,
     timeout: float = 60.0,
+    crop_box: bool = False,
 ) -> list[PageText]:
     """Pages ``first_page``..``last_page`` (default: all) of ``pdf`` (bytes or a file).
 
     ``lines`` runs poppler's layout analysis (``-bbox-layout``) to group words into lines;
     without it the words come in poppler's reading order (``-bbox``), which is cheaper.
+    ``crop_box`` measures from the crop box (``-cropbox``) instead of the media box: the
+    coordinates are then those of :class:`kyso.pdf.page_geometry.PageGeometry`'s view (the
+    visible box, turned by the page's /Rotate; the page's ``width``/``height`` stay unrotated).
     """
     argv = ["pdftotext", "-q", "-bbox-layout" if lines else "-bbox"]
+    if crop_box:
+        argv.append("-cropbox")
     if first_page is not None:
         argv += ["-f", str(first_page)]
     if last_page is not None:

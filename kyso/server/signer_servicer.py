@@ -96,6 +96,7 @@ def summary_pb(result: SignResult) -> pb.SignatureSummary:
         signing_time=_timestamp(result.signing_time),
         size=result.size,
         sha256=result.sha256,
+        pdfa=result.pdfa,
     )
     if result.box is not None:
         b = result.box

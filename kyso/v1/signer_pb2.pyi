@@ -89,7 +89,7 @@ class SignRequest(_message.Message):
     def __init__(self, document: _Optional[bytes] = ..., key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ...) -> None: ...
 
 class SignatureSummary(_message.Message):
-    __slots__ = ("field_name", "profile", "level", "signer_subject", "signing_time", "rect", "size", "sha256")
+    __slots__ = ("field_name", "profile", "level", "signer_subject", "signing_time", "rect", "size", "sha256", "pdfa")
     FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class SignatureSummary(_message.Message):
     RECT_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
+    PDFA_FIELD_NUMBER: _ClassVar[int]
     field_name: str
     profile: SignatureProfile
     level: PadesLevel
@@ -106,7 +107,8 @@ class SignatureSummary(_message.Message):
     rect: PageRect
     size: int
     sha256: str
-    def __init__(self, field_name: _Optional[str] = ..., profile: _Optional[_Union[SignatureProfile, str]] = ..., level: _Optional[_Union[PadesLevel, str]] = ..., signer_subject: _Optional[str] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rect: _Optional[_Union[PageRect, _Mapping]] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+    pdfa: str
+    def __init__(self, field_name: _Optional[str] = ..., profile: _Optional[_Union[SignatureProfile, str]] = ..., level: _Optional[_Union[PadesLevel, str]] = ..., signer_subject: _Optional[str] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rect: _Optional[_Union[PageRect, _Mapping]] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., pdfa: _Optional[str] = ...) -> None: ...
 
 class SignResponse(_message.Message):
     __slots__ = ("document", "signature")

@@ -87,11 +87,21 @@ def test_the_last_occurrence_wins(tmp_path: Path) -> None:
 
 
 def test_without_a_line_above_the_default_height_is_used(tmp_path: Path) -> None:
-    pdf = _pdf(tmp_path, ["Nguyễn Văn An"])
+    pdf = _pdf(tmp_path, ["", "", "", "Nguyễn Văn An"])
     box = find_personal_box(pdf, "Nguyễn Văn An", aspect=1.5)
     assert box.height == pytest.approx(DEFAULT_IMAGE_HEIGHT, abs=0.01)
     assert box.width == pytest.approx(1.5 * box.height)
+    assert box.y1 > A4[1] - 20 * MM - 13 - 3 * 19.5  # above the name line (its baseline)
+
+
+def test_near_the_top_edge_the_image_shrinks_to_stay_on_the_page(tmp_path: Path) -> None:
+    """The default height does not fit above a name on the first line: the image takes the
+    space there is instead of being cut off at the page edge."""
+    pdf = _pdf(tmp_path, ["Nguyễn Văn An"])
+    box = find_personal_box(pdf, "Nguyễn Văn An", aspect=1.5)
+    assert box.y2 <= A4[1]
     assert box.y1 > A4[1] - 20 * MM - 13  # above the name line (its baseline)
+    assert 10 < box.height < DEFAULT_IMAGE_HEIGHT
 
 
 def test_a_very_tall_space_is_capped_at_45_mm(tmp_path: Path) -> None:
