@@ -62,10 +62,11 @@ def declared_pdfa(reader: PdfFileReader) -> PdfA | None:
     """The PDF/A part the document's catalogue XMP declares, else ``None`` (also for XMP
     that cannot be read, is over 4 MiB or names no numeric part)."""
     try:
-        meta = reader.root.get("/Metadata")
-        if meta is None:
+        # [] not .get(): pyHanko reads /Metadata as its MetadataStream only through
+        # __getitem__, and a plain stream read first would stay cached for the writer
+        if "/Metadata" not in reader.root:
             return None
-        stream = meta.get_object()
+        stream = reader.root["/Metadata"]
         if not isinstance(stream, generic.StreamObject):
             return None
         xmp = stream.data
@@ -103,8 +104,7 @@ class MetadataConsistentWriter(IncrementalPdfFileWriter):
         try:
             info = self._info.get_object() if self._info is not None else None
             producer = info.get("/Producer") if info is not None else None
-            meta = self.root.get("/Metadata") if "/Metadata" in self.root else None
-            stream = meta.get_object() if meta is not None else None
+            stream = self.root["/Metadata"] if "/Metadata" in self.root else None
         except (KeyError, TypeError, AttributeError):
             return
         if producer is None or not isinstance(stream, xmp_xml.MetadataStream):
