@@ -160,3 +160,71 @@ def test_the_default_font_covers_vietnamese() -> None:
     cmap = ttLib.TTFont(str(appearance.DEFAULT_FONT), lazy=True).getBestCmap()
     letters = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
     assert [c for c in letters + letters.upper() if ord(c) not in cmap] == []
+
+
+# ----------------------------------------------------------------------------- rotation, PDF/A
+@pytest.mark.parametrize(
+    ("rotation", "matrix"),
+    [
+        (0, None),
+        (90, [0, 1, -1, 0, 50, 0]),
+        (180, [-1, 0, 0, -1, 200, 50]),
+        (270, [0, -1, 1, 0, 0, 200]),
+    ],
+)
+def test_on_a_turned_page_the_form_is_laid_out_upright_and_turned_back(
+    rotation: int, matrix: list[float] | None
+) -> None:
+    """The widget /Rect is 200 x 50 as the reader sees it; in user space it is 50 x 200 on a
+    page turned by 90 or 270 degrees. The form is drawn 200 x 50 and /Matrix turns it back."""
+    img = Image.new("RGBA", (40, 10), (0, 0, 0, 255))
+    style = image_style(ImageCache().get(_png(img), BLUE)).rotated(rotation)
+    user = (50.0, 200.0) if rotation in (90, 270) else (200.0, 50.0)
+    stamp = style.create_stamp(PdfFileWriter(), BoxConstraints(width=user[0], height=user[1]), {})
+    form = stamp.as_form_xobject()
+    x1, y1, x2, y2 = (float(v) for v in form["/BBox"])  # pyHanko writes [0 h w 0]
+    assert (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)) == (0, 0, 200, 50)
+    if matrix is None:
+        assert "/Matrix" not in form
+        return
+    got = [float(v) for v in form["/Matrix"]]
+    assert got == matrix
+    # the form's box, through /Matrix, is the widget's box at the origin (ISO 32000-1 12.5.5)
+    a, b, c, d, e, f = got
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x in (0, 200) for y in (0, 50)]
+    assert min(p[0] for p in corners) == 0 and max(p[0] for p in corners) == user[0]
+    assert min(p[1] for p in corners) == 0 and max(p[1] for p in corners) == user[1]
+
+
+def test_a_stencil_image_has_no_soft_mask_and_paints_in_the_ink() -> None:
+    """PDF/A-1 (ISO 19005-1 6.4): no /SMask; the shape is a 1-bit /ImageMask."""
+    img = Image.new("RGBA", (16, 2), (0, 0, 0, 0))
+    img.putpixel((0, 0), (0, 0, 0, 255))  # ink
+    img.putpixel((1, 0), (0, 0, 0, 100))  # under half: paper
+    prepared = ImageCache().get(_png(img), RED)
+    writer = PdfFileWriter()
+    stamp = image_style(prepared, appearance.InkMode.STENCIL_CMYK).create_stamp(
+        writer, BoxConstraints(width=16, height=2), {}
+    )
+    ops = stamp.render()
+    assert ops.startswith(b"q 0.000 1.000 1.000 0.137 k q ")
+    xobject = stamp.resources.xobject["/Im0"].get_object()
+    assert xobject["/ImageMask"] is True or bool(xobject["/ImageMask"])
+    assert "/SMask" not in xobject and "/ColorSpace" not in xobject
+    assert int(xobject["/BitsPerComponent"]) == 1
+    rows = zlib.decompress(prepared.stencil)
+    assert rows == bytes([0b01111111, 0xFF, 0xFF, 0xFF])  # 0 paints; rows padded to bytes
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        (appearance.InkMode.STENCIL_RGB, b"0.000 0.000 0.784 rg"),
+        (appearance.InkMode.STENCIL_CMYK, b"1.000 1.000 0.000 0.216 k"),
+        (appearance.InkMode.STENCIL_GRAY, b"0.089 g"),
+    ],
+)
+def test_the_ink_in_the_output_intents_colour_space(
+    mode: appearance.InkMode, expected: bytes
+) -> None:
+    assert appearance.ink_operator(BLUE, mode) == expected

@@ -185,3 +185,33 @@ def test_a_rectangle_that_cannot_hold_a_visible_signature_is_refused(
     assert caught.value.params["page"] == rect.page
     assert problem in caught.value.message_en
     assert f"trang {rect.page}" in caught.value.message_vi
+
+
+# ----------------------------------------------------------------------------- page geometry
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_seal_and_top_right_box_are_laid_out_as_the_reader_sees_the_page(rotate: int) -> None:
+    from kyso.pdf.page_geometry import PageGeometry
+    from signer.placement import seal_box, top_right_box
+
+    media = (200.0, 300.0, 1042.0, 895.0) if rotate in (90, 270) else (200.0, 300.0, 795.0, 1142.0)
+    geo = PageGeometry(media, rotate)
+    assert geo.view_size == pytest.approx((595.0, 842.0))
+    # a personal signature 120 x 48 as seen, its left edge at 300 and top at 400 from the top
+    personal = SignatureBox(1, *geo.rect_to_user((300.0, 400.0, 420.0, 448.0)))
+    seal = seal_box(personal, geo, 100.0, 1.0)
+    view = geo.rect_to_view((seal.x1, seal.y1, seal.x2, seal.y2))
+    assert view == pytest.approx((240.0, 374.0, 340.0, 474.0))  # right edge at a third in
+    corner = top_right_box(1, geo, (100.0, 30.0), 20, 5)
+    view = geo.rect_to_view((corner.x1, corner.y1, corner.x2, corner.y2))
+    right = 595.0 - 20 * MM
+    assert view == pytest.approx((right - 100, 5 * MM, right, 5 * MM + 30))
+
+
+def test_a_box_sticking_out_of_the_page_is_moved_onto_it() -> None:
+    from kyso.pdf.page_geometry import PageGeometry
+    from signer.placement import seal_box
+
+    geo = PageGeometry((0.0, 0.0, 595.0, 842.0), 0)
+    personal = SignatureBox(1, 10.0, 400.0, 130.0, 448.0)  # near the left edge
+    seal = seal_box(personal, geo, 100.0, 1.0)
+    assert seal.x1 == pytest.approx(0.0) and seal.x2 == pytest.approx(100.0)
