@@ -25,6 +25,8 @@ from test_sign_support import pyhanko_check, sign, widget_rects
 from kyso.cli.main import main
 from kyso.v1 import signer_pb2 as pb
 
+A4_W, A4_H = 595.28, 841.89
+
 GEOMETRIES = {
     "rotate-0": (0, (0.0, 0.0), 1.0),
     "rotate-90": (90, (0.0, 0.0), 1.0),
@@ -269,3 +271,56 @@ def test_cli_says_which_pdfa_part_it_kept(kyso_server: str, tmp_path: Path, caps
     args = ["--server", kyso_server, "sign", str(src), "-o", str(out), "--key", "personal"]
     assert main([*args, "--anchor", DECREE30_NAME, "--level", "B-B"]) == 0
     assert "PDF/A-2B kept" in capsys.readouterr().out
+
+
+def test_attachment_box_is_top_right_as_the_reader_sees_a_turned_page(
+    grpc_channel: grpc.Channel, assert_pdfsig_ok
+) -> None:
+    doc = turned(make_pdf(["Phụ lục"]), 90, (200.0, 300.0))
+    resp = sign(
+        grpc_channel,
+        doc,
+        key="organisation",
+        profile=pb.PROFILE_ATTACHMENT,
+        level=pb.PADES_B_B,
+        document_number="15/QĐ-UBND",
+    )
+    assert_pdfsig_ok(resp.document, expected_signatures=1)
+    line = _view_lines(resp.document)["Số: 15/QĐ-UBND"]
+    mm = 72 / 25.4
+    # right-aligned 20 mm from the right edge (less the box's padding), near the top, upright:
+    # poppler finds the words as one horizontal line of the visible page
+    assert line[2] == pytest.approx(595.28 - 20 * mm - 2, abs=1.5), line
+    assert 5 * mm < line[1] < 30 * mm, line
+    assert line[2] - line[0] > 2 * (line[3] - line[1])
+
+
+def test_an_existing_field_on_a_turned_page_is_drawn_upright(
+    grpc_channel: grpc.Channel, assert_pdfsig_ok, mark: bytes
+) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    doc = turned(decree30_pdf(), 270)
+    # 150 x 50 as the reader sees it, 100 from the left and 300 from the top: user space is
+    # turned by 270 degrees, so x = 841.89 - top..., y = 595.28 - left...
+    left, top, width, height = 100.0, 300.0, 150.0, 50.0
+    rect = (A4_H - top - height, A4_W - left - width, A4_H - top, A4_W - left)
+    w = IncrementalPdfFileWriter(BytesIO(doc))
+    append_signature_field(w, SigFieldSpec("ChuKy", box=rect))  # type: ignore[arg-type]
+    out = BytesIO()
+    w.write(out)
+    resp = sign(
+        grpc_channel,
+        out.getvalue(),
+        level=pb.PADES_B_B,
+        placement=pb.SignPlacement(field_name="ChuKy"),
+        image_png=mark,
+    )
+    assert_pdfsig_ok(resp.document, expected_signatures=1)
+    mask = ink_mask(render(resp.document), "blue")
+    box = mask.getbbox()
+    assert box is not None
+    assert box[0] >= left - 1 and box[2] <= left + width + 1, box
+    assert box[1] >= top - 1 and box[3] <= top + height + 1, box
+    _assert_upright_mark(mask, box)
