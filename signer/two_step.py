@@ -249,6 +249,7 @@ class TwoStepSigner:
                 else None,
                 "signing_time": plan.now.isoformat(),
                 "subject": plan.subject,
+                "pdfa": plan.pdfa.label if plan.pdfa is not None else "",
             }
         ).encode()
         pending_id = self._store.put(record)
@@ -322,6 +323,7 @@ class TwoStepSigner:
             box,
             len(data),
             hashlib.sha256(data).hexdigest(),
+            str(state.get("pdfa", "")),  # absent in a record prepared before it was kept
         )
         return data, result
 

@@ -324,3 +324,37 @@ def test_an_existing_field_on_a_turned_page_is_drawn_upright(
     assert box[0] >= left - 1 and box[2] <= left + width + 1, box
     assert box[1] >= top - 1 and box[3] <= top + height + 1, box
     _assert_upright_mark(mask, box)
+
+
+def test_two_step_signature_keeps_and_reports_pdfa(
+    grpc_channel: grpc.Channel, pki, config_factory, assert_pdfsig_ok
+) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from test_sign_support import stub
+
+    doc = declared_pdfa(decree30_pdf(), 1)
+    prepared = stub(grpc_channel).PrepareSignature(
+        pb.PrepareSignatureRequest(
+            document=doc,
+            certificate=pki.cert_path("personal").read_bytes(),
+            chain=[p.read_bytes() for p in pki.chain_paths("personal")],
+            options=pb.SignOptions(
+                level=pb.PADES_B_B,
+                placement=pb.SignPlacement(anchor_text=DECREE30_NAME),
+                image_png=config_factory.signature_image.read_bytes(),
+            ),
+        ),
+        timeout=60,
+    )
+    key = serialization.load_pem_private_key(pki.key_path("personal").read_bytes(), None)
+    signature = key.sign(prepared.signed_attributes, padding.PKCS1v15(), hashes.SHA256())
+    done = stub(grpc_channel).CompleteSignature(
+        pb.CompleteSignatureRequest(
+            id=prepared.id, signature=signature, document_sha256=prepared.document_sha256
+        ),
+        timeout=60,
+    )
+    assert done.signature.pdfa == "PDF/A-1B"
+    assert_pdfsig_ok(done.document, expected_signatures=1)
+    _assert_pdfa_kept(done.document, doc, 1)
