@@ -61,6 +61,7 @@ class PreparedFont:
     widths: tuple[int, ...]  # the /W array, flattened: gid [w] gid [w] ...
     descriptor: tuple[int, int, tuple[int, int, int, int], float, int, int]
     # ascent, descent, bbox, italic angle, cap height, stem v
+    glyph_count: int = 0  # glyphs in the subset program (ids 0 .. count-1, compact)
 
     def glyphs(self, text: str) -> bytes:
         """``text`` as two-byte glyph ids for a ``Tj`` with Identity-H (0: missing glyph)."""
@@ -68,8 +69,10 @@ class PreparedFont:
 
     def cid_set(self) -> bytes:
         """The /CIDSet bit string (ISO 32000-1 Table 124): bit ``7 - cid % 8`` of byte
-        ``cid // 8`` is set for every CID of the subset (CIDs are glyph ids, Identity)."""
-        used = {0, *self.cmap.values()}
+        ``cid // 8`` is set for every CID of the subset (CIDs are glyph ids, Identity): all of
+        the compact subset's glyphs, accent components of composite glyphs included, as
+        ISO 19005-2 6.2.11.4.2 asks of a CIDSet."""
+        used = set(range(self.glyph_count)) or {0, *self.cmap.values()}
         bits = bytearray(max(used) // 8 + 1)
         for cid in used:
             bits[cid // 8] |= 0x80 >> (cid % 8)
@@ -214,6 +217,7 @@ def _prepare(font: Path, characters: frozenset[str]) -> PreparedFont:
         _to_unicode(glyph_chars),
         tuple(widths),
         descriptor,
+        len(tt.getGlyphOrder()),
     )
 
 

@@ -32,3 +32,20 @@ def test_shaping_font_advances_in_thousandths_of_an_em() -> None:
     out = BytesIO()
     writer.write(out)  # the subset is written with the document
     assert b"/FontFile2" in out.getvalue()
+
+
+def test_cid_set_names_every_glyph_of_the_subset() -> None:
+    """PDF/A-1 6.3.5 wants a /CIDSet for a CID font subset, and PDF/A-2 6.2.11.4.2 wants it to
+    name every glyph in the program: accent components of Vietnamese letters included."""
+    from fontTools import ttLib
+
+    font = fonts.FontCache().get(fonts.SERIF_REGULAR, ["Số: 15/QĐ-UBND, Ủy ban"])
+    program = ttLib.TTFont(BytesIO(__import__("zlib").decompress(font.font_program)))
+    count = len(program.getGlyphOrder())
+    assert count > len(set(font.cmap.values()))  # composites bring their components
+    bits = "".join(f"{b:08b}" for b in font.cid_set())
+    assert bits[:count] == "1" * count and set(bits[count:]) <= {"0"}
+    writer = PdfFileWriter()
+    descendant = font.embed(writer).get_object()["/DescendantFonts"][0].get_object()
+    cid_set = descendant["/FontDescriptor"]["/CIDSet"].get_object()
+    assert cid_set.data == font.cid_set()
