@@ -21,6 +21,7 @@ from typing import Any
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata import model, xmp_xml
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 _MAX_XMP = 4 * 1024 * 1024
@@ -70,7 +71,7 @@ def declared_pdfa(reader: PdfFileReader) -> PdfA | None:
         if not isinstance(stream, generic.StreamObject):
             return None
         xmp = stream.data
-    except (KeyError, TypeError, ValueError, AttributeError, NotImplementedError):
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError, NotImplementedError):
         return None
     if len(xmp) > _MAX_XMP:
         return None
@@ -89,7 +90,7 @@ def _output_components(reader: PdfFileReader) -> int:
             profile = intent.get("/DestOutputProfile")
             if profile is not None:
                 return int(profile.get_object().get("/N", 0))
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError):
         return 0
     return 0
 
