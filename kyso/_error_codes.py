@@ -363,12 +363,21 @@ PERMISSION_DENIED: Mapping[str, Texts] = {
         "{actor} may not call {method} (role required: {role})",
         "không có quyền thực hiện thao tác này (cần vai trò {role})",
     ),
+    "KEY_NOT_PERMITTED": Texts(
+        "{actor} may not sign with key {key} (not among the keys of its [[clients]] table)",
+        "không được phép ký bằng khóa {key}",
+    ),
+    "METHOD_NOT_IN_POLICY": Texts(
+        "{method} is not in kyso's access policy: denied",
+        "thao tác {method} không được phép",
+    ),
 }
 
 UNAUTHENTICATED: Mapping[str, Texts] = {
     "UNAUTHENTICATED": Texts(
-        "a valid credential is required (authorization: Bearer <token>)",
-        "cần thông tin xác thực hợp lệ",
+        "a valid credential is required: a client certificate (mTLS) or a bearer token "
+        "(authorization: Bearer <token>)",
+        "cần thông tin xác thực hợp lệ (chứng thư số máy khách hoặc mã truy cập)",
     ),
 }
 

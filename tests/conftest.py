@@ -9,8 +9,13 @@ Contract (relied on by every test module):
 * ``redis_url`` (session) -- a database of its own on 127.0.0.1:6379, else a redis-server
   started on a free port.
 * ``make_config(**overrides)`` -- :class:`kyso.server.settings.Settings` loaded from a TOML file.
+  Every such config has the tests' admin client (:mod:`tests.access`: every role, every key,
+  by bearer token); ``clients=[...]`` adds ``[[clients]]`` tables, ``admin_client=False``
+  leaves the admin out.
 * ``kyso_config`` (module; override it in a module to change the server's config),
-  ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel``.
+  ``kyso_server`` (module, "127.0.0.1:PORT"), ``kyso_context``, ``grpc_channel`` (sends the
+  admin token on every call without an ``authorization`` of its own). ``KYSO_TOKEN`` is set
+  to the admin token for the ``kyso`` CLI the tests run; refusal tests build their own clients.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
   says every signature is Valid and its certificate Trusted; returns the report.
 * ``shared_dir`` / ``corpus_dir`` / ``shared_trust_dir`` / ``shared_cases_dir`` (session) --
@@ -46,6 +51,12 @@ from kyso.demo.images import seal_png, signature_png  # noqa: E402
 from kyso.pdf import hex_strings  # noqa: E402
 from kyso.server.settings import ServerSettings, Settings, load_settings  # noqa: E402
 from signer.settings import SignerSettings  # noqa: E402
+from tests.access import (  # noqa: E402
+    ADMIN_TOKEN,
+    admin_channel,
+    admin_client_table,
+    write_admin_token,
+)
 from tests.pki import (  # noqa: E402
     SoftHsmToken,
     TestPki,
@@ -57,6 +68,8 @@ from tests.shared_corpus import CASES, CORPUS, MANIFEST, SHARED, TRUST  # noqa: 
 
 # As the server does at start-up (kyso.server.app.build_server), for in-process verification.
 hex_strings.install()
+# The kyso CLI the tests run (subprocesses inherit it) calls with the admin credential.
+os.environ["KYSO_TOKEN"] = ADMIN_TOKEN
 
 #: Keys of the default test config: name -> (certificate label, profiles, image kind).
 DEFAULT_KEYS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -264,13 +277,16 @@ class ConfigFactory:
         signer: Mapping[str, Any] | None = None,
         verifier: Mapping[str, Any] | None = None,
         trust_store: Mapping[str, Any] | None = None,
+        clients: Sequence[Mapping[str, Any]] = (),
+        admin_client: bool = True,
         **overrides: Any,
     ) -> Settings:
         """Write ``home/kyso.toml`` and load it with :func:`kyso.server.settings.load_settings`.
 
         ``keys`` items are certificate labels (a PKCS#11 key of that name) or ``[[keys]]``
         tables (see :meth:`key_table`); ``trust`` adds PEM files to the trust directory;
-        ``tsa_url=None`` turns time-stamping off.
+        ``tsa_url=None`` turns time-stamping off. ``clients`` are ``[[clients]]`` tables, the
+        admin client of :mod:`tests.access` added unless ``admin_client=False``.
         """
         home.mkdir(parents=True, exist_ok=True)
         trust_dir = home / "trust"
@@ -301,6 +317,12 @@ class ConfigFactory:
             doc["verifier"] = dict(verifier)
         doc["trust_store"] = {"path": trust_dir, **(trust_store or {})}
         doc["keys"] = key_tables
+        client_tables = [dict(c) for c in clients]
+        if admin_client:
+            client_tables.append(admin_client_table([str(k["name"]) for k in key_tables]))
+            write_admin_token(Path(doc.get("tokens_file") or home / "auth" / "tokens"))
+        if client_tables:
+            doc["clients"] = client_tables
         path = home / "kyso.toml"
         path.write_text(_toml(doc), encoding="utf-8")
         return load_settings(path)
@@ -355,7 +377,7 @@ def kyso_context(_kyso_running: tuple[str, Any]) -> Any:
 def grpc_channel(kyso_server: str) -> Iterator[Any]:
     import grpc
 
-    channel = grpc.insecure_channel(kyso_server)
+    channel = admin_channel(kyso_server)
     grpc.channel_ready_future(channel).result(timeout=10)
     try:
         yield channel

@@ -7,10 +7,11 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 
-from kyso.cli._input import read_bytes
+from kyso.cli._input import read_bytes, read_text
 from kyso.errors import InvalidInput
 from kyso.server.status import error_info
 
@@ -68,16 +69,89 @@ def credentials(ns: argparse.Namespace) -> grpc.ChannelCredentials | None:
     )
 
 
-def channel(address: str, tls: grpc.ChannelCredentials | None = None) -> grpc.Channel:
-    """A channel to ``address``: TLS with ``tls``, else plaintext."""
+#: Hosts the local credential may be sent to (the server on this machine).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+TOKEN_ENV = "KYSO_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def bearer_token(ns: argparse.Namespace) -> str | None:
+    """The bearer token the client sends: ``--token-file``, else ``KYSO_TOKEN``, else, when
+    the server is on this machine, the local CLI's credential the embedded defaults created
+    (``<KYSO_HOME>/auth/local-cli.token``); None without any. The local credential never
+    leaves this machine. Raises :class:`InvalidInput` (FILE_UNREADABLE) for ``--token-file``.
+    """
+    token_file = getattr(ns, "token_file", None)
+    if token_file is not None:
+        return read_text(Path(token_file)).strip() or None
+    env = os.environ.get(TOKEN_ENV, "").strip()
+    if env:
+        return env
+    host = str(getattr(ns, "server", "")).rsplit(":", 1)[0]
+    if host in LOCAL_HOSTS:
+        from kyso.server.settings import default_home
+        from kyso.server.tokens import LOCAL_CREDENTIAL_FILE
+
+        local = default_home() / "auth" / LOCAL_CREDENTIAL_FILE
+        try:
+            return local.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+    return None
+
+
+class _Bearer(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
+    """Adds ``authorization: Bearer <token>`` to every call that does not carry one."""
+
+    def __init__(self, token: str) -> None:
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _details(self, details: Any) -> Any:
+        metadata = list(details.metadata or ())
+        if any(k == "authorization" for k, _ in metadata):
+            return details
+        return details._replace(metadata=[*metadata, self._header])
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+
+def channel(
+    address: str, tls: grpc.ChannelCredentials | None = None, token: str | None = None
+) -> grpc.Channel:
+    """A channel to ``address``: TLS with ``tls``, else plaintext; every call carries
+    ``token`` as a bearer token when given."""
     limit = 512 * 1024 * 1024
     options = [
         ("grpc.max_receive_message_length", limit),
         ("grpc.max_send_message_length", limit),
     ]
     if tls is not None:
-        return grpc.secure_channel(address, tls, options=options)
-    return grpc.insecure_channel(address, options=options)
+        ch = grpc.secure_channel(address, tls, options=options)
+    else:
+        ch = grpc.insecure_channel(address, options=options)
+    return grpc.intercept_channel(ch, _Bearer(token)) if token else ch
+
+
+def client_channel(
+    ns: argparse.Namespace, tls: grpc.ChannelCredentials | None = None
+) -> grpc.Channel:
+    """The channel of a client command: ``--server``, ``--ca/--cert/--key`` (or ``tls``, when
+    already read) and the bearer token of :func:`bearer_token`."""
+    return channel(ns.server, tls if tls is not None else credentials(ns), bearer_token(ns))
 
 
 def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
@@ -86,9 +160,19 @@ def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
             yield chunk
 
 
+#: What to do about a refused credential, after the server's message.
+_HINTS = {
+    "UNAUTHENTICATED": " — give a client certificate (--cert/--key) or a bearer token "
+    "(--token-file, KYSO_TOKEN)",
+}
+
+
 def report_rpc_error(err: grpc.RpcError) -> None:
+    """One line on stderr, ``kyso: CODE: English (Vietnamese)`` (and the Vietnamese message
+    on a second line when the server's text lacks it)."""
     code, vi = error_info(err)
     details = (err.details() if hasattr(err, "details") else str(err)) or ""
     # kyso's own statuses already start with their code ("CODE: English (Vietnamese)").
     line = details if details.startswith(f"{code}:") else f"{code}: {details}"
+    line += _HINTS.get(code, "")
     print(f"kyso: {line}" + (f"\n  {vi}" if vi and vi not in details else ""), file=sys.stderr)

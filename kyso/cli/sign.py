@@ -27,7 +27,7 @@ from kyso.cli._input import (
 from kyso.cli.channel import (
     EXIT_ERROR,
     UNARY_LIMIT,
-    channel,
+    client_channel,
     credentials,
     read_chunks,
     report_rpc_error,
@@ -126,7 +126,7 @@ def _sign(ns: argparse.Namespace) -> int:
         raise unwritable(out, exc) from exc
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as f, channel(ns.server, tls) as ch:
+        with os.fdopen(fd, "wb") as f, client_channel(ns, tls) as ch:
             stub = pb_grpc.SignerStub(ch)
             if size <= UNARY_LIMIT:
                 resp = stub.Sign(
@@ -176,7 +176,7 @@ def _keys(ns: argparse.Namespace) -> int:
     from kyso.v1 import signer_pb2_grpc as pb_grpc
 
     try:
-        with channel(ns.server, credentials(ns)) as ch:
+        with client_channel(ns) as ch:
             resp = pb_grpc.SignerStub(ch).ListKeys(pb.ListKeysRequest(), timeout=ns.timeout)
     except grpc.RpcError as err:
         report_rpc_error(err)

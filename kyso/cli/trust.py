@@ -1,16 +1,16 @@
 """``kyso trust …``: the security officer's commands (gRPC clients); ``kyso audit`` is in
 :mod:`kyso.cli.audit`.
 
-Credentials: ``KYSO_TOKEN``, else ``--token-file``, else, when the server is on
-this machine, the officer credential the embedded defaults created under the
-data directory (``<KYSO_HOME>/auth/officer.token``).
+Credentials (:func:`kyso.cli.channel.bearer_token`): ``--token-file``, else ``KYSO_TOKEN``,
+else, when the server is on this machine, the local CLI's credential the embedded defaults
+created under the data directory (``<KYSO_HOME>/auth/local-cli.token``); or a client
+certificate (``--cert``/``--key`` before the command).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,41 +23,22 @@ from kyso.cli._input import (
     UINT64_MAX,
     integer,
     read_bytes,
-    read_text,
     seconds,
 )
 from kyso.cli._input import write_bytes as write_file
-from kyso.cli.channel import EXIT_ERROR, channel, credentials, report_rpc_error
+from kyso.cli.channel import EXIT_ERROR, client_channel, report_rpc_error
+from kyso.errors import InvalidInput
+from kyso.settings import shorten
 
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 _PURPOSES = ("signature", "timestamping", "ocsp_signing")
-
-
-def _token(ns: argparse.Namespace) -> str | None:
-    env = os.environ.get("KYSO_TOKEN")
-    if env:
-        return env.strip()
-    if ns.token_file is not None:
-        return read_text(Path(ns.token_file)).strip()
-    host = str(ns.server).rsplit(":", 1)[0]
-    if host in _LOCAL_HOSTS:
-        from kyso.server.auth import OFFICER_TOKEN_FILE
-        from kyso.server.settings import default_home
-
-        local = default_home() / "auth" / OFFICER_TOKEN_FILE
-        if local.is_file():
-            return local.read_text(encoding="utf-8").strip()
-    return None
 
 
 def call(ns: argparse.Namespace, method: str, request: Any) -> Any:
     from kyso.v1 import trust_store_pb2_grpc as pb_grpc
 
-    token = _token(ns)
-    metadata = [("authorization", f"Bearer {token}")] if token else None
-    with channel(ns.server, credentials(ns)) as ch:
+    with client_channel(ns) as ch:
         stub = pb_grpc.TrustStoreStub(ch)
-        return getattr(stub, method)(request, metadata=metadata, timeout=ns.timeout)
+        return getattr(stub, method)(request, timeout=ns.timeout)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -307,13 +288,28 @@ def _status(ns: argparse.Namespace) -> int:
 
 
 def _token_add(ns: argparse.Namespace) -> int:
-    from kyso.server.auth import add_token, token_files
     from kyso.server.settings import load_settings
+    from kyso.server.tokens import CLIENTS, OFFICERS, READERS, add_token, token_files
 
-    officer, reader = token_files(load_settings(ns.config))
-    path = officer if ns.role == "officer" else reader
-    token = add_token(path, ns.name)
-    print(f"added {ns.role} token for {ns.name} to {path}; it is shown only once:", file=sys.stderr)
+    settings = load_settings(ns.config)
+    files = token_files(settings)
+    if ns.role is None:
+        if not any(c.name == ns.name and c.token for c in settings.clients):
+            raise InvalidInput(
+                "OPTION_INVALID",
+                option="NAME",
+                problem=f"{shorten(ns.name)} is not a [[clients]] table with token = true "
+                "in the configuration (--config)",
+            )
+        path = files[CLIENTS]
+    else:
+        path = files[OFFICERS if ns.role == "officer" else READERS]
+    try:
+        token = add_token(path, ns.name)
+    except ValueError as exc:
+        raise InvalidInput("OPTION_INVALID", option="NAME", problem=str(exc)) from None
+    what = f"{ns.role} token" if ns.role else "token"
+    print(f"added {what} for {ns.name} to {path}; it is shown only once:", file=sys.stderr)
     print(token)
     return 0
 
@@ -327,7 +323,7 @@ def client_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="file holding the bearer token (default: KYSO_TOKEN, else the local "
-        "officer credential when the server is on this machine)",
+        "CLI's credential when the server is on this machine)",
     )
     p.add_argument(
         "--timeout", type=seconds("--timeout"), default=30.0, help="seconds (default %(default)s)"
@@ -431,7 +427,13 @@ def register(sub: Any) -> None:
     p = tsub.add_parser("token", help="create a client token (run on the server machine)")
     p.add_argument("action", choices=("add",))
     p.add_argument("name")
-    p.add_argument("--role", choices=("officer", "reader"), required=True)
+    p.add_argument(
+        "--role",
+        choices=("officer", "reader"),
+        default=None,
+        help="a token of the trust store's legacy officer/reader files; without it, a token "
+        "for the [[clients]] table NAME (token = true)",
+    )
     p.add_argument("--config", type=Path, default=None)
     p.set_defaults(func=_token_add)
 

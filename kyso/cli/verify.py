@@ -20,8 +20,7 @@ from kyso.cli._input import read_bytes, readable_size, seconds, write_bytes
 from kyso.cli.channel import (
     EXIT_ERROR,
     UNARY_LIMIT,
-    channel,
-    credentials,
+    client_channel,
     read_chunks,
     report_rpc_error,
 )
@@ -142,7 +141,7 @@ def _verify(ns: argparse.Namespace) -> int:
     size = readable_size(path)
     options = _options(ns)
     try:
-        with channel(ns.server, credentials(ns)) as ch:
+        with client_channel(ns) as ch:
             stub = pb_grpc.VerifierStub(ch)
             if size > UNARY_LIMIT:
                 report = stub.VerifyStream(_stream(options, path), timeout=ns.timeout)

@@ -8,6 +8,9 @@ under the data directory (``KYSO_HOME``, else the user's data directory):
   and a SoftHSM2 token holding ``demo-personal`` and ``demo-organisation`` (PKCS#12 files
   when SoftHSM2 is not installed), with a random PIN in a 0600 file;
 * ``trust/``: a trust store that trusts the demo root (only when it does not exist yet);
+* ``clients/``: a local client CA, one client certificate per role and a server certificate
+  for 127.0.0.1 (:mod:`kyso.demo.clients`), to try mTLS and the roles on one machine; the
+  local CLI itself uses the token the server makes in ``auth/`` (:mod:`kyso.server.tokens`);
 * ``kyso.toml``: the equivalent configuration, rewritten at every start, to read and copy.
 
 ``demo/`` is built in a temporary directory and renamed at the end, so a crash halfway
@@ -36,6 +39,7 @@ from certomancer.registry import CertLabel
 
 from kyso.demo import images as demo_images
 from kyso.demo import pki as demo_pki
+from kyso.demo.clients import clients_toml, ensure_client_pki
 from kyso.server.settings import Settings, load_settings
 
 log = logging.getLogger("kyso.demo")
@@ -323,6 +327,7 @@ def _config_text(home: Path, demo: Path, state: dict[str, Any]) -> str:
             f"chain = [{_q(demo / 'certs' / 'ca.cert.pem')}]",
             f"image = {_q(demo / 'images' / image)}",
         ]
+    lines += clients_toml(home / "clients", list(_KEYS))
     return "\n".join(lines) + "\n"
 
 
@@ -397,6 +402,7 @@ def ensure_demo(settings: Settings) -> Settings:
         conf.write_text(_softhsm_conf(demo / "token"))
         os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the PKCS#11 module is loaded
     _seed_trust(home, demo)
+    ensure_client_pki(home)
     toml_path = home / "kyso.toml"
     tmp = toml_path.with_name(f".kyso.toml.{os.getpid()}")
     tmp.write_text(_config_text(home, demo, state), encoding="utf-8")

@@ -1,66 +1,74 @@
-"""Who is calling, and what they may do.
+"""Who is calling, and whether they may: identities, and the guard in front of every RPC.
 
-An :class:`Identity` (name plus roles) comes from an :class:`IdentitySource`.
-Today the source is a bearer token (``authorization: Bearer <token>``) looked up
-by its SHA-256 in token files named in the config; the mTLS client-certificate
-source of the security issue can replace it without touching the servicers,
-because they only see :func:`current_identity`.
+An :class:`Identity` (a ``[[clients]]`` name, its roles and keys) comes from
+:class:`IdentityResolver`: the verified mTLS client certificate (its subject or a SAN matched
+against the ``[[clients]]`` tables) or, when bearer tokens are accepted (plaintext loopback,
+or ``[tls] allow_token_only``), the ``authorization: Bearer`` token (:mod:`kyso.server.tokens`).
 
-Only the ``kyso.v1.TrustStore`` service is guarded (the Signer and Verifier
-stay open until the security issue): reads need an authenticated client,
-changes the security-officer role, and an unknown method is denied.
+:class:`AccessInterceptor` applies :data:`kyso.server.policy.POLICY` before any servicer runs:
+``UNAUTHENTICATED`` without a credential, ``PERMISSION_DENIED`` naming the role or the key
+that is missing, and an unknown method denied; health and reflection are open. Servicers see
+the caller through :func:`current_identity`. Refusals of identified clients go to the audit
+the rule names (signing or trust); refusals of callers without a credential are counted and
+logged at most once a minute, never chained (a flood must not fill the audit).
 """
 
 from __future__ import annotations
 
 import contextvars
-import enum
 import hashlib
-import hmac
 import logging
-import os
-import secrets
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
 
 from kyso.errors import KysoError, PermissionDenied, Unauthenticated
+from kyso.server.identity import ClientIdentity, client_identity, normalise_san, parse_subject
+from kyso.server.identity import subject_matches as _subject_matches
+from kyso.server.policy import POLICY, Role, Rule, short_name
 from kyso.server.status import abort
+from kyso.server.tokens import (
+    CLIENTS,
+    LEGACY_ROLES,
+    LOCAL_CLIENT,
+    TokenTable,
+    bearer_token,
+    ensure_local_credential,
+    token_files,
+)
+from kyso.settings import shorten
 
 if TYPE_CHECKING:
     from kyso.server.context import AppContext
-    from kyso.server.settings import ServerSettings, Settings
+    from kyso.server.settings import ClientSettings, Settings
 
 log = logging.getLogger("kyso.auth")
-
-PROTECTED_SERVICE = "/kyso.v1.TrustStore/"
-OFFICER_TOKEN_FILE = "officer.token"  # noqa: S105 - a file name under <home>/auth, not a secret
-
-
-class CallerRole(enum.Enum):
-    READER = "reader"
-    SECURITY_OFFICER = "security_officer"
 
 
 @dataclass(frozen=True)
 class Identity:
+    """A caller kyso recognised: ``name`` (a ``[[clients]]`` name, a legacy token's name, or
+    ``serial:HEX`` for a certificate that names no client), its roles and signing keys, and
+    ``source``: ``cert`` or ``token``."""
+
     name: str
-    roles: frozenset[CallerRole]
+    roles: frozenset[Role]
+    keys: frozenset[str] = frozenset()
     source: str = "token"
 
-    def has(self, role: CallerRole) -> bool:
-        # An officer may read what readers read.
-        return role in self.roles or (
-            role is CallerRole.READER and CallerRole.SECURITY_OFFICER in self.roles
-        )
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return bool(self.roles & roles)
+
+    def may_use(self, key: str) -> bool:
+        return Role.SIGNER in self.roles and key in self.keys
 
     @property
     def actor(self) -> str:
-        """How the audit log names this client."""
+        """How logs and audits name this client: ``cert:NAME`` or ``token:NAME``."""
         return f"{self.source}:{self.name}"
 
 
@@ -74,233 +82,364 @@ def current_identity() -> Identity | None:
     return _current.get()
 
 
-class IdentitySource(Protocol):
-    def identify(self, context: grpc.ServicerContext) -> Identity | None: ...
+# -- identities ---------------------------------------------------------------------------
 
 
-# -- tokens ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Client:
+    settings: ClientSettings
+    subject: Any  # NormalisedName | None
+    san: str | None
+
+    def identity(self, source: str) -> Identity:
+        return Identity(
+            name=self.settings.name,
+            roles=frozenset(Role(r) for r in self.settings.roles),
+            keys=frozenset(self.settings.keys),  # only a signer has keys (settings check)
+            source=source,
+        )
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _read_token_file(path: Path) -> dict[str, str]:
-    """``<sha256 hex> <client name>`` per line; '#' starts a comment."""
-    out: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return out
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        digest, _, name = line.partition(" ")
-        digest = digest.strip().lower()
-        if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
-            out[digest] = name.strip() or digest[:12]
-    return out
-
-
-def add_token(path: Path, name: str) -> str:
-    """Create a new token for ``name`` in ``path`` (only its hash is stored); return it once."""
-    if not name or any(c.isspace() for c in name) or "#" in name:
-        raise ValueError("a client name has no spaces and no '#'")
-    token = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, f"{token_hash(token)} {name}\n".encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return token
-
-
-class TokenIdentitySource:
-    """Bearer tokens checked against officer and reader token files (re-read when changed)."""
-
-    def __init__(self, officer_file: Path | None, reader_file: Path | None) -> None:
-        self._files = {CallerRole.SECURITY_OFFICER: officer_file, CallerRole.READER: reader_file}
-        self._lock = threading.Lock()
-        self._stamp: tuple[Any, ...] = ()
-        self._table: dict[str, tuple[str, frozenset[CallerRole]]] = {}
-
-    def _current_table(self) -> dict[str, tuple[str, frozenset[CallerRole]]]:
-        stamp = tuple(_stat(p) for p in self._files.values())
-        with self._lock:
-            if stamp != self._stamp:
-                table: dict[str, tuple[str, set[CallerRole]]] = {}
-                for role, path in self._files.items():
-                    if path is None:
-                        continue
-                    for digest, name in _read_token_file(path).items():
-                        table.setdefault(digest, (name, set()))[1].add(role)
-                self._table = {d: (n, frozenset(r)) for d, (n, r) in table.items()}
-                self._stamp = stamp
-            return self._table
-
-    def identify(self, context: grpc.ServicerContext) -> Identity | None:
-        metadata: Mapping[str, Any] = dict(context.invocation_metadata() or ())
-        header = metadata.get("authorization")
-        if not isinstance(header, str) or not header.lower().startswith("bearer "):
-            return None
-        token = header[7:].strip()
-        if not token or len(token) > 512:
-            return None
-        digest = token_hash(token)
-        for known, (name, roles) in self._current_table().items():
-            if hmac.compare_digest(known, digest):
-                return Identity(name=name, roles=roles, source="token")
-        return None
-
-
-def _stat(path: Path | None) -> tuple[float, int] | None:
-    if path is None:
-        return None
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_mtime, st.st_size
-
-
-# -- the TrustStore policy --------------------------------------------------------------
-
-#: Method -> role it needs.  A method missing here is denied (deny by default).
-TRUST_STORE_POLICY: dict[str, CallerRole] = {
-    "Add": CallerRole.SECURITY_OFFICER,
-    "Remove": CallerRole.SECURITY_OFFICER,
-    "Import": CallerRole.SECURITY_OFFICER,
-    "InstallBundle": CallerRole.SECURITY_OFFICER,
-    "List": CallerRole.READER,
-    "Get": CallerRole.READER,
-    "Export": CallerRole.READER,
-    "ListBundles": CallerRole.READER,
-    "History": CallerRole.READER,
-    "VerifyAudit": CallerRole.READER,
-    "ListAudit": CallerRole.READER,
-    "Status": CallerRole.READER,
-}
-
-RefusalHook = Callable[[str, str, KysoError], None]  # (actor, method, error)
-
-
-class AuthInterceptor(grpc.ServerInterceptor):
-    """Checks every TrustStore call before the servicer runs; other services pass through."""
+class IdentityResolver:
+    """Recognises callers: certificate first, then (when accepted) a bearer token."""
 
     def __init__(
         self,
-        source: IdentitySource,
-        policy: Mapping[str, CallerRole] | None = None,
+        clients: tuple[ClientSettings, ...],
+        tokens: TokenTable | None,
+    ) -> None:
+        self._clients = [
+            _Client(
+                c,
+                parse_subject(c.subject) if c.subject else None,
+                normalise_san(c.san) if c.san else None,
+            )
+            for c in clients
+        ]
+        self._by_name = {c.settings.name: c for c in self._clients}
+        self._tokens = tokens
+
+    @property
+    def accepts_tokens(self) -> bool:
+        return self._tokens is not None
+
+    def by_certificate(self, cert: ClientIdentity) -> Identity:
+        """The client a verified certificate names; ``serial:HEX`` without roles if none (or
+        several: an ambiguous certificate gets nothing)."""
+        sans = set()
+        for san in cert.sans:
+            try:
+                sans.add(normalise_san(san))
+            except ValueError:
+                continue
+        found = [
+            c
+            for c in self._clients
+            if (c.subject is not None and _subject_matches(c.subject, cert.name))
+            or (c.san is not None and c.san in sans)
+        ]
+        if len(found) == 1:
+            return found[0].identity("cert")
+        if found:
+            log.warning(
+                "a client certificate (serial %X) matches %d [[clients]] tables: no role given",
+                cert.serial,
+                len(found),
+            )
+        return Identity(name=f"serial:{cert.serial:X}", roles=frozenset(), source="cert")
+
+    def by_token(self, token: str) -> Identity | None:
+        if self._tokens is None:
+            return None
+        found = self._tokens.lookup(token)
+        if found is None:
+            return None
+        name, kind = found
+        if kind != CLIENTS:
+            return Identity(name=name, roles=LEGACY_ROLES[kind], source="token")
+        client = self._by_name.get(name)
+        if client is None or not client.settings.token:
+            return Identity(name=name, roles=frozenset(), source="token")
+        return client.identity("token")
+
+    def identify(self, context: grpc.ServicerContext) -> Identity | None:
+        """The caller of ``context``; None when it presented no usable credential."""
+        cert = client_identity(context)
+        by_cert = self.by_certificate(cert) if cert is not None else None
+        if by_cert is not None and by_cert.roles:
+            return by_cert
+        if self._tokens is not None:
+            metadata: Mapping[str, Any] = dict(context.invocation_metadata() or ())
+            token = bearer_token(metadata)
+            if token is not None:
+                by_token = self.by_token(token)
+                if by_token is not None:
+                    return by_token
+        return by_cert
+
+
+# -- the guard ----------------------------------------------------------------------------
+
+#: (identity, full method name, rule, error, request or first stream message or None)
+RefusalHook = Callable[[Identity, str, Rule, KysoError, Any], None]
+
+
+class AnonymousRefusals:
+    """Refused calls without a credential: counted in memory, logged at most once a minute."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        self._lock = threading.Lock()
+        self._interval = interval
+        self._last_log = float("-inf")
+        self._since_log = 0
+        self.total = 0
+        self.by_method: dict[str, int] = {}
+
+    def count(self, method: str, peer: str) -> None:
+        name = short_name(method)
+        with self._lock:
+            self.total += 1
+            self._since_log += 1
+            if name in self.by_method or len(self.by_method) < 256:
+                self.by_method[name] = self.by_method.get(name, 0) + 1
+            now = time.monotonic()
+            report = now - self._last_log >= self._interval
+            if report:
+                count, self._since_log, self._last_log = self._since_log, 0, now
+        log.debug("%s refused: no credential (peer %s)", name, shorten(peer))
+        if report:
+            log.info(
+                "refused %d call(s) without a credential in the last minute (e.g. %s)",
+                count,
+                name,
+            )
+
+
+def _deny(context: grpc.ServicerContext, err: KysoError) -> NoReturn:
+    abort(context, err)
+    raise RuntimeError("unreachable: abort raises")  # pragma: no cover
+
+
+def _field(message: Any, path: str) -> str | None:
+    for part in path.split("."):
+        if message is None or not hasattr(message, part):
+            return None
+        message = getattr(message, part)
+    return message if isinstance(message, str) else None
+
+
+def _iterate_as(identity: Identity, iterator: Iterator[Any]) -> Iterator[Any]:
+    """Iterate a response stream with ``identity`` current during each step."""
+    while True:
+        token = _current.set(identity)
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            _current.reset(token)
+        yield item
+
+
+class AccessInterceptor(grpc.ServerInterceptor):
+    """Checks every call against the policy table before the servicer runs."""
+
+    def __init__(
+        self,
+        resolver: IdentityResolver,
+        policy: Mapping[str, Rule] = POLICY,
         on_refused: RefusalHook | None = None,
     ) -> None:
-        self._source = source
-        self._policy = dict(policy or TRUST_STORE_POLICY)
+        self._resolver = resolver
+        self._policy = dict(policy)
         self._on_refused = on_refused
+        self.anonymous = AnonymousRefusals()
 
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        method = handler_call_details.method  # type: ignore[attr-defined]
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        rule = self._policy.get(method)
         handler = continuation(handler_call_details)
-        if handler is None or not method.startswith(PROTECTED_SERVICE):
+        if rule is not None and rule.open:
             return handler
-        name = method[len(PROTECTED_SERVICE) :]
-        required = self._policy.get(name)
-        if handler.unary_unary is None:  # every TrustStore method is unary; anything else: deny
-            required = None
-        behaviour = handler.unary_unary
+        if handler is None:  # no such method: denied like any method outside the table
+            handler = grpc.unary_unary_rpc_method_handler(lambda request, context: None)
+            rule = None
+        if handler.request_streaming:
+            return self._guard_request_stream(handler, method, rule)
+        return self._guard_unary_request(handler, method, rule)
+
+    # A unary request is checked whole; a request stream by its first message (the header).
+
+    def _guard_unary_request(
+        self, handler: grpc.RpcMethodHandler, method: str, rule: Rule | None
+    ) -> grpc.RpcMethodHandler:
+        streaming = handler.response_streaming
+        behaviour = handler.unary_stream if streaming else handler.unary_unary
 
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
-            identity = self._source.identify(context)
-            if identity is None:
-                err: KysoError = Unauthenticated("UNAUTHENTICATED")
-                self._refused("anonymous", name, err, required)
-                abort(context, err)
-                return None
-            if required is None or not identity.has(required):
-                err = PermissionDenied(
-                    "PERMISSION_DENIED",
-                    actor=identity.name,
-                    method=f"TrustStore.{name}",
-                    role=required.value if required else "—",
-                )
-                self._refused(identity.actor, name, err, required)
-                abort(context, err)
-                return None
+            identity = self._admit(context, method, rule, request)
+            if streaming:
+                return _iterate_as(identity, behaviour(request, context))
             token = _current.set(identity)
             try:
-                return behaviour(request, context)  # type: ignore[misc]
+                return behaviour(request, context)
             finally:
                 _current.reset(token)
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        kind = "unary_stream" if streaming else "unary_unary"
+        return handler._replace(**{kind: guarded})  # type: ignore[attr-defined, no-any-return]
 
-    def _refused(
-        self, actor: str, method: str, err: KysoError, required: CallerRole | None
-    ) -> None:
-        log.info("TrustStore.%s refused for %s: %s", method, actor, err.code)
-        # Refused attempts to change the store are audited; refused reads only logged.
-        if self._on_refused is not None and required is not CallerRole.READER:
-            self._on_refused(actor, method, err)
+    def _guard_request_stream(
+        self, handler: grpc.RpcMethodHandler, method: str, rule: Rule | None
+    ) -> grpc.RpcMethodHandler:
+        streaming = handler.response_streaming
+        behaviour = handler.stream_stream if streaming else handler.stream_unary
+
+        def guarded(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+            first = None
+            if rule is not None and rule.key is not None:
+                first = next(requests, None)  # the header naming the key
+            identity = self._admit(context, method, rule, first)
+            if first is not None:
+                requests = _prepend(first, requests)
+            if streaming:
+                return _iterate_as(identity, behaviour(requests, context))
+            token = _current.set(identity)
+            try:
+                return behaviour(requests, context)
+            finally:
+                _current.reset(token)
+
+        kind = "stream_stream" if streaming else "stream_unary"
+        return handler._replace(**{kind: guarded})  # type: ignore[attr-defined, no-any-return]
+
+    def _admit(
+        self, context: grpc.ServicerContext, method: str, rule: Rule | None, request: Any
+    ) -> Identity:
+        """The caller's identity if ``rule`` lets it call; otherwise abort the call."""
+        identity = self._resolver.identify(context)
+        if identity is None:
+            self.anonymous.count(method, context.peer() or "")
+            _deny(context, Unauthenticated("UNAUTHENTICATED"))
+        name = short_name(method)
+        err: KysoError | None = None
+        if rule is None:
+            err = PermissionDenied("METHOD_NOT_IN_POLICY", method=shorten(name))
+        elif not identity.has_any(rule.roles):
+            err = PermissionDenied(
+                "PERMISSION_DENIED",
+                actor=identity.actor,
+                method=name,
+                role=rule.describe_roles(),
+            )
+        elif rule.key is not None:
+            key = _field(request, rule.key)
+            if key is not None and not identity.may_use(key):
+                err = PermissionDenied("KEY_NOT_PERMITTED", actor=identity.actor, key=shorten(key))
+        if err is None:
+            return identity
+        log.info("%s refused for %s: %s", name, identity.actor, err.code)
+        if rule is not None and self._on_refused is not None:
+            self._on_refused(identity, method, rule, err, request)
+        _deny(context, err)
+
+
+def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
 
 # -- wiring -------------------------------------------------------------------------------
 
 
-def token_files(config: ServerSettings) -> tuple[Path, Path]:
-    """The officer and reader token files: configured, else under ``<home>/auth``."""
-    ts = config.trust_store
-    return (
-        ts.officer_tokens_file or config.home / "auth" / "officer-tokens",
-        ts.reader_tokens_file or config.home / "auth" / "reader-tokens",
-    )
+def effective_clients(settings: Settings) -> tuple[ClientSettings, ...]:
+    """The configured clients; with embedded defaults also :data:`LOCAL_CLIENT` (every role,
+    every key, by token) unless the configuration names it."""
+    from kyso.server.settings import ClientSettings
+
+    clients = settings.clients
+    if settings.embedded_defaults and all(c.name != LOCAL_CLIENT for c in clients):
+        local = ClientSettings(
+            name=LOCAL_CLIENT,
+            token=True,
+            roles=tuple(r.value for r in Role),  # type: ignore[arg-type]
+            keys=tuple(k.name for k in settings.keys),
+        )
+        clients = (*clients, local)
+    return clients
 
 
-def ensure_local_officer(config: Settings) -> Path | None:
-    """Embedded defaults: give the local CLI an officer token if no officer exists yet."""
-    officer_file, _ = token_files(config)
-    if not config.embedded_defaults or _read_token_file(officer_file):
-        return None
-    credential = config.home / "auth" / OFFICER_TOKEN_FILE
-    credential.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = add_token(officer_file, "local-cli")
-    fd = os.open(credential, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, (token + "\n").encode())
-    finally:
-        os.close(fd)
-    os.chmod(credential, 0o600)
-    log.info("created the local security-officer credential in %s", credential)
-    return credential
+def accepts_tokens(settings: Settings) -> bool:
+    """Bearer tokens are accepted on plaintext (loopback only) or with ``allow_token_only``."""
+    return settings.tls is None or settings.tls.allow_token_only
 
 
-def caller_actor(source: IdentitySource | None, context: grpc.ServicerContext) -> str:
-    """How an audit names the caller of an unguarded RPC (the Signer): ``token:<name>`` when a
-    known bearer token was presented, else ``anonymous@<peer>``; never the token itself."""
-    identity = current_identity() or (source.identify(context) if source is not None else None)
+def build_resolver(settings: Settings) -> IdentityResolver:
+    tokens = TokenTable(token_files(settings)) if accepts_tokens(settings) else None
+    return IdentityResolver(effective_clients(settings), tokens)
+
+
+def _attempt_fields(rule: Rule, request: Any) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if rule.key is not None:
+        fields["key"] = (_field(request, rule.key) or "")[:128]
+    document = getattr(request, "document", None)
+    if isinstance(document, bytes) and document:
+        fields["input_sha256"] = hashlib.sha256(document).hexdigest()
+    return fields
+
+
+def build_interceptor(ctx: AppContext) -> AccessInterceptor:
+    """The guard for ``ctx.interceptors``: refused Signer calls of identified clients go to the
+    signing audit, refused trust-store changes to the trust audit. With embedded defaults the
+    local CLI's credential is made (:func:`kyso.server.tokens.ensure_local_credential`)."""
+    from signer.audit import SigningAttempt, SigningResult
+
+    settings = ctx.settings
+    if settings.embedded_defaults and accepts_tokens(settings):
+        ensure_local_credential(settings)
+    resolver = build_resolver(settings)
+    ctx.identities = resolver
+
+    def on_refused(identity: Identity, method: str, rule: Rule, err: KysoError, req: Any) -> None:
+        operation = method.rpartition("/")[2]
+        if rule.audit == "signing":
+            attempt = SigningAttempt(
+                actor=identity.actor,
+                operation=operation,
+                result=SigningResult.REFUSED,
+                code=err.code,
+                **_attempt_fields(rule, req),
+            )
+            ctx.signing_audit.record_failure(attempt)
+        elif rule.audit == "trust":
+            ctx.trust.record_refusal(identity.actor, operation, err)
+
+    return AccessInterceptor(resolver, on_refused=on_refused)
+
+
+def caller_actor(context: grpc.ServicerContext) -> str:
+    """How an audit names the caller: the identity the guard admitted, else
+    ``anonymous@<peer>`` (never a token)."""
+    identity = current_identity()
     if identity is not None:
         return identity.actor
-    return f"anonymous@{context.peer() or 'unknown'}"
+    return f"anonymous@{shorten(context.peer() or 'unknown')}"
 
 
-def build_interceptor(ctx: AppContext) -> AuthInterceptor:
-    """The interceptor for ``ctx.interceptors``; refused changes go to the trust audit.
-    Also sets ``ctx.identities`` for the audits of unguarded services."""
-    ensure_local_officer(ctx.settings)
-    officer_file, reader_file = token_files(ctx.settings)
-    source = TokenIdentitySource(officer_file, reader_file)
-    ctx.identities = source
-
-    def on_refused(actor: str, method: str, err: KysoError) -> None:
-        ctx.trust.record_refusal(actor, method, err)
-
-    return AuthInterceptor(source, on_refused=on_refused)
+__all__ = [
+    "AccessInterceptor",
+    "AnonymousRefusals",
+    "Identity",
+    "IdentityResolver",
+    "accepts_tokens",
+    "build_interceptor",
+    "build_resolver",
+    "caller_actor",
+    "current_identity",
+    "effective_clients",
+]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import redis
     from grpc_health.v1.health import HealthServicer
 
-    from kyso.server.auth import IdentitySource
+    from kyso.server.auth import IdentityResolver
 
 
 @dataclass
@@ -39,7 +39,7 @@ class AppContext:
     interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
-    identities: IdentitySource | None = None  # who is calling (set with the auth interceptor)
+    identities: IdentityResolver | None = None  # who is calling (set with the guard)
 
     @property
     def keys(self) -> KeyRegistry:
@@ -107,7 +107,7 @@ def build_context(settings: Settings) -> AppContext:
             signing_audit=signing_audit,
             closers=closers,
         )
-        from kyso.server.auth import build_interceptor  # guards kyso.v1.TrustStore only
+        from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
 
         ctx.interceptors.append(build_interceptor(ctx))
     except BaseException:

@@ -2,16 +2,21 @@
 
 gRPC puts the peer's certificate in ``context.auth_context()`` (``x509_pem_cert``) only
 after the handshake verified it against ``[tls] client_ca``; without mTLS there is none.
-The roles of issue 8 item 2 map these names to what a client may do.
+``[[clients]]`` tables name a client by its subject or a SAN; :func:`parse_subject`,
+:func:`subject_matches` and :func:`normalise_san` say how they are compared
+(docs/security.md, "Identities").
 """
 
 from __future__ import annotations
 
+import ipaddress
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import grpc
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 #: The auth-context property holding the verified peer certificate (PEM).
 PEER_CERT = "x509_pem_cert"
@@ -28,6 +33,97 @@ class ClientIdentity:
     subject: str
     sans: tuple[str, ...]
     serial: int
+    name: NormalisedName = ()  # the subject as :func:`normalise_name` gives it
+
+
+#: A distinguished name for comparison: its RDNs in the certificate's order, each a set of
+#: (attribute type OID, normalised value).
+NormalisedName = tuple[frozenset[tuple[str, str]], ...]
+
+#: Attribute names accepted in a configured subject besides RFC 4514's (CN, L, ST, O, OU, C,
+#: STREET, DC, UID); any other type is written as its dotted OID (``2.5.4.5=...``).
+_EXTRA_NAMES = {
+    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
+    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
+    "E": NameOID.EMAIL_ADDRESS,
+    "GIVENNAME": NameOID.GIVEN_NAME,
+    "SN": NameOID.SURNAME,
+    "T": NameOID.TITLE,
+    "TITLE": NameOID.TITLE,
+}
+
+
+def normalise_value(value: str | bytes) -> str:
+    """An attribute value for comparison, as RFC 4518's caseIgnoreMatch prepares it (roughly):
+    Unicode NFKC, case folded, leading/trailing spaces removed, inner runs of spaces one space.
+    A binary value is compared as its hex."""
+    if isinstance(value, bytes):
+        return value.hex()
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def normalise_name(name: x509.Name) -> NormalisedName:
+    """``name`` as compared: RDNs in the certificate's order, attribute types by OID."""
+    return tuple(
+        frozenset((a.oid.dotted_string, normalise_value(a.value)) for a in rdn) for rdn in name.rdns
+    )
+
+
+def parse_subject(text: str) -> NormalisedName:
+    r"""A configured RFC 4514 subject (``CN=qlvb-phat-hanh,O=So Noi vu``), normalised.
+
+    Escapes (``\,``) are resolved, types may be names (CN, O, OU, C, L, ST, UID, DC, STREET,
+    SERIALNUMBER, EMAILADDRESS, GIVENNAME, SN, T) or dotted OIDs. Raises :class:`ValueError`.
+    """
+    try:
+        name = x509.Name.from_rfc4514_string(text, _EXTRA_NAMES)
+    except ValueError as exc:
+        raise ValueError(f"not an RFC 4514 distinguished name ({exc})") from None
+    if not name.rdns:
+        raise ValueError("an empty distinguished name")
+    return normalise_name(name)
+
+
+def subject_matches(configured: NormalisedName, presented: NormalisedName) -> bool:
+    """Whether a certificate's subject is the configured one.
+
+    RDN by RDN, each as a set of (type OID, normalised value); the whole sequence must match
+    in RFC 4514's order (last RDN first, as configured) or, because tools print names both
+    ways (OpenSSL in the certificate's order), in the reverse one. An extra, missing or
+    different attribute is a mismatch.
+    """
+    if not configured or len(configured) != len(presented):
+        return False
+    return presented == configured or presented == tuple(reversed(configured))
+
+
+_SAN_KINDS = ("dns", "ip", "uri", "email")
+
+
+def normalise_san(text: str) -> str:
+    """A SAN as ``kind:value`` for comparison with :attr:`ClientIdentity.sans`.
+
+    ``dns``: lower case, no trailing dot; ``ip``: the address's canonical text; ``email``:
+    the domain lower case; ``uri``: as written. Raises :class:`ValueError` for another kind
+    or a bad value.
+    """
+    kind, sep, value = text.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if not sep or kind not in _SAN_KINDS or not value:
+        raise ValueError("expected dns:NAME, ip:ADDRESS, uri:URI or email:ADDRESS")
+    if kind == "dns":
+        value = value.lower().rstrip(".")
+    elif kind == "ip":
+        try:
+            value = str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("ip: not an IP address") from None
+    elif kind == "email":
+        local, at, domain = value.rpartition("@")
+        if not at or not local or not domain:
+            raise ValueError("email: expected LOCAL@DOMAIN")
+        value = f"{local}@{domain.lower()}"
+    return f"{kind}:{value}"
 
 
 def _san_names(cert: x509.Certificate) -> tuple[str, ...]:
@@ -56,7 +152,10 @@ def identity_from_auth(auth: Mapping[str, Iterable[bytes]]) -> ClientIdentity | 
     except ValueError:
         return None
     return ClientIdentity(
-        subject=cert.subject.rfc4514_string(), sans=_san_names(cert), serial=cert.serial_number
+        subject=cert.subject.rfc4514_string(),
+        sans=_san_names(cert),
+        serial=cert.serial_number,
+        name=normalise_name(cert.subject),
     )
 
 
@@ -65,4 +164,15 @@ def client_identity(context: grpc.ServicerContext) -> ClientIdentity | None:
     return identity_from_auth(context.auth_context())
 
 
-__all__ = ["PEER_CERT", "ClientIdentity", "client_identity", "identity_from_auth"]
+__all__ = [
+    "PEER_CERT",
+    "ClientIdentity",
+    "NormalisedName",
+    "client_identity",
+    "identity_from_auth",
+    "normalise_name",
+    "normalise_san",
+    "normalise_value",
+    "parse_subject",
+    "subject_matches",
+]

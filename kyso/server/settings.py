@@ -9,11 +9,13 @@ The file's shape::
     [trust_store]   -> trust_store.settings.TrustStoreSettings
     [[keys]]        -> signer.settings.KeySettings, one table per key
     [tls]           -> TlsSettings (without it, plaintext on loopback only)
+    [[clients]]     -> ClientSettings, one table per client: identity, roles, keys
 
 Relative paths in the file are relative to the file; the file may be at most
 :data:`CONFIG_LIMIT` bytes. Environment variables override the file: ``KYSO_<KEY>`` for a
 top-level key, ``KYSO_<SECTION>__<KEY>`` inside a section (e.g. ``KYSO_SIGNER__TSA_URL``),
-their text read as a TOML value for numbers and booleans, and ``KYSO_KEYS`` as a JSON array.
+their text read as a TOML value for numbers and booleans, and ``KYSO_KEYS`` and
+``KYSO_CLIENTS`` as JSON arrays.
 ``KYSO_HOME`` is the exception: it has always named the default data directory, for the CLI
 as well, so it applies only when the file names no ``home``. Any other ``KYSO_*`` variable is
 refused unless kyso reads it elsewhere (:data:`OTHER_VARIABLES`) or a key's ``pin_env`` names
@@ -46,12 +48,16 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kyso.errors import InvalidInput
+from kyso.server.identity import normalise_san, parse_subject
+from kyso.server.policy import RoleName
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
     FilePath,
     OptionalFilePath,
+    OptionalNewFilePath,
     SettingsModel,
+    Strings,
     settings_error,
     shorten,
 )
@@ -71,7 +77,7 @@ CONFIG_LIMIT = MiB
 OTHER_VARIABLES: dict[str, str] = {
     HOME_ENV: "default data directory of the server (when the file names no `home`) and the CLI",
     "KYSO_SERVER": "gRPC address the client commands call (`--server`)",
-    "KYSO_TOKEN": "bearer token the `kyso trust` commands send",
+    "KYSO_TOKEN": "bearer token the client commands send (`--token-file` wins over it)",
     "KYSO_DEMO_PKI_PORT": "port of the embedded demo PKI's responders, when it is created",
     "KYSO_TLS_CA": "CA certificates (PEM) the client commands trust for the server (`--ca`)",
     "KYSO_TLS_CERT": "client certificate (PEM) the client commands present (`--cert`)",
@@ -189,6 +195,79 @@ class TlsSettings(SettingsModel):
         return self
 
 
+_CLIENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+
+
+def _check_subject(value: str | None) -> str | None:
+    if value is not None:
+        parse_subject(value)  # ValueError names the problem
+    return value
+
+
+def _check_san(value: str | None) -> str | None:
+    if value is not None:
+        normalise_san(value)
+    return value
+
+
+def _to_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class ClientSettings(SettingsModel):
+    """One ``[[clients]]`` table: who a client is and what it may do (docs/security.md).
+
+    A client is recognised by its verified client certificate (``subject`` or ``san``) and/or
+    by bearer tokens issued to its name (``token = true``; accepted on a plaintext loopback
+    listener or with ``[tls] allow_token_only``). ``roles`` give the methods it may call,
+    ``keys`` the signing keys a ``signer`` may use (and that ListKeys shows it).
+    """
+
+    name: str = Field(
+        pattern=_CLIENT_NAME,
+        description="the client's name in logs and audits (letters, digits, `._@-`, at most 64)",
+    )
+    subject: Annotated[str | None, AfterValidator(_check_subject)] = Field(
+        None,
+        description="RFC 4514 subject of its client certificate "
+        '(`"CN=qlvb-phat-hanh,O=So Noi vu"`), compared normalised (docs/security.md)',
+    )
+    san: Annotated[str | None, AfterValidator(_check_san)] = Field(
+        None,
+        description="or a subjectAltName of its certificate: `dns:NAME`, `ip:ADDRESS`, "
+        "`uri:URI`, `email:ADDRESS`",
+    )
+    token: bool = Field(
+        False,
+        description="may authenticate with a bearer token issued to this name "
+        "(`kyso trust token add NAME`); plaintext loopback or `allow_token_only` only",
+    )
+    roles: Annotated[tuple[RoleName, ...], BeforeValidator(_to_tuple)] = Field(
+        description="`verifier`, `signer`, `security_officer`, `auditor` (at least one)",
+    )
+    keys: Strings = Field(
+        (), description="signing keys a `signer` may use, by their `[[keys]]` name"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ClientSettings:
+        if self.subject is not None and self.san is not None:
+            raise ValueError("give subject or san, not both")
+        if self.subject is None and self.san is None and not self.token:
+            raise ValueError("no way to recognise this client: give subject, san or token = true")
+        if not self.roles:
+            raise ValueError("roles: give at least one role")
+        if self.keys and "signer" not in self.roles:
+            raise ValueError("keys: only a client with the signer role uses keys")
+        return self
+
+
+def _either_order(subject: str) -> frozenset[Any]:
+    """A subject as :func:`kyso.server.identity.subject_matches` matches it: either order."""
+    name = parse_subject(subject)
+    return frozenset({name, tuple(reversed(name))})
+
+
 class ServerSettings(SettingsModel):
     """The whole file, validated strictly; :class:`Settings` adds the environment."""
 
@@ -228,12 +307,21 @@ class ServerSettings(SettingsModel):
         None,
         description="the [tls] section; without it kyso listens in plaintext on loopback only",
     )
+    clients: tuple[ClientSettings, ...] = Field(
+        (), description="clients and their roles, one [[clients]] table each (deny by default)"
+    )
+    tokens_file: OptionalNewFilePath = Field(
+        None,
+        description="bearer tokens of the clients with `token = true`, `<sha256> <name>` "
+        "per line (default `<home>/auth/tokens`)",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _keys_as_tuple(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("keys"), list):
-            data = {**data, "keys": tuple(data["keys"])}
+        for name in ("keys", "clients"):
+            if isinstance(data, dict) and isinstance(data.get(name), list):
+                data = {**data, name: tuple(data[name])}
         return data
 
     @model_validator(mode="after")
@@ -242,6 +330,33 @@ class ServerSettings(SettingsModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate key names {[shorten(n) for n in duplicates]}")
+        return self
+
+    @model_validator(mode="after")
+    def _clients_consistent(self) -> ServerSettings:
+        """Unique names, subjects and SANs; every key a client lists is configured."""
+        seen: dict[Any, str] = {}
+        keys = {k.name for k in self.keys}
+        for index, client in enumerate(self.clients):
+            where = f"clients.{index}"
+            for kind, value in (
+                ("name", client.name),
+                ("subject", _either_order(client.subject) if client.subject else None),
+                ("san", normalise_san(client.san) if client.san else None),
+            ):
+                if value is None:
+                    continue
+                if (kind, value) in seen:
+                    raise ValueError(
+                        f"{where}.{kind}: the same {kind} as {seen[(kind, value)]} "
+                        "(each client is recognised by its own)"
+                    )
+                seen[(kind, value)] = where
+            unknown = [k for k in client.keys if k not in keys]
+            if unknown:
+                raise ValueError(
+                    f"{where}.keys: {[shorten(k) for k in unknown]} are not [[keys]] names"
+                )
         return self
 
     @property
@@ -292,7 +407,7 @@ def _from_text(name: str, text: str, kind: Any) -> Any:
     itself. Text that is no TOML value is left as it is, so validation names the variable
     and the type it expects. Raises :class:`InvalidInput` when ``KYSO_KEYS`` is not JSON.
     """
-    if name == f"{ENV_PREFIX}KEYS":
+    if name in (f"{ENV_PREFIX}KEYS", f"{ENV_PREFIX}CLIENTS"):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -460,6 +575,7 @@ __all__ = [
     "DEFAULT_LISTEN",
     "OTHER_VARIABLES",
     "VARIABLES",
+    "ClientSettings",
     "ServerSettings",
     "Settings",
     "TlsSettings",

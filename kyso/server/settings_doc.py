@@ -18,7 +18,13 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from kyso.server.settings import ENV_PREFIX, OTHER_VARIABLES, ServerSettings, section_model
+from kyso.server.settings import (
+    ENV_PREFIX,
+    OTHER_VARIABLES,
+    ClientSettings,
+    ServerSettings,
+    section_model,
+)
 from kyso.settings import PATH_KINDS
 from signer.settings import KeySettings
 
@@ -91,9 +97,9 @@ def _rows(model: type[BaseModel], section: str | None) -> list[str]:
         annotation = section_model(info.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             continue  # a section: documented in its own table
-        if section is None and name == "keys":
-            env = f"`{ENV_PREFIX}KEYS` (JSON)"
-        elif section == "keys":
+        if section is None and name in ("keys", "clients"):
+            env = f"`{ENV_PREFIX}{name.upper()}` (JSON)"
+        elif section in ("keys", "clients"):
             env = "—"
         else:
             env = "`" + ENV_PREFIX + "__".join(p for p in (section, name) if p).upper() + "`"
@@ -112,6 +118,7 @@ def sections() -> list[tuple[str, type[BaseModel], str | None]]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             out.append((f"`[{name}]`", annotation, name))
     out.append(("`[[keys]]`", KeySettings, "keys"))
+    out.append(("`[[clients]]`", ClientSettings, "clients"))
     return out
 
 

@@ -18,7 +18,7 @@ from google.protobuf import timestamp_pb2
 
 from kyso.errors import InvalidInput, KysoError
 from kyso.pdf.input import check_size
-from kyso.server.auth import caller_actor
+from kyso.server.auth import caller_actor, current_identity
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
@@ -163,7 +163,7 @@ class SignerServicer(pb_grpc.SignerServicer):
     def _audited(
         self, context: grpc.ServicerContext, operation: str, options: pb.SignOptions | None
     ) -> _Audited:
-        actor = caller_actor(self._ctx.identities, context)
+        actor = caller_actor(context)
         return _Audited(self._ctx.signing_audit, actor, operation, options)
 
     @grpc_errors
@@ -235,7 +235,11 @@ class SignerServicer(pb_grpc.SignerServicer):
         self, request: pb.ListKeysRequest, context: grpc.ServicerContext
     ) -> pb.ListKeysResponse:
         keys = []
+        identity = current_identity()  # the guard admitted a signer: only its keys are listed
+        allowed = identity.keys if identity is not None else frozenset()
         for name in self._service.keys.names():
+            if name not in allowed:
+                continue
             config = self._service.keys.config(name)
             info = pb.SigningKeyInfo(
                 name=name,

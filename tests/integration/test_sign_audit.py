@@ -24,6 +24,7 @@ from kyso.demo.pki import free_port
 from kyso.server.app import running_server
 from kyso.server.auth import add_token
 from kyso.v1 import signer_pb2 as pb
+from tests.access import admin_channel
 from tests.integration.test_trust_support import kyso_cli, start_redis, stop_process
 
 S = grpc.StatusCode
@@ -248,7 +249,7 @@ def test_server_verify_names_an_edited_entry(make_config: Any, tmp_path: Path) -
     config = make_config(
         keys=["personal"], trust_store={"reader_tokens_file": tmp_path / "reader-tokens"}
     )
-    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
         for _ in range(3):
             rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
         log = _log(ctx)
@@ -279,7 +280,7 @@ def test_audit_write_failure_refuses_the_signature(make_config: Any) -> None:
     config = make_config(keys=["personal"])
     document = decree30_pdf()
     options = {"level": pb.PADES_B_B, "placement": pb.SignPlacement(rect=RECT_SMALL)}
-    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
         sign(channel, document, key="personal", **options)  # the log exists and works
         log = _log(ctx)
         before = log.read_bytes()
@@ -309,7 +310,7 @@ def test_redis_signing_audit(make_config: Any, redis_url: str) -> None:
     )
     document = decree30_pdf()
     options = {"level": pb.PADES_B_B, "placement": pb.SignPlacement(rect=RECT_SMALL)}
-    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
         signed = sign(channel, document, key="personal", **options)
         rpc_error(lambda: sign(channel, document, key="missing"))
         assert ctx.signing_audit.verify().ok
@@ -334,7 +335,7 @@ def test_redis_stopped_refuses_the_signature(make_config: Any, tmp_path: Path) -
         config = make_config(keys=["personal"], redis_url=f"redis://127.0.0.1:{port}/0")
         document = decree30_pdf()
         options = {"level": pb.PADES_B_B, "placement": pb.SignPlacement(rect=RECT_SMALL)}
-        with running_server(config) as (address, _), grpc.insecure_channel(address) as channel:
+        with running_server(config) as (address, _), admin_channel(address) as channel:
             sign(channel, document, key="personal", **options)
             stop_process(proc)
             code, reason = rpc_error(lambda: sign(channel, document, key="personal", **options))

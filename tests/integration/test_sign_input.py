@@ -14,6 +14,7 @@ from test_sign_support import RECT_SMALL, pyhanko_check, rpc_error, sign, stub
 from kyso.server.app import running_server
 from kyso.server.status import error_info
 from kyso.v1 import signer_pb2 as pb
+from tests.access import admin_channel
 
 
 def _rect_sign(channel, document, **extra):
@@ -167,7 +168,7 @@ def test_sign_stream_refuses_a_body_that_is_not_the_declared_size(grpc_channel, 
 
 def test_over_the_size_limit(make_config):
     config = make_config(max_document_bytes=20_000, max_stream_bytes=30_000)
-    with running_server(config) as (address, _), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, _), admin_channel(address) as channel:
         big = make_pdf([f"Dòng thử nghiệm số {i} của văn bản dài" for i in range(400)])
         assert len(big) > 30_000
         assert rpc_error(lambda: _rect_sign(channel, big)) == (

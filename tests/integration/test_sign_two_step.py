@@ -14,6 +14,7 @@ from test_sign_support import RECT_SMALL, pyhanko_check, rpc_error, stub
 
 from kyso.server.app import running_server
 from kyso.v1 import signer_pb2 as pb
+from tests.access import admin_channel
 
 
 def _key(pki, label):
@@ -174,7 +175,7 @@ def test_pending_state_in_redis_with_ttl(
 
     # 3 s: the first completion must land inside the TTL even on a loaded 2-core machine.
     config = make_config(redis_url=redis_url, pending_ttl_seconds=3)
-    with running_server(config) as (address, _ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, _ctx), admin_channel(address) as channel:
         prepared = _prepare(channel, pki, config_factory, level=pb.PADES_B_B)
         client = redis.Redis.from_url(redis_url)
         assert client.exists(f"kyso:signer:pending:{prepared.id}")
@@ -204,7 +205,7 @@ def test_pending_state_in_redis_with_ttl(
 
 def test_in_process_ttl(make_config, pki, config_factory):
     config = make_config(pending_ttl_seconds=1)
-    with running_server(config) as (address, _ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, _ctx), admin_channel(address) as channel:
         prepared = _prepare(channel, pki, config_factory, level=pb.PADES_B_B)
         time.sleep(1.3)
         signature = _raw_signature(pki, "personal", prepared.signed_attributes)
