@@ -97,7 +97,9 @@ def _issue(
     return cert, key
 
 
-def _save(directory: Path, stem: str, pair: tuple[x509.Certificate, ec.EllipticCurvePrivateKey]) -> None:
+def _save(
+    directory: Path, stem: str, pair: tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
+) -> None:
     (directory / f"{stem}.pem").write_bytes(pair[0].public_bytes(serialization.Encoding.PEM))
     _write_key(directory / f"{stem}.key", pair[1])
 
@@ -166,4 +168,4 @@ def clients_toml(directory: Path, keys: list[str]) -> list[str]:
     return lines
 
 
-__all__ = ["clients_toml", "client_name", "client_subject", "ensure_client_pki"]
+__all__ = ["client_name", "client_subject", "clients_toml", "ensure_client_pki"]

@@ -337,8 +337,8 @@ class AccessInterceptor(grpc.ServerInterceptor):
                 role=rule.describe_roles(),
             )
         elif rule.key is not None:
-            key = _field(request, rule.key)
-            if key is not None and not identity.may_use(key):
+            key = _field(request, rule.key)  # "" names no key: the servicer refuses it
+            if key and not identity.may_use(key):
                 err = PermissionDenied("KEY_NOT_PERMITTED", actor=identity.actor, key=shorten(key))
         if err is None:
             return identity

@@ -69,14 +69,48 @@ def normalise_name(name: x509.Name) -> NormalisedName:
     )
 
 
+def _tidy(text: str) -> str:
+    """Forgive what people type around RFC 4514's syntax: attribute types in any case and
+    spaces around ``,``, ``+`` and ``=`` (escaped characters are kept as they are)."""
+    parts: list[str] = []
+    separators: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char in ",+":
+            parts.append("".join(current))
+            separators.append(char)
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        kind, sep, value = part.partition("=")
+        value = value.strip(" ")
+        if value.endswith("\\") and (len(value) - len(value.rstrip("\\"))) % 2:
+            value += " "  # an escaped trailing space
+        out.append(f"{kind.strip().upper()}{sep}{value}" if sep else part)
+        if index < len(separators):
+            out.append(separators[index])
+    return "".join(out)
+
+
 def parse_subject(text: str) -> NormalisedName:
     r"""A configured RFC 4514 subject (``CN=qlvb-phat-hanh,O=So Noi vu``), normalised.
 
-    Escapes (``\,``) are resolved, types may be names (CN, O, OU, C, L, ST, UID, DC, STREET,
-    SERIALNUMBER, EMAILADDRESS, GIVENNAME, SN, T) or dotted OIDs. Raises :class:`ValueError`.
+    Escapes (``\,``) are resolved, spaces around separators forgiven; types may be names in
+    any case (CN, O, OU, C, L, ST, UID, DC, STREET, SERIALNUMBER, EMAILADDRESS, GIVENNAME, SN,
+    T) or dotted OIDs. Raises :class:`ValueError`.
     """
     try:
-        name = x509.Name.from_rfc4514_string(text, _EXTRA_NAMES)
+        name = x509.Name.from_rfc4514_string(_tidy(text), _EXTRA_NAMES)
     except ValueError as exc:
         raise ValueError(f"not an RFC 4514 distinguished name ({exc})") from None
     if not name.rdns:

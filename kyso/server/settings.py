@@ -338,7 +338,7 @@ class ServerSettings(SettingsModel):
         seen: dict[Any, str] = {}
         keys = {k.name for k in self.keys}
         for index, client in enumerate(self.clients):
-            where = f"clients.{index}"
+            where = f"clients[{index}]"
             for kind, value in (
                 ("name", client.name),
                 ("subject", _either_order(client.subject) if client.subject else None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -79,12 +80,16 @@ def _health(address: str) -> int:
         return stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status
 
 
-def _kyso(address: str, *args: str) -> str:
+def _kyso(address: str, *args: str, home: Path) -> str:
+    """The CLI as a user on the server's machine runs it: the local credential of ``home``."""
+    env = {**os.environ, "KYSO_HOME": str(home)}
+    env.pop("KYSO_TOKEN", None)  # not the tests' admin token
     proc = subprocess.run(
         [sys.executable, "-m", "kyso.cli", "--server", address, *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
@@ -93,7 +98,7 @@ def _kyso(address: str, *args: str) -> str:
 def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
     """Personal then organisation signature at B-LT with the demo keys, through the CLI;
     pdfsig trusts both once the demo root is in its NSS database."""
-    listing = _kyso(address, "keys")
+    listing = _kyso(address, "keys", home=home)
     assert "demo-personal" in listing and "demo-organisation" in listing
     unsigned = tmp_path / "decree30.pdf"
     unsigned.write_bytes(decree30_pdf())
@@ -112,6 +117,7 @@ def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
         DECREE30_NAME,
         "--level",
         "B-LT",
+        home=home,
     )
     _kyso(
         address,
@@ -125,6 +131,7 @@ def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
         "organisation",
         "--level",
         "B-LT",
+        home=home,
     )
     certs = home / "demo" / "certs"
     nss = tmp_path / "nssdb"
@@ -155,6 +162,14 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
         secret = demo / "pkcs12-passphrase"
     assert secret.stat().st_mode & 0o077 == 0
     assert secret.read_text().strip() not in text + config_text  # never printed or written
+    # the local client CA and one certificate per role, mapped in kyso.toml (issue 8 item 2)
+    clients = home / "clients"
+    assert stat.S_IMODE(clients.stat().st_mode) == 0o700
+    for stem in ("ca", "server", "verifier", "signer", "security_officer", "auditor"):
+        assert (clients / f"{stem}.pem").exists()
+        assert stat.S_IMODE((clients / f"{stem}.key").stat().st_mode) == 0o600
+    assert 'subject = "CN=local-signer,O=kyso local clients (demo)"' in config_text
+    assert stat.S_IMODE((home / "auth" / "local-cli.token").stat().st_mode) == 0o600
     first_state = (demo / "state.json").read_bytes()
     first_root = (demo / "certs" / "root.cert.pem").read_bytes()
     first_secret = secret.read_bytes()

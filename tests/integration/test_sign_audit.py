@@ -22,7 +22,7 @@ from test_sign_support import RECT_SMALL, rpc_error, sign, stub
 
 from kyso.demo.pki import free_port
 from kyso.server.app import running_server
-from kyso.server.auth import add_token
+from kyso.server.tokens import add_token
 from kyso.v1 import signer_pb2 as pb
 from tests.access import admin_channel
 from tests.integration.test_trust_support import kyso_cli, start_redis, stop_process
@@ -85,21 +85,32 @@ def test_sign_ok_entry_names_input_and_output(
     assert entry["field_name"] == resp.signature.field_name
     assert entry["input_sha256"] == _sha(document)
     assert entry["output_sha256"] == _sha(resp.document)
-    assert entry["actor"].startswith("anonymous@")
+    assert entry["actor"] == "token:kyso-test-admin"  # the client the guard admitted
     raw = _log(kyso_context).read_bytes()
     assert b"%PDF" not in raw and resp.signature.signer_subject.encode() not in raw
-    # A known bearer token names the client (never the token itself).
+    # A known bearer token names the client (never the token itself): the auditor may not
+    # sign, and its refused attempt is in the signing audit under its name.
     token = reader_token[0]
-    stub(grpc_channel).Sign(
-        pb.SignRequest(
-            document=document,
-            key="personal",
-            options=pb.SignOptions(level=pb.PADES_B_B, placement=pb.SignPlacement(rect=RECT_SMALL)),
-        ),
-        metadata=[("authorization", f"Bearer {token}")],
-        timeout=60,
+    code, reason = rpc_error(
+        lambda: stub(grpc_channel).Sign(
+            pb.SignRequest(
+                document=document,
+                key="personal",
+                options=pb.SignOptions(
+                    level=pb.PADES_B_B, placement=pb.SignPlacement(rect=RECT_SMALL)
+                ),
+            ),
+            metadata=[("authorization", f"Bearer {token}")],
+            timeout=60,
+        )
     )
-    assert _entries(kyso_context)[-1]["actor"] == "token:auditor-bob"
+    assert (code, reason) == (S.PERMISSION_DENIED, "PERMISSION_DENIED")
+    entry = _entries(kyso_context)[-1]
+    assert (entry["actor"], entry["result"], entry["code"]) == (
+        "token:auditor-bob",
+        "REFUSED",
+        "PERMISSION_DENIED",
+    )
     assert token.encode() not in _log(kyso_context).read_bytes()
     # The auditor sees it through `kyso audit list`, filtered by key.
     env = _cli_env(kyso_server, token, tmp_path)

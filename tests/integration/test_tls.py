@@ -34,6 +34,7 @@ from kyso.server.context import build_context
 from kyso.server.identity import client_identity
 from kyso.server.settings import load_settings
 from kyso.server.tls import CertificateReloader
+from kyso.server.tokens import add_token
 from kyso.v1 import signer_pb2, signer_pb2_grpc
 
 _NOW = dt.datetime.now(dt.UTC)
@@ -120,6 +121,20 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> _Pki:
     return _Pki(d, d / "ca.pem", *server, *client, *stranger, issuer=ca)
 
 
+#: The client certificate's subject (written in either order) and a token client.
+_CLIENTS = """
+[[clients]]
+name = "qlvb-phat-hanh"
+subject = "CN=qlvb-phat-hanh,O=So Noi vu"
+roles = ["signer", "verifier"]
+
+[[clients]]
+name = "tls-token"
+token = true
+roles = ["signer"]
+"""
+
+
 def _config(tmp_path: Path, pki: _Pki, tls: str | None = None) -> Path:
     if tls is None:
         tls = (
@@ -127,7 +142,7 @@ def _config(tmp_path: Path, pki: _Pki, tls: str | None = None) -> Path:
             f'client_ca = "{pki.ca}"\n'
         )
     config = tmp_path / "kyso.toml"
-    config.write_text(f'home = "{tmp_path / "home"}"\n{tls}', encoding="utf-8")
+    config.write_text(f'home = "{tmp_path / "home"}"\n{tls}{_CLIENTS}', encoding="utf-8")
     return config
 
 
@@ -145,10 +160,13 @@ def _creds(pki: _Pki, cert: Path | None, key: Path | None) -> grpc.ChannelCreden
     )
 
 
-def _list_keys(address: str, creds: grpc.ChannelCredentials) -> signer_pb2.ListKeysResponse:
+def _list_keys(
+    address: str, creds: grpc.ChannelCredentials, token: str | None = None
+) -> signer_pb2.ListKeysResponse:
+    metadata = [("authorization", f"Bearer {token}")] if token else None
     with grpc.secure_channel(address, creds) as channel:
         return signer_pb2_grpc.SignerStub(channel).ListKeys(
-            signer_pb2.ListKeysRequest(), timeout=10
+            signer_pb2.ListKeysRequest(), metadata=metadata, timeout=10
         )
 
 
@@ -404,8 +422,12 @@ def test_allow_token_only_serves_clients_without_a_certificate(tmp_path: Path, p
         f'[tls]\ncertificate = "{pki.server_cert}"\nprivate_key = "{pki.server_key}"\n'
         "allow_token_only = true\n"
     )
+    token = add_token(tmp_path / "home" / "auth" / "tokens", "tls-token")
     with running_server(load_settings(_config(tmp_path, pki, tls))) as (address, _ctx):
-        _list_keys(address, _creds(pki, None, None))
+        _list_keys(address, _creds(pki, None, None), token)
+        with pytest.raises(grpc.RpcError) as info:  # a credential is still required
+            _list_keys(address, _creds(pki, None, None))
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_sighup_rereads_the_files_and_keeps_serving(tmp_path: Path, pki: _Pki) -> None:

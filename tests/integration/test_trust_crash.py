@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 
 from kyso.demo.pki import free_port
-from kyso.server.auth import add_token
+from kyso.server.tokens import add_token
 from kyso.v1 import trust_store_pb2 as pb
 from tests.integration.test_trust_support import (
     call,

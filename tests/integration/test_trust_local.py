@@ -87,14 +87,13 @@ def test_processes_sharing_a_directory_follow_each_other(tmp_path: Path, pki: Te
         b.close()
 
 
-def test_embedded_defaults_give_the_local_cli_the_officer_role(
-    tmp_path: Path, pki: TestPki
-) -> None:
+def test_embedded_defaults_give_the_local_cli_every_role(tmp_path: Path, pki: TestPki) -> None:
     home = _home_with_root(tmp_path, pki)
     config = Settings(home=home).with_origin(embedded=True)
     with running_server(config) as (address, _ctx):
-        credential = home / "auth" / "officer.token"
+        credential = home / "auth" / "local-cli.token"
         assert stat.S_IMODE(credential.stat().st_mode) == 0o600
+        assert stat.S_IMODE((home / "auth").stat().st_mode) == 0o700
         env = {"KYSO_HOME": str(home), "KYSO_SERVER": address, "KYSO_TOKEN": ""}
         added = kyso_cli(
             "trust", "add", str(pki.cert_path("other-root")), "--reason", "demo", env=env
@@ -102,12 +101,17 @@ def test_embedded_defaults_give_the_local_cli_the_officer_role(
         assert added.returncode == 0, added.stderr
         history = kyso_cli("trust", "history", env=env)
         assert b"token:local-cli" in history.stdout
-    # Only one officer credential, whatever the number of starts.
+        audit = kyso_cli("audit", "verify", env=env)
+        assert audit.returncode == 0, audit.stderr
+        keys = kyso_cli("keys", env=env)
+        assert keys.returncode == 0, keys.stderr
+    # Only one local credential, whatever the number of starts.
     with running_server(config):
         pass
-    tokens = (home / "auth" / "officer-tokens").read_text().splitlines()
+    tokens = (home / "auth" / "tokens").read_text().splitlines()
     assert len(tokens) == 1 and tokens[0].endswith(" local-cli")
-    assert credential.read_text().strip() not in (home / "auth" / "officer-tokens").read_text()
+    assert stat.S_IMODE((home / "auth" / "tokens").stat().st_mode) == 0o600
+    assert credential.read_text().strip() not in (home / "auth" / "tokens").read_text()
 
 
 def test_the_local_credential_is_not_sent_to_a_remote_server(
@@ -115,15 +119,22 @@ def test_the_local_credential_is_not_sent_to_a_remote_server(
 ) -> None:
     import argparse
 
-    from kyso.cli.trust import _token
+    from kyso.cli.channel import bearer_token
 
     home = _home_with_root(tmp_path, pki)
     (home / "auth").mkdir()
-    (home / "auth" / "officer.token").write_text("secret\n")
+    (home / "auth" / "local-cli.token").write_text("secret\n")
     monkeypatch.setenv("KYSO_HOME", str(home))
     monkeypatch.delenv("KYSO_TOKEN", raising=False)
-    assert _token(argparse.Namespace(server="10.1.2.3:50051", token_file=None)) is None
-    assert _token(argparse.Namespace(server="127.0.0.1:50051", token_file=None)) == "secret"
+    assert bearer_token(argparse.Namespace(server="10.1.2.3:50051", token_file=None)) is None
+    assert bearer_token(argparse.Namespace(server="127.0.0.1:50051", token_file=None)) == "secret"
+    # --token-file wins over KYSO_TOKEN, which wins over the local credential
+    monkeypatch.setenv("KYSO_TOKEN", "from-env")
+    assert bearer_token(argparse.Namespace(server="127.0.0.1:50051", token_file=None)) == "from-env"
+    given = tmp_path / "given.token"
+    given.write_text("from-file\n")
+    ns = argparse.Namespace(server="10.1.2.3:50051", token_file=given)
+    assert bearer_token(ns) == "from-file"
 
 
 def test_a_follower_never_moves_readers_back(tmp_path: Path, pki: TestPki) -> None:

@@ -17,10 +17,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kyso.demo.pki import free_port
 from kyso.server.app import running_server
-from kyso.server.auth import add_token
 from kyso.server.settings import load_settings
+from kyso.server.tokens import add_token
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import verifier_pb2
+from tests.access import admin_channel
 from tests.integration.test_trust_support import (
     call,
     failure,
@@ -76,8 +77,8 @@ def _replicas(tmp_path: Path, pki: TestPki, redis_url: str) -> Iterator[Replicas
         wait_ready(f"127.0.0.1:{port_a}", proc, log)
         with running_server(load_settings(config_b), f"127.0.0.1:{port_b}") as (addr_b, ctx_b):
             with (
-                grpc.insecure_channel(f"127.0.0.1:{port_a}") as a,
-                grpc.insecure_channel(addr_b) as b,
+                admin_channel(f"127.0.0.1:{port_a}") as a,
+                admin_channel(addr_b) as b,
             ):
                 yield Replicas(a, b, ctx_b, token, namespace, config_b)
     finally:
@@ -267,6 +268,6 @@ def test_seed_happens_once(tmp_path: Path, pki: TestPki, redis_url: str) -> None
         )
         with (
             running_server(load_settings(config)) as (addr, _ctx),
-            grpc.insecure_channel(addr) as c,
+            admin_channel(addr) as c,
         ):
             assert fingerprints(c, r.token) == (version, fps)

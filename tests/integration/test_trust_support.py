@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from kyso.server.status import error_info
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import trust_store_pb2_grpc as pb_grpc
+from tests.access import ADMIN_CLIENT, ALL_ROLES, write_admin_token
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +90,7 @@ def kyso_cli(
 
 
 def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
-    """A minimal kyso.toml (no keys) for a `kyso serve` subprocess."""
+    """A minimal kyso.toml (no keys) for a `kyso serve` subprocess, with the admin client."""
     home.mkdir(parents=True, exist_ok=True)
     redis_url = trust_store.pop("redis_url", None)
     lines = [f'home = "{home}"', f'listen = "127.0.0.1:{port}"']
@@ -100,6 +101,10 @@ def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
         lines.append(
             f"{key} = {value!r}" if not isinstance(value, str | Path) else f'{key} = "{value}"'
         )
+    # the tests' admin client (tests.access): every role, by bearer token
+    lines += ["[[clients]]", f'name = "{ADMIN_CLIENT}"', "token = true"]
+    lines.append("roles = [" + ", ".join(f'"{r}"' for r in ALL_ROLES) + "]")
+    write_admin_token(home / "auth" / "tokens")
     path = home / "kyso.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
