@@ -8,8 +8,11 @@ import their settings without pulling in the server):
 * :mod:`kyso.server.app` -- ``build_server``, ``serve``, ``running_server``;
 * :mod:`kyso.server.settings` -- the server's settings, composed of the packages' own;
 * :mod:`kyso.server.context` -- the application context shared by the servicers;
-* :mod:`kyso.server.auth` -- caller identity, roles and bearer tokens (TrustStore guard);
-* :mod:`kyso.server.identity` -- the verified client certificate's subject and SANs (mTLS);
+* :mod:`kyso.server.auth` -- caller identities and the guard in front of every RPC;
+* :mod:`kyso.server.policy` -- roles and the access policy of every method (one table);
+* :mod:`kyso.server.tokens` -- bearer token files and the local CLI's credential;
+* :mod:`kyso.server.identity` -- the verified client certificate's subject and SANs (mTLS),
+  and how configured subjects and SANs are compared;
 * :mod:`kyso.server.tls` -- TLS server credentials, reloaded when their files change;
 * :mod:`kyso.server.status` -- kyso errors to gRPC status codes and error details.
 
@@ -18,4 +21,14 @@ The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) a
 ``settings_doc`` writes docs/configuration.md from the settings models.
 """
 
-__all__ = ["app", "auth", "context", "identity", "settings", "status", "tls"]
+__all__ = [
+    "app",
+    "auth",
+    "context",
+    "identity",
+    "policy",
+    "settings",
+    "status",
+    "tls",
+    "tokens",
+]

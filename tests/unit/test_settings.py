@@ -74,6 +74,9 @@ def test_readme_example_loads_unchanged(tmp_path: Path) -> None:
     assert seal.seal_diameter_mm == 36.0  # an integer where a number is expected
     assert personal.backend == "pkcs12" and personal.pin_file == Path("/etc/kyso/pho-chu-tich.pass")
     assert settings.source == tmp_path / "kyso.toml" and not settings.embedded_defaults
+    issuing, receiving = settings.clients
+    assert (issuing.roles, issuing.keys) == (("signer",), ("ubnd-seal",))
+    assert receiving.subject == "CN=qlvb-tiep-nhan,O=So Noi vu"
 
 
 def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
