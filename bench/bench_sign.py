@@ -40,6 +40,7 @@ from kyso.demo.images import signature_png
 from kyso.demo.pki import free_port
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
+from tests.access import ADMIN_CLIENT, authorised, write_admin_token
 from tests.integration.documents import make_pdf
 from tests.pki import TestPki, make_softhsm_token
 
@@ -94,9 +95,16 @@ key_label = "organisation"
 pin_env = "{token.pin_env}"
 certificate = "{pki.cert_path("organisation")}"
 chain = [{org_chain}]
+
+[[clients]]
+name = "{ADMIN_CLIENT}"
+token = true
+roles = ["signer"]
+keys = ["personal", "organisation"]
 """,
         encoding="utf-8",
     )
+    write_admin_token(home / "auth" / "tokens")  # the client of tests.access
     return path
 
 
@@ -122,12 +130,14 @@ class _Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.channel = grpc.insecure_channel(
-            self.address,
-            options=[
-                ("grpc.max_receive_message_length", 512 * CHUNK),
-                ("grpc.max_send_message_length", 512 * CHUNK),
-            ],
+        self.channel = authorised(
+            grpc.insecure_channel(
+                self.address,
+                options=[
+                    ("grpc.max_receive_message_length", 512 * CHUNK),
+                    ("grpc.max_send_message_length", 512 * CHUNK),
+                ],
+            )
         )
         deadline = time.monotonic() + 60
         health = health_pb2_grpc.HealthStub(self.channel)
@@ -182,7 +192,9 @@ def _clients(address: str, count: int) -> list[pb_grpc.SignerStub]:
     SO_REUSEPORT spreads connections, not calls, over the server processes."""
     return [
         pb_grpc.SignerStub(
-            grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+            authorised(
+                grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+            )
         )
         for _ in range(count)
     ]

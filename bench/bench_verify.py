@@ -39,9 +39,10 @@ from pyhanko_certvalidator import ValidationContext
 
 from kyso.pki.revocation_cache import fetcher_backend
 from kyso.server.app import running_server
-from kyso.server.settings import Settings
+from kyso.server.settings import ClientSettings, Settings
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
+from tests.access import admin_client_table, authorised, write_admin_token
 from tests.integration.documents import make_pdf
 from tests.pki import TestPki
 from trust_store import TrustStoreSettings
@@ -89,11 +90,13 @@ def _config(home: Path, trust: list[Path]) -> Settings:
     for path in trust:
         data = path.read_bytes()
         (trust_dir / f"{hashlib.sha256(pem.unarmor(data)[2]).hexdigest()}.pem").write_bytes(data)
+    write_admin_token(home / "auth" / "tokens")  # the client of tests.access, every role
     return Settings(
         home=home,
         workers=4,
         trust_store=TrustStoreSettings(path=trust_dir),
         verifier=VerifierSettings(fetch_revocation=True),
+        clients=(ClientSettings(**admin_client_table([])),),
     )
 
 
@@ -187,8 +190,10 @@ def main() -> None:
         trust = [pki.root_path, *sorted((SHARED / "trust").glob("*.pem"))]
         config = _config(root / "home", trust)
         with running_server(config) as (address, ctx):
-            channel = grpc.insecure_channel(
-                address, options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+            channel = authorised(
+                grpc.insecure_channel(
+                    address, options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+                )
             )
             stub = pb_grpc.VerifierStub(channel)
             request = pb.VerifyRequest(document=signed)

@@ -18,6 +18,7 @@ from typing import Any
 
 import grpc
 
+from kyso.cli.channel import BearerToken
 from kyso.cli.channel import channel as _cli_channel
 from kyso.server.policy import Role
 from kyso.server.tokens import token_hash
@@ -54,6 +55,11 @@ def token_channel(address: str, token: str | None) -> grpc.Channel:
     return _cli_channel(address, None, token)
 
 
+def authorised(channel: grpc.Channel, token: str = ADMIN_TOKEN) -> grpc.Channel:
+    """``channel`` sending ``token`` (default: the admin's) on every call."""
+    return grpc.intercept_channel(channel, BearerToken(token))
+
+
 def admin_channel(address: str) -> grpc.Channel:
     """A plaintext channel with the admin credential (every role, every key)."""
     return token_channel(address, ADMIN_TOKEN)
@@ -70,6 +76,7 @@ __all__ = [
     "ALL_ROLES",
     "admin_channel",
     "admin_client_table",
+    "authorised",
     "bearer",
     "token_channel",
     "write_admin_token",

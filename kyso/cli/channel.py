@@ -99,7 +99,7 @@ def bearer_token(ns: argparse.Namespace) -> str | None:
     return None
 
 
-class _Bearer(
+class BearerToken(
     grpc.UnaryUnaryClientInterceptor,
     grpc.UnaryStreamClientInterceptor,
     grpc.StreamUnaryClientInterceptor,
@@ -143,7 +143,7 @@ def channel(
         ch = grpc.secure_channel(address, tls, options=options)
     else:
         ch = grpc.insecure_channel(address, options=options)
-    return grpc.intercept_channel(ch, _Bearer(token)) if token else ch
+    return grpc.intercept_channel(ch, BearerToken(token)) if token else ch
 
 
 def client_channel(
