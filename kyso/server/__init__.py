@@ -7,6 +7,7 @@ import their settings without pulling in the server):
 
 * :mod:`kyso.server.app` -- ``build_server``, ``serve``, ``running_server``;
 * :mod:`kyso.server.settings` -- the server's settings, composed of the packages' own;
+* :mod:`kyso.server.clients` -- the ``[[clients]]`` tables (identities, roles, keys);
 * :mod:`kyso.server.context` -- the application context shared by the servicers;
 * :mod:`kyso.server.auth` -- caller identities and the guard in front of every RPC;
 * :mod:`kyso.server.policy` -- roles and the access policy of every method (one table);
@@ -24,6 +25,7 @@ The servicers (``signer_servicer``, ``verifier_servicer``, ``trust_servicer``) a
 __all__ = [
     "app",
     "auth",
+    "clients",
     "context",
     "identity",
     "policy",

@@ -281,7 +281,7 @@ class AccessInterceptor(grpc.ServerInterceptor):
         behaviour = handler.unary_stream if streaming else handler.unary_unary
 
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
-            identity = self._admit(context, method, rule, request)
+            identity = self._admit(context, method, rule, self._identify(context, method), request)
             if streaming:
                 return _iterate_as(identity, behaviour(request, context))
             token = _current.set(identity)
@@ -300,10 +300,11 @@ class AccessInterceptor(grpc.ServerInterceptor):
         behaviour = handler.stream_stream if streaming else handler.stream_unary
 
         def guarded(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+            caller = self._identify(context, method)  # before reading anything it sent
             first = None
             if rule is not None and rule.key is not None:
                 first = next(requests, None)  # the header naming the key
-            identity = self._admit(context, method, rule, first)
+            identity = self._admit(context, method, rule, caller, first)
             if first is not None:
                 requests = _prepend(first, requests)
             if streaming:
@@ -317,14 +318,23 @@ class AccessInterceptor(grpc.ServerInterceptor):
         kind = "stream_stream" if streaming else "stream_unary"
         return handler._replace(**{kind: guarded})  # type: ignore[attr-defined, no-any-return]
 
-    def _admit(
-        self, context: grpc.ServicerContext, method: str, rule: Rule | None, request: Any
-    ) -> Identity:
-        """The caller's identity if ``rule`` lets it call; otherwise abort the call."""
+    def _identify(self, context: grpc.ServicerContext, method: str) -> Identity:
+        """The caller, or the call ends ``UNAUTHENTICATED`` (counted, not audited)."""
         identity = self._resolver.identify(context)
         if identity is None:
             self.anonymous.count(method, context.peer() or "")
             _deny(context, Unauthenticated("UNAUTHENTICATED"))
+        return identity
+
+    def _admit(
+        self,
+        context: grpc.ServicerContext,
+        method: str,
+        rule: Rule | None,
+        identity: Identity,
+        request: Any,
+    ) -> Identity:
+        """``identity`` if ``rule`` lets it call with ``request``; otherwise abort the call."""
         name = short_name(method)
         err: KysoError | None = None
         if rule is None:

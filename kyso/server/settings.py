@@ -48,8 +48,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kyso.errors import InvalidInput
-from kyso.server.identity import normalise_san, parse_subject
-from kyso.server.policy import RoleName
+from kyso.server.clients import ClientSettings, check_clients
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
@@ -57,7 +56,6 @@ from kyso.settings import (
     OptionalFilePath,
     OptionalNewFilePath,
     SettingsModel,
-    Strings,
     settings_error,
     shorten,
 )
@@ -195,79 +193,6 @@ class TlsSettings(SettingsModel):
         return self
 
 
-_CLIENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
-
-
-def _check_subject(value: str | None) -> str | None:
-    if value is not None:
-        parse_subject(value)  # ValueError names the problem
-    return value
-
-
-def _check_san(value: str | None) -> str | None:
-    if value is not None:
-        normalise_san(value)
-    return value
-
-
-def _to_tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-class ClientSettings(SettingsModel):
-    """One ``[[clients]]`` table: who a client is and what it may do (docs/security.md).
-
-    A client is recognised by its verified client certificate (``subject`` or ``san``) and/or
-    by bearer tokens issued to its name (``token = true``; accepted on a plaintext loopback
-    listener or with ``[tls] allow_token_only``). ``roles`` give the methods it may call,
-    ``keys`` the signing keys a ``signer`` may use (and that ListKeys shows it).
-    """
-
-    name: str = Field(
-        pattern=_CLIENT_NAME,
-        description="the client's name in logs and audits (letters, digits, `._@-`, at most 64)",
-    )
-    subject: Annotated[str | None, AfterValidator(_check_subject)] = Field(
-        None,
-        description="RFC 4514 subject of its client certificate "
-        '(`"CN=qlvb-phat-hanh,O=So Noi vu"`), compared normalised (docs/security.md)',
-    )
-    san: Annotated[str | None, AfterValidator(_check_san)] = Field(
-        None,
-        description="or a subjectAltName of its certificate: `dns:NAME`, `ip:ADDRESS`, "
-        "`uri:URI`, `email:ADDRESS`",
-    )
-    token: bool = Field(
-        False,
-        description="may authenticate with a bearer token issued to this name "
-        "(`kyso trust token add NAME`); plaintext loopback or `allow_token_only` only",
-    )
-    roles: Annotated[tuple[RoleName, ...], BeforeValidator(_to_tuple)] = Field(
-        description="`verifier`, `signer`, `security_officer`, `auditor` (at least one)",
-    )
-    keys: Strings = Field(
-        (), description="signing keys a `signer` may use, by their `[[keys]]` name"
-    )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ClientSettings:
-        if self.subject is not None and self.san is not None:
-            raise ValueError("give subject or san, not both")
-        if self.subject is None and self.san is None and not self.token:
-            raise ValueError("no way to recognise this client: give subject, san or token = true")
-        if not self.roles:
-            raise ValueError("roles: give at least one role")
-        if self.keys and "signer" not in self.roles:
-            raise ValueError("keys: only a client with the signer role uses keys")
-        return self
-
-
-def _either_order(subject: str) -> frozenset[Any]:
-    """A subject as :func:`kyso.server.identity.subject_matches` matches it: either order."""
-    name = parse_subject(subject)
-    return frozenset({name, tuple(reversed(name))})
-
-
 class ServerSettings(SettingsModel):
     """The whole file, validated strictly; :class:`Settings` adds the environment."""
 
@@ -334,29 +259,7 @@ class ServerSettings(SettingsModel):
 
     @model_validator(mode="after")
     def _clients_consistent(self) -> ServerSettings:
-        """Unique names, subjects and SANs; every key a client lists is configured."""
-        seen: dict[Any, str] = {}
-        keys = {k.name for k in self.keys}
-        for index, client in enumerate(self.clients):
-            where = f"clients[{index}]"
-            for kind, value in (
-                ("name", client.name),
-                ("subject", _either_order(client.subject) if client.subject else None),
-                ("san", normalise_san(client.san) if client.san else None),
-            ):
-                if value is None:
-                    continue
-                if (kind, value) in seen:
-                    raise ValueError(
-                        f"{where}.{kind}: the same {kind} as {seen[(kind, value)]} "
-                        "(each client is recognised by its own)"
-                    )
-                seen[(kind, value)] = where
-            unknown = [k for k in client.keys if k not in keys]
-            if unknown:
-                raise ValueError(
-                    f"{where}.keys: {[shorten(k) for k in unknown]} are not [[keys]] names"
-                )
+        check_clients(self.clients, {k.name for k in self.keys})
         return self
 
     @property
