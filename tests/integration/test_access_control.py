@@ -517,3 +517,55 @@ def test_the_cli_reports_refusals_on_one_line(
     assert done.returncode == EXIT_ERROR
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("kyso: UNAUTHENTICATED: ")
     assert "--token-file" in done.stderr
+
+
+def test_the_embedded_client_certificates_work_over_mtls(
+    config_factory: Any, tmp_path: Path
+) -> None:
+    """What kyso.toml of the embedded defaults shows, with its [tls] section uncommented."""
+    from kyso.demo.clients import clients_toml, ensure_client_pki
+
+    home = tmp_path / "home"
+    home.mkdir()
+    clients = ensure_client_pki(home)
+    lines = clients_toml(clients, ["personal"])
+    tls = [
+        line[2:]
+        for line in lines
+        if line.startswith(("# [tls]", "# certificate", "# private_key", "# client_ca"))
+    ]
+    assert len(tls) == 4
+    base = config_factory.make(home, keys=["personal"], admin_client=False)
+    config = Path(str(base.source))
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\n".join([*lines, *tls]) + "\n", encoding="utf-8"
+    )
+    from kyso.server.settings import load_settings
+
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(decree30_pdf())
+    with running_server(load_settings(config)) as (address, _ctx):
+
+        def kyso(role: str, *args: str) -> subprocess.CompletedProcess[str]:
+            tls_args = ["--ca", str(clients / "ca.pem"), "--cert", str(clients / f"{role}.pem")]
+            tls_args += ["--key", str(clients / f"{role}.key")]
+            return _kyso("--server", address, *tls_args, *args, env={"KYSO_TOKEN": ""})
+
+        listed = kyso("signer", "keys")
+        assert listed.returncode == 0 and "personal" in listed.stdout, listed.stderr
+        refused = kyso(
+            "verifier",
+            "sign",
+            str(pdf),
+            "-o",
+            str(tmp_path / "o.pdf"),
+            "--key",
+            "personal",
+            "--profile",
+            "personal",
+        )
+        assert refused.returncode == EXIT_ERROR and "role required: signer" in refused.stderr
+        audited = kyso("auditor", "audit", "list", "--json")
+        assert audited.returncode == 0, audited.stderr
+        assert '"actor": "cert:local-verifier"' in audited.stdout
+        assert kyso("security_officer", "trust", "status").returncode == 0
