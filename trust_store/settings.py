@@ -24,11 +24,13 @@ class TrustStoreSettings(SettingsModel):
     )
     officer_tokens_file: OptionalNewFilePath = Field(
         None,
-        description="tokens holding the security-officer role "
-        "(default `<home>/auth/officer-tokens`)",
+        description="legacy: tokens with the roles security_officer and auditor "
+        "(default `<home>/auth/officer-tokens`; prefer [[clients]] with token = true)",
     )
     reader_tokens_file: OptionalNewFilePath = Field(
-        None, description="tokens holding the reader role (default `<home>/auth/reader-tokens`)"
+        None,
+        description="legacy: tokens with the role auditor "
+        "(default `<home>/auth/reader-tokens`; prefer [[clients]] with token = true)",
     )
     redis_namespace: str = Field(
         "kyso",
