@@ -107,6 +107,7 @@ class SigningAudit:
     """The signing chain, in a file or a Redis stream."""
 
     def __init__(self, chain: AuditLog[SigningAttempt, SigningAuditEntry], where: str) -> None:
+        self.chain = chain  # the storage (checkpoints attach to it)
         self._chain = chain
         self.where = where  # for messages: the file, or the Redis stream key
 

@@ -9,7 +9,8 @@ hash of the newest entry) lets verification notice entries cut from the end.
 Storage: an append-only JSON-lines file (fsync after each entry) by default, a
 Redis stream when Redis is configured.  The chain shows tampering; it does not
 prevent someone with write access to both the log and its head from rewriting
-history wholesale (that needs signing or an external anchor).
+history wholesale: signed checkpoints of the head (:mod:`trust_store.checkpoints`), attached
+with :meth:`AuditLog.attach`, detect that and truncation.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from kyso.errors import InvalidInput, Unavailable
+
+if TYPE_CHECKING:
+    from trust_store.checkpoints import Checkpointer, CheckpointStore
 
 GENESIS = "0" * 64
 
@@ -177,9 +181,11 @@ def seal(draft: AuditDraft, *, seq: int, prev: str, now: datetime | None = None)
 
 @dataclass(frozen=True)
 class AuditProblem:
-    position: int  # 1-based line (file) or index (stream)
+    position: int  # 1-based line (file) or index (stream); a checkpoint's, for checkpoint_*
     seq: int | None  # as stored, when readable
-    kind: str  # altered | missing | reordered | unreadable | truncated
+    # altered | missing | reordered | unreadable | truncated | rewritten |
+    # checkpoint_forged | checkpoint_unreadable | checkpoint_missing
+    kind: str
     message: str
 
 
@@ -188,10 +194,30 @@ class AuditReport:
     entries: int = 0
     problems: list[AuditProblem] = field(default_factory=list)
     head_seq: int = 0
+    checkpoints_checked: bool = False  # False: no checkpoint key pinned, nothing checked
+    checkpoints: int = 0  # signed checkpoints stored
+    covered_seq: int = 0  # the newest valid checkpoint covers entries 1..covered_seq
+    hashes: dict[int, str] = field(default_factory=dict, repr=False)  # seq -> entry hash
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def uncovered(self) -> int:
+        """Entries after the newest valid checkpoint: not yet covered by a signature."""
+        return max(self.head_seq - self.covered_seq, 0)
+
+    def add_checkpoints(self, checkpointer: Checkpointer) -> AuditReport:
+        """Check the signed checkpoints against this chain; their problems join the report."""
+        result = checkpointer.check(self.hashes, self.head_seq)
+        self.checkpoints_checked = result.checked
+        self.checkpoints = result.count
+        self.covered_seq = result.covered_seq
+        self.problems.extend(
+            AuditProblem(f.position, f.seq, f.kind, f.message) for f in result.findings or ()
+        )
+        return self
 
 
 def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) -> AuditReport:
@@ -255,6 +281,7 @@ def verify_chain(records: Sequence[str], head: tuple[int, str] | None = None) ->
         last_hash, last_seq = stored_hash, seq
         hashes[seq] = stored_hash
     report.head_seq = last_seq
+    report.hashes = hashes
     if head is not None and head[0] > 0 and (head[0], head[1]) != (last_seq, last_hash):
         # The head may lag behind the log (crash between the entry and the head write), but
         # the entry it names must be in the chain, and it must never be ahead of the log.
@@ -289,6 +316,26 @@ class AuditLog(Generic[D, E]):
     def __init__(self, sealer: Callable[..., E], parse: Callable[[dict[str, Any]], E]) -> None:
         self._seal = sealer
         self._parse = parse
+        self.checkpointer: Checkpointer | None = None
+
+    def attach(self, checkpointer: Checkpointer) -> None:
+        """Sign this chain's head through ``checkpointer`` (every N entries, and at
+        :meth:`Checkpointer.close`); :meth:`verify` then checks the checkpoints too."""
+        self.checkpointer = checkpointer
+
+    def note_appended(self, entry: ChainEntry) -> None:
+        """Called with every entry this process appended (also by a backend that appends
+        through its own script, as the trust store's Redis backend does)."""
+        if self.checkpointer is not None:
+            self.checkpointer.after_append(entry.seq, entry.hash)
+
+    def checkpoint_store(self) -> CheckpointStore:
+        """Where this chain's checkpoints live: beside the log."""
+        raise NotImplementedError
+
+    def current_head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest entry in storage; (0, GENESIS) when empty."""
+        raise NotImplementedError
 
     def append(self, draft: D) -> E:
         raise NotImplementedError
@@ -397,7 +444,17 @@ class FileAuditLog(AuditLog[D, E]):
             _replace_head(
                 self.head_path, _canonical({"seq": entry.seq, "hash": entry.hash}).encode()
             )
+            self.note_appended(entry)  # under the lock: a verify never sees it half-done
             return entry
+
+    def checkpoint_store(self) -> CheckpointStore:
+        from trust_store.checkpoints import FileCheckpoints
+
+        return FileCheckpoints(self.path.with_name(self.path.name + ".checkpoints"))
+
+    def current_head(self) -> tuple[int, str]:
+        with self._locked():
+            return self._last()
 
     def entries(self, newest: int | None = None) -> list[E]:
         out = []
@@ -408,7 +465,10 @@ class FileAuditLog(AuditLog[D, E]):
 
     def verify(self) -> AuditReport:
         with self._locked():
-            return verify_chain(self._records(), self._head())
+            report = verify_chain(self._records(), self._head())
+            if self.checkpointer is not None:
+                report.add_checkpoints(self.checkpointer)
+            return report
 
 
 def _replace_head(path: Path, data: bytes) -> None:
@@ -495,6 +555,7 @@ class RedisAuditLog(AuditLog[D, E]):
                     args=[raw, entry.to_json(), self.head_value(entry)],
                 )
                 if int(done) == 1:
+                    self.note_appended(entry)
                     return entry
         except (RedisError, OSError) as exc:
             raise Unavailable("AUDIT_UNAVAILABLE", problem="Redis is unreachable") from exc
@@ -518,6 +579,19 @@ class RedisAuditLog(AuditLog[D, E]):
                 out.append(self._parse(json.loads(raw)))
         return out
 
+    def checkpoint_store(self) -> CheckpointStore:
+        from trust_store.checkpoints import RedisCheckpoints
+
+        base = self.head_key.removesuffix(":head")  # <ns>:audit (trust), <ns>:audit:<name>
+        return RedisCheckpoints(self._redis, f"{base}:checkpoints")
+
+    def current_head(self) -> tuple[int, str]:
+        _, seq, digest = self.head()
+        return seq, digest
+
     def verify(self) -> AuditReport:
         _, seq, digest = self.head()
-        return verify_chain(self._records(), (seq, digest) if seq else None)
+        report = verify_chain(self._records(), (seq, digest) if seq else None)
+        if self.checkpointer is not None:
+            report.add_checkpoints(self.checkpointer)
+        return report

@@ -1,4 +1,6 @@
-"""The trust store's settings: the ``[trust_store]`` section.
+"""The trust store's settings: the ``[trust_store]`` section, and the ``[audit]`` section of
+every audit chain (the trust store's and the signing audit share the format of
+:mod:`trust_store.audit` and its signed checkpoints, :mod:`trust_store.checkpoints`).
 
 It also carries the revocation cache's timings: the cache sits beside the trust store and
 shares its Redis namespace (``kyso.pki.revocation_cache`` takes them as plain parameters).
@@ -65,4 +67,40 @@ class TrustStoreSettings(SettingsModel):
         return self.audit_path or (home / "audit" / "trust-store.log")
 
 
-__all__ = ["TrustStoreSettings"]
+class AuditSettings(SettingsModel):
+    """The ``[audit]`` section: signed checkpoints of both audit chains.
+
+    The head of each chain is signed every ``checkpoint_every`` entries and at shutdown with
+    ``checkpoint_key``; ``kyso audit verify`` checks the checkpoints with the public keys
+    pinned in ``checkpoint_public_key``, never with a key found beside the checkpoints.
+    """
+
+    checkpoint_every: int = Field(
+        100,
+        ge=1,
+        le=1_000_000,
+        description="sign the chain's head every N entries (and at shutdown)",
+    )
+    checkpoint_key: OptionalNewFilePath = Field(
+        None,
+        description="private key (PEM, Ed25519/EC/RSA, unencrypted, mode 0600) signing the "
+        "checkpoints (default `<home>/audit/checkpoint.key`, an Ed25519 key created on first "
+        "start)",
+    )
+    checkpoint_public_key: OptionalNewFilePath = Field(
+        None,
+        description="the pinned public key(s) (PEM; old keys may stay for old checkpoints) "
+        "checkpoints are checked with (default `<home>/audit/checkpoint.pub`, written when "
+        "the default key is created)",
+    )
+
+    def key_file(self, home: Path) -> Path:
+        """``checkpoint_key``, else ``<home>/audit/checkpoint.key``."""
+        return self.checkpoint_key or (home / "audit" / "checkpoint.key")
+
+    def public_key_file(self, home: Path) -> Path:
+        """``checkpoint_public_key``, else ``<home>/audit/checkpoint.pub``."""
+        return self.checkpoint_public_key or (home / "audit" / "checkpoint.pub")
+
+
+__all__ = ["AuditSettings", "TrustStoreSettings"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import grpc
 from kyso.cli._input import UINT32_MAX, integer, readable_size
 from kyso.cli.channel import EXIT_ERROR, report_rpc_error
 from kyso.cli.trust import call, client_options, guarded
+from kyso.errors import InvalidInput, KysoError
 
 EXIT_AUDIT_BROKEN = 1
 LOGS = ("trust", "signing")
@@ -23,29 +25,86 @@ LOGS = ("trust", "signing")
 Problems = list[tuple[int, int, str, str]]
 
 
-def _verify_file(path: Path) -> tuple[bool, int, Problems]:
+@dataclass
+class Verdict:
+    """What `kyso audit verify` prints for one chain (from the server, or a local file)."""
+
+    ok: bool
+    entries: int
+    problems: Problems
+    checkpoints_checked: bool = False
+    checkpoints: int = 0
+    covered_seq: int = 0
+    uncovered: int = 0
+
+
+def _verify_file(path: Path, public_key: Path | None) -> Verdict:
     from trust_store.audit import FileAuditLog
+    from trust_store.checkpoints import check_checkpoints, load_public_keys
 
     readable_size(path)  # a missing or unreadable log is not an intact one
-    report = FileAuditLog.trust(path).verify()  # the chain check reads any kyso chain
-    problems = [(p.position, p.seq or 0, p.kind, p.message) for p in report.problems]
-    return report.ok, report.entries, problems
+    chain = FileAuditLog.trust(path)  # the chain check reads any kyso chain
+    report = chain.verify()
+    verdict = Verdict(report.ok, report.entries, _problems(report.problems))
+    pin = public_key or path.parent / "checkpoint.pub"
+    if public_key is None and not pin.is_file():
+        return verdict
+    readable_size(pin)
+    try:
+        pinned = load_public_keys(pin, setting="--checkpoint-key")
+    except KysoError as err:
+        raise InvalidInput("FILE_UNREADABLE", path=str(pin), problem=err.message_en) from None
+    result = check_checkpoints(
+        chain.checkpoint_store().records(),
+        chain=None,
+        hashes=report.hashes,
+        last_seq=report.head_seq,
+        public_keys=pinned,
+    )
+    verdict.problems += [(f.position, f.seq, f.kind, f.message) for f in result.findings or ()]
+    verdict.ok = not verdict.problems
+    verdict.checkpoints_checked = True
+    verdict.checkpoints, verdict.covered_seq = result.count, result.covered_seq
+    verdict.uncovered = max(report.head_seq - result.covered_seq, 0)
+    return verdict
 
 
-def _print_report(ok: bool, entries: int, problems: Problems, prefix: str = "") -> None:
-    if ok:
-        print(f"{prefix}audit chain intact: {entries} entries (nhật ký kiểm toán toàn vẹn)")
+def _problems(problems: Any) -> Problems:
+    return [(p.position, p.seq or 0, p.kind, p.message) for p in problems]
+
+
+def _print_report(v: Verdict, prefix: str = "") -> None:
+    if v.ok:
+        print(f"{prefix}audit chain intact: {v.entries} entries (nhật ký kiểm toán toàn vẹn)")
+    else:
+        print(
+            f"{prefix}AUDIT CHAIN BROKEN (nhật ký kiểm toán bị sửa đổi): "
+            f"{len(v.problems)} problem(s)"
+        )
+        for position, seq, kind, message in v.problems:
+            print(f"  position {position} seq {seq}: {kind}: {message}")
+    if not v.checkpoints_checked:
+        print(
+            f"{prefix}signed checkpoints not checked: no pinned checkpoint key "
+            "(--checkpoint-key) (chưa kiểm tra điểm kiểm tra có chữ ký)"
+        )
         return
-    print(f"{prefix}AUDIT CHAIN BROKEN (nhật ký kiểm toán bị sửa đổi): {len(problems)} problem(s)")
-    for position, seq, kind, message in problems:
-        print(f"  position {position} seq {seq}: {kind}: {message}")
+    print(
+        f"{prefix}signed checkpoints: {v.checkpoints}; entries 1..{v.covered_seq} covered "
+        f"(điểm kiểm tra có chữ ký: {v.checkpoints})"
+    )
+    if v.uncovered:
+        print(
+            f"{prefix}{v.uncovered} entries after the last checkpoint (seq {v.covered_seq}) are "
+            "not yet covered by a signed checkpoint (chưa được ký xác nhận)"
+        )
 
 
 def _audit_verify(ns: argparse.Namespace) -> int:
     if ns.file is not None:
-        ok, entries, problems = _verify_file(Path(ns.file))
-        _print_report(ok, entries, problems)
-        return 0 if ok else EXIT_AUDIT_BROKEN
+        verdict = _verify_file(Path(ns.file), ns.checkpoint_key)
+        _print_report(verdict)
+        return 0 if verdict.ok else EXIT_AUDIT_BROKEN
     from kyso.v1 import trust_store_pb2 as pb
 
     intact = True
@@ -55,8 +114,16 @@ def _audit_verify(ns: argparse.Namespace) -> int:
         except grpc.RpcError as err:
             report_rpc_error(err)
             return EXIT_ERROR
-        problems = [(p.position, p.seq, p.kind, p.message) for p in resp.problems]
-        _print_report(resp.ok, resp.entries, problems, prefix=f"{name}: ")
+        verdict = Verdict(
+            resp.ok,
+            resp.entries,
+            _problems(resp.problems),
+            resp.checkpoints_checked,
+            resp.checkpoints,
+            resp.covered_seq,
+            resp.uncovered,
+        )
+        _print_report(verdict, prefix=f"{name}: ")
         intact = intact and resp.ok
     return 0 if intact else EXIT_AUDIT_BROKEN
 
@@ -129,7 +196,15 @@ def register(sub: Any) -> None:
         "--file",
         type=Path,
         default=None,
-        help="verify a local audit file (either log) offline instead of asking the server",
+        help="verify a local audit file (either log) offline instead of asking the server; "
+        "its signed checkpoints are FILE.checkpoints",
+    )
+    p.add_argument(
+        "--checkpoint-key",
+        type=Path,
+        default=None,
+        help="with --file: the pinned public key(s) (PEM) checking the signed checkpoints "
+        "(default: checkpoint.pub beside the log, when it exists)",
     )
     p.add_argument(
         "--log", choices=LOGS, default=None, help="only this log (default: both, via the server)"

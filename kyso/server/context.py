@@ -14,6 +14,8 @@ from signer.audit import SigningAudit
 from signer.keys.registry import KeyRegistry
 from signer.two_step import PendingStore, TwoStepSigner
 from trust_store import TrustStore, open_store
+from trust_store.audit import AuditLog
+from trust_store.checkpoints import Checkpointer, open_signer
 from verifier.policy import PolicyRegistry
 
 if TYPE_CHECKING:
@@ -96,6 +98,9 @@ def build_context(settings: Settings) -> AppContext:
             if redis_client is not None
             else SigningAudit.file(settings.signer.audit_file(settings.home))
         )
+        _attach_checkpoints(
+            settings, {"trust": trust.audit, "signing": signing_audit.chain}, closers
+        )
         ctx = AppContext(
             settings=settings,
             trust=trust,
@@ -116,6 +121,34 @@ def build_context(settings: Settings) -> AppContext:
                 close()
         raise
     return ctx
+
+
+def _attach_checkpoints(
+    settings: Settings,
+    chains: dict[str, AuditLog[Any, Any] | None],
+    closers: list[Callable[[], Any]],
+) -> None:
+    """Sign each audit chain's head every ``audit.checkpoint_every`` entries and at shutdown
+    (the closers run before Redis is closed); the checkpoints live beside each chain."""
+    audit = settings.audit
+    signer, pinned = open_signer(
+        audit.key_file(settings.home),
+        audit.public_key_file(settings.home),
+        default=audit.checkpoint_key is None,
+    )
+    for name, chain in chains.items():
+        if chain is None:
+            continue
+        checkpointer = Checkpointer(
+            name,
+            signer,
+            chain.checkpoint_store(),
+            chain.current_head,
+            audit.checkpoint_every,
+            pinned,
+        )
+        chain.attach(checkpointer)
+        closers.append(checkpointer.close)
 
 
 __all__ = ["AppContext", "build_context"]

@@ -7,6 +7,7 @@ The file's shape::
     [signer]        -> signer.settings.SignerSettings
     [verifier]      -> verifier.settings.VerifierSettings
     [trust_store]   -> trust_store.settings.TrustStoreSettings
+    [audit]         -> trust_store.settings.AuditSettings (signed checkpoints of both audits)
     [[keys]]        -> signer.settings.KeySettings, one table per key
     [tls]           -> TlsSettings (without it, plaintext on loopback only)
     [[clients]]     -> ClientSettings, one table per client: identity, roles, keys
@@ -60,7 +61,7 @@ from kyso.settings import (
     shorten,
 )
 from signer.settings import KeySettings, SignerSettings
-from trust_store.settings import TrustStoreSettings
+from trust_store.settings import AuditSettings, TrustStoreSettings
 from verifier.settings import VerifierSettings
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -239,6 +240,9 @@ class ServerSettings(SettingsModel):
         None,
         description="bearer tokens of the clients with `token = true`, `<sha256> <name>` "
         "per line (default `<home>/auth/tokens`)",
+    )
+    audit: AuditSettings = Field(
+        AuditSettings(), description="the [audit] section: signed checkpoints of both audits"
     )
 
     @model_validator(mode="before")

@@ -254,6 +254,10 @@ class TrustStoreServicer(pb_grpc.TrustStoreServicer):
                 pb.AuditProblem(position=p.position, seq=p.seq or 0, kind=p.kind, message=p.message)
                 for p in report.problems
             ],
+            checkpoints_checked=report.checkpoints_checked,
+            checkpoints=report.checkpoints,
+            covered_seq=report.covered_seq,
+            uncovered=report.uncovered,
         )
 
     @grpc_errors

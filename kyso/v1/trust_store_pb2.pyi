@@ -306,16 +306,24 @@ class AuditProblem(_message.Message):
     def __init__(self, position: _Optional[int] = ..., seq: _Optional[int] = ..., kind: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class VerifyAuditResponse(_message.Message):
-    __slots__ = ("ok", "entries", "head_seq", "problems")
+    __slots__ = ("ok", "entries", "head_seq", "problems", "checkpoints_checked", "checkpoints", "covered_seq", "uncovered")
     OK_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     HEAD_SEQ_FIELD_NUMBER: _ClassVar[int]
     PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINTS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    COVERED_SEQ_FIELD_NUMBER: _ClassVar[int]
+    UNCOVERED_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     entries: int
     head_seq: int
     problems: _containers.RepeatedCompositeFieldContainer[AuditProblem]
-    def __init__(self, ok: _Optional[bool] = ..., entries: _Optional[int] = ..., head_seq: _Optional[int] = ..., problems: _Optional[_Iterable[_Union[AuditProblem, _Mapping]]] = ...) -> None: ...
+    checkpoints_checked: bool
+    checkpoints: int
+    covered_seq: int
+    uncovered: int
+    def __init__(self, ok: _Optional[bool] = ..., entries: _Optional[int] = ..., head_seq: _Optional[int] = ..., problems: _Optional[_Iterable[_Union[AuditProblem, _Mapping]]] = ..., checkpoints_checked: _Optional[bool] = ..., checkpoints: _Optional[int] = ..., covered_seq: _Optional[int] = ..., uncovered: _Optional[int] = ...) -> None: ...
 
 class TrustStoreStatusRequest(_message.Message):
     __slots__ = ()

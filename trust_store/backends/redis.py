@@ -177,6 +177,7 @@ class RedisBackend:
                 if result == 1:
                     with self._lock:
                         self._last = new
+                    self.audit.note_appended(entry)  # a signed checkpoint every N entries
                     return entry
                 if result == -1:
                     return None
