@@ -453,15 +453,31 @@ class Checkpointer:
                 return
             self._last_signed = max(self._last_signed, seq)
 
-    def close(self) -> None:
-        """Sign the current head (shutdown), unless this process signed it already."""
+    def close(self, verify: Callable[[], Any] | None = None) -> None:
+        """Sign the current head (shutdown) unless a checkpoint of it exists already.
+
+        With ``verify`` (the chain's full check), a chain that does not check out is not
+        signed: its problems stay visible instead of being sealed over.
+        """
         try:
             seq, digest = self._head()
+            records = self.store.records()
+            last = Checkpoint.from_json(records[-1]) if records else None
+            if seq == 0 or (last is not None and (last.seq, last.hash) == (seq, digest)):
+                return
+            if verify is not None and not verify().ok:
+                log.error(
+                    "the %s audit chain does not check out: its head is not signed at "
+                    "shutdown (run kyso audit verify)",
+                    self.chain,
+                )
+                return
         except Exception as exc:
-            log.error("audit checkpoint of the %s chain at shutdown: %s", self.chain, exc)
+            log.error(
+                "audit checkpoint of the %s chain at shutdown: %s", self.chain, type(exc).__name__
+            )
             return
-        if seq > 0 and seq != self._last_signed:
-            self._write(seq, digest)
+        self._write(seq, digest)
 
     def check(self, hashes: Mapping[int, str], last_seq: int) -> CheckpointResult:
         result = check_checkpoints(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,7 @@ def _attach_checkpoints(
             pinned,
         )
         chain.attach(checkpointer)
-        closers.append(checkpointer.close)
+        closers.append(functools.partial(checkpointer.close, chain.verify))
 
 
 __all__ = ["AppContext", "build_context"]
