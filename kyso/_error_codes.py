@@ -144,6 +144,10 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "key {key}: environment variable {variable} is not set",
         "khóa {key}: chưa đặt biến môi trường {variable}",
     ),
+    "SECRET_FILE_UNPROTECTED": Texts(
+        "{setting}: {path} {problem}; fix: {fix}",
+        "tệp bí mật {path} ({setting}) phải chỉ người dùng chạy kyso đọc được; sửa: {fix}",
+    ),
     # trust store administration
     "TRUST_REASON_REQUIRED": Texts(
         "a reason is required for every change to the trust store",

@@ -18,6 +18,10 @@ Contract (relied on by every test module):
   to the admin token for the ``kyso`` CLI the tests run; refusal tests build their own clients.
 * ``assert_pdfsig_ok(pdf, expected_signatures=None)`` -- pdfsig (OCSP on, test root trusted)
   says every signature is Valid and its certificate Trusted; returns the report.
+* ``register_secret(value, label)`` (also ``tests.log_scan.register_secret``) -- a value that
+  must never reach a log: at the end of the session every log record and the output of every
+  subprocess server is scanned for it, for the test PINs and for the test document marker, and
+  a finding fails the session (:mod:`tests.log_scan`).
 * ``shared_dir`` / ``corpus_dir`` / ``shared_trust_dir`` / ``shared_cases_dir`` (session) --
   ``../shared`` beside the repository, its ``corpus/``, ``trust/`` and ``cases/``; when
   missing, the test FAILS under CI
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import random
 import shutil
@@ -57,6 +62,8 @@ from tests.access import (  # noqa: E402
     admin_client_table,
     write_admin_token,
 )
+from tests.log_scan import SCANNER, CollectingHandler  # noqa: E402
+from tests.log_scan import register_secret as _register_secret  # noqa: E402
 from tests.pki import (  # noqa: E402
     SoftHsmToken,
     TestPki,
@@ -82,6 +89,39 @@ DEFAULT_KEYS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 }
 
 
+# ----------------------------------------------------------------------------- the log scan
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep every log record of the session (INFO and above) for the log scan."""
+    root = logging.getLogger()
+    root.addHandler(CollectingHandler(SCANNER))
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the session when a PIN, a registered secret or document bytes reached a log."""
+    findings = SCANNER.findings()
+    if not findings:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = ["LOG SCAN FAILED: secrets or document bytes reached a log (tests/log_scan.py):"]
+    lines += [f"  {finding}" for finding in findings]
+    if reporter is not None:
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line, red=True, bold=True)
+    else:
+        print("\n".join(lines), file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def register_secret() -> Callable[..., None]:
+    """``register_secret(value, label="...")``: the log scan fails the session if ``value``
+    appears in any log record or subprocess server output."""
+    return _register_secret
+
+
 # ----------------------------------------------------------------------------- PKI and token
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
@@ -94,7 +134,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
 
 @pytest.fixture(scope="session")
 def softhsm_token(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> SoftHsmToken:
-    return make_softhsm_token(tmp_path_factory.mktemp("softhsm"), pki)
+    token = make_softhsm_token(tmp_path_factory.mktemp("softhsm"), pki)
+    _register_secret(os.environ[token.pin_env], f"the token PIN ${token.pin_env}")
+    return token
 
 
 # ----------------------------------------------------------------------------- Redis

@@ -193,7 +193,8 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 def _make_token(build: Path, arch: Any, module: str) -> None:
     token_dir = build / "token"
-    (token_dir / "tokens").mkdir(parents=True)
+    (token_dir / "tokens").mkdir(parents=True, mode=0o700)  # kyso refuses a readable token
+    token_dir.chmod(0o700)
     conf = token_dir / "softhsm2.conf"
     conf.write_text(_softhsm_conf(token_dir))
     pin = secrets.token_urlsafe(12)

@@ -64,7 +64,7 @@ def _private_key(kind: str) -> Any:
 
 def generate_keys(key_dir: Path, kinds: Mapping[str, str]) -> None:
     """Write ``<label>.key.pem`` (unencrypted PKCS#8) for each label, keeping existing files."""
-    key_dir.mkdir(parents=True, exist_ok=True)
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for label, kind in kinds.items():
         path = key_dir / f"{label}.key.pem"
         if path.exists():

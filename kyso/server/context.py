@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kyso.pki.revocation_cache import CachingFetcherBackend, fetcher_backend
+from kyso.server.secret_check import check_secrets
 from kyso.server.settings import Settings
 from signer import SigningService
 from signer.audit import SigningAudit
@@ -64,6 +65,7 @@ def build_context(settings: Settings) -> AppContext:
     Keys are loaded now, so the first request does not pay for it (a key that fails to load
     is logged and refused when asked for).
     """
+    check_secrets(settings)  # before any key, PIN or token is read
     closers: list[Callable[[], Any]] = []
     policies = PolicyRegistry(settings.verifier.policy_dir)
     policies.get(settings.verifier.default_policy)  # a bad policy fails at start-up

@@ -18,6 +18,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
+from tests.log_scan import DOCUMENT_MARKER
+
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 FONT_REGULAR = FONT_DIR / "LiberationSerif-Regular.ttf"
 FONT_BOLD = FONT_DIR / "LiberationSerif-Bold.ttf"
@@ -117,7 +119,9 @@ class _Document:
         )
         resources_ref = self.writer.add_object(resources)
         for page in self.pages:
-            stream = generic.StreamObject(stream_data=b"\n".join(page.ops))
+            # The log scan's marker (tests/log_scan.py): a comment, invisible on the page.
+            ops = [b"% " + DOCUMENT_MARKER.encode(), *page.ops]
+            stream = generic.StreamObject(stream_data=b"\n".join(ops))
             contents = self.writer.add_object(stream)
             self.writer.insert_page(PageObject(contents, (0, 0, *A4), resources_ref))
         out = BytesIO()

@@ -19,6 +19,7 @@ from documents import DECREE30_NAME, decree30_pdf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kyso.demo.pki import free_port
+from tests.log_scan import register_secret, scan_output
 from tests.pki import make_nss_db, pdfsig_problems, run_pdfsig
 
 
@@ -71,6 +72,7 @@ def _kyso_serve(home: Path, pki_port: int) -> Iterator[tuple[str, list[str]]]:
             raise
         while (line := lines.get(timeout=5)) is not None:
             output.append(line)
+        scan_output("the output of kyso serve (embedded defaults)", "".join(output))
         assert code == 0, "".join(output)
 
 
@@ -170,6 +172,22 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
         assert stat.S_IMODE((clients / f"{stem}.key").stat().st_mode) == 0o600
     assert 'subject = "CN=local-signer,O=kyso local clients (demo)"' in config_text
     assert stat.S_IMODE((home / "auth" / "local-cli.token").stat().st_mode) == 0o600
+    register_secret(secret.read_text().strip(), "the demo token PIN")  # the log scan
+    # Every secret the embedded defaults create is its owner's only (docs/security.md).
+    private = [
+        home,
+        demo,
+        demo / "keys",
+        home / "audit",
+        home / "audit" / "checkpoint.key",
+        secret,
+        *(demo / "keys").glob("*.pem"),
+        *(demo / "certs").glob("*.p12"),
+    ]
+    if (demo / "token").exists():
+        private += [demo / "token", *(demo / "token" / "tokens").rglob("*")]
+    loose = {str(p): oct(p.stat().st_mode & 0o777) for p in private if p.stat().st_mode & 0o077}
+    assert loose == {}
     first_state = (demo / "state.json").read_bytes()
     first_root = (demo / "certs" / "root.cert.pem").read_bytes()
     first_secret = secret.read_bytes()

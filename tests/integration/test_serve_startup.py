@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from kyso.cli.channel import EXIT_ERROR
+from tests.log_scan import scan_output
 
 
 def _serve(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "kyso.cli", "serve", "--config", str(config), *args],
         capture_output=True,
         text=True,
@@ -22,6 +23,8 @@ def _serve(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
         env={**os.environ, **env},
         check=False,
     )
+    scan_output("the stderr of kyso serve", done.stderr)
+    return done
 
 
 @pytest.mark.parametrize("where", ["--listen", "listen"])

@@ -36,6 +36,7 @@ from kyso.server.settings import load_settings
 from kyso.server.tls import CertificateReloader
 from kyso.server.tokens import add_token
 from kyso.v1 import signer_pb2, signer_pb2_grpc
+from tests.log_scan import scan_output
 
 _NOW = dt.datetime.now(dt.UTC)
 
@@ -462,6 +463,8 @@ def test_sighup_rereads_the_files_and_keeps_serving(tmp_path: Path, pki: _Pki) -
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if proc.stderr is not None:
+            scan_output("the stderr of kyso serve (TLS)", proc.stderr.read())
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()

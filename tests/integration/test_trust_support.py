@@ -19,6 +19,7 @@ from kyso.server.status import error_info
 from kyso.v1 import trust_store_pb2 as pb
 from kyso.v1 import trust_store_pb2_grpc as pb_grpc
 from tests.access import ADMIN_CLIENT, ALL_ROLES, write_admin_token
+from tests.log_scan import scan_file, scan_output
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -79,7 +80,7 @@ def kyso_cli(
     *args: str, env: dict[str, str] | None = None, input_bytes: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "kyso.cli", *args],
         capture_output=True,
         env=full_env,
@@ -87,6 +88,8 @@ def kyso_cli(
         timeout=60,
         input=input_bytes,
     )
+    scan_output(f"the stderr of kyso {args[0] if args else ''}", done.stderr)
+    return done
 
 
 def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
@@ -113,6 +116,7 @@ def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
 def start_server(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """`kyso serve --config` in its own process; the caller stops it (by its pid)."""
     out = log.open("wb")
+    scan_file(f"the output of kyso serve ({log.name})", log)
     return subprocess.Popen(
         [sys.executable, "-m", "kyso.cli", "serve", "--config", str(config)],
         stdout=out,

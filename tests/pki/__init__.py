@@ -236,7 +236,7 @@ def make_softhsm_token(
     if shutil.which("softhsm2-util") is None:
         raise FileNotFoundError("softhsm2-util not found: install the softhsm2 package")
     tokens = root / "tokens"
-    tokens.mkdir(parents=True, exist_ok=True)
+    tokens.mkdir(parents=True, exist_ok=True, mode=0o700)  # kyso refuses a readable token
     conf = root / "softhsm2.conf"
     conf.write_text(
         f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
