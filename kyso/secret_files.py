@@ -36,8 +36,11 @@ def write_secret(path: Path, data: bytes | str, *, exclusive: bool = False) -> N
 
 
 def private_directory(path: Path) -> Path:
-    """``path`` as a directory (created, with missing parents, 0700); returned."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """``path`` as a directory; each one created on the way (``path`` and missing parents) is
+    0700, existing ones are left as they are. Returned."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     return path
 
 

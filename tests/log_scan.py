@@ -24,6 +24,8 @@ from pathlib import Path
 DOCUMENT_MARKER = "KYSO-TEST-DOCUMENT-BYTES-5f1c9a"
 #: Environment variables whose values are test secrets (the PINs of tests/pki and conftest).
 SECRET_VARIABLE_PREFIX = "TEST_KYSO_"
+#: How the texts of log records are named (names are only looked for in those).
+RECORD_SOURCE = "the log record "
 #: Shorter values are not scanned for: they would match by chance.
 MIN_SECRET_LENGTH = 6
 
@@ -33,6 +35,7 @@ class LogScanner:
     """Collects texts (log records, subprocess output) and the secrets to look for in them."""
 
     secrets: dict[str, str] = field(default_factory=dict)  # value -> label
+    names: dict[str, str] = field(default_factory=dict)  # personal name -> label (log records)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (source, text)
     files: list[tuple[str, Path]] = field(default_factory=list)  # read when scanning
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -42,6 +45,13 @@ class LogScanner:
         if len(text) >= MIN_SECRET_LENGTH:
             with self._lock:
                 self.secrets.setdefault(text, label)
+
+    def register_personal_name(self, name: str, label: str = "a personal name") -> None:
+        """A name that INFO (and higher) log records must not carry (``log_personal_names``
+        off, the default); subprocess output is not searched for it."""
+        if len(name) >= MIN_SECRET_LENGTH:
+            with self._lock:
+                self.names.setdefault(name, label)
 
     def add_text(self, source: str, text: str | bytes) -> None:
         if isinstance(text, bytes):
@@ -72,7 +82,8 @@ class LogScanner:
                 continue
         out: list[str] = []
         for source, text in sources:
-            for value, label in needles.items():
+            names = self.names if source.startswith(RECORD_SOURCE) else {}
+            for value, label in {**needles, **names}.items():
                 if value in text:
                     out.append(f"{label} found in {source}")
         return sorted(set(out))
@@ -91,7 +102,7 @@ class CollectingHandler(logging.Handler):
             text = self.format(record)
         except Exception:
             text = f"{record.msg!s} {record.args!r}"
-        self.scanner.add_text(f"the log record {record.name}:{record.lineno}", text)
+        self.scanner.add_text(f"{RECORD_SOURCE}{record.name}:{record.lineno}", text)
 
 
 #: The session's scanner (conftest installs its handler and checks it at the end).

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kyso.pki.revocation_cache import CachingFetcherBackend, fetcher_backend
+from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.secret_check import check_secrets
 from kyso.server.settings import Settings
 from signer import SigningService
@@ -66,6 +67,7 @@ def build_context(settings: Settings) -> AppContext:
     is logged and refused when asked for).
     """
     check_secrets(settings)  # before any key, PIN or token is read
+    apply_personal_name_policy(settings.log_personal_names)
     closers: list[Callable[[], Any]] = []
     policies = PolicyRegistry(settings.verifier.policy_dir)
     policies.get(settings.verifier.default_policy)  # a bad policy fails at start-up

@@ -223,6 +223,11 @@ class ServerSettings(SettingsModel):
     reuse_port: bool = Field(
         False, description="SO_REUSEPORT: several `kyso serve` processes share one port"
     )
+    log_personal_names: bool = Field(
+        False,
+        description="let INFO logs carry the names in certificate subjects (libraries that "
+        "log them are held at WARNING otherwise)",
+    )
     keys: tuple[KeySettings, ...] = Field((), description="signing keys, one [[keys]] table each")
     signer: SignerSettings = Field(SignerSettings(), description="the [signer] section")
     verifier: VerifierSettings = Field(VerifierSettings(), description="the [verifier] section")
