@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from kyso.errors import InvalidInput
+from kyso.secret_files import write_secret
 
 log = logging.getLogger("kyso.audit.checkpoints")
 
@@ -229,17 +230,11 @@ def generate_key(key_path: Path, public_path: Path) -> None:
             f"missing, but {public_path} pins a checkpoint key: restore the key, or move the "
             "pin file away to start a new key (docs/security.md)",
         )
-    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_secret(key_path, pem, exclusive=True)  # 0600 in a 0700 directory
     fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         os.write(fd, _public_pem(key.public_key()))
