@@ -241,7 +241,7 @@ def generate_key(key_path: Path, public_path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    log.info("audit checkpoint key created: %s (public key pinned in %s)", key_path, public_path)
+    log.debug("audit checkpoint key created: %s (public key pinned in %s)", key_path, public_path)
 
 
 # -- storage -------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class _Issued:
                 serialization.NoEncryption(),
             )
         )
+        key.chmod(0o600)  # kyso refuses to start on a key others may read
         return cert, key
 
 
