@@ -140,7 +140,29 @@ def verify_signature(public_key: PublicKey, checkpoint: Checkpoint) -> bool:
         return False
     try:
         signature = base64.b64decode(checkpoint.signature, validate=True)
-        data = checkpoint.signed_bytes()
+    except ValueError:
+        return False
+    return _verifies(public_key, signature, checkpoint.signed_bytes())
+
+
+def probe_public_key(signer: CheckpointSigner, pinned: Mapping[str, PublicKey]) -> PublicKey:
+    """The pinned public key that verifies a probe ``signer`` signs now (a key on a token,
+    whose public half is not read from the token); :class:`InvalidInput`
+    (``CONFIG_INVALID``) when none does."""
+    probe = CONTEXT + b"probe " + os.urandom(16)
+    signature = signer.sign(probe)
+    for public_key in pinned.values():
+        if _verifies(public_key, signature, probe):
+            return public_key
+    raise InvalidInput(
+        "CONFIG_INVALID",
+        problem="audit.checkpoint_public_key does not pin the public key of the token's "
+        "checkpoint key (audit.checkpoint_key_label)",
+    )
+
+
+def _verifies(public_key: PublicKey, signature: bytes, data: bytes) -> bool:
+    try:
         if isinstance(public_key, ed25519.Ed25519PublicKey):
             public_key.verify(signature, data)
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -546,6 +568,7 @@ __all__ = [
     "load_private_key",
     "load_public_keys",
     "open_signer",
+    "probe_public_key",
     "sign_checkpoint",
     "verify_signature",
 ]

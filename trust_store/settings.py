@@ -8,11 +8,18 @@ shares its Redis namespace (``kyso.pki.revocation_cache`` takes them as plain pa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from kyso.settings import OptionalDirectoryPath, OptionalNewFilePath, SettingsModel
+from kyso.errors import InvalidInput
+from kyso.settings import (
+    OptionalDirectoryPath,
+    OptionalFilePath,
+    OptionalNewFilePath,
+    SettingsModel,
+)
 
 
 class TrustStoreSettings(SettingsModel):
@@ -93,6 +100,54 @@ class AuditSettings(SettingsModel):
         "checkpoints are checked with (default `<home>/audit/checkpoint.pub`, written when "
         "the default key is created)",
     )
+
+    checkpoint_pkcs11_module: str | None = Field(
+        None,
+        description="PKCS#11 library of the token holding the checkpoint key (EC or RSA), "
+        "instead of `checkpoint_key`; needs `checkpoint_key_label` and `checkpoint_public_key`",
+    )
+    checkpoint_token_label: str | None = Field(
+        None, description="pkcs11: label of that token (default: the module's only token)"
+    )
+    checkpoint_key_label: str | None = Field(
+        None, description="pkcs11: CKA_LABEL of the checkpoint's private key"
+    )
+    checkpoint_pin_env: str | None = Field(
+        None, description="pkcs11: environment variable holding the token's user PIN"
+    )
+    checkpoint_pin_file: OptionalFilePath = Field(
+        None, description="pkcs11: file holding the token's user PIN (mode 0600)"
+    )
+
+    @model_validator(mode="after")
+    def _one_key(self) -> AuditSettings:
+        if self.checkpoint_pkcs11_module is None:
+            return self
+        if self.checkpoint_key is not None:
+            raise ValueError("checkpoint_key and checkpoint_pkcs11_module exclude each other")
+        if not self.checkpoint_key_label:
+            raise ValueError("checkpoint_pkcs11_module needs checkpoint_key_label")
+        if self.checkpoint_public_key is None:
+            raise ValueError(
+                "checkpoint_pkcs11_module needs checkpoint_public_key (the pinned public key)"
+            )
+        if self.checkpoint_pin_env and self.checkpoint_pin_file:
+            raise ValueError("checkpoint_pin_env and checkpoint_pin_file exclude each other")
+        return self
+
+    def read_checkpoint_pin(self) -> str | None:
+        """The token PIN, read now (never kept); :class:`InvalidInput` (``KEY_PIN_MISSING``)
+        when ``checkpoint_pin_env`` names an unset variable."""
+        if self.checkpoint_pin_env:
+            value = os.environ.get(self.checkpoint_pin_env)
+            if value is None:
+                raise InvalidInput(
+                    "KEY_PIN_MISSING", key="audit checkpoint", variable=self.checkpoint_pin_env
+                )
+            return value
+        if self.checkpoint_pin_file:
+            return self.checkpoint_pin_file.read_text(encoding="utf-8").strip()
+        return None
 
     def key_file(self, home: Path) -> Path:
         """``checkpoint_key``, else ``<home>/audit/checkpoint.key``."""

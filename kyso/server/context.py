@@ -14,11 +14,17 @@ from kyso.server.secret_check import check_secrets
 from kyso.server.settings import Settings
 from signer import SigningService
 from signer.audit import SigningAudit
+from signer.keys.checkpoint_key import Pkcs11CheckpointSigner
 from signer.keys.registry import KeyRegistry
 from signer.two_step import PendingStore, TwoStepSigner
 from trust_store import TrustStore, open_store
 from trust_store.audit import AuditLog
-from trust_store.checkpoints import Checkpointer, open_signer
+from trust_store.checkpoints import (
+    Checkpointer,
+    CheckpointSigner,
+    load_public_keys,
+    open_signer,
+)
 from verifier.policy import PolicyRegistry
 
 if TYPE_CHECKING:
@@ -136,11 +142,18 @@ def _attach_checkpoints(
     """Sign each audit chain's head every ``audit.checkpoint_every`` entries and at shutdown
     (the closers run before Redis is closed); the checkpoints live beside each chain."""
     audit = settings.audit
-    signer, pinned = open_signer(
-        audit.key_file(settings.home),
-        audit.public_key_file(settings.home),
-        default=audit.checkpoint_key is None,
-    )
+    signer: CheckpointSigner
+    if audit.checkpoint_pkcs11_module:
+        pinned = load_public_keys(audit.public_key_file(settings.home))
+        token_signer = Pkcs11CheckpointSigner(audit, pinned)
+        closers.append(token_signer.close)  # after the checkpoints below (closers run reversed)
+        signer = token_signer
+    else:
+        signer, pinned = open_signer(
+            audit.key_file(settings.home),
+            audit.public_key_file(settings.home),
+            default=audit.checkpoint_key is None,
+        )
     for name, chain in chains.items():
         if chain is None:
             continue

@@ -42,7 +42,10 @@ def secret_files(settings: Settings) -> Iterator[tuple[str, Path]]:
             yield f"{where}.pin_file", key.pin_file
     if settings.tls is not None:
         yield "tls.private_key", settings.tls.private_key
-    yield "audit.checkpoint_key", settings.audit.key_file(settings.home)
+    if settings.audit.checkpoint_pkcs11_module is None:
+        yield "audit.checkpoint_key", settings.audit.key_file(settings.home)
+    if settings.audit.checkpoint_pin_file is not None:
+        yield "audit.checkpoint_pin_file", settings.audit.checkpoint_pin_file
     officer, reader = token_files(settings)
     yield "trust_store.officer_tokens_file", officer
     yield "trust_store.reader_tokens_file", reader
@@ -55,7 +58,9 @@ def check_secrets(settings: Settings) -> None:
     others or is owned by another user."""
     for setting, path in secret_files(settings):
         check_secret_file(path, setting)
-    if any(k.backend == "pkcs11" and "softhsm" in (k.module or "") for k in settings.keys):
+    modules = [k.module or "" for k in settings.keys if k.backend == "pkcs11"]
+    modules.append(settings.audit.checkpoint_pkcs11_module or "")
+    if any("softhsm" in module for module in modules):
         token_dir = softhsm_token_directory()
         if token_dir is not None:
             check_secret_directory(token_dir, "SOFTHSM2_CONF directories.tokendir")

@@ -374,6 +374,9 @@ class _EnvOverrides(PydanticBaseSettingsSource):
             elif name.upper().startswith(ENV_PREFIX) and name not in OTHER_VARIABLES:
                 others.append(name)
         pins = _pin_variables(values["keys"] if "keys" in values else self._file.get("keys"))
+        for audit in (values.get("audit"), self._file.get("audit")):  # [audit]'s token PIN
+            if isinstance(audit, dict) and isinstance(audit.get("checkpoint_pin_env"), str):
+                pins.add(audit["checkpoint_pin_env"])
         unknown = sorted(n for n in others if n not in pins)
         if unknown:
             problems = "; ".join(f"{shorten(n)}: unknown setting" for n in unknown)

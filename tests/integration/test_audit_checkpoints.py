@@ -20,15 +20,18 @@ import grpc
 import pytest
 import redis
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from test_sign_support import rpc_error, sign
+from documents import decree30_pdf as _document
+from test_sign_support import RECT_SMALL, rpc_error, sign
 
 from kyso.server.app import running_server
 from kyso.server.auth import add_token
+from kyso.v1 import signer_pb2 as pb
 from tests.integration.test_trust_support import kyso_cli
 from trust_store.audit import GENESIS, canonical_json
 from trust_store.checkpoints import FileKeySigner, sign_checkpoint
 
 EVERY = 3
+_B_B = {"level": pb.PADES_B_B, "placement": pb.SignPlacement(rect=RECT_SMALL)}
 ENTRIES = 7  # checkpoints at seq 3 and 6 while serving, 7 at shutdown
 
 Tamper = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -381,3 +384,80 @@ def test_trust_store_chain_is_checkpointed(
     assert {r["chain"] for r in records} == {"trust"}
     assert records[-1]["seq"] == seq  # the shutdown checkpoint covers the head
     assert [r["seq"] for r in records[:-1]] == list(range(2, seq + 1, 2))[: len(records) - 1]
+
+
+# ----------------------------------------------------------------------------- a token's key
+def _public_pem(pki: Any, label: str, path: Path) -> Path:
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = cx509.load_der_x509_certificate(pki.cert(label).dump())
+    path.write_bytes(
+        cert.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("label", "algorithm"),
+    [("personal-ec", "ecdsa-sha256"), ("organisation", "rsa-pkcs1v15-sha256")],
+)
+def test_a_checkpoint_key_on_the_token(
+    label: str,
+    algorithm: str,
+    make_config: Any,
+    pki: Any,
+    softhsm_token: Any,
+    tmp_path: Path,
+) -> None:
+    pin = _public_pem(pki, label, tmp_path / "checkpoint.pub")
+    audit = {
+        "checkpoint_every": 2,
+        "checkpoint_pkcs11_module": softhsm_token.module,
+        "checkpoint_token_label": softhsm_token.token_label,
+        "checkpoint_key_label": label,
+        "checkpoint_pin_env": softhsm_token.pin_env,
+        "checkpoint_public_key": pin,
+    }
+    config = make_config(keys=["personal"], audit=audit)
+    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+        for _ in range(3):
+            rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
+        sign(channel, _document(), key="personal", **_B_B)  # the token signs documents too
+        report = ctx.signing_audit.verify()
+        assert report.ok and report.covered_seq == 4 and report.uncovered == 0
+    assert not (config.home / "audit" / "checkpoint.key").exists()  # no file key made
+    log = Path(config.signer.audit_file(config.home))
+    records = [
+        json.loads(x) for x in log.with_name("signing.log.checkpoints").read_text().splitlines()
+    ]
+    assert [r["seq"] for r in records] == [2, 4] and {r["algorithm"] for r in records} == {
+        algorithm
+    }
+    out = kyso_cli("audit", "verify", "--file", str(log), "--checkpoint-key", str(pin))
+    assert out.returncode == 0 and b"entries 1..4 covered" in out.stdout, out.stdout
+    entries = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    log.write_text("".join(json.dumps(e) + "\n" for e in _rewrite(entries)), encoding="utf-8")
+    out = kyso_cli("audit", "verify", "--file", str(log), "--checkpoint-key", str(pin))
+    assert out.returncode == 1 and b"rewritten" in out.stdout
+
+
+def test_a_token_key_the_pin_does_not_name_stops_the_server(
+    make_config: Any, pki: Any, softhsm_token: Any, tmp_path: Path
+) -> None:
+    from kyso.errors import InvalidInput
+
+    pin = _public_pem(pki, "organisation", tmp_path / "checkpoint.pub")
+    audit = {
+        "checkpoint_pkcs11_module": softhsm_token.module,
+        "checkpoint_token_label": softhsm_token.token_label,
+        "checkpoint_key_label": "personal-ec",
+        "checkpoint_pin_env": softhsm_token.pin_env,
+        "checkpoint_public_key": pin,
+    }
+    config = make_config(keys=["personal"], audit=audit)
+    with pytest.raises(InvalidInput, match="does not pin the public key of the token"):
+        with running_server(config):
+            pass

@@ -128,3 +128,29 @@ def test_keys_and_pins(tmp_path: Path) -> None:
     both = tmp_path / "both.pub"  # an old key may stay pinned beside the new one
     both.write_bytes(other_pub.read_bytes() + pub.read_bytes())
     assert len(open_signer(key, both, default=False)[1]) == 2
+
+
+def test_audit_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kyso.server.settings import load_settings
+
+    def load(text: str) -> object:
+        path = tmp_path / "kyso.toml"
+        path.write_text(f'home = "{tmp_path}"\n[audit]\n{text}', encoding="utf-8")
+        return load_settings(path)
+
+    monkeypatch.setenv("KYSO_AUDIT_PIN", "123456")  # a KYSO_* variable named by the section
+    config = load(
+        'checkpoint_pkcs11_module = "/lib/p11.so"\ncheckpoint_key_label = "audit"\n'
+        'checkpoint_public_key = "audit.pub"\ncheckpoint_pin_env = "KYSO_AUDIT_PIN"\n'
+    )
+    assert config.audit.read_checkpoint_pin() == "123456"  # type: ignore[attr-defined]
+    assert config.audit.checkpoint_public_key == tmp_path / "audit.pub"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput, match="needs checkpoint_public_key"):
+        load('checkpoint_pkcs11_module = "/lib/p11.so"\ncheckpoint_key_label = "audit"\n')
+    with pytest.raises(InvalidInput, match="exclude each other"):
+        load(
+            'checkpoint_pkcs11_module = "/lib/p11.so"\ncheckpoint_key_label = "a"\n'
+            'checkpoint_public_key = "a.pub"\ncheckpoint_key = "a.key"\n'
+        )
+    with pytest.raises(InvalidInput, match="checkpoint_every"):
+        load("checkpoint_every = 0\n")
