@@ -174,20 +174,23 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     except BaseException:
         ctx.close()
         raise
-    server.start()
-    _freeze_startup_heap()
-    host = address.rsplit(":", 1)[0]
-    log.info("kyso serving on %s:%d", host, port)
-    print(f"kyso: serving on {host}:{port}", flush=True)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
         stop.set()
 
+    # Before "serving on": a client that reads it may stop kyso at once, and a SIGTERM that
+    # arrives before the handler would end the process without its shutdown (the audit's
+    # shutdown checkpoint included).
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     if tls is not None:
         signal.signal(signal.SIGHUP, lambda _signum, _frame: tls.mark_stale())
+    server.start()
+    _freeze_startup_heap()
+    host = address.rsplit(":", 1)[0]
+    log.info("kyso serving on %s:%d", host, port)
+    print(f"kyso: serving on {host}:{port}", flush=True)
     stop.wait()
     health_servicer.enter_graceful_shutdown()
     server.stop(grace=10).wait()

@@ -461,3 +461,31 @@ def test_a_token_key_the_pin_does_not_name_stops_the_server(
     with pytest.raises(InvalidInput, match="does not pin the public key of the token"):
         with running_server(config):
             pass
+
+
+def test_kyso_serve_signs_the_head_when_stopped(make_config: Any, tmp_path: Path) -> None:
+    """SIGTERM to a real `kyso serve`: the shutdown checkpoint covers the last entry."""
+    import signal
+
+    from test_trust_support import start_server, wait_ready
+
+    from kyso.demo.pki import free_port
+
+    address = f"127.0.0.1:{free_port()}"
+    config = make_config(keys=["personal"], listen=address, audit={"checkpoint_every": 100})
+    proc = start_server(config.home / "kyso.toml", tmp_path / "serve.log")
+    try:
+        wait_ready(address, proc, tmp_path / "serve.log")
+        with grpc.insecure_channel(address) as channel:
+            for _ in range(2):
+                rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0, (tmp_path / "serve.log").read_text(errors="replace")
+    log = Path(config.signer.audit_file(config.home))
+    checkpoints = log.with_name("signing.log.checkpoints").read_text().splitlines()
+    last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert [(json.loads(c)["seq"], json.loads(c)["hash"]) for c in checkpoints] == [
+        (2, last["hash"])
+    ]
