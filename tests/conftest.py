@@ -96,6 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
     root.addHandler(CollectingHandler(SCANNER))
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    _register_secret(ADMIN_TOKEN, "the tests' admin bearer token")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -1,7 +1,8 @@
 """The start-up check of every secret file the server is configured with (issue 8, item 6).
 
-Private keys (``[[keys]]`` key files, the TLS key, the audit checkpoint key), PIN files, the
-SoftHSM2 token directory, bearer-token files and the local officer credential must be
+Private keys (``[[keys]]`` key files, the TLS key, the audit checkpoint key, the embedded
+defaults' client keys), PIN files, the SoftHSM2 token directory, bearer-token files and the
+local CLI's credential must be
 readable by the user kyso runs as only: :func:`check_secrets` refuses to start otherwise,
 with one line naming the setting, the file and the fix (``SECRET_FILE_UNPROTECTED``,
 :mod:`kyso.secret_files`).
@@ -15,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kyso.secret_files import check_secret_directory, check_secret_file
-from kyso.server.auth import OFFICER_TOKEN_FILE, token_files
 from kyso.server.settings import Settings
+from kyso.server.tokens import LOCAL_CREDENTIAL_FILE, token_files
 
 
 def softhsm_token_directory(conf: str | None = None) -> Path | None:
@@ -46,10 +47,16 @@ def secret_files(settings: Settings) -> Iterator[tuple[str, Path]]:
         yield "audit.checkpoint_key", settings.audit.key_file(settings.home)
     if settings.audit.checkpoint_pin_file is not None:
         yield "audit.checkpoint_pin_file", settings.audit.checkpoint_pin_file
-    officer, reader = token_files(settings)
-    yield "trust_store.officer_tokens_file", officer
-    yield "trust_store.reader_tokens_file", reader
-    yield "the local officer credential", settings.home / "auth" / OFFICER_TOKEN_FILE
+    settings_of = {
+        "clients": "tokens_file",
+        "officers": "trust_store.officer_tokens_file",
+        "readers": "trust_store.reader_tokens_file",
+    }
+    for kind, path in token_files(settings).items():
+        yield settings_of.get(kind, f"the {kind} token file"), path
+    yield "the local CLI's credential", settings.home / "auth" / LOCAL_CREDENTIAL_FILE
+    for client_key in sorted((settings.home / "clients").glob("*.key")):  # embedded defaults
+        yield "the local client keys (<home>/clients)", client_key
 
 
 def check_secrets(settings: Settings) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import redis
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -24,8 +23,9 @@ from documents import decree30_pdf as _document
 from test_sign_support import RECT_SMALL, rpc_error, sign
 
 from kyso.server.app import running_server
-from kyso.server.auth import add_token
+from kyso.server.tokens import add_token
 from kyso.v1 import signer_pb2 as pb
+from tests.access import admin_channel
 from tests.integration.test_trust_support import kyso_cli
 from trust_store.audit import GENESIS, canonical_json
 from trust_store.checkpoints import FileKeySigner, sign_checkpoint
@@ -92,7 +92,7 @@ def _config(make_config: Any, reader: tuple[str, Path], **extra: Any) -> Any:
 
 def _fill(config: Any) -> None:
     """ENTRIES refused attempts in the signing chain; the server stops (shutdown checkpoint)."""
-    with running_server(config) as (address, _), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, _), admin_channel(address) as channel:
         for _ in range(ENTRIES):
             rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
 
@@ -169,7 +169,7 @@ def test_intact_and_uncovered_entries_are_reported(
     assert "not yet covered" not in out
     chain.restore()
     # One more entry while serving: it is after the last checkpoint, and said to be.
-    with running_server(config) as (address, _), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, _), admin_channel(address) as channel:
         rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
         env = {"KYSO_SERVER": address, "KYSO_TOKEN": reader[0], "KYSO_HOME": str(tmp_path)}
         proc = kyso_cli("audit", "verify", env=env)
@@ -361,7 +361,7 @@ def test_trust_store_chain_is_checkpointed(
         },
         **extra,
     )
-    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
         for n in range(3):
             pem, _, _ = make_certificate(f"Root {n} (test)")
             call(
@@ -422,7 +422,7 @@ def test_a_checkpoint_key_on_the_token(
         "checkpoint_public_key": pin,
     }
     config = make_config(keys=["personal"], audit=audit)
-    with running_server(config) as (address, ctx), grpc.insecure_channel(address) as channel:
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
         for _ in range(3):
             rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
         sign(channel, _document(), key="personal", **_B_B)  # the token signs documents too
@@ -476,7 +476,7 @@ def test_kyso_serve_signs_the_head_when_stopped(make_config: Any, tmp_path: Path
     proc = start_server(config.home / "kyso.toml", tmp_path / "serve.log")
     try:
         wait_ready(address, proc, tmp_path / "serve.log")
-        with grpc.insecure_channel(address) as channel:
+        with admin_channel(address) as channel:
             for _ in range(2):
                 rpc_error(lambda: sign(channel, b"not a pdf", key="personal"))
     finally:

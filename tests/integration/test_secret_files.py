@@ -15,8 +15,8 @@ import pytest
 from kyso.cli.channel import EXIT_ERROR
 from kyso.errors import InvalidInput
 from kyso.server.app import running_server
-from kyso.server.auth import add_token
 from kyso.server.secret_check import softhsm_token_directory
+from kyso.server.tokens import add_token
 from tests.log_scan import scan_output
 
 
