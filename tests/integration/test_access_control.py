@@ -61,6 +61,7 @@ class _Issued:
                 serialization.NoEncryption(),
             )
         )
+        self.key_path.chmod(0o600)  # kyso refuses to start on a key others may read
         return self
 
 
