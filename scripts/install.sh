@@ -18,7 +18,7 @@ case "${1:-}" in
 esac
 
 PACKAGES=(python3 python3-venv python3-dev gcc softhsm2 opensc poppler-utils qpdf
-          libnss3-tools fonts-liberation2 redis-server)
+          libnss3-tools fonts-liberation2 redis-server tesseract-ocr tesseract-ocr-vie)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
