@@ -15,6 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from kyso.pdf.fonts import SERIF_BOLD, SERIF_REGULAR, ShapingFont
+from verifier.layout.model import LayoutStatus
 from verifier.model import DocumentResult, Indication, Kind, Status
 from verifier.summary_vi import INDICATION_VI, vn_time
 
@@ -27,6 +28,13 @@ _COLOURS = {
     Indication.TOTAL_FAILED: ("#b3261e", (0.70, 0.15, 0.12)),
     Indication.INDETERMINATE: ("#b26a00", (0.70, 0.42, 0.0)),
     Indication.NO_SIGNATURE_FOUND: ("#555555", (0.33, 0.33, 0.33)),
+}
+
+_LAYOUT_COLOURS = {
+    LayoutStatus.PASSED: _COLOURS[Indication.TOTAL_PASSED],
+    LayoutStatus.FAILED: _COLOURS[Indication.TOTAL_FAILED],
+    LayoutStatus.WARNING: _COLOURS[Indication.INDETERMINATE],
+    LayoutStatus.NOT_CHECKED: _COLOURS[Indication.NO_SIGNATURE_FOUND],
 }
 
 
@@ -79,6 +87,12 @@ def render_html(doc: DocumentResult) -> str:
             parts.append(
                 "<ul class='problems'>" + "".join(f"<li>{e(p)}</li>" for p in problems) + "</ul>"
             )
+    if doc.layout is not None:
+        title, *rest = doc.layout.summary_lines_vi()
+        colour = _LAYOUT_COLOURS[doc.layout.status][0]
+        parts.append(f"<h2 class='banner' style='background:{colour}'>{e(title)}</h2>")
+        parts.append("<ul class='problems'>" + "".join(f"<li>{e(x.strip())}</li>" for x in rest))
+        parts.append("</ul>")
     parts.append(
         "<p><small>Báo cáo do kyso tạo theo Thông tư 15/2025/TT-BKHCN.</small></p></body></html>"
     )
@@ -188,6 +202,12 @@ def render_pdf(doc: DocumentResult) -> bytes:
             pdf.text(line, indent=6)
         for p in problems:
             pdf.text(f"– {p}", size=10, indent=12)
+    if doc.layout is not None:
+        title, *rest = doc.layout.summary_lines_vi()
+        pdf.y -= 8
+        pdf.banner(title, _LAYOUT_COLOURS[doc.layout.status][1])
+        for line in rest:
+            pdf.text(line.strip(), size=10, indent=6)
     pdf.y -= 8
     pdf.text("Báo cáo do kyso tạo theo Thông tư 15/2025/TT-BKHCN.", size=9)
     return pdf.output()

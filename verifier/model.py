@@ -9,6 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from verifier.layout.model import LayoutReport
 
 
 class Indication(enum.Enum):
@@ -243,3 +247,4 @@ class DocumentResult:
     elapsed_ms: float = 0.0
     summary_vi: str = ""  # the whole report in Vietnamese, computed once after aggregation
     conclusion_vi: str = ""
+    layout: LayoutReport | None = None  # Decree 30/2020 layout; never changes the indication

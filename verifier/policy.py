@@ -19,6 +19,7 @@ from typing import Any
 from kyso.errors import InvalidInput, NotFound
 from kyso.pki.algorithms import DEPRECATED_DIGESTS, STRONG_DIGESTS, AlgorithmRules
 from verifier.constraints import CONSTRAINTS, MANDATORY, Constraint
+from verifier.layout.policy import LayoutPolicy, default_layout_policy, parse_layout
 from verifier.messages import render
 from verifier.model import CheckResult, Indication, Level, Outcome, Status
 
@@ -36,6 +37,8 @@ class Policy:
     citations: dict[str, dict[str, str]] = field(default_factory=dict)
     # Constraints whose violation fails the signature outright instead of ETSI's INDETERMINATE.
     escalations: frozenset[str] = frozenset()
+    # The Decree 30/2020 layout rules (the policy file's "layout" section; docs/layout.md).
+    layout: LayoutPolicy = field(default_factory=default_layout_policy)
 
     def level(self, constraint: str) -> Level:
         return self.levels.get(constraint, Level.FAIL)
@@ -136,6 +139,7 @@ def _parse(raw: dict[str, Any], source: str) -> Policy:
         algorithms=rules,
         citations=citations,
         escalations=frozenset(escalations),
+        layout=parse_layout(raw.get("layout"), source),
     )
 
 

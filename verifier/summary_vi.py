@@ -193,6 +193,9 @@ def document_text(doc: DocumentResult) -> str:
         for c in sig.checks:
             if c.status in (Status.FAILED, Status.INDETERMINATE, Status.WARNING):
                 lines.append(f"  - {c.message_vi} [{c.code}]")
+    if doc.layout is not None:  # Decree 30/2020 layout: shown, never part of the verdict
+        lines.append("")
+        lines.extend(doc.layout.summary_lines_vi())
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from trust_store.model import Purpose, TrustSnapshot
 from verifier import change_analysis, constraints, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
 from verifier.identification import describe_certificate
+from verifier.layout.check import LayoutOptions, check_layout
 from verifier.messages import note
 from verifier.model import (
     DocumentResult,
@@ -55,6 +56,7 @@ class Request:
     fetcher_backend: Any | None
     validation_time: datetime | None = None  # None: now
     deadline: float | None = None  # time.monotonic() value
+    layout: LayoutOptions | None = None  # None: no layout report
 
 
 def open_pdf(data: bytes | memoryview) -> PdfFileReader:
@@ -90,6 +92,7 @@ def verify(req: Request) -> DocumentResult:
         req.data, req.snapshot, now, at_now, req.fetch, req.fetcher_backend, req.deadline,
         intermediates=tuple(req.snapshot.intermediates()),
     )  # fmt: skip
+    reader: PdfFileReader | None = None
     try:
         reader = open_pdf(req.data)
         found = find_signatures(reader)
@@ -111,9 +114,27 @@ def verify(req: Request) -> DocumentResult:
             _verify_all(ctx, req.policy, doc, found)
         else:
             aggregate_document(doc)
+    if req.layout is not None:
+        doc.layout = _layout(req, reader)
     summary_vi.summarise_document(doc)
     doc.elapsed_ms = (time.perf_counter() - started) * 1000
     return doc
+
+
+def _layout(req: Request, reader: PdfFileReader | None) -> Any:
+    """The layout report (issue 10): separate from the signatures' indications, which it never
+    changes; a failure here is logged and reported as NOT_CHECKED, never raised."""
+    from verifier.layout.model import LayoutReport, LayoutStatus
+
+    assert req.layout is not None
+    try:
+        return check_layout(
+            req.data, req.policy.layout, req.layout, reader=reader, deadline=req.deadline,
+            policy_name=req.policy.name,
+        )  # fmt: skip
+    except Exception as exc:  # hostile files: the signatures' report still stands
+        log.warning("layout check failed: %s", type(exc).__name__, exc_info=True)
+        return LayoutReport(LayoutStatus.NOT_CHECKED, kind_evidence="the layout check failed")
 
 
 def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> None:

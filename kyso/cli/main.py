@@ -61,6 +61,7 @@ def _health(ns: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import audit as cli_audit
+    from kyso.cli import layout as cli_layout
     from kyso.cli import sign as cli_sign
     from kyso.cli import trust as cli_trust
     from kyso.cli import verify as cli_verify
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=seconds("--timeout"), default=4.0, help="seconds (default %(default)s)"
     )
     p.set_defaults(func=_health)
-    for module in (cli_sign, cli_verify, cli_trust, cli_audit):
+    for module in (cli_sign, cli_verify, cli_layout, cli_trust, cli_audit):
         module.register(sub)
     return parser
 

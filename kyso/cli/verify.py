@@ -36,6 +36,7 @@ _PREFIXES = (
     "REVOCATION_RESULT_",
     "CHECK_",
     "LEVEL_",
+    "LAYOUT_STATUS_",
 )
 
 
@@ -121,6 +122,10 @@ def report_json(report: Any) -> dict[str, Any]:
     data = _short(data)
     for sig in data.get("signatures", []):
         sig.setdefault("sub_indication", "NONE")
+    layout = data.get("layout")
+    if isinstance(layout, dict):  # the issue 10 shape: rule, severity, page, rect (points)...
+        for finding in layout.get("findings", []):
+            finding.setdefault("rect", None)
     return data
 
 

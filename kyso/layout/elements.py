@@ -224,7 +224,7 @@ def type_code(v: Vocabulary, element: Element | None) -> str | None:
 
 
 def find_recipients(page: PageText, *, below: float = 0.0) -> Recipients | None:
-    """"Nơi nhận:" and the list under it in the same column; the "Lưu:" line if any."""
+    """ "Nơi nhận:" and the list under it in the same column; the "Lưu:" line if any."""
     v = vocabulary()
     heading = next(
         (

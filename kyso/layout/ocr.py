@@ -81,8 +81,18 @@ def read_page_ocr(
     try:
         proc = subprocess.run(
             # tessedit_do_invert=0: no second pass looking for white-on-black text (faster)
-            ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3",
-             "-c", "tessedit_do_invert=0", "tsv"],  # fmt: skip
+            [
+                "tesseract",
+                "stdin",
+                "stdout",
+                "-l",
+                LANGUAGE,
+                "--psm",
+                "3",
+                "-c",
+                "tessedit_do_invert=0",
+                "tsv",
+            ],
             input=png,
             capture_output=True,
             timeout=max(timeout, 0.1),

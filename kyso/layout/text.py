@@ -17,6 +17,7 @@ compare equal). Raises nothing but :class:`LayoutReadError` for a document PDFiu
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 import statistics
 import unicodedata
@@ -311,7 +312,7 @@ def split_row(row: Sequence[Word], page: int) -> list[Line]:
     """One visual row → its columns' lines (see :func:`group_lines` for the gap rule)."""
     row = sorted(row, key=lambda w: w.view.x0)
     height = statistics.median(w.view.height for w in row)
-    gaps = [b.view.x0 - a.view.x1 for a, b in zip(row, row[1:], strict=False)]
+    gaps = [b.view.x0 - a.view.x1 for a, b in itertools.pairwise(row)]
     typical = statistics.median(gaps) if gaps else height
     split = max(min(1.5 * height, 2.2 * max(typical, 1.0)), 10.0)
     lines: list[Line] = []

@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from kyso.v1 import common_pb2
 from kyso.v1 import verifier_pb2 as pb
+from verifier.layout.model import LayoutReport, LayoutStatus
 from verifier.model import (
     DocumentResult,
     Indication,
@@ -221,6 +222,49 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
     return out
 
 
+_LAYOUT_STATUS = {
+    LayoutStatus.PASSED: pb.LAYOUT_STATUS_PASSED,
+    LayoutStatus.FAILED: pb.LAYOUT_STATUS_FAILED,
+    LayoutStatus.WARNING: pb.LAYOUT_STATUS_WARNING,
+    LayoutStatus.NOT_CHECKED: pb.LAYOUT_STATUS_NOT_CHECKED,
+}
+
+
+def layout_pb(report: LayoutReport) -> pb.LayoutReport:
+    """The layout report (verifier.layout.model) in its wire form."""
+    out = pb.LayoutReport(
+        status=_LAYOUT_STATUS[report.status],
+        document_kind=report.document_kind.value,
+        kind_evidence=report.kind_evidence,
+        text_source=report.text_source,
+        passed_rules=report.passed,
+        ocr_pages=report.ocr_pages,
+        elapsed_ms=report.elapsed_ms,
+        policy=report.policy,
+        summary_vi="\n".join(report.summary_lines_vi()),
+    )
+    for f in report.findings:
+        finding = pb.LayoutFinding(
+            rule=f.rule,
+            code=f.code,
+            severity=_LEVEL[f.severity],
+            outcome=f.outcome.value,
+            expected=f.expected,
+            found=f.found,
+            message_en=f.message_en,
+            message_vi=f.message_vi,
+            text_source=f.text_source,
+        )
+        if f.page is not None:
+            finding.page = f.page
+        if f.rect is not None:
+            finding.rect.CopyFrom(
+                pb.PdfRect(x0=f.rect[0], y0=f.rect[1], x1=f.rect[2], y1=f.rect[3])
+            )
+        out.findings.append(finding)
+    return out
+
+
 def to_proto(doc: DocumentResult) -> pb.ValidationReport:
     out = pb.ValidationReport(
         indication=indication_pb(doc.indication),
@@ -243,4 +287,6 @@ def to_proto(doc: DocumentResult) -> pb.ValidationReport:
             message_en=_CONCLUSION_EN[doc.indication],
         )
     )
+    if doc.layout is not None:
+        out.layout.CopyFrom(layout_pb(doc.layout))
     return out

@@ -12,6 +12,7 @@ Input handling, chosen and documented in docs/verification.md:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mmap
 import tempfile
@@ -24,11 +25,12 @@ import grpc
 
 from kyso.errors import InvalidInput, ResourceExhausted
 from kyso.server.context import AppContext
-from kyso.server.report_proto import to_proto
+from kyso.server.report_proto import layout_pb, to_proto
 from kyso.server.status import grpc_errors
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from verifier import validation
+from verifier.layout.check import LayoutOptions, check_layout
 
 log = logging.getLogger("kyso.verifier.api")
 
@@ -68,6 +70,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         remaining = context.time_remaining() if context is not None else None
         if remaining is not None:
             budget = min(budget, max(0.1, remaining - 0.05))
+        layout = options.check_layout if options.HasField("check_layout") else cfg.layout
         return validation.Request(
             data=data,
             policy=policy,
@@ -76,6 +79,18 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             fetcher_backend=self._ctx.revocation,
             validation_time=validation_time,
             deadline=time.monotonic() + budget,
+            layout=self._layout_options(options) if layout else None,
+        )
+
+    def _layout_options(self, options: Any) -> LayoutOptions:
+        """The ``[verifier] layout_*`` settings, with the request's ``ocr`` when it sets one."""
+        cfg = self._ctx.settings.verifier
+        ocr = options.ocr if options.HasField("ocr") else cfg.layout_ocr
+        return LayoutOptions(
+            ocr=bool(ocr),
+            ocr_budget_seconds=cfg.layout_ocr_budget_seconds,
+            ocr_dpi=cfg.layout_ocr_dpi,
+            max_pages=cfg.layout_max_pages,
         )
 
     def _run(self, req: validation.Request, options: pb.VerifyOptions) -> pb.ValidationReport:
@@ -135,6 +150,50 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             spool.flush()
             with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 return self._run(self._request(mapped, options, context), options)
+
+    @grpc_errors
+    def CheckLayout(
+        self, request: pb.CheckLayoutRequest, context: grpc.ServicerContext
+    ) -> pb.CheckLayoutResponse:
+        """The layout report alone (issue 10 §1): unary, up to ``max_document_bytes``."""
+        cfg = self._ctx.settings.verifier
+        limit = self._ctx.settings.max_document_bytes
+        if len(request.document) > limit:
+            raise _too_big(limit)
+        if not request.document:
+            raise InvalidInput("NOT_A_PDF", problem="empty")
+        policy = self._ctx.policies.get(request.options.policy or cfg.default_policy)
+        try:
+            reader = validation.open_pdf(request.document)  # NOT_A_PDF, DOCUMENT_ENCRYPTED
+        except InvalidInput:
+            raise
+        except Exception as exc:  # unreadable structure: PDFium may still read it
+            log.info("layout: pyHanko cannot read the document: %s", type(exc).__name__)
+            reader = None
+        budget = cfg.request_timeout_seconds
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            budget = min(budget, max(0.1, remaining - 0.05))
+        report = check_layout(
+            request.document,
+            policy.layout,
+            self._layout_options(request.options),
+            reader=reader,
+            deadline=time.monotonic() + budget,
+            policy_name=policy.name,
+        )
+        log.info(
+            "layout checked: status=%s kind=%s source=%s findings=%d in %.1f ms",
+            report.status.value,
+            report.document_kind.value,
+            report.text_source,
+            len(report.findings),
+            report.elapsed_ms,
+        )
+        return pb.CheckLayoutResponse(
+            layout=layout_pb(report),
+            document_sha256=hashlib.sha256(request.document).hexdigest().upper(),
+        )
 
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:

@@ -96,6 +96,14 @@ class RevocationResultStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVOCATION_RESULT_GOOD: _ClassVar[RevocationResultStatus]
     REVOCATION_RESULT_REVOKED: _ClassVar[RevocationResultStatus]
     REVOCATION_RESULT_NOT_CHECKED: _ClassVar[RevocationResultStatus]
+
+class LayoutStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LAYOUT_STATUS_UNSPECIFIED: _ClassVar[LayoutStatus]
+    LAYOUT_STATUS_PASSED: _ClassVar[LayoutStatus]
+    LAYOUT_STATUS_FAILED: _ClassVar[LayoutStatus]
+    LAYOUT_STATUS_WARNING: _ClassVar[LayoutStatus]
+    LAYOUT_STATUS_NOT_CHECKED: _ClassVar[LayoutStatus]
 HUMAN_REPORT_NONE: HumanReportFormat
 HUMAN_REPORT_HTML: HumanReportFormat
 HUMAN_REPORT_PDF: HumanReportFormat
@@ -155,18 +163,27 @@ REVOCATION_RESULT_UNKNOWN: RevocationResultStatus
 REVOCATION_RESULT_GOOD: RevocationResultStatus
 REVOCATION_RESULT_REVOKED: RevocationResultStatus
 REVOCATION_RESULT_NOT_CHECKED: RevocationResultStatus
+LAYOUT_STATUS_UNSPECIFIED: LayoutStatus
+LAYOUT_STATUS_PASSED: LayoutStatus
+LAYOUT_STATUS_FAILED: LayoutStatus
+LAYOUT_STATUS_WARNING: LayoutStatus
+LAYOUT_STATUS_NOT_CHECKED: LayoutStatus
 
 class VerifyOptions(_message.Message):
-    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report")
+    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report", "check_layout", "ocr")
     VALIDATION_TIME_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     FETCH_REVOCATION_FIELD_NUMBER: _ClassVar[int]
     HUMAN_REPORT_FIELD_NUMBER: _ClassVar[int]
+    CHECK_LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    OCR_FIELD_NUMBER: _ClassVar[int]
     validation_time: _timestamp_pb2.Timestamp
     policy: str
     fetch_revocation: bool
     human_report: HumanReportFormat
-    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ...) -> None: ...
+    check_layout: bool
+    ocr: bool
+    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ..., check_layout: _Optional[bool] = ..., ocr: _Optional[bool] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("document", "options")
@@ -357,7 +374,7 @@ class SignatureReport(_message.Message):
     def __init__(self, index: _Optional[int] = ..., kind: _Optional[_Union[SignatureKind, str]] = ..., field_name: _Optional[str] = ..., sub_filter: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., signer_name: _Optional[str] = ..., organisation: _Optional[str] = ..., signer_certificate: _Optional[_Union[SignerCertificateInfo, _Mapping]] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_time_source: _Optional[_Union[SigningTimeSource, str]] = ..., claimed_signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_timestamp: _Optional[_Union[TimestampValidation, _Mapping]] = ..., revocation: _Optional[_Union[RevocationResult, _Mapping]] = ..., trust_anchor: _Optional[_Union[TrustAnchorUsed, _Mapping]] = ..., changes_after: _Optional[_Union[ChangesAfter, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., digest_algorithm: _Optional[str] = ..., signature_algorithm: _Optional[str] = ..., revision: _Optional[int] = ..., covers_whole_document: _Optional[bool] = ..., summary_vi: _Optional[_Union[VietnameseSummary, _Mapping]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ...) -> None: ...
 
 class ValidationReport(_message.Message):
-    __slots__ = ("indication", "sub_indication", "signatures", "policy", "validation_time", "document_sha256", "revisions", "warnings", "conclusion", "summary_vi", "human_report", "human_report_mime", "trust_store_version", "elapsed_ms")
+    __slots__ = ("indication", "sub_indication", "signatures", "policy", "validation_time", "document_sha256", "revisions", "warnings", "conclusion", "summary_vi", "human_report", "human_report_mime", "trust_store_version", "elapsed_ms", "layout")
     INDICATION_FIELD_NUMBER: _ClassVar[int]
     SUB_INDICATION_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_FIELD_NUMBER: _ClassVar[int]
@@ -372,6 +389,7 @@ class ValidationReport(_message.Message):
     HUMAN_REPORT_MIME_FIELD_NUMBER: _ClassVar[int]
     TRUST_STORE_VERSION_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
+    LAYOUT_FIELD_NUMBER: _ClassVar[int]
     indication: Indication
     sub_indication: SubIndication
     signatures: _containers.RepeatedCompositeFieldContainer[SignatureReport]
@@ -386,4 +404,91 @@ class ValidationReport(_message.Message):
     human_report_mime: str
     trust_store_version: int
     elapsed_ms: float
-    def __init__(self, indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., signatures: _Optional[_Iterable[_Union[SignatureReport, _Mapping]]] = ..., policy: _Optional[str] = ..., validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document_sha256: _Optional[str] = ..., revisions: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., summary_vi: _Optional[str] = ..., human_report: _Optional[bytes] = ..., human_report_mime: _Optional[str] = ..., trust_store_version: _Optional[int] = ..., elapsed_ms: _Optional[float] = ...) -> None: ...
+    layout: LayoutReport
+    def __init__(self, indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., signatures: _Optional[_Iterable[_Union[SignatureReport, _Mapping]]] = ..., policy: _Optional[str] = ..., validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document_sha256: _Optional[str] = ..., revisions: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., summary_vi: _Optional[str] = ..., human_report: _Optional[bytes] = ..., human_report_mime: _Optional[str] = ..., trust_store_version: _Optional[int] = ..., elapsed_ms: _Optional[float] = ..., layout: _Optional[_Union[LayoutReport, _Mapping]] = ...) -> None: ...
+
+class PdfRect(_message.Message):
+    __slots__ = ("x0", "y0", "x1", "y1")
+    X0_FIELD_NUMBER: _ClassVar[int]
+    Y0_FIELD_NUMBER: _ClassVar[int]
+    X1_FIELD_NUMBER: _ClassVar[int]
+    Y1_FIELD_NUMBER: _ClassVar[int]
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    def __init__(self, x0: _Optional[float] = ..., y0: _Optional[float] = ..., x1: _Optional[float] = ..., y1: _Optional[float] = ...) -> None: ...
+
+class LayoutFinding(_message.Message):
+    __slots__ = ("rule", "code", "severity", "outcome", "page", "rect", "expected", "found", "message_en", "message_vi", "text_source")
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    RECT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_EN_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_VI_FIELD_NUMBER: _ClassVar[int]
+    TEXT_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    rule: str
+    code: str
+    severity: ConstraintLevel
+    outcome: str
+    page: int
+    rect: PdfRect
+    expected: str
+    found: str
+    message_en: str
+    message_vi: str
+    text_source: str
+    def __init__(self, rule: _Optional[str] = ..., code: _Optional[str] = ..., severity: _Optional[_Union[ConstraintLevel, str]] = ..., outcome: _Optional[str] = ..., page: _Optional[int] = ..., rect: _Optional[_Union[PdfRect, _Mapping]] = ..., expected: _Optional[str] = ..., found: _Optional[str] = ..., message_en: _Optional[str] = ..., message_vi: _Optional[str] = ..., text_source: _Optional[str] = ...) -> None: ...
+
+class LayoutReport(_message.Message):
+    __slots__ = ("status", "document_kind", "kind_evidence", "text_source", "findings", "passed_rules", "ocr_pages", "elapsed_ms", "policy", "summary_vi")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_KIND_FIELD_NUMBER: _ClassVar[int]
+    KIND_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    PASSED_RULES_FIELD_NUMBER: _ClassVar[int]
+    OCR_PAGES_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_VI_FIELD_NUMBER: _ClassVar[int]
+    status: LayoutStatus
+    document_kind: str
+    kind_evidence: str
+    text_source: str
+    findings: _containers.RepeatedCompositeFieldContainer[LayoutFinding]
+    passed_rules: _containers.RepeatedScalarFieldContainer[str]
+    ocr_pages: _containers.RepeatedScalarFieldContainer[int]
+    elapsed_ms: float
+    policy: str
+    summary_vi: str
+    def __init__(self, status: _Optional[_Union[LayoutStatus, str]] = ..., document_kind: _Optional[str] = ..., kind_evidence: _Optional[str] = ..., text_source: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[LayoutFinding, _Mapping]]] = ..., passed_rules: _Optional[_Iterable[str]] = ..., ocr_pages: _Optional[_Iterable[int]] = ..., elapsed_ms: _Optional[float] = ..., policy: _Optional[str] = ..., summary_vi: _Optional[str] = ...) -> None: ...
+
+class CheckLayoutOptions(_message.Message):
+    __slots__ = ("policy", "ocr")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    OCR_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    ocr: bool
+    def __init__(self, policy: _Optional[str] = ..., ocr: _Optional[bool] = ...) -> None: ...
+
+class CheckLayoutRequest(_message.Message):
+    __slots__ = ("document", "options")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    document: bytes
+    options: CheckLayoutOptions
+    def __init__(self, document: _Optional[bytes] = ..., options: _Optional[_Union[CheckLayoutOptions, _Mapping]] = ...) -> None: ...
+
+class CheckLayoutResponse(_message.Message):
+    __slots__ = ("layout", "document_sha256")
+    LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    layout: LayoutReport
+    document_sha256: str
+    def __init__(self, layout: _Optional[_Union[LayoutReport, _Mapping]] = ..., document_sha256: _Optional[str] = ...) -> None: ...

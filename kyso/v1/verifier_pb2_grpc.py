@@ -46,6 +46,11 @@ class VerifierStub:
                 request_serializer=kyso_dot_v1_dot_verifier__pb2.VerifyStreamRequest.SerializeToString,
                 response_deserializer=kyso_dot_v1_dot_verifier__pb2.ValidationReport.FromString,
                 _registered_method=True)
+        self.CheckLayout = channel.unary_unary(
+                '/kyso.v1.Verifier/CheckLayout',
+                request_serializer=kyso_dot_v1_dot_verifier__pb2.CheckLayoutRequest.SerializeToString,
+                response_deserializer=kyso_dot_v1_dot_verifier__pb2.CheckLayoutResponse.FromString,
+                _registered_method=True)
 
 
 class VerifierServicer:
@@ -67,6 +72,14 @@ class VerifierServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckLayout(self, request, context):
+        """The Decree 30/2020 layout report alone, e.g. for an unsigned draft before signing.
+        Unary: documents up to the server's unary limit (max_document_bytes).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VerifierServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +92,11 @@ def add_VerifierServicer_to_server(servicer, server):
                     servicer.VerifyStream,
                     request_deserializer=kyso_dot_v1_dot_verifier__pb2.VerifyStreamRequest.FromString,
                     response_serializer=kyso_dot_v1_dot_verifier__pb2.ValidationReport.SerializeToString,
+            ),
+            'CheckLayout': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckLayout,
+                    request_deserializer=kyso_dot_v1_dot_verifier__pb2.CheckLayoutRequest.FromString,
+                    response_serializer=kyso_dot_v1_dot_verifier__pb2.CheckLayoutResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -137,6 +155,33 @@ class Verifier:
             '/kyso.v1.Verifier/VerifyStream',
             kyso_dot_v1_dot_verifier__pb2.VerifyStreamRequest.SerializeToString,
             kyso_dot_v1_dot_verifier__pb2.ValidationReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckLayout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kyso.v1.Verifier/CheckLayout',
+            kyso_dot_v1_dot_verifier__pb2.CheckLayoutRequest.SerializeToString,
+            kyso_dot_v1_dot_verifier__pb2.CheckLayoutResponse.FromString,
             options,
             channel_credentials,
             insecure,

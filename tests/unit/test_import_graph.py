@@ -1,7 +1,8 @@
 """Dependencies point down, and no module grows past what one reads in a sitting.
 
 The house (docs/architecture.md, issue 7 §1): kyso.server/kyso.cli → signer, verifier,
-trust_store → kyso.pdf, kyso.pki, kyso.errors. Only kyso.server and kyso.cli speak gRPC or
+trust_store → kyso.layout → kyso.pdf, kyso.pki, kyso.errors. kyso.layout (issue 10: reading a
+document's Decree 30 layout) sits below signer and verifier, which both use it. Only kyso.server and kyso.cli speak gRPC or
 protobuf. Read from the source with :mod:`ast` (nothing is imported), so a lazy import inside a
 function or under ``TYPE_CHECKING`` counts as well.
 """
@@ -28,6 +29,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "kyso.errors": WIRE + DOMAIN,
     "kyso.pdf": WIRE + DOMAIN,
     "kyso.pki": WIRE + DOMAIN,
+    "kyso.layout": WIRE + DOMAIN,
     "trust_store": (*WIRE, "signer", "verifier"),
     "signer": (*WIRE, "verifier"),
     "verifier": (*WIRE, "signer"),

@@ -101,9 +101,7 @@ class _Reader:
                 why = "the document's OCR time budget is spent"
             else:
                 try:
-                    read = ocr.read_page_ocr(
-                        self.pdf, page, dpi=self.options.ocr_dpi, timeout=left
-                    )
+                    read = ocr.read_page_ocr(self.pdf, page, dpi=self.options.ocr_dpi, timeout=left)
                 except ocr.OcrError as exc:
                     why = f"OCR failed: {exc}"
                 else:
@@ -119,7 +117,7 @@ def _reader(data: Any, reader: PdfFileReader | None) -> PdfFileReader | None:
     try:
         stream = BytesIO(data) if isinstance(data, bytes) else data
         return PdfFileReader(stream, strict=False)
-    except Exception:  # noqa: BLE001 - a document pyHanko cannot open has no fields to read
+    except Exception:  # a document pyHanko cannot open has no fields to read
         return None
 
 
@@ -139,7 +137,7 @@ def read(
     if pyhanko is not None:
         try:
             reading.fields = read_signature_fields(pyhanko)
-        except Exception as exc:  # noqa: BLE001 - hostile structures: no fields, said in logs
+        except Exception as exc:  # hostile structures: no fields, said in logs
             log.info("signature fields not readable: %s", type(exc).__name__)
     limit = min(count, options.max_pages)
     for index in range(limit):

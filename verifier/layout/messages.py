@@ -218,8 +218,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "ATTACHMENT_SIGNATURE_TEXT": (
         "ATTACHMENT_SIGNATURE",
         "the attachment's signature text lacks the number and symbol or the ISO 8601 time",
-        "thông tin chữ ký số trên tài liệu kèm theo thiếu số, ký hiệu hoặc thời gian ký "
-        "(ISO 8601)",
+        "thông tin chữ ký số trên tài liệu kèm theo thiếu số, ký hiệu hoặc thời gian ký (ISO 8601)",
     ),
     "ATTACHMENT_SIGNATURE_NOT_APPLICABLE": (
         "ATTACHMENT_SIGNATURE",

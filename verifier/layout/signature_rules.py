@@ -10,7 +10,7 @@ On an unsigned draft all of them are NOT_APPLICABLE.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kyso.layout.signature_fields import ORGANISATION, PERSONAL, SignatureField
 from kyso.layout.signer_block import SignerBlock
@@ -74,7 +74,9 @@ def judge_signatures(reading: Reading, judge: Judge) -> None:
         _attachment(reading, judge)
     elif kind is DocumentKind.COPY:
         for rule in RULES[:4]:
-            judge.not_applicable(rule, "an electronic copy carries the copying organisation's signature only")
+            judge.not_applicable(
+                rule, "an electronic copy carries the copying organisation's signature only"
+            )
         _copy(reading, judge)
     else:
         judge.not_applicable("ATTACHMENT_SIGNATURE", "the document is not a separate attachment")
@@ -255,7 +257,7 @@ def _attachment(reading: Reading, judge: Judge) -> None:
         )  # fmt: skip
         return
     f = orgs[-1]
-    kw = {"page": f.page, "rect": f.rect, "source": "signature"}
+    kw: dict[str, Any] = {"page": f.page, "rect": f.rect, "source": "signature"}
     if f.has_image:
         judge.add("ATTACHMENT_SIGNATURE_IMAGE", expected=expected, found="an image", **kw)
     if not _top_right(reading, f, judge):
@@ -292,7 +294,7 @@ def _copy(reading: Reading, judge: Judge) -> None:
     stated = [c for c in vocabulary().copy_forms if c in text.upper()]
     if not stated and header is not None and header.copy_form is not None:
         stated = [header.copy_form.text]
-    kw = {"page": f.page, "rect": f.rect, "source": "signature"}
+    kw: dict[str, Any] = {"page": f.page, "rect": f.rect, "source": "signature"}
     if not stated:
         judge.add(
             "COPY_FORM_NOT_STATED", expected="SAO Y, SAO LỤC or TRÍCH SAO",

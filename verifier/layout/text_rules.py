@@ -8,7 +8,7 @@ says nothing beyond the TEXT_LAYER finding: no guess.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kyso.layout.elements import Element, place_date_parts, type_code
 from kyso.layout.geometry import MM, Rect
@@ -133,7 +133,7 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
     text = v.normalise(e.text)
     m = _NUMBER.match(text)
     rest = m.group("rest") if m else ""
-    kw = {"page": e.page, "rect": e.user, "source": src}
+    kw: dict[str, Any] = {"page": e.page, "rect": e.user, "source": src}
     if re.search(r"\s/|/\s|\s-|-\s", rest):
         judge.add("NUMBER_SYMBOL_SPACING", expected="no spaces", found=repr(text), **kw)
     s = _SYMBOL.match(re.sub(r"\s+", "", rest))
@@ -172,7 +172,7 @@ def _place_date(e: Element | None, number: Element | None, judge: Judge, src: st
         )  # fmt: skip
         return
     parts = place_date_parts(e.text) or {}
-    kw = {"page": e.page, "rect": e.user, "source": src}
+    kw: dict[str, Any] = {"page": e.page, "rect": e.user, "source": src}
     day, month = parts.get("day", ""), parts.get("month", "")
     bad = []
     if day.isdigit() and int(day) < 10 and len(day) < 2:
@@ -225,7 +225,7 @@ def _signer_block(reading: Reading, judge: Judge) -> None:
             found="; ".join(f"{b.title} / {b.name}" for b in blocks), source=src,
         )  # fmt: skip
     for b in blocks:
-        kw = {"page": b.page, "rect": b.user, "source": _src(reading.pages.get(b.page))}
+        kw: dict[str, Any] = {"page": b.page, "rect": b.user, "source": _src(reading.pages.get(b.page))}
         if b.prefix is not None and b.prefix not in v.authority_prefixes:
             judge.add(
                 "SIGNER_BLOCK_PREFIX", expected=", ".join(v.authority_prefixes),
