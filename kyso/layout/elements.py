@@ -23,7 +23,7 @@ from kyso.layout.vocabulary import Vocabulary, vocabulary
 
 #: the header of page 1 is its top part (share of the page height, as seen)
 HEADER_SHARE = 0.4
-_NUMBER = re.compile(r"^S[ốóoô]\s*:", re.IGNORECASE)
+_NUMBER = re.compile(r"^S[ốóoô]\s*(?::|(?=\d))", re.IGNORECASE)  # "Số:", or "Số 05/..."
 _PLACE_DATE = re.compile(
     r"(?P<place>[^,]{1,60}),\s*ngày\s+(?P<day>\S{1,4})\s+tháng\s+(?P<month>\S{1,4})\s+"
     r"năm\s+(?P<year>\d{4})",

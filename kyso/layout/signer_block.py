@@ -74,7 +74,8 @@ def _prefix(text: str) -> str | None:
     first = text.split()[0] if text.split() else ""
     if first.endswith(".") and first[:-1].isalpha() and first[:-1].isupper():
         return first
-    if "/" in first and first.replace("/", "").isalpha() and first.isupper():
+    bare = first.rstrip(".").replace("/", "")
+    if "/" in first and bare.isalpha() and bare.isupper():
         return first  # "T/M", "K/T": a prefix, written wrongly
     return None
 

@@ -145,9 +145,7 @@ def build(spec: Spec = Spec()) -> bytes:
     if spec.attachment:
         doc.text(width / 2, y, "Phụ lục", 14, "bold", "center")
         y -= 18
-        doc.text(
-            width / 2, y, "DANH SÁCH CÁN BỘ ĐƯỢC CỬ ĐI BỒI DƯỠNG", 14, "bold", "center"
-        )
+        doc.text(width / 2, y, "DANH SÁCH CÁN BỘ ĐƯỢC CỬ ĐI BỒI DƯỠNG", 14, "bold", "center")
         y -= 18
         doc.text(
             width / 2, y, "(Kèm theo Quyết định số 15/QĐ-UBND ngày 05 tháng 01 năm 2026 "

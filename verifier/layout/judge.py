@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kyso.layout.geometry import Rect
-from verifier.layout.messages import CODES, render
+from verifier.layout.messages import CODES, NOT_APPLICABLE_WHY, render
 from verifier.layout.model import Finding, Outcome
 from verifier.layout.policy import LayoutPolicy
 from verifier.model import Level
@@ -48,7 +48,12 @@ class Judge:
             return
         if outcome in (Outcome.VIOLATED, Outcome.UNKNOWN) and level in (Level.FAIL, Level.WARN):
             self._broken.add(rule)
-        en, vi = render(code, expected, found)
+        if outcome is Outcome.NOT_APPLICABLE:
+            why_en, why_vi = NOT_APPLICABLE_WHY[found]
+            found = why_en
+            en, vi = render(code, "", why_en)[0], render(code, "", why_vi)[1]
+        else:
+            en, vi = render(code, expected, found)
         self.findings.append(
             Finding(
                 rule=rule,
@@ -66,6 +71,7 @@ class Judge:
         )
 
     def not_applicable(self, rule: str, why: str) -> None:
+        """``rule`` does not apply; ``why`` is a key of :data:`NOT_APPLICABLE_WHY`."""
         if self.applies(rule):
             self.add(f"{rule}_NOT_APPLICABLE", outcome=Outcome.NOT_APPLICABLE, found=why)
             self._applied.remove(rule)

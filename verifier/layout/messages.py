@@ -248,6 +248,29 @@ CODES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: why a placement rule does not apply: key -> (English, Vietnamese)
+NOT_APPLICABLE_WHY: dict[str, tuple[str, str]] = {
+    "draft": ("the document is not signed (a draft)", "văn bản chưa được ký số (dự thảo)"),
+    "attachment": (
+        "a separate attachment is signed by the organisation only",
+        "tài liệu kèm theo riêng chỉ có chữ ký số của cơ quan",
+    ),
+    "copy": (
+        "an electronic copy carries the copying organisation's signature only",
+        "bản sao điện tử chỉ có chữ ký số của cơ quan sao",
+    ),
+    "not_attachment": (
+        "the document is not a separate attachment",
+        "văn bản không phải tài liệu kèm theo riêng",
+    ),
+    "not_copy": ("the document is not an electronic copy", "văn bản không phải bản sao điện tử"),
+    "one_kind": (
+        "the document has only one kind of signature",
+        "văn bản chỉ có một loại chữ ký số",
+    ),
+}
+
+
 def render(code: str, expected: str, found: str) -> tuple[str, str]:
     """(English, Vietnamese) message of a finding."""
     _, en, vi = CODES[code]
@@ -263,4 +286,4 @@ def render(code: str, expected: str, found: str) -> tuple[str, str]:
     return "; ".join(parts_en), "; ".join(parts_vi)
 
 
-__all__ = ["CODES", "render"]
+__all__ = ["CODES", "NOT_APPLICABLE_WHY", "render"]

@@ -64,23 +64,21 @@ def judge_signatures(reading: Reading, judge: Judge) -> None:
     signed = [f for f in reading.fields if f.signed]
     if not signed:
         for rule in RULES:
-            judge.not_applicable(rule, "the document is not signed (a draft)")
+            judge.not_applicable(rule, "draft")
         return
     kind = reading.kind
     if kind is DocumentKind.ATTACHMENT:
         for rule in RULES[:3]:
-            judge.not_applicable(rule, "a separate attachment is signed by the organisation only")
-        judge.not_applicable("COPY_FORM", "the document is not an electronic copy")
+            judge.not_applicable(rule, "attachment")
+        judge.not_applicable("COPY_FORM", "not_copy")
         _attachment(reading, judge)
     elif kind is DocumentKind.COPY:
         for rule in RULES[:4]:
-            judge.not_applicable(
-                rule, "an electronic copy carries the copying organisation's signature only"
-            )
+            judge.not_applicable(rule, "copy")
         _copy(reading, judge)
     else:
-        judge.not_applicable("ATTACHMENT_SIGNATURE", "the document is not a separate attachment")
-        judge.not_applicable("COPY_FORM", "the document is not an electronic copy")
+        judge.not_applicable("ATTACHMENT_SIGNATURE", "not_attachment")
+        judge.not_applicable("COPY_FORM", "not_copy")
         in_block = _personal(reading, judge)
         _seal(reading, judge, in_block)
         _order(reading, judge, in_block)
@@ -210,7 +208,7 @@ def _order(reading: Reading, judge: Judge, personal: SignatureField | None) -> N
     people = personal_signatures(reading)
     orgs = _organisation(reading)
     if not people or not orgs:
-        judge.not_applicable("SIGNATURE_ORDER", "the document has only one kind of signature")
+        judge.not_applicable("SIGNATURE_ORDER", "one_kind")
         return
     first_person = min(people, key=lambda f: f.order) if personal is None else personal
     early = [f for f in orgs if f.order < first_person.order]

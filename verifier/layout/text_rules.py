@@ -156,7 +156,14 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
         )
     elif head in codes and wanted_code is not None and head != wanted_code:
         judge.add("NUMBER_SYMBOL_TYPE_CODE", expected=wanted_code, found=repr(head), **kw)
-    lower = [p for p in parts if p and p not in codes and not (p[0].isupper() or p[0].isdigit())]
+    lower = [
+        p
+        for p in parts
+        if p
+        and p not in codes
+        and p.casefold() not in folded  # a type code in the wrong case: said above
+        and not (p[0].isupper() or p[0].isdigit())
+    ]
     if lower:
         judge.add(
             "NUMBER_SYMBOL_FORMAT", expected="the issuer's abbreviation in capitals (UBND)",
@@ -225,7 +232,11 @@ def _signer_block(reading: Reading, judge: Judge) -> None:
             found="; ".join(f"{b.title} / {b.name}" for b in blocks), source=src,
         )  # fmt: skip
     for b in blocks:
-        kw: dict[str, Any] = {"page": b.page, "rect": b.user, "source": _src(reading.pages.get(b.page))}
+        kw: dict[str, Any] = {
+            "page": b.page,
+            "rect": b.user,
+            "source": _src(reading.pages.get(b.page)),
+        }
         if b.prefix is not None and b.prefix not in v.authority_prefixes:
             judge.add(
                 "SIGNER_BLOCK_PREFIX", expected=", ".join(v.authority_prefixes),
