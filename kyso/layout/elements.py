@@ -253,6 +253,17 @@ def find_recipients(page: PageText, *, below: float = 0.0) -> Recipients | None:
     return Recipients(Element("recipients", (heading,)), tuple(items), archive)
 
 
+_COPY_SYMBOL = re.compile(r"\d+\s*/\s*(?:SY|SL|TrS)\b")
+
+
+def copy_forms_stated(text: str) -> list[str]:
+    """The copy forms a text states: "SAO Y", "SAO LỤC", "TRÍCH SAO", or a copy's number and
+    symbol with its Appendix III code (SY, SL, TrS: "Số: 15/SY-UBND")."""
+    found = [f for f in vocabulary().copy_forms if f in text.upper()]
+    found += [m.group() for m in _COPY_SYMBOL.finditer(text)]
+    return found
+
+
 def place_date_parts(text: str) -> dict[str, str] | None:
     m = _PLACE_DATE.search(vocabulary().normalise(text))
     return m.groupdict() if m else None
@@ -263,6 +274,7 @@ __all__ = [
     "Element",
     "Header",
     "Recipients",
+    "copy_forms_stated",
     "edits",
     "find_recipients",
     "is_upper",

@@ -20,7 +20,13 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.layout import ocr
-from kyso.layout.elements import Header, Recipients, find_recipients, read_header
+from kyso.layout.elements import (
+    Header,
+    Recipients,
+    copy_forms_stated,
+    find_recipients,
+    read_header,
+)
 from kyso.layout.signature_fields import (
     ORGANISATION,
     PERSONAL,
@@ -30,7 +36,6 @@ from kyso.layout.signature_fields import (
 from kyso.layout.signer_block import SignerBlock, find_signer_blocks
 from kyso.layout.text import NONE, OCR, TEXT_LAYER, LayoutReadError, PageText, open_document
 from kyso.layout.text import read_page as read_text_page
-from kyso.layout.vocabulary import vocabulary
 from verifier.layout import signature_rules, text_rules
 from verifier.layout.judge import Judge
 from verifier.layout.model import DocumentKind, LayoutReport, LayoutStatus
@@ -169,7 +174,7 @@ def _kind(reading: Reading) -> None:
     signed = [f for f in reading.fields if f.signed]
     orgs = [f for f in signed if f.role == ORGANISATION]
     widget_text = " ".join(w.text for p in reading.pages.values() for w in p.widget_words)
-    forms = [f for f in vocabulary().copy_forms if f in widget_text.upper()]
+    forms = copy_forms_stated(widget_text)
     if h is not None and h.copy_form is not None:
         reading.kind = DocumentKind.COPY
         reading.kind_evidence = f"page 1 states the copy form: {h.copy_form.text!r}"

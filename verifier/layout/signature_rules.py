@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from kyso.layout.elements import copy_forms_stated
 from kyso.layout.signature_fields import ORGANISATION, PERSONAL, SignatureField
 from kyso.layout.signer_block import SignerBlock
-from kyso.layout.vocabulary import vocabulary
 from verifier.layout.judge import Judge
 from verifier.layout.model import DocumentKind, Outcome
 
@@ -289,7 +289,7 @@ def _copy(reading: Reading, judge: Judge) -> None:
     f = orgs[-1]
     text = _widget_text(reading, f)
     header = reading.header
-    stated = [c for c in vocabulary().copy_forms if c in text.upper()]
+    stated = copy_forms_stated(text)
     if not stated and header is not None and header.copy_form is not None:
         stated = [header.copy_form.text]
     kw: dict[str, Any] = {"page": f.page, "rect": f.rect, "source": "signature"}
