@@ -154,6 +154,24 @@ def last_signer_blocks(pages: Sequence[PageText]) -> list[SignerBlock]:
     return []
 
 
+def signer_blocks_of(data: bytes, *, max_pages: int = 60) -> list[SignerBlock]:
+    """The signer blocks of a PDF's last page that has any (text layer only, no OCR), reading
+    at most ``max_pages`` pages from the end: what the signer's default placement needs.
+    Raises :class:`kyso.layout.text.LayoutReadError` when PDFium cannot open ``data``."""
+    from kyso.layout.text import open_document, read_page
+
+    pdf = open_document(data)
+    try:
+        count = len(pdf)
+        for index in range(count - 1, max(count - 1 - max_pages, -1), -1):
+            blocks = find_signer_blocks(read_page(pdf, index))
+            if blocks:
+                return blocks
+        return []
+    finally:
+        pdf.close()
+
+
 __all__ = [
     "MAX_GAP",
     "MIN_GAP",
@@ -161,4 +179,5 @@ __all__ = [
     "find_signer_blocks",
     "last_signer_blocks",
     "looks_like_name",
+    "signer_blocks_of",
 ]

@@ -144,6 +144,8 @@ def test_correct_signed_document(grpc_channel, personal_signed):
         without.sub_indication,
     )
     assert "Thể thức văn bản" in report.summary_vi
+    html = verify(grpc_channel, pdf, human_report=pb.HUMAN_REPORT_HTML).human_report.decode()
+    assert "ĐÚNG THỂ THỨC" in html
 
 
 def test_seal_missing(grpc_channel, personal_signed):

@@ -2,9 +2,10 @@
 
 The house (docs/architecture.md, issue 7 §1): kyso.server/kyso.cli → signer, verifier,
 trust_store → kyso.layout → kyso.pdf, kyso.pki, kyso.errors. kyso.layout (issue 10: reading a
-document's Decree 30 layout) sits below signer and verifier, which both use it. Only kyso.server and kyso.cli speak gRPC or
-protobuf. Read from the source with :mod:`ast` (nothing is imported), so a lazy import inside a
-function or under ``TYPE_CHECKING`` counts as well.
+document's Decree 30 layout) sits below signer and verifier, which both use it. Only
+kyso.server and kyso.cli speak gRPC or protobuf. Read from the source with :mod:`ast`
+(nothing is imported), so a lazy import inside a function or under ``TYPE_CHECKING`` counts as
+well.
 """
 
 from __future__ import annotations

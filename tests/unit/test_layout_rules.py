@@ -274,3 +274,13 @@ def test_view_transform_round_trip(rotation):
 )
 def test_signer_role_from_the_certificate(cn, o, role):
     assert classify(cn, o)[0] == role
+
+
+def test_signer_blocks_of_a_document_for_the_signer():
+    from kyso.layout.signer_block import signer_blocks_of
+
+    (block,) = signer_blocks_of(build(VARIANTS["long"]))
+    assert block.page == 3 and block.prefix == "KT." and block.name == "Nguyễn Thị Hồng Nhung"
+    x0, y0, x1, y1 = block.signature_area_user.as_tuple()
+    assert 300 < x0 < x1 < 595.28 and 60 < y0 < y1 < 250  # between the title and the name
+    assert len(signer_blocks_of(build(VARIANTS["two_signer_blocks"]))) == 2
