@@ -19,7 +19,8 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         python3 python3-venv python3-dev gcc softhsm2 opensc poppler-utils qpdf \
-        libnss3-tools fonts-liberation2 redis-server ca-certificates \
+        libnss3-tools fonts-liberation2 redis-server tesseract-ocr tesseract-ocr-vie \
+        ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --home-dir /var/lib/kyso --create-home --shell /usr/sbin/nologin kyso

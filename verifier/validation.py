@@ -115,22 +115,27 @@ def verify(req: Request) -> DocumentResult:
         else:
             aggregate_document(doc)
     if req.layout is not None:
-        doc.layout = _layout(req, reader)
+        doc.layout = _layout(req, reader, doc)
     summary_vi.summarise_document(doc)
     doc.elapsed_ms = (time.perf_counter() - started) * 1000
     return doc
 
 
-def _layout(req: Request, reader: PdfFileReader | None) -> Any:
+def _layout(req: Request, reader: PdfFileReader | None, doc: DocumentResult) -> Any:
     """The layout report (issue 10): separate from the signatures' indications, which it never
     changes; a failure here is logged and reported as NOT_CHECKED, never raised."""
     from verifier.layout.model import LayoutReport, LayoutStatus
 
     assert req.layout is not None
+    names = {
+        s.field_name: (s.certificate.common_name, s.certificate.organisation)
+        for s in doc.signatures
+        if s.certificate is not None and s.field_name
+    }
     try:
         return check_layout(
             req.data, req.policy.layout, req.layout, reader=reader, deadline=req.deadline,
-            policy_name=req.policy.name,
+            policy_name=req.policy.name, names=names,
         )  # fmt: skip
     except Exception as exc:  # hostile files: the signatures' report still stands
         log.warning("layout check failed: %s", type(exc).__name__, exc_info=True)

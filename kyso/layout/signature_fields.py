@@ -169,13 +169,19 @@ def _terminal_fields(reader: PdfFileReader) -> list[tuple[Any, Any, str, Any]]:
     return out
 
 
-def read_signature_fields(reader: PdfFileReader) -> list[SignatureField]:
-    """Every signature field widget of the document, in field order."""
+def read_signature_fields(
+    reader: PdfFileReader, names: dict[str, tuple[str, str]] | None = None
+) -> list[SignatureField]:
+    """Every signature field widget of the document, in field order.
+
+    ``names`` (field name → the signer certificate's CN and O), when the caller has already
+    read the signatures' certificates (the verifier has), saves parsing each CMS again.
+    """
     pages, annots = _page_index(reader)
     fields: list[SignatureField] = []
     for node, widget, name, wref in _terminal_fields(reader):
         try:
-            fields.append(_field(node, widget, name, wref, pages, annots))
+            fields.append(_field(node, widget, name, wref, pages, annots, names or {}))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             log.info("signature field %r not readable: %s", name, type(exc).__name__)
     ends = sorted({f.signed_end for f in fields if f.signed})
@@ -186,7 +192,13 @@ def read_signature_fields(reader: PdfFileReader) -> list[SignatureField]:
 
 
 def _field(
-    node: Any, widget: Any, name: str, wref: Any, pages: dict[int, int], annots: dict[int, int]
+    node: Any,
+    widget: Any,
+    name: str,
+    wref: Any,
+    pages: dict[int, int],
+    annots: dict[int, int],
+    known: dict[str, tuple[str, str]],
 ) -> SignatureField:
     rect = None
     if "/Rect" in widget:
@@ -211,10 +223,13 @@ def _field(
     end = -1
     if signed:
         sig = value.get_object()
-        try:
-            cn, o = _names(bytes(sig["/Contents"]))
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            log.info("signature %r: CMS not readable: %s", name, type(exc).__name__)
+        if name in known:
+            cn, o = known[name]
+        else:
+            try:
+                cn, o = _names(bytes(sig["/Contents"]))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                log.info("signature %r: CMS not readable: %s", name, type(exc).__name__)
         br = [int(v) for v in sig.get("/ByteRange", [])]
         if len(br) == 4:
             end = br[2] + br[3]

@@ -19,10 +19,10 @@ from __future__ import annotations
 import ctypes
 import itertools
 import re
-import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -73,7 +73,7 @@ class Line:
             view, user = view.union(w.view), user.union(w.user)
         return Line(tuple(words), page, view, user)
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
@@ -89,7 +89,7 @@ class Line:
 
     @property
     def height(self) -> float:
-        return statistics.median(w.view.height for w in self.words)
+        return _median(w.view.height for w in self.words)
 
 
 @dataclass
@@ -115,6 +115,12 @@ class PageText:
         if self.text_chars < MIN_TEXT_CHARS:
             return True
         return self.image_share >= SCAN_IMAGE_SHARE and self.text_chars < SCAN_MAX_TEXT_CHARS
+
+
+def _median(values: Iterable[float]) -> float:
+    """The middle value (upper middle for an even count): cheaper than statistics.median."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
 
 
 def nfc(text: str) -> str:
@@ -159,7 +165,7 @@ def read_page(
     except (pdfium.PdfiumError, IndexError) as exc:
         raise LayoutReadError(f"page {index + 1} cannot be read") from exc
     try:
-        if pdfium_c.FPDFPage_GetAnnotCount(page.raw) > 0:
+        if _visible_annotations(page):
             # what the reader sees includes annotations (issuing systems stamp the number and
             # date as form fields); flattening only changes this in-memory copy
             pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
@@ -185,6 +191,22 @@ def read_page(
         return out
     finally:
         page.close()
+
+
+def _visible_annotations(page: pdfium.PdfPage) -> bool:
+    """True when an annotation of the page has an area (an invisible signature has none)."""
+    rect = pdfium_c.FS_RECTF()
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            if pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+                if abs(rect.right - rect.left) > 1 and abs(rect.top - rect.bottom) > 1:
+                    return True
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return False
 
 
 def _image_share(page: pdfium.PdfPage, geometry: PageGeometry) -> float:
@@ -311,9 +333,9 @@ def group_lines(words: Iterable[Word], page: int) -> list[Line]:
 def split_row(row: Sequence[Word], page: int) -> list[Line]:
     """One visual row → its columns' lines (see :func:`group_lines` for the gap rule)."""
     row = sorted(row, key=lambda w: w.view.x0)
-    height = statistics.median(w.view.height for w in row)
+    height = _median(w.view.height for w in row)
     gaps = [b.view.x0 - a.view.x1 for a, b in itertools.pairwise(row)]
-    typical = statistics.median(gaps) if gaps else height
+    typical = _median(gaps) if gaps else height
     split = max(min(1.5 * height, 2.2 * max(typical, 1.0)), 10.0)
     lines: list[Line] = []
     current = [row[0]]

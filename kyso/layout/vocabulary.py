@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _FILE = Path(__file__).with_name("decree30.json")
@@ -36,13 +36,18 @@ class Vocabulary:
 
     def normalise(self, text: str) -> str:
         """NFC, one space between words, every dash variant as "-"."""
-        text = unicodedata.normalize("NFC", text)
-        text = re.sub(f"[{re.escape(self.dashes)}]", "-", text)
-        return " ".join(text.split())
+        return _normalise(text, self.dashes)
 
     @property
     def all_codes(self) -> frozenset[str]:
         return self.type_codes | self.copy_type_codes | self.legal_type_codes
+
+
+@lru_cache(maxsize=4096)
+def _normalise(text: str, dashes: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(f"[{re.escape(dashes)}]", "-", text)
+    return " ".join(text.split())
 
 
 @cache

@@ -131,6 +131,7 @@ def read(
     options: LayoutOptions,
     reader: PdfFileReader | None = None,
     deadline: float | None = None,
+    names: dict[str, tuple[str, str]] | None = None,
 ) -> Reading:
     """Read what the rules need (raises :class:`LayoutReadError` when PDFium cannot)."""
     r = _Reader(data, options, deadline)
@@ -141,7 +142,7 @@ def read(
     pyhanko = _reader(data, reader)
     if pyhanko is not None:
         try:
-            reading.fields = read_signature_fields(pyhanko)
+            reading.fields = read_signature_fields(pyhanko, names)
         except Exception as exc:  # hostile structures: no fields, said in logs
             log.info("signature fields not readable: %s", type(exc).__name__)
     limit = min(count, options.max_pages)
@@ -224,13 +225,18 @@ def check_layout(
     reader: PdfFileReader | None = None,
     deadline: float | None = None,
     policy_name: str = "",
+    names: dict[str, tuple[str, str]] | None = None,
 ) -> LayoutReport:
-    """The layout report of ``data`` (bytes or an mmap) under ``policy``."""
+    """The layout report of ``data`` (bytes or an mmap) under ``policy``.
+
+    ``reader``: the caller's pyHanko reader of the same bytes; ``names``: signature field name
+    → signer CN and O, when the caller has read them (both only save work).
+    """
     started = time.perf_counter()
     if not policy.enabled:
         return LayoutReport(LayoutStatus.NOT_CHECKED, kind_evidence="layout checking is off")
     try:
-        reading = read(data, options, reader, deadline)
+        reading = read(data, options, reader, deadline, names)
     except LayoutReadError as exc:
         log.info("layout not readable: %s", exc)
         return LayoutReport(
