@@ -38,6 +38,12 @@ class VerifierSettings(SettingsModel):
     layout_ocr_dpi: int = Field(
         200, ge=150, le=400, description="resolution pages are rendered at for OCR (dpi)"
     )
+    layout_max_document_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=1,
+        description="larger documents get no layout report (NOT_CHECKED): PDFium reads a copy "
+        "of the document in memory",
+    )
     layout_max_pages: int = Field(
         60, ge=1, le=10_000, description="pages a layout check reads at most (besides page 1)"
     )

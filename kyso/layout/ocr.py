@@ -23,7 +23,7 @@ from functools import cache
 import pypdfium2 as pdfium
 
 from kyso.layout.geometry import Rect
-from kyso.layout.text import OCR, Line, PageText, Word, nfc, split_row
+from kyso.layout.text import OCR, PDFIUM_LOCK, Line, PageText, Word, nfc, split_row
 
 LANGUAGE = "vie"
 MIN_CONFIDENCE = 30.0  # Tesseract's word confidence (0-100) below which a word is noise
@@ -58,12 +58,16 @@ def available() -> bool:
 
 def render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> bytes:
     """Page ``index`` as a greyscale PNG at ``dpi``, as the reader sees it."""
-    page = pdf[index]
-    try:
-        bitmap = page.render(scale=dpi / 72, grayscale=True, draw_annots=False)
-        image = bitmap.to_pil()
-    finally:
-        page.close()
+    with PDFIUM_LOCK:
+        page = pdf[index]
+        try:
+            bitmap = page.render(scale=dpi / 72, grayscale=True, draw_annots=False)
+            try:
+                image = bitmap.to_pil().copy()  # owns its pixels once the bitmap is closed
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)
     return out.getvalue()

@@ -158,7 +158,7 @@ def signer_blocks_of(data: bytes, *, max_pages: int = 60) -> list[SignerBlock]:
     """The signer blocks of a PDF's last page that has any (text layer only, no OCR), reading
     at most ``max_pages`` pages from the end: what the signer's default placement needs.
     Raises :class:`kyso.layout.text.LayoutReadError` when PDFium cannot open ``data``."""
-    from kyso.layout.text import open_document, read_page
+    from kyso.layout.text import close_document, open_document, read_page
 
     pdf = open_document(data)
     try:
@@ -169,7 +169,7 @@ def signer_blocks_of(data: bytes, *, max_pages: int = 60) -> list[SignerBlock]:
                 return blocks
         return []
     finally:
-        pdf.close()
+        close_document(pdf)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,12 @@ SCAN_IMAGE_SHARE = 0.5
 MIN_TEXT_CHARS = 40
 #: a scan may carry a little text (a signing tool's stamp); below this count it is still a scan
 SCAN_MAX_TEXT_CHARS = 300
+
+
+#: PDFium is not thread-safe, not even across documents (pypdfium2's documentation): every
+#: PDFium call of the process goes through this lock. Documents, pages, text pages and bitmaps
+#: are closed explicitly under it, so no garbage-collector finaliser calls PDFium unlocked.
+PDFIUM_LOCK = threading.RLock()
 
 
 class LayoutReadError(Exception):
@@ -129,18 +136,27 @@ def nfc(text: str) -> str:
 
 def open_document(data: bytes | memoryview | Any) -> pdfium.PdfDocument:
     """Open ``data`` (bytes, a memoryview or an mmap) with PDFium; :class:`LayoutReadError`."""
-    try:
-        return pdfium.PdfDocument(bytes(data))
-    except pdfium.PdfiumError as exc:
-        raise LayoutReadError(f"PDFium cannot open the document: {exc}") from exc
+    raw = bytes(data)
+    with PDFIUM_LOCK:
+        try:
+            return pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as exc:
+            raise LayoutReadError(f"PDFium cannot open the document: {exc}") from exc
+
+
+def close_document(pdf: pdfium.PdfDocument) -> None:
+    """Close ``pdf`` under the lock (never leave it to a finaliser in another thread)."""
+    with PDFIUM_LOCK:
+        pdf.close()
 
 
 def page_geometry(pdf: pdfium.PdfDocument, index: int) -> PageGeometry:
-    page = pdf[index]
-    try:
-        return _geometry(page, index)
-    finally:
-        page.close()
+    with PDFIUM_LOCK:
+        page = pdf[index]
+        try:
+            return _geometry(page, index)
+        finally:
+            page.close()
 
 
 def _geometry(page: pdfium.PdfPage, index: int) -> PageGeometry:
@@ -160,6 +176,13 @@ def read_page(
     ``exclude`` are user-space rectangles (signature widgets) whose characters do not count
     towards :attr:`PageText.text_chars` (a signing tool's stamp is not the document's text).
     """
+    with PDFIUM_LOCK:
+        return _read_page(pdf, index, exclude, user_unit)
+
+
+def _read_page(
+    pdf: pdfium.PdfDocument, index: int, exclude: Sequence[Rect], user_unit: float
+) -> PageText:
     try:
         page = pdf[index]
     except (pdfium.PdfiumError, IndexError) as exc:
@@ -352,11 +375,13 @@ def split_row(row: Sequence[Word], page: int) -> list[Line]:
 __all__ = [
     "NONE",
     "OCR",
+    "PDFIUM_LOCK",
     "TEXT_LAYER",
     "LayoutReadError",
     "Line",
     "PageText",
     "Word",
+    "close_document",
     "group_lines",
     "nfc",
     "open_document",

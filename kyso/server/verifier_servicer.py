@@ -91,6 +91,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             ocr_budget_seconds=cfg.layout_ocr_budget_seconds,
             ocr_dpi=cfg.layout_ocr_dpi,
             max_pages=cfg.layout_max_pages,
+            max_bytes=cfg.layout_max_document_bytes,
         )
 
     def _run(self, req: validation.Request, options: pb.VerifyOptions) -> pb.ValidationReport:

@@ -213,10 +213,16 @@ def signature_area(spec: Spec = Spec(), index: int = 0) -> tuple[float, float, f
 
 def scanned(pdf: bytes, dpi: int = 200) -> bytes:
     """``pdf`` rendered page by page and wrapped as an image-only PDF of the same page size."""
-    import pypdfium2 as pdfium
+    from PIL import Image
 
-    doc = pdfium.PdfDocument(pdf)
-    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+    from kyso.layout.ocr import render
+    from kyso.layout.text import close_document, open_document
+
+    doc = open_document(pdf)  # PDFium calls under kyso's process-wide lock
+    try:
+        images = [Image.open(io.BytesIO(render(doc, i, dpi))) for i in range(len(doc))]
+    finally:
+        close_document(doc)
     out = io.BytesIO()
     images[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return out.getvalue()

@@ -95,6 +95,17 @@ def test_scanned_page_without_ocr_is_a_text_layer_finding(grpc_channel):
     assert problems(layout) == {"TEXT_LAYER_MISSING": "TEXT_LAYER"}
 
 
+def test_concurrent_calls_give_the_same_report(grpc_channel):
+    """PDFium is not thread-safe: kyso serialises its calls; concurrent requests still agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [build(VARIANTS[v]) for v in ("correct", "no_motto", "letter", "two_column_header")]
+    expected = [rules(check(grpc_channel, d)) for d in docs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda i: rules(check(grpc_channel, docs[i % 4])), range(32)))
+    assert got == [expected[i % 4] for i in range(32)]
+
+
 def test_check_layout_refuses_what_is_not_a_pdf(grpc_channel):
     with pytest.raises(grpc.RpcError) as err:
         check(grpc_channel, b"hello")

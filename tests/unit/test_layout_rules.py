@@ -284,3 +284,8 @@ def test_signer_blocks_of_a_document_for_the_signer():
     x0, y0, x1, y1 = block.signature_area_user.as_tuple()
     assert 300 < x0 < x1 < 595.28 and 60 < y0 < y1 < 250  # between the title and the name
     assert len(signer_blocks_of(build(VARIANTS["two_signer_blocks"]))) == 2
+
+
+def test_documents_over_the_size_limit_are_not_checked():
+    report = _check(build(CORRECT), LayoutOptions(ocr=False, max_bytes=1000))
+    assert report.status is LayoutStatus.NOT_CHECKED and "larger than 1000" in report.kind_evidence

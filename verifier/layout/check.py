@@ -34,7 +34,16 @@ from kyso.layout.signature_fields import (
     read_signature_fields,
 )
 from kyso.layout.signer_block import SignerBlock, find_signer_blocks
-from kyso.layout.text import NONE, OCR, TEXT_LAYER, LayoutReadError, PageText, open_document
+from kyso.layout.text import (
+    NONE,
+    OCR,
+    PDFIUM_LOCK,
+    TEXT_LAYER,
+    LayoutReadError,
+    PageText,
+    close_document,
+    open_document,
+)
 from kyso.layout.text import read_page as read_text_page
 from verifier.layout import signature_rules, text_rules
 from verifier.layout.judge import Judge
@@ -53,6 +62,7 @@ class LayoutOptions:
     ocr_budget_seconds: float = 20.0
     ocr_dpi: int = 200
     max_pages: int = 60
+    max_bytes: int = 100 * 1024 * 1024
 
 
 @dataclass
@@ -135,7 +145,22 @@ def read(
 ) -> Reading:
     """Read what the rules need (raises :class:`LayoutReadError` when PDFium cannot)."""
     r = _Reader(data, options, deadline)
-    count = len(r.pdf)
+    try:
+        return _read(r, data, options, reader, names)
+    finally:
+        close_document(r.pdf)
+
+
+def _read(
+    r: _Reader,
+    data: Any,
+    options: LayoutOptions,
+    reader: PdfFileReader | None,
+    names: dict[str, tuple[str, str]] | None,
+) -> Reading:
+    with PDFIUM_LOCK:
+        count = len(r.pdf)
+        sizes = [r.pdf.get_page_size(i) for i in range(min(count, options.max_pages))]
     reading = Reading(page_count=count)
     if count == 0:
         return reading
@@ -146,9 +171,7 @@ def read(
         except Exception as exc:  # hostile structures: no fields, said in logs
             log.info("signature fields not readable: %s", type(exc).__name__)
     limit = min(count, options.max_pages)
-    for index in range(limit):
-        w, h = r.pdf.get_page_size(index)
-        reading.sizes.append((index + 1, w, h))
+    reading.sizes = [(i + 1, w, h) for i, (w, h) in enumerate(sizes)]
     first = r.page(reading, 1)
     if first.source != NONE:
         reading.header = read_header(first, max_edits=3)
@@ -235,6 +258,12 @@ def check_layout(
     started = time.perf_counter()
     if not policy.enabled:
         return LayoutReport(LayoutStatus.NOT_CHECKED, kind_evidence="layout checking is off")
+    if len(data) > options.max_bytes:
+        return LayoutReport(
+            LayoutStatus.NOT_CHECKED,
+            kind_evidence=f"the document is larger than {options.max_bytes} bytes",
+            policy=policy_name,
+        )
     try:
         reading = read(data, options, reader, deadline, names)
     except LayoutReadError as exc:
