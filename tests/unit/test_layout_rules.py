@@ -289,3 +289,24 @@ def test_signer_blocks_of_a_document_for_the_signer():
 def test_documents_over_the_size_limit_are_not_checked():
     report = _check(build(CORRECT), LayoutOptions(ocr=False, max_bytes=1000))
     assert report.status is LayoutStatus.NOT_CHECKED and "larger than 1000" in report.kind_evidence
+
+
+def test_page_size_counts_the_user_unit():
+    """A4 drawn in half-size units with /UserUnit 2 is A4 paper (ISO 32000-1 14.11.2.1)."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
+
+    w = PdfFileWriter(stream_xrefs=False)
+    page = PageObject(
+        w.add_object(generic.StreamObject(stream_data=b"")),
+        (0, 0, 595.28 / 2, 841.89 / 2),
+        w.add_object(generic.DictionaryObject()),
+    )
+    page[generic.pdf_name("/UserUnit")] = generic.FloatObject(2.0)
+    w.insert_page(page)
+    out = BytesIO()
+    w.write(out)
+    report = _check(out.getvalue())
+    assert "PAGE_SIZE" in report.passed

@@ -45,6 +45,7 @@ from kyso.layout.text import (
     open_document,
 )
 from kyso.layout.text import read_page as read_text_page
+from kyso.pdf.page_geometry import page_geometry
 from verifier.layout import signature_rules, text_rules
 from verifier.layout.judge import Judge
 from verifier.layout.model import DocumentKind, LayoutReport, LayoutStatus
@@ -171,7 +172,11 @@ def _read(
         except Exception as exc:  # hostile structures: no fields, said in logs
             log.info("signature fields not readable: %s", type(exc).__name__)
     limit = min(count, options.max_pages)
-    reading.sizes = [(i + 1, w, h) for i, (w, h) in enumerate(sizes)]
+    units = _user_units(pyhanko, limit) if pyhanko is not None else {}
+    reading.sizes = [
+        (i + 1, w * units.get(i + 1, 1.0), h * units.get(i + 1, 1.0))
+        for i, (w, h) in enumerate(sizes)
+    ]
     first = r.page(reading, 1)
     if first.source != NONE:
         reading.header = read_header(first, max_edits=3)
@@ -191,6 +196,21 @@ def _read(
             break
     _kind(reading)
     return reading
+
+
+def _user_units(reader: PdfFileReader, limit: int) -> dict[int, float]:
+    """Page → /UserUnit (ISO 32000-1 14.11.2.1) where it is not 1: PDFium's sizes are in
+    user-space units, PAGE_SIZE judges the paper."""
+    units: dict[int, float] = {}
+    try:
+        for index in range(limit):
+            ref, _ = reader.find_page_for_modification(index)
+            geometry = page_geometry(ref.get_object())
+            if geometry is not None and geometry.user_unit != 1.0:
+                units[index + 1] = geometry.user_unit
+    except Exception as exc:  # a broken page tree: sizes stay in user-space units
+        log.info("page units not readable: %s", type(exc).__name__)
+    return units
 
 
 def _kind(reading: Reading) -> None:
