@@ -39,8 +39,6 @@ _ITALIC_FLAG = 1 << 6  # ISO 32000-1 Table 123, font descriptor flag 7 (Italic)
 _FORCE_BOLD_FLAG = 1 << 18
 #: a page is a scan when one image covers at least this share of it and it has little text
 SCAN_IMAGE_SHARE = 0.5
-#: fewer characters than this (outside signature widgets) is "no text layer"
-MIN_TEXT_CHARS = 40
 #: a scan may carry a little text (a signing tool's stamp); below this count it is still a scan
 SCAN_MAX_TEXT_CHARS = 300
 
@@ -107,7 +105,7 @@ class PageText:
     lines: list[Line] = field(default_factory=list)
     source: str = TEXT_LAYER  # text_layer, ocr or none
     text_chars: int = 0  # characters of the text layer outside signature widgets
-    image_share: float = 0.0  # largest image's share of the visible page
+    image_share: float = 0.0  # share of the visible page covered by images (summed, at most 1)
     sideways_chars: int = 0  # text-layer characters not upright as the page is shown
     ocr_seconds: float = 0.0
     widget_words: list[Word] = field(default_factory=list)  # inside signature widgets
@@ -118,9 +116,8 @@ class PageText:
 
     @property
     def needs_ocr(self) -> bool:
-        """No usable text layer: nothing, or a scan with at most a stamp's worth of text."""
-        if self.text_chars < MIN_TEXT_CHARS:
-            return True
+        """A scan: images cover at least half of the page and there is at most a stamp's worth
+        of text. A page with little text and no picture has nothing to read (not a scan)."""
         return self.image_share >= SCAN_IMAGE_SHARE and self.text_chars < SCAN_MAX_TEXT_CHARS
 
 
@@ -234,7 +231,7 @@ def _visible_annotations(page: pdfium.PdfPage) -> bool:
 
 def _image_share(page: pdfium.PdfPage, geometry: PageGeometry) -> float:
     area = geometry.crop.width * geometry.crop.height or 1.0
-    best = 0.0
+    covered = 0.0
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         try:
             x0, y0, x1, y1 = obj.get_bounds()
@@ -242,8 +239,8 @@ def _image_share(page: pdfium.PdfPage, geometry: PageGeometry) -> float:
             continue
         hit = Rect.of(x0, y0, x1, y1).intersection(geometry.crop)
         if hit is not None:
-            best = max(best, hit.width * hit.height / area)
-    return min(best, 1.0)
+            covered += hit.width * hit.height / area  # strips of one scan add up
+    return min(covered, 1.0)
 
 
 def _font(textpage: Any, index: int, buf: Any, flags: Any) -> tuple[bool, bool]:
