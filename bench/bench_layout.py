@@ -33,6 +33,7 @@ from kyso.pdf import hex_strings
 from kyso.server.app import running_server
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
+from tests.access import authorised
 from tests.pki import TestPki
 from verifier.layout.check import LayoutOptions, check_layout
 from verifier.layout.policy import default_layout_policy
@@ -50,7 +51,7 @@ def main() -> None:
         signed = _sign(pki, build(CORRECT))
         trust = [pki.root_path, *sorted((SHARED / "trust").glob("*.pem"))]
         with running_server(_config(root / "home", trust)) as (address, _ctx):
-            stub = pb_grpc.VerifierStub(grpc.insecure_channel(address))
+            stub = pb_grpc.VerifierStub(authorised(grpc.insecure_channel(address)))
 
             def call(layout: bool) -> float:
                 request = pb.VerifyRequest(

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 
 from kyso.cli._input import read_bytes, readable_size, seconds
-from kyso.cli.channel import EXIT_ERROR, channel, credentials, report_rpc_error
+from kyso.cli.channel import EXIT_ERROR, client_channel, report_rpc_error
 from kyso.cli.verify import report_json
 
 EXIT_PASSED, EXIT_FAILED, EXIT_OTHER = 0, 1, 2
@@ -45,7 +45,7 @@ def _layout(ns: argparse.Namespace) -> int:
     if ns.no_ocr:
         options.ocr = False
     try:
-        with channel(ns.server, credentials(ns)) as ch:
+        with client_channel(ns) as ch:
             response = pb_grpc.VerifierStub(ch).CheckLayout(
                 pb.CheckLayoutRequest(document=read_bytes(path), options=options),
                 timeout=ns.timeout,

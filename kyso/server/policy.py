@@ -19,7 +19,7 @@ from typing import Literal
 class Role(enum.StrEnum):
     """What a client may do (docs/security.md has the table of methods)."""
 
-    VERIFIER = "verifier"  # Verify, VerifyStream
+    VERIFIER = "verifier"  # Verify, VerifyStream, CheckLayout
     SIGNER = "signer"  # Sign, SignStream, two-step, ListKeys: with its listed keys only
     SECURITY_OFFICER = "security_officer"  # trust-store changes
     AUDITOR = "auditor"  # the trust store's and the signing audit
@@ -70,6 +70,8 @@ _TRUST = "/kyso.v1.TrustStore/"
 POLICY: Mapping[str, Rule] = {
     f"{_VERIFIER}Verify": Rule(frozenset({Role.VERIFIER})),
     f"{_VERIFIER}VerifyStream": Rule(frozenset({Role.VERIFIER})),
+    # the layout report alone: also for a signing system checking its drafts before signing
+    f"{_VERIFIER}CheckLayout": Rule(frozenset({Role.VERIFIER, Role.SIGNER})),
     f"{_SIGNER_SERVICE}Sign": Rule(_SIGNER, key="key", audit="signing"),
     f"{_SIGNER_SERVICE}SignStream": Rule(_SIGNER, key="header.key", audit="signing"),
     # two-step: the client holds the key; kyso prepares and completes the document

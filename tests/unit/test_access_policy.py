@@ -70,6 +70,8 @@ def test_the_roles_of_the_issue() -> None:
     )
     for name in ("Sign", "SignStream", "PrepareSignature", "CompleteSignature", "ListKeys"):
         assert roles(f"/kyso.v1.Signer/{name}") == {"signer"}
+    # the layout report alone (issue 10): verifiers, and signing systems checking their drafts
+    assert roles("/kyso.v1.Verifier/CheckLayout") == {"verifier", "signer"}
     for name in ("Add", "Remove", "Import", "InstallBundle"):
         assert roles(f"/kyso.v1.TrustStore/{name}") == {"security_officer"}
         assert POLICY[f"/kyso.v1.TrustStore/{name}"].audit == "trust"
