@@ -73,9 +73,16 @@ class Line:
 
     @staticmethod
     def of(words: Sequence[Word], page: int) -> Line:
-        view, user = words[0].view, words[0].user
-        for w in words[1:]:
-            view, user = view.union(w.view), user.union(w.user)
+        vs = [w.view for w in words]
+        us = [w.user for w in words]
+        view = Rect(
+            min(r.x0 for r in vs), min(r.y0 for r in vs),
+            max(r.x1 for r in vs), max(r.y1 for r in vs),
+        )  # fmt: skip
+        user = Rect(
+            min(r.x0 for r in us), min(r.y0 for r in us),
+            max(r.x1 for r in us), max(r.y1 for r in us),
+        )  # fmt: skip
         return Line(tuple(words), page, view, user)
 
     @cached_property
