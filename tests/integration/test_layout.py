@@ -265,3 +265,23 @@ def test_cli_verify_json_has_layout(kyso_server, personal_signed, tmp_path: Path
     assert layout["status"] == "FAILED"  # no seal: the policy's FAIL ...
     assert data["indication"] in ("TOTAL_PASSED", "INDETERMINATE")  # ... not the signature's
     assert any(f["code"] == "ORGANISATION_SIGNATURE_MISSING" for f in layout["findings"])
+
+
+def test_signed_rotated_landscape_page(grpc_channel):
+    """/Rotate 90: the signer places the signature and the seal as the reader sees the page;
+    the placement rules measure them in the same view and find nothing wrong."""
+    pdf = _seal(grpc_channel, _personal(grpc_channel, build(VARIANTS["rotated_landscape"])))
+    layout = verify(grpc_channel, pdf).layout
+    assert not problems(layout), layout.findings
+    assert {"PERSONAL_SIGNATURE", "ORGANISATION_SIGNATURE", "SIGNATURE_ORDER"} <= set(
+        layout.passed_rules
+    )
+
+
+def test_several_signer_blocks_resolved_by_the_signature(grpc_channel):
+    """A joint document: once the personal signature sits in one of the blocks, the blocks
+    are no longer ambiguous (the signature says which is the signer's)."""
+    pdf = _personal(grpc_channel, build(VARIANTS["two_signer_blocks"]))
+    layout = verify(grpc_channel, pdf).layout
+    assert "SIGNER_BLOCK_SEVERAL" not in problems(layout)
+    assert "PERSONAL_SIGNATURE" in layout.passed_rules
