@@ -42,6 +42,7 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "CONTENT_TYPE": ("SAV", True),
     "DIGEST_ALGORITHM": ("SAV", False),
     "PUBLIC_KEY_SIZE": ("SAV", False),
+    "SIGNATURE_ALGORITHM": ("SAV", False),
     "CLAIMED_SIGNING_TIME": ("SAV", False),
     "CERTIFICATE_CHAIN": ("XCV", True),
     "CERTIFICATE_VALIDITY": ("XCV", True),
@@ -257,12 +258,13 @@ SIGNING_CERTIFICATE_REFERENCE_PRESENT = Constraint(
 )
 
 # --- CV: cryptographic verification (5.2.7) ----------------------------------------------------
+#: Judged UNKNOWN: an algorithm kyso cannot evaluate proves nothing wrong (INDETERMINATE).
 DIGEST_UNSUPPORTED = Constraint(
     "MESSAGE_DIGEST",
     "MESSAGE_DIGEST_MATCH",
     "DIGEST_ALGORITHM_UNSUPPORTED",
     "cv.digest_unsupported",
-    sub=_S.FORMAT_FAILURE,
+    sub=_S.GENERIC,
 )
 MESSAGE_DIGEST = Constraint(
     "MESSAGE_DIGEST",
@@ -277,6 +279,14 @@ SIGNATURE_VALUE = Constraint(
     "SIGNATURE_VALUE_INVALID",
     "cv.signature_value",
     sub=_S.SIG_CRYPTO_FAILURE,
+)
+#: Judged UNKNOWN: a signature algorithm (or its hash, or the key) kyso cannot evaluate.
+SIGNATURE_VALUE_UNSUPPORTED = Constraint(
+    "SIGNATURE_VALUE",
+    "SIGNATURE_VALUE_VALID",
+    "SIGNATURE_ALGORITHM_UNSUPPORTED",
+    "cv.signature_value_unsupported",
+    sub=_S.GENERIC,
 )
 DIGEST_INFO_ENCODING = Constraint(
     "DIGEST_INFO_ENCODING", "DIGEST_INFO_OK", "DIGEST_INFO_WITHOUT_NULL", "cv.digest_info"
@@ -348,6 +358,23 @@ PUBLIC_KEY_ALGORITHM = Constraint(
     "PUBLIC_KEY_SIZE_OK",
     "PUBLIC_KEY_ALGORITHM_NOT_ALLOWED",
     "sav.public_key_algorithm",
+    failure=_I,
+    sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
+)
+
+SIGNATURE_ALGORITHM = Constraint(
+    "SIGNATURE_ALGORITHM",
+    "SIGNATURE_ALGORITHM_OK",
+    "SIGNATURE_ALGORITHM_NOT_ALLOWED",
+    "sav.signature_algorithm",
+    failure=_I,
+    sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
+)
+PSS_PARAMETERS = Constraint(
+    "SIGNATURE_ALGORITHM",
+    "SIGNATURE_ALGORITHM_OK",
+    "PSS_PARAMETERS_NOT_ALLOWED",
+    "sav.pss_parameters",
     failure=_I,
     sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
 )

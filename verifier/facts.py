@@ -20,6 +20,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier import revocation, timestamps
 from verifier.identification import embedded_certificates, find_signer_certificate
+from verifier.integrity import signature_algorithm_name
 from verifier.model import Kind
 from verifier.signatures import FoundSignature
 
@@ -87,13 +88,6 @@ def _dict_time(found: FoundSignature) -> datetime | None:
         return None
 
 
-def _signature_algorithm(si: cms.SignerInfo) -> str:
-    try:
-        return str(si["signature_algorithm"].signature_algo)
-    except ValueError:
-        return str(si["signature_algorithm"]["algorithm"].native)
-
-
 def signature_facts(found: FoundSignature, dss_certs: list[x509.Certificate]) -> SignatureFacts:
     """Read what ``found`` claims; nothing raised here escapes (see :meth:`SignatureFacts.need`)."""
     errors: dict[str, Exception] = {}
@@ -108,7 +102,7 @@ def signature_facts(found: FoundSignature, dss_certs: list[x509.Certificate]) ->
     si, sd = found.signer_info, found.signed_data
     if si is not None:
         read("digest_algorithm", lambda: str(si["digest_algorithm"]["algorithm"].native))
-        read("signature_algorithm", lambda: _signature_algorithm(si))
+        read("signature_algorithm", lambda: signature_algorithm_name(si))
     if si is not None and sd is not None and found.kind is Kind.SIGNATURE:
         read("cms_signer_certificate", lambda: find_signer_certificate(sd, si))
         read("signer_certificate", lambda: find_signer_certificate(sd, si, dss_certs))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import algos, cms, core, tsp, x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -51,21 +52,70 @@ _CRYPTO_HASH: dict[str, type[hashes.HashAlgorithm]] = {
 }
 
 
+#: Extendable-output functions as digests (RFC 8702; RFC 8419 for Ed448): name -> default
+#: output length in bytes (``shake*_len`` carry their length in bits as the parameter).
+_XOF: dict[str, tuple[str, int]] = {
+    "shake128": ("shake_128", 32),
+    "shake256": ("shake_256", 64),
+    "shake128_len": ("shake_128", 32),
+    "shake256_len": ("shake_256", 64),
+}
+#: The EC public-key OID some signing libraries write as the SignerInfo's signature algorithm
+#: (RFC 5480 id-ecPublicKey); Acrobat and EU DSS read it as ECDSA with the declared digest.
+EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"
+
+
 class UnsupportedDigest(ValueError):
     pass
 
 
-def new_hash(name: str) -> hashlib._Hash:
+class _FixedLengthXof:
+    """A SHAKE hash with ``digest()`` of a fixed length, so callers treat it as any hash."""
+
+    def __init__(self, name: str, length: int) -> None:
+        self._h = hashlib.new(name)
+        self._length = length
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._h.update(data)
+
+    def digest(self) -> bytes:
+        return self._h.digest(self._length)  # type: ignore[call-arg]
+
+
+def new_hash(name: str, length_bits: int | None = None) -> Any:
+    """A hash object by asn1crypto name; SHAKE outputs ``length_bits`` (default per RFC 8702).
+
+    Raises :class:`UnsupportedDigest` for a name kyso cannot compute.
+    """
+    if name in _XOF:
+        hl_name, default = _XOF[name]
+        length = default if not length_bits else length_bits // 8
+        if length <= 0 or length > 1024:
+            raise UnsupportedDigest(name)
+        return _FixedLengthXof(hl_name, length)
     try:
         return hashlib.new(_HASHLIB[name])
     except KeyError as exc:
         raise UnsupportedDigest(name) from exc
 
 
+def digest_parameters(algorithm: algos.DigestAlgorithm) -> int | None:
+    """The output length in bits a ``shake*_len`` AlgorithmIdentifier declares, else None."""
+    try:
+        value = algorithm["parameters"].native
+    except (KeyError, ValueError, TypeError):
+        return None
+    return int(value) if isinstance(value, int) else None
+
+
 def digest_ranges(
-    data: bytes | memoryview, ranges: tuple[tuple[int, int], ...], algo: str
+    data: bytes | memoryview,
+    ranges: tuple[tuple[int, int], ...],
+    algo: str,
+    length_bits: int | None = None,
 ) -> bytes:
-    h = new_hash(algo)
+    h = new_hash(algo, length_bits)
     view = memoryview(data)
     for start, length in ranges:
         h.update(view[start : start + length])
@@ -74,9 +124,29 @@ def digest_ranges(
 
 @dataclass
 class SignatureValue:
+    """``ok``: the value verifies; ``unsupported``: kyso cannot evaluate it (never a failure)."""
+
     ok: bool
     reason: str = ""
     digest_info_without_null: bool = False
+    unsupported: bool = False
+
+
+def _unsupported(reason: str) -> SignatureValue:
+    return SignatureValue(False, reason, unsupported=True)
+
+
+def signature_algorithm_name(signer_info: cms.SignerInfo) -> str:
+    """The signature scheme (``rsassa_pkcs1v15``, ``rsassa_pss``, ``ecdsa``, ``ed25519``,
+    ``ed448``, ``dsa``) or the dotted OID of one kyso does not know; the EC public-key OID reads
+    as ``ecdsa`` (with the SignerInfo's digest algorithm)."""
+    sig_algo = signer_info["signature_algorithm"]
+    if sig_algo["algorithm"].dotted == EC_PUBLIC_KEY_OID:
+        return "ecdsa"
+    try:
+        return str(sig_algo.signature_algo)
+    except (ValueError, KeyError, TypeError):
+        return str(sig_algo["algorithm"].dotted)
 
 
 def signed_attrs_bytes(signer_info: cms.SignerInfo) -> bytes | None:
@@ -115,9 +185,11 @@ def signature_hash_algorithm(signer_info: cms.SignerInfo) -> str:
     """The hash of the signature value: from the signature algorithm when it names one."""
     sig_algo = signer_info["signature_algorithm"]
     digest = signer_info["digest_algorithm"]["algorithm"].native
+    if sig_algo["algorithm"].dotted == EC_PUBLIC_KEY_OID:
+        return str(digest)
     try:
         named = sig_algo.hash_algo
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
         return str(digest)
     return str(named or digest)
 
@@ -125,23 +197,27 @@ def signature_hash_algorithm(signer_info: cms.SignerInfo) -> str:
 def verify_signature_value(
     cert: x509.Certificate, signer_info: cms.SignerInfo, signed: bytes
 ) -> SignatureValue:
-    """Check the SignerInfo's signature over ``signed`` with ``cert``'s public key."""
+    """Check the SignerInfo's signature over ``signed`` with ``cert``'s public key.
+
+    RSA PKCS#1 v1.5 (RFC 8017 8.2, both DigestInfo encodings), RSASSA-PSS (RFC 4055 parameters),
+    ECDSA (also when named by the EC public-key OID), DSA, and pure EdDSA over the signed
+    attributes (RFC 8419: Ed25519, Ed448).  ``ok`` False with ``unsupported`` set means kyso
+    cannot evaluate the value (unknown algorithm or hash, a key it cannot load): not a failure.
+    """
     sig_algo = signer_info["signature_algorithm"]
     signature = signer_info["signature"].native
-    try:
-        algo_name = sig_algo.signature_algo
-    except ValueError:
-        return SignatureValue(
-            False, f"unsupported signature algorithm {sig_algo['algorithm'].native}"
-        )
+    algo_name = signature_algorithm_name(signer_info)
+    if "." in algo_name:
+        return _unsupported(f"unsupported signature algorithm {algo_name}")
     hash_name = signature_hash_algorithm(signer_info)
     digest_alg = signer_info["digest_algorithm"]["algorithm"].native
-    if algo_name != "rsassa_pss" and hash_name != digest_alg:
+    eddsa = algo_name in ("ed25519", "ed448")
+    if algo_name != "rsassa_pss" and not eddsa and hash_name != digest_alg:
         return SignatureValue(False, "the signature algorithm and the digest algorithm disagree")
     try:
         public_key = load_der_public_key(cert.public_key.dump())
     except (ValueError, UnsupportedAlgorithm):
-        return SignatureValue(False, "the signer's public key cannot be loaded")
+        return _unsupported("the signer's public key cannot be loaded")
     try:
         if algo_name == "rsassa_pkcs1v15":
             if not isinstance(public_key, rsa.RSAPublicKey):
@@ -158,37 +234,69 @@ def verify_signature_value(
         if algo_name == "rsassa_pss":
             if not isinstance(public_key, rsa.RSAPublicKey):
                 return SignatureValue(False, "RSA-PSS signature but not an RSA key")
-            params = sig_algo["parameters"]
-            pss_hash = params["hash_algorithm"]["algorithm"].native
-            mgf_hash = params["mask_gen_algorithm"]["parameters"]["algorithm"].native
-            salt = params["salt_length"].native
+            pss = pss_parameters(sig_algo)
+            if pss.hash not in _CRYPTO_HASH or pss.mgf_hash not in _CRYPTO_HASH:
+                return _unsupported(f"unsupported RSA-PSS hash {pss.hash}/{pss.mgf_hash}")
+            if pss.mgf != "mgf1" or pss.trailer_field != "trailer_field_bc":
+                return _unsupported("unsupported RSA-PSS mask generation or trailer field")
             public_key.verify(
                 signature,
                 signed,
-                padding.PSS(mgf=padding.MGF1(_CRYPTO_HASH[mgf_hash]()), salt_length=salt),
-                _CRYPTO_HASH[pss_hash](),
+                padding.PSS(mgf=padding.MGF1(_CRYPTO_HASH[pss.mgf_hash]()), salt_length=pss.salt),
+                _CRYPTO_HASH[pss.hash](),
             )
             return SignatureValue(True)
         if algo_name == "ecdsa":
             if not isinstance(public_key, ec.EllipticCurvePublicKey):
                 return SignatureValue(False, "ECDSA signature but not an EC key")
+            if hash_name not in _CRYPTO_HASH:
+                return _unsupported(f"unsupported ECDSA hash {hash_name}")
             public_key.verify(signature, signed, ec.ECDSA(_CRYPTO_HASH[hash_name]()))
             return SignatureValue(True)
         if algo_name == "dsa":
             if not isinstance(public_key, dsa.DSAPublicKey):
                 return SignatureValue(False, "DSA signature but not a DSA key")
+            if hash_name not in _CRYPTO_HASH:
+                return _unsupported(f"unsupported DSA hash {hash_name}")
             public_key.verify(signature, signed, _CRYPTO_HASH[hash_name]())
             return SignatureValue(True)
-        if algo_name in ("ed25519", "ed448"):
-            if not isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-                return SignatureValue(False, "EdDSA signature but not an EdDSA key")
-            public_key.verify(signature, signed)
+        if eddsa:
+            wanted = ed25519.Ed25519PublicKey if algo_name == "ed25519" else ed448.Ed448PublicKey
+            if not isinstance(public_key, wanted):
+                return SignatureValue(False, f"{algo_name} signature but not an {algo_name} key")
+            public_key.verify(signature, signed)  # pure EdDSA over the signed attributes
             return SignatureValue(True)
     except InvalidSignature:
         return SignatureValue(False, "the signature value does not match the signer's public key")
-    except (KeyError, ValueError, TypeError, UnsupportedDigest, UnsupportedAlgorithm) as exc:
+    except (UnsupportedDigest, UnsupportedAlgorithm) as exc:
+        return _unsupported(f"the signature cannot be evaluated ({type(exc).__name__})")
+    except (KeyError, ValueError, TypeError) as exc:
         return SignatureValue(False, f"the signature cannot be verified ({type(exc).__name__})")
-    return SignatureValue(False, f"unsupported signature algorithm {algo_name}")
+    return _unsupported(f"unsupported signature algorithm {algo_name}")
+
+
+@dataclass(frozen=True)
+class PssParameters:
+    """RSASSA-PSS-params (RFC 4055 3.1; absent fields take their defaults: SHA-1, MGF1-SHA-1,
+    salt 20, trailer 1)."""
+
+    hash: str
+    mgf: str
+    mgf_hash: str
+    salt: int
+    trailer_field: str
+
+
+def pss_parameters(sig_algo: algos.SignedDigestAlgorithm) -> PssParameters:
+    """The PSS parameters of ``sig_algo`` (raises ValueError/KeyError when malformed)."""
+    params = sig_algo["parameters"]
+    return PssParameters(
+        hash=str(params["hash_algorithm"]["algorithm"].native),
+        mgf=str(params["mask_gen_algorithm"]["algorithm"].native),
+        mgf_hash=str(params["mask_gen_algorithm"]["parameters"]["algorithm"].native),
+        salt=int(params["salt_length"].native),
+        trailer_field=str(params["trailer_field"].native),
+    )
 
 
 @dataclass

@@ -164,8 +164,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # CV
     "cv.digest_unsupported.fail": (
-        "unsupported digest algorithm {algorithm}",
-        "Thuật toán băm {algorithm} không được hỗ trợ",
+        "unsupported digest algorithm {algorithm}: kyso cannot evaluate it (nothing is proven "
+        "wrong)",
+        "Phần mềm chưa hỗ trợ thuật toán băm {algorithm}, chưa kết luận được tính toàn vẹn",
     ),
     "cv.message_digest.ok": (
         "the document has not been changed since it was signed",
@@ -182,6 +183,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cv.signature_value.fail": (
         "{reason}",
         "Chữ ký không khớp với khóa công khai trong chứng thư số",
+    ),
+    "cv.signature_value_unsupported.fail": (
+        "{reason}: kyso cannot evaluate this signature (nothing is proven wrong)",
+        "Phần mềm chưa hỗ trợ kiểm tra thuật toán chữ ký này, chưa kết luận được ({reason})",
     ),
     "cv.digest_info.fail": (
         "the RSA DigestInfo omits the NULL hash parameters (accepted: RFC 8017 allows both "
@@ -234,6 +239,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sav.public_key_algorithm.fail": (
         "public key algorithm {key} is not allowed",
         "Thuật toán khóa công khai {key} không được phép",
+    ),
+    "sav.signature_algorithm.ok": (
+        "signature algorithm {algorithm} is acceptable",
+        "Thuật toán chữ ký {algorithm} đạt yêu cầu",
+    ),
+    "sav.signature_algorithm.fail": (
+        "signature algorithm {algorithm} verifies but is not accepted by the policy{cite_en}",
+        "Chữ ký dùng thuật toán {algorithm} đúng về mặt mật mã nhưng không nằm trong danh mục "
+        "thuật toán được chấp nhận{cite_vi}",
+    ),
+    "sav.pss_parameters.ok": (
+        "RSA-PSS parameters acceptable ({params})",
+        "Tham số RSA-PSS đạt yêu cầu ({params})",
+    ),
+    "sav.pss_parameters.fail": (
+        "RSA-PSS parameters not accepted by the policy: {problem}{cite_en}",
+        "Tham số RSA-PSS không đạt yêu cầu ({problem}){cite_vi}",
     ),
     # XCV / PSV
     "xcv.key_usage.ok": (

@@ -13,11 +13,18 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kyso.errors import InvalidInput, NotFound
-from kyso.pki.algorithms import DEPRECATED_DIGESTS, STRONG_DIGESTS, AlgorithmRules
+from kyso.pki.algorithms import (
+    CIRCULAR_SIGNATURE_SCHEMES,
+    DEPRECATED_DIGESTS,
+    SIGNATURE_SCHEMES,
+    STRONG_DIGESTS,
+    AlgorithmRules,
+)
 from verifier.constraints import CONSTRAINTS, MANDATORY, Constraint
 from verifier.layout.policy import LayoutPolicy, default_layout_policy, parse_layout
 from verifier.messages import render
@@ -116,7 +123,21 @@ def _parse(raw: dict[str, Any], source: str) -> Policy:
     alg = raw.get("algorithms") or {}
     acceptable = frozenset(str(d).lower() for d in alg.get("acceptable_digests", STRONG_DIGESTS))
     if not acceptable <= STRONG_DIGESTS:
-        raise bad("acceptable_digests may only list SHA-2/SHA-3 digests")
+        raise bad("acceptable_digests may only list SHA-2/SHA-3/SHAKE digests")
+    schemes = frozenset(
+        str(x).lower() for x in alg.get("signature_algorithms", sorted(CIRCULAR_SIGNATURE_SCHEMES))
+    )
+    if not schemes <= frozenset(SIGNATURE_SCHEMES):
+        raise bad(f"signature_algorithms may only list {', '.join(sorted(SIGNATURE_SCHEMES))}")
+    until: list[tuple[str, datetime]] = []
+    for digest, when in (alg.get("deprecated_until") or {}).items():
+        if str(digest).lower() not in DEPRECATED_DIGESTS:
+            raise bad("deprecated_until may only date deprecated digests")
+        try:
+            moment = datetime.fromisoformat(str(when))
+        except ValueError as exc:
+            raise bad(f"deprecated_until {digest}: not an ISO 8601 date") from exc
+        until.append((str(digest).lower(), moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
     rules = AlgorithmRules(
         acceptable_digests=acceptable,
         deprecated_digests=frozenset(
@@ -125,6 +146,9 @@ def _parse(raw: dict[str, Any], source: str) -> Policy:
         & DEPRECATED_DIGESTS,
         rsa_min_bits=max(1024, int(alg.get("rsa_min_bits", 2048))),
         ecdsa_min_bits=max(160, int(alg.get("ecdsa_min_bits", 256))),
+        signature_schemes=schemes,
+        pss_min_salt_bytes=max(0, int(alg.get("pss_min_salt_bytes", 0))),
+        deprecated_until=tuple(until),
     )
     citations = {
         str(k): {"en": str(v.get("en", "")), "vi": str(v.get("vi", ""))}

@@ -238,6 +238,7 @@ def _signature(
     elif claimed is not None:
         sig.signing_time, sig.signing_time_source = claimed, TimeSource.CLAIMED
     sig.checks.append(sav.digest_algorithm(policy, f.digest_algorithm, sig.signing_time))
+    sig.checks.extend(sav.signature_algorithm(policy, f.signer_info, f.signature_algorithm))
     sig.checks.append(sav.public_key_size(policy, cert))
     sig.checks.extend(xcv.key_usage(policy, cert))
     ctx.check_deadline()

@@ -20,14 +20,20 @@ from verifier.process.fc import Coverage
 def signature_integrity(
     sig: SignatureFacts, coverage: Coverage, cert: x509.Certificate, ctx: Context, policy: Policy
 ) -> tuple[list[CheckResult], bool]:
-    """MESSAGE_DIGEST, SIGNATURE_VALUE, DIGEST_INFO_ENCODING; False: stop (digest unsupported)."""
+    """MESSAGE_DIGEST, SIGNATURE_VALUE, DIGEST_INFO_ENCODING; False: stop (digest unsupported).
+
+    A digest or signature algorithm kyso cannot evaluate is INDETERMINATE (GENERIC), never
+    FAILED: FAILED means the bytes were proven wrong.
+    """
     si = sig.signer_info
     assert si is not None
     algo = sig.digest_algorithm
+    length = integrity.digest_parameters(si["digest_algorithm"])
     try:
-        doc_digest = integrity.digest_ranges(ctx.data, coverage.ranges, algo)
+        doc_digest = integrity.digest_ranges(ctx.data, coverage.ranges, algo, length)
     except integrity.UnsupportedDigest:
-        return [policy.judge(C.DIGEST_UNSUPPORTED, Outcome.NOT_OK, algorithm=algo)], False
+        # kyso cannot compute it: nothing is proven wrong (INDETERMINATE, never FAILED)
+        return [policy.judge(C.DIGEST_UNSUPPORTED, Outcome.UNKNOWN, algorithm=algo)], False
     md = integrity.check_message_digest(si, doc_digest)
     checks = [
         policy.judge(C.MESSAGE_DIGEST, Outcome.OK if md.ok else Outcome.NOT_OK, reason=md.reason)
@@ -37,11 +43,16 @@ def signature_integrity(
         view = memoryview(ctx.data)
         payload = b"".join(bytes(view[s : s + n]) for s, n in coverage.ranges)
     value = integrity.verify_signature_value(cert, si, payload)
-    checks.append(
-        policy.judge(
-            C.SIGNATURE_VALUE, Outcome.OK if value.ok else Outcome.NOT_OK, reason=value.reason
+    if value.unsupported:
+        checks.append(
+            policy.judge(C.SIGNATURE_VALUE_UNSUPPORTED, Outcome.UNKNOWN, reason=value.reason)
         )
-    )
+    else:
+        checks.append(
+            policy.judge(
+                C.SIGNATURE_VALUE, Outcome.OK if value.ok else Outcome.NOT_OK, reason=value.reason
+            )
+        )
     if value.digest_info_without_null:
         checks.append(policy.judge(C.DIGEST_INFO_ENCODING, Outcome.NOT_OK))
     return checks, True

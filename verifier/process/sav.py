@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asn1crypto import x509
+from asn1crypto import cms, x509
 
 from kyso.pki.algorithms import key_strength
 from verifier import constraints as C
@@ -70,6 +70,73 @@ def digest_algorithm(policy: Policy, algo: str, signing_time: datetime | None) -
     return policy.judge(C.DIGEST_ALGORITHM_BROKEN, Outcome.NOT_OK, **params)
 
 
+_SCHEMES = {
+    "rsassa_pkcs1v15": "RSA PKCS#1 v1.5",
+    "rsassa_pss": "RSASSA-PSS",
+    "ecdsa": "ECDSA",
+    "dsa": "DSA",
+    "ed25519": "Ed25519 (EdDSA)",
+    "ed448": "Ed448 (EdDSA)",
+}
+
+
+def _cite(policy: Policy, name: str) -> dict[str, str]:
+    cite_en, cite_vi = policy.citation(name)
+    return {
+        "cite_en": f": {cite_en}" if cite_en else "",
+        "cite_vi": f": {cite_vi}" if cite_vi else "",
+    }
+
+
+def signature_algorithm(
+    policy: Policy, signer_info: cms.SignerInfo, scheme: str
+) -> list[CheckResult]:
+    """SIGNATURE_ALGORITHM: the scheme is one the policy accepts (Circular 15/2025 Appendix I:
+    RSA and ECDSA); for RSASSA-PSS also its parameters (hash and MGF1 hash acceptable digests,
+    salt at least ``pss_min_salt_bytes``).  Run only on a value that verified: the policy
+    decides acceptability, never whether the bytes are right."""
+    rules = policy.algorithms
+    name = _SCHEMES.get(scheme, scheme)
+    if scheme not in rules.signature_schemes:
+        return [
+            policy.judge(
+                C.SIGNATURE_ALGORITHM, Outcome.NOT_OK, algorithm=name,
+                **_cite(policy, "SIGNATURE_ALGORITHM"),
+            )
+        ]  # fmt: skip
+    checks = [policy.judge(C.SIGNATURE_ALGORITHM, Outcome.OK, algorithm=name)]
+    if scheme == "rsassa_pss":
+        try:
+            pss = integrity.pss_parameters(signer_info["signature_algorithm"])
+        except (KeyError, ValueError, TypeError):
+            return [
+                policy.judge(
+                    C.PSS_PARAMETERS,
+                    Outcome.UNKNOWN,
+                    problem="unreadable",
+                    **_cite(policy, "SIGNATURE_ALGORITHM"),
+                )
+            ]
+        problems = []
+        if pss.hash not in rules.acceptable_digests:
+            problems.append(f"hash {display(pss.hash)}")
+        if pss.mgf_hash not in rules.acceptable_digests:
+            problems.append(f"MGF1 hash {display(pss.mgf_hash)}")
+        if pss.salt < rules.pss_min_salt_bytes:
+            problems.append(f"salt {pss.salt} < {rules.pss_min_salt_bytes} bytes")
+        params = f"{display(pss.hash)}, MGF1-{display(pss.mgf_hash)}, salt {pss.salt}"
+        if problems:
+            checks = [
+                policy.judge(
+                    C.PSS_PARAMETERS, Outcome.NOT_OK, problem=", ".join(problems),
+                    **_cite(policy, "SIGNATURE_ALGORITHM"),
+                )
+            ]  # fmt: skip
+        else:
+            checks = [policy.judge(C.PSS_PARAMETERS, Outcome.OK, params=params)]
+    return checks
+
+
 def public_key_size(policy: Policy, cert: x509.Certificate) -> CheckResult:
     """PUBLIC_KEY_SIZE: RSA and ECDSA keys of at least the policy's sizes."""
     key = key_strength(cert, policy.algorithms)
@@ -92,4 +159,5 @@ __all__ = [
     "digest_algorithm",
     "display",
     "public_key_size",
+    "signature_algorithm",
 ]
