@@ -43,6 +43,8 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "DIGEST_ALGORITHM": ("SAV", False),
     "PUBLIC_KEY_SIZE": ("SAV", False),
     "SIGNATURE_ALGORITHM": ("SAV", False),
+    # A content timestamp is a signed attribute: part of what the signer signed.
+    "CONTENT_TIMESTAMP": ("SAV", True),
     "CLAIMED_SIGNING_TIME": ("SAV", False),
     "CERTIFICATE_CHAIN": ("XCV", True),
     "CERTIFICATE_VALIDITY": ("XCV", True),
@@ -50,7 +52,8 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "EXTENDED_KEY_USAGE": ("XCV", False),
     "REVOCATION": ("XCV", True),
     "SIGNATURE_TIMESTAMP_PRESENT": ("TS", False),
-    "SIGNATURE_TIMESTAMP_IMPRINT": ("TS", True),
+    # A signature timestamp is an unsigned attribute anyone can swap: judged, never mandatory.
+    "SIGNATURE_TIMESTAMP_IMPRINT": ("TS", False),
     "SIGNATURE_TIMESTAMP_VALID": ("TS", False),
 }
 #: Every policy constraint with its building block.
@@ -554,49 +557,17 @@ CLAIMED_OUTSIDE_VALIDITY = Constraint(
     sub=_chain_sub(ChainFailure.EXPIRED),
 )
 
-# --- TS: time-stamp validation (5.4) -----------------------------------------------------------
-SIGNATURE_TIMESTAMP_PRESENT = Constraint(
-    "SIGNATURE_TIMESTAMP_PRESENT",
-    "SIGNATURE_TIMESTAMP_PRESENT",
-    "SIGNATURE_TIMESTAMP_ABSENT",
-    "ts.present",
-)
-SIGNATURE_TIMESTAMP_IMPRINT = Constraint(
-    "SIGNATURE_TIMESTAMP_IMPRINT",
-    "SIGNATURE_TIMESTAMP_INTACT",
-    "SIGNATURE_TIMESTAMP_BROKEN",
-    "ts.imprint",
-    sub=_S.HASH_FAILURE,
-)
-SIGNATURE_TIMESTAMP_SIGNATURE = Constraint(
-    "SIGNATURE_TIMESTAMP_IMPRINT",
-    "SIGNATURE_TIMESTAMP_INTACT",
-    "SIGNATURE_TIMESTAMP_BROKEN",
-    "ts.imprint",
-    sub=_S.SIG_CRYPTO_FAILURE,
-)
-SIGNATURE_TIMESTAMP_TSA_UNKNOWN = Constraint(
-    "SIGNATURE_TIMESTAMP_VALID",
-    "SIGNATURE_TIMESTAMP_TRUSTED",
-    "SIGNATURE_TIMESTAMP_TSA_UNKNOWN",
-    "ts.tsa_unknown",
-    failure=_I,
-    sub=_S.NO_SIGNING_CERTIFICATE_FOUND,
-)
-#: The sub-indication of a violation is the TSA chain's (``replace(..., sub=...)``).
-SIGNATURE_TIMESTAMP_VALID = Constraint(
-    "SIGNATURE_TIMESTAMP_VALID",
-    "SIGNATURE_TIMESTAMP_TRUSTED",
-    "SIGNATURE_TIMESTAMP_NOT_TRUSTED",
-    "ts.valid",
-    failure=_I,
-    sub=_S.GENERIC,
-)
-
 
 def all_constraints() -> dict[str, Constraint]:
-    """Every declared constraint by its variable name (for the catalogue test)."""
-    return {k: v for k, v in globals().items() if isinstance(v, Constraint)}
+    """Every declared constraint by its variable name (for the catalogue test), the
+    time-stamp ones of :mod:`verifier.timestamp_constraints` included."""
+    from verifier import timestamp_constraints
+
+    found = {k: v for k, v in globals().items() if isinstance(v, Constraint)}
+    found.update(
+        (k, v) for k, v in vars(timestamp_constraints).items() if isinstance(v, Constraint)
+    )
+    return found
 
 
 __all__ = ["CONSTRAINTS", "MANDATORY", "POLICY_CONSTRAINTS", "Constraint", "all_constraints"]

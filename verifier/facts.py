@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier import revocation, timestamps
 from verifier.identification import embedded_certificates, find_signer_certificate
-from verifier.integrity import signature_algorithm_name
+from verifier.integrity import digest_parameters, signature_algorithm_name
 from verifier.model import Kind
 from verifier.signatures import FoundSignature
 
@@ -43,12 +43,14 @@ class SignatureFacts:
     signer_info: cms.SignerInfo | None
     signed_attrs_der: bytes | None  # what the signature value covers, captured untouched
     digest_algorithm: str = ""
+    digest_length_bits: int | None = None  # SHAKE output length (``shake*_len`` parameter)
     signature_algorithm: str = ""
     cms_signer_certificate: x509.Certificate | None = None  # by sid among the CMS certificates
     signer_certificate: x509.Certificate | None = None  # by sid, the document's DSS included
     cms_certificates: tuple[x509.Certificate, ...] = ()
     claimed_signing_time: datetime | None = None  # CMS signing-time, else the dictionary's /M
     timestamp_tokens: tuple[cms.SignedData, ...] = ()  # signature timestamps (unsigned attrs)
+    content_timestamp_tokens: tuple[cms.SignedData, ...] = ()  # id-aa-ets-contentTimestamp
     cms_revocation: revocation.EmbeddedValidationData = field(
         default_factory=revocation.EmbeddedValidationData
     )
@@ -102,6 +104,7 @@ def signature_facts(found: FoundSignature, dss_certs: list[x509.Certificate]) ->
     si, sd = found.signer_info, found.signed_data
     if si is not None:
         read("digest_algorithm", lambda: str(si["digest_algorithm"]["algorithm"].native))
+        read("digest_length_bits", lambda: digest_parameters(si["digest_algorithm"]))
         read("signature_algorithm", lambda: signature_algorithm_name(si))
     if si is not None and sd is not None and found.kind is Kind.SIGNATURE:
         read("cms_signer_certificate", lambda: find_signer_certificate(sd, si))
@@ -112,6 +115,10 @@ def signature_facts(found: FoundSignature, dss_certs: list[x509.Certificate]) ->
             lambda: timestamps.claimed_signing_time(si, _dict_time(found)),
         )
         read("timestamp_tokens", lambda: tuple(timestamps.signature_timestamp_tokens(si)))
+        read(
+            "content_timestamp_tokens",
+            lambda: tuple(timestamps.content_timestamp_tokens(si)),
+        )
         read("cms_revocation", lambda: revocation.from_cms(si))
     elif si is not None and sd is not None:
         read("cms_signer_certificate", lambda: find_signer_certificate(sd, si))

@@ -364,23 +364,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ts.present.ok": ("the signature has a signature timestamp", "Chữ ký có dấu thời gian"),
     "ts.present.fail": ("the signature has no timestamp", "Chữ ký không có dấu thời gian"),
     "ts.imprint.ok": (
-        "the signature timestamp is intact",
-        "Dấu thời gian của chữ ký còn nguyên vẹn",
+        "the signature timestamp{which} is intact",
+        "Dấu thời gian{which} của chữ ký còn nguyên vẹn",
     ),
-    "ts.imprint.fail": ("{reason}", "Dấu thời gian của chữ ký không hợp lệ"),
+    "ts.imprint.fail": (
+        "the signature timestamp{which} does not verify ({reason_en}); it is not used as proof "
+        "of the signing time and the signature is judged without it",
+        "Dấu thời gian{which} của chữ ký không hợp lệ ({reason_vi}); không dùng làm bằng chứng "
+        "thời điểm ký, chữ ký được đánh giá như không có dấu thời gian này",
+    ),
     "ts.tsa_unknown.fail": (
-        "the TSA certificate of the signature timestamp is not available; the claimed signing "
-        "time is used",
-        "Không có chứng thư số của đơn vị cấp dấu thời gian; dùng thời điểm ký do người ký "
-        "khai báo",
+        "the TSA certificate of the signature timestamp{which} is not available; the claimed "
+        "signing time is used",
+        "Không có chứng thư số của đơn vị cấp dấu thời gian{which}; dùng thời điểm ký do người "
+        "ký khai báo",
     ),
     "ts.valid.ok": (
-        "signature timestamp {time:" + _T + "} by a trusted TSA ({tsa})",
-        "Dấu thời gian {time:" + _TV + "} do đơn vị cấp dấu thời gian tin cậy cấp ({tsa})",
+        "signature timestamp{which} {time:" + _T + "} by a trusted TSA ({tsa})",
+        "Dấu thời gian{which} {time:" + _TV + "} do đơn vị cấp dấu thời gian tin cậy cấp ({tsa})",
     ),
     "ts.valid.fail": (
-        "the signature timestamp cannot be trusted ({reason_en}); the claimed signing time is used",
-        "Không xác nhận được dấu thời gian ({reason_vi}); dùng thời điểm ký do người ký khai báo",
+        "the signature timestamp{which} cannot be trusted ({reason_en}); it is not used as "
+        "proof of the signing time",
+        "Không xác nhận được dấu thời gian{which} ({reason_vi}); không dùng làm bằng chứng thời "
+        "điểm ký",
+    ),
+    # why a timestamp token is not valid (reason_en / reason_vi of the checks above)
+    "ts.reason.IMPRINT_MISMATCH": (
+        "{reason}",
+        "giá trị băm trong dấu thời gian không khớp với dữ liệu được đóng dấu",
+    ),
+    "ts.reason.SIGNATURE_INVALID": ("{reason}", "chữ ký của đơn vị cấp dấu thời gian không đúng"),
+    "ts.reason.SIGNATURE_UNSUPPORTED": (
+        "{reason}",
+        "phần mềm chưa hỗ trợ thuật toán của dấu thời gian",
+    ),
+    "ts.reason.NO_TST_INFO": ("{reason}", "dấu thời gian không chứa thông tin thời gian (TSTInfo)"),
+    "ts.reason.SIGNER_COUNT": ("{reason}", "dấu thời gian phải có đúng một người ký"),
+    "ts.reason.TSA_CERTIFICATE_MISSING": (
+        "{reason}",
+        "không có chứng thư số của đơn vị cấp dấu thời gian",
+    ),
+    "ts.reason.SIGNED_ATTRIBUTES": ("{reason}", "thuộc tính được ký của dấu thời gian sai"),
+    "ts.reason.MALFORMED": ("{reason}", "dấu thời gian sai cấu trúc"),
+    "ts.reason.ALGORITHM": (
+        "the timestamp uses {algorithm}, which the policy does not accept at this time",
+        "dấu thời gian dùng thuật toán {algorithm} không được chấp nhận tại thời điểm này",
+    ),
+    "ts.reason.KEY": (
+        "the TSA key {key} is too short for the policy",
+        "khóa {key} của đơn vị cấp dấu thời gian không đủ độ dài",
+    ),
+    "ts.reason.ORDER": (
+        "the content timestamp {time:" + _T + "} is after the signing time {signing:" + _T + "}",
+        "dấu thời gian nội dung {time:" + _TV + "} muộn hơn thời điểm ký {signing:" + _TV + "}",
+    ),
+    "sav.content_timestamp.ok": (
+        "content timestamp{which} {time:" + _T + "} by a trusted TSA ({tsa}) over the signed "
+        "content",
+        "Dấu thời gian nội dung{which} {time:" + _TV + "} do đơn vị tin cậy cấp ({tsa}) khớp "
+        "với nội dung được ký",
+    ),
+    "sav.content_timestamp.fail": (
+        "the content timestamp{which}, signed by the signer, is not valid ({reason_en})",
+        "Dấu thời gian nội dung{which} (do người ký ký kèm) không hợp lệ ({reason_vi})",
     ),
     # Notes: warnings beside the checks
     "note.PDF_UNREADABLE.none": (

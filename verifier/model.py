@@ -148,6 +148,14 @@ class RevocationSummary:
     reason: str = ""
 
 
+class TimestampKind(enum.Enum):
+    """What a timestamp token is to the signature it belongs to (EN 319 122-1 5.2.8, 5.3)."""
+
+    SIGNATURE_TIMESTAMP = "SIGNATURE_TIMESTAMP"  # unsigned attribute over the signature value
+    CONTENT_TIMESTAMP = "CONTENT_TIMESTAMP"  # signed attribute over the signed content
+    DOCUMENT_TIMESTAMP = "DOCUMENT_TIMESTAMP"  # a /DocTimeStamp of its own
+
+
 @dataclass
 class TimestampSummary:
     time: datetime | None = None
@@ -155,6 +163,11 @@ class TimestampSummary:
     indication: Indication = Indication.INDETERMINATE
     sub_indication: SubIndication = SubIndication.NONE
     digest_algorithm: str = ""
+    kind: TimestampKind = TimestampKind.SIGNATURE_TIMESTAMP
+    #: Why it is not TOTAL_PASSED (empty when it is), English and Vietnamese.
+    reason_en: str = ""
+    reason_vi: str = ""
+    used_as_poe: bool = False  # this token's time is the signature's proof of existence
 
 
 @dataclass
@@ -217,7 +230,9 @@ class SignatureResult:
     signing_time: datetime | None = None
     signing_time_source: TimeSource = TimeSource.NONE
     claimed_signing_time: datetime | None = None
-    timestamp: TimestampSummary | None = None
+    timestamp: TimestampSummary | None = None  # the best signature timestamp (or the first)
+    #: Every signature and content timestamp of the signature, in the order of the CMS.
+    timestamps: list[TimestampSummary] = field(default_factory=list)
     revocation: RevocationSummary = field(default_factory=RevocationSummary)
     trust_anchor_subject: str = ""
     trust_anchor_sha256: str = ""

@@ -233,10 +233,14 @@ def _signature(
     stamp = ts.signature_timestamp(f, ctx, policy)
     sig.checks.extend(stamp.checks)
     sig.timestamp = stamp.summary
+    sig.timestamps.extend(stamp.summaries)
     if stamp.poe is not None:
         sig.signing_time, sig.signing_time_source = stamp.poe, TimeSource.SIGNATURE_TIMESTAMP
     elif claimed is not None:
         sig.signing_time, sig.signing_time_source = claimed, TimeSource.CLAIMED
+    checks, content = ts.content_timestamps(f, coverage, ctx, policy, sig.signing_time)
+    sig.checks.extend(checks)
+    sig.timestamps.extend(content)
     sig.checks.append(sav.digest_algorithm(policy, f.digest_algorithm, sig.signing_time))
     sig.checks.extend(sav.signature_algorithm(policy, f.signer_info, f.signature_algorithm))
     sig.checks.append(sav.public_key_size(policy, cert))

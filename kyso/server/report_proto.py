@@ -22,6 +22,8 @@ from verifier.model import (
     Status,
     SubIndication,
     TimeSource,
+    TimestampKind,
+    TimestampSummary,
 )
 from verifier.summary_vi import INDICATION_VI
 
@@ -88,6 +90,36 @@ def _ts(t: datetime | None) -> Timestamp | None:
     return out
 
 
+_TIMESTAMP_KIND = {
+    TimestampKind.SIGNATURE_TIMESTAMP: pb.TIMESTAMP_KIND_SIGNATURE,
+    TimestampKind.CONTENT_TIMESTAMP: pb.TIMESTAMP_KIND_CONTENT,
+    TimestampKind.DOCUMENT_TIMESTAMP: pb.TIMESTAMP_KIND_DOCUMENT,
+}
+
+
+def _timestamp(summary: TimestampSummary, ts: pb.TimestampValidation) -> None:
+    ts.tsa, ts.digest_algorithm = summary.tsa, summary.digest_algorithm
+    ts.indication = indication_pb(summary.indication)
+    ts.sub_indication = sub_indication_pb(summary.sub_indication)
+    ts.kind = _TIMESTAMP_KIND[summary.kind]
+    ts.proof_of_existence = summary.used_as_poe
+    if summary.reason_en or summary.reason_vi:
+        ts.reason.CopyFrom(
+            common_pb2.LocalizedMessage(
+                code=sub_indication_pb_name(summary.sub_indication),
+                message_en=summary.reason_en,
+                message_vi=summary.reason_vi,
+            )
+        )
+    if (t := _ts(summary.time)) is not None:
+        ts.time.CopyFrom(t)
+
+
+def sub_indication_pb_name(sub: SubIndication) -> str:
+    """The ETSI sub-indication's name, the stable code of a timestamp's reason."""
+    return sub.value
+
+
 def _msg(m: Message) -> common_pb2.LocalizedMessage:
     return common_pb2.LocalizedMessage(
         code=m.code, message_vi=m.message_vi, message_en=m.message_en
@@ -147,12 +179,9 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
     if (t := _ts(sig.claimed_signing_time)) is not None:
         out.claimed_signing_time.CopyFrom(t)
     if sig.timestamp is not None:
-        ts = out.signature_timestamp
-        ts.tsa, ts.digest_algorithm = sig.timestamp.tsa, sig.timestamp.digest_algorithm
-        ts.indication = indication_pb(sig.timestamp.indication)
-        ts.sub_indication = sub_indication_pb(sig.timestamp.sub_indication)
-        if (t := _ts(sig.timestamp.time)) is not None:
-            ts.time.CopyFrom(t)
+        _timestamp(sig.timestamp, out.signature_timestamp)
+    for summary in sig.timestamps:
+        _timestamp(summary, out.timestamps.add())
     rv = out.revocation
     rv.status, rv.source, rv.reason = (
         _REV_STATUS[sig.revocation.status],

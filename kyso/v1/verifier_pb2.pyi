@@ -97,6 +97,13 @@ class RevocationResultStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVOCATION_RESULT_REVOKED: _ClassVar[RevocationResultStatus]
     REVOCATION_RESULT_NOT_CHECKED: _ClassVar[RevocationResultStatus]
 
+class TimestampKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMESTAMP_KIND_UNSPECIFIED: _ClassVar[TimestampKind]
+    TIMESTAMP_KIND_SIGNATURE: _ClassVar[TimestampKind]
+    TIMESTAMP_KIND_CONTENT: _ClassVar[TimestampKind]
+    TIMESTAMP_KIND_DOCUMENT: _ClassVar[TimestampKind]
+
 class LayoutStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     LAYOUT_STATUS_UNSPECIFIED: _ClassVar[LayoutStatus]
@@ -163,6 +170,10 @@ REVOCATION_RESULT_UNKNOWN: RevocationResultStatus
 REVOCATION_RESULT_GOOD: RevocationResultStatus
 REVOCATION_RESULT_REVOKED: RevocationResultStatus
 REVOCATION_RESULT_NOT_CHECKED: RevocationResultStatus
+TIMESTAMP_KIND_UNSPECIFIED: TimestampKind
+TIMESTAMP_KIND_SIGNATURE: TimestampKind
+TIMESTAMP_KIND_CONTENT: TimestampKind
+TIMESTAMP_KIND_DOCUMENT: TimestampKind
 LAYOUT_STATUS_UNSPECIFIED: LayoutStatus
 LAYOUT_STATUS_PASSED: LayoutStatus
 LAYOUT_STATUS_FAILED: LayoutStatus
@@ -262,18 +273,24 @@ class TrustAnchorUsed(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class TimestampValidation(_message.Message):
-    __slots__ = ("time", "tsa", "indication", "sub_indication", "digest_algorithm")
+    __slots__ = ("time", "tsa", "indication", "sub_indication", "digest_algorithm", "kind", "reason", "proof_of_existence")
     TIME_FIELD_NUMBER: _ClassVar[int]
     TSA_FIELD_NUMBER: _ClassVar[int]
     INDICATION_FIELD_NUMBER: _ClassVar[int]
     SUB_INDICATION_FIELD_NUMBER: _ClassVar[int]
     DIGEST_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROOF_OF_EXISTENCE_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     tsa: str
     indication: Indication
     sub_indication: SubIndication
     digest_algorithm: str
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tsa: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., digest_algorithm: _Optional[str] = ...) -> None: ...
+    kind: TimestampKind
+    reason: _common_pb2.LocalizedMessage
+    proof_of_existence: bool
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tsa: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., digest_algorithm: _Optional[str] = ..., kind: _Optional[_Union[TimestampKind, str]] = ..., reason: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., proof_of_existence: _Optional[bool] = ...) -> None: ...
 
 class DocumentChange(_message.Message):
     __slots__ = ("kind", "description", "revision")
@@ -322,7 +339,7 @@ class VietnameseSummary(_message.Message):
     def __init__(self, issuing_ca: _Optional[str] = ..., signer: _Optional[str] = ..., managing_unit: _Optional[str] = ..., signing_time: _Optional[str] = ..., integrity: _Optional[str] = ..., validity_at_signing_time: _Optional[str] = ..., certificate_validity_period: _Optional[str] = ..., result: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class SignatureReport(_message.Message):
-    __slots__ = ("index", "kind", "field_name", "sub_filter", "indication", "sub_indication", "checks", "signer_name", "organisation", "signer_certificate", "signing_time", "signing_time_source", "claimed_signing_time", "signature_timestamp", "revocation", "trust_anchor", "changes_after", "warnings", "digest_algorithm", "signature_algorithm", "revision", "covers_whole_document", "summary_vi", "conclusion")
+    __slots__ = ("index", "kind", "field_name", "sub_filter", "indication", "sub_indication", "checks", "signer_name", "organisation", "signer_certificate", "signing_time", "signing_time_source", "claimed_signing_time", "signature_timestamp", "revocation", "trust_anchor", "changes_after", "warnings", "digest_algorithm", "signature_algorithm", "revision", "covers_whole_document", "summary_vi", "conclusion", "timestamps")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -347,6 +364,7 @@ class SignatureReport(_message.Message):
     COVERS_WHOLE_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_VI_FIELD_NUMBER: _ClassVar[int]
     CONCLUSION_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
     index: int
     kind: SignatureKind
     field_name: str
@@ -371,7 +389,8 @@ class SignatureReport(_message.Message):
     covers_whole_document: bool
     summary_vi: VietnameseSummary
     conclusion: _common_pb2.LocalizedMessage
-    def __init__(self, index: _Optional[int] = ..., kind: _Optional[_Union[SignatureKind, str]] = ..., field_name: _Optional[str] = ..., sub_filter: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., signer_name: _Optional[str] = ..., organisation: _Optional[str] = ..., signer_certificate: _Optional[_Union[SignerCertificateInfo, _Mapping]] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_time_source: _Optional[_Union[SigningTimeSource, str]] = ..., claimed_signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_timestamp: _Optional[_Union[TimestampValidation, _Mapping]] = ..., revocation: _Optional[_Union[RevocationResult, _Mapping]] = ..., trust_anchor: _Optional[_Union[TrustAnchorUsed, _Mapping]] = ..., changes_after: _Optional[_Union[ChangesAfter, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., digest_algorithm: _Optional[str] = ..., signature_algorithm: _Optional[str] = ..., revision: _Optional[int] = ..., covers_whole_document: _Optional[bool] = ..., summary_vi: _Optional[_Union[VietnameseSummary, _Mapping]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ...) -> None: ...
+    timestamps: _containers.RepeatedCompositeFieldContainer[TimestampValidation]
+    def __init__(self, index: _Optional[int] = ..., kind: _Optional[_Union[SignatureKind, str]] = ..., field_name: _Optional[str] = ..., sub_filter: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., signer_name: _Optional[str] = ..., organisation: _Optional[str] = ..., signer_certificate: _Optional[_Union[SignerCertificateInfo, _Mapping]] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_time_source: _Optional[_Union[SigningTimeSource, str]] = ..., claimed_signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_timestamp: _Optional[_Union[TimestampValidation, _Mapping]] = ..., revocation: _Optional[_Union[RevocationResult, _Mapping]] = ..., trust_anchor: _Optional[_Union[TrustAnchorUsed, _Mapping]] = ..., changes_after: _Optional[_Union[ChangesAfter, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., digest_algorithm: _Optional[str] = ..., signature_algorithm: _Optional[str] = ..., revision: _Optional[int] = ..., covers_whole_document: _Optional[bool] = ..., summary_vi: _Optional[_Union[VietnameseSummary, _Mapping]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., timestamps: _Optional[_Iterable[_Union[TimestampValidation, _Mapping]]] = ...) -> None: ...
 
 class ValidationReport(_message.Message):
     __slots__ = ("indication", "sub_indication", "signatures", "policy", "validation_time", "document_sha256", "revisions", "warnings", "conclusion", "summary_vi", "human_report", "human_report_mime", "trust_store_version", "elapsed_ms", "layout")

@@ -5,7 +5,7 @@ way without the fault and must keep its verdict. The cases' certificates name th
 ``http://127.0.0.1:18961/`` (fixed in the certificates, valid until 2036), so the CRL folder is
 served there for the module; when that port is already serving the same CRLs (another run on this
 machine), that server is used. Cases that kyso still gets wrong are strict xfails naming the issue
-that fixes them: the day one passes, the marker must go.
+that fixes them: the day one passes, the marker must go (issue 11 §1-2 landed: none left).
 """
 
 from __future__ import annotations
@@ -91,30 +91,63 @@ def test_controls_pass(stub: Any, name: str) -> None:
     assert len(report.signatures) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 11 §2: EC public-key OID as signature algorithm",
-)
 def test_ecdsa_named_by_public_key_oid_passes(stub: Any) -> None:
+    """Issue 11 §2: verified as ECDSA with the declared digest, as Acrobat and DSS do."""
     report = _verify(stub, "g01-ecdsa-pubkey-oid.pdf")
     assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    (sig,) = report.signatures
+    assert sig.signature_algorithm == "ecdsa"
+    assert _check(sig, "SIGNATURE_VALUE") == pb.CHECK_PASSED
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 11 §1: a bad signature timestamp is not proof"
-)
 def test_wrong_signature_timestamp_does_not_fail_an_intact_signature(stub: Any) -> None:
+    """Issue 11 §1: the bad timestamp is named, not used as proof; the signature stands."""
     report = _verify(stub, "g04-sigts-wrong-imprint.pdf")
     assert report.indication != pb.INDICATION_TOTAL_FAILED, report.summary_vi
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi  # vn-gov: WARN
+    (sig,) = report.signatures
+    assert sig.signing_time_source == pb.SIGNING_TIME_SOURCE_CLAIMED
+    assert _check(sig, "MESSAGE_DIGEST") == pb.CHECK_PASSED
+    assert _check(sig, "SIGNATURE_VALUE") == pb.CHECK_PASSED
+    assert _check(sig, "SIGNATURE_TIMESTAMP_IMPRINT") == pb.CHECK_WARNING
+    (ts,) = sig.timestamps
+    assert ts.kind == pb.TIMESTAMP_KIND_SIGNATURE
+    assert ts.indication == pb.INDICATION_TOTAL_FAILED
+    assert ts.sub_indication == pb.SUB_INDICATION_HASH_FAILURE
+    assert not ts.proof_of_existence
+    assert "imprint" in ts.reason.message_en and ts.reason.message_vi
+    assert any(w.code == "SIGNATURE_TIMESTAMP_BROKEN" for w in sig.warnings)
+    strict = stub.Verify(
+        pb.VerifyRequest(
+            document=(CASES / "g04-sigts-wrong-imprint.pdf").read_bytes(),
+            options=pb.VerifyOptions(policy="vn-gov-strict"),
+        ),
+        timeout=DEADLINE_SECONDS,
+    )
+    assert strict.indication == pb.INDICATION_INDETERMINATE, strict.summary_vi
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11 §2: EdDSA (RFC 8419)")
+def test_control_signature_timestamp_is_the_signing_time(stub: Any) -> None:
+    (sig,) = _verify(stub, "g04-sigts-control.pdf").signatures
+    assert sig.signing_time_source == pb.SIGNING_TIME_SOURCE_SIGNATURE_TIMESTAMP
+    (ts,) = sig.timestamps
+    assert ts.indication == pb.INDICATION_TOTAL_PASSED and ts.proof_of_existence
+
+
 @pytest.mark.parametrize("name", ["g06d-ed25519.pdf", "g06c-ed448-shake256.pdf"])
 def test_eddsa_signature_value_verifies(stub: Any, name: str) -> None:
+    """Issue 11 §2: RFC 8419 verified; the verdict is the vn-gov policy's, with its reason."""
     report = _verify(stub, name)
     (sig,) = report.signatures
     assert _check(sig, "SIGNATURE_VALUE") == pb.CHECK_PASSED, sig.summary_vi.text
+    assert _check(sig, "MESSAGE_DIGEST") == pb.CHECK_PASSED
+    assert _check(sig, "CERTIFICATE_CHAIN") == pb.CHECK_PASSED
+    assert _check(sig, "SIGNATURE_ALGORITHM") == pb.CHECK_FAILED
+    assert sig.indication == pb.INDICATION_INDETERMINATE
+    assert sig.sub_indication == pb.SUB_INDICATION_CRYPTO_CONSTRAINTS_FAILURE
+    failed = next(c for c in sig.checks if c.name == "SIGNATURE_ALGORITHM")
+    assert "15/2025" in failed.message.message_vi and "EdDSA" in failed.message.message_en
+    assert sig.signer_certificate.public_key.startswith("Ed")
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,10 @@ def signature_integrity(
     si = sig.signer_info
     assert si is not None
     algo = sig.digest_algorithm
-    length = integrity.digest_parameters(si["digest_algorithm"])
     try:
-        doc_digest = integrity.digest_ranges(ctx.data, coverage.ranges, algo, length)
+        doc_digest = integrity.digest_ranges(
+            ctx.data, coverage.ranges, algo, sig.digest_length_bits
+        )
     except integrity.UnsupportedDigest:
         # kyso cannot compute it: nothing is proven wrong (INDETERMINATE, never FAILED)
         return [policy.judge(C.DIGEST_UNSUPPORTED, Outcome.UNKNOWN, algorithm=algo)], False

@@ -49,6 +49,17 @@ def claimed_signing_time(sig: SignatureFacts, policy: Policy) -> CheckResult:
     )
 
 
+def digest_acceptable(policy: Policy, algo: str, poe: datetime | None) -> bool:
+    """Whether ``algo`` is acceptable for an object whose existence is proven at ``poe``: an
+    acceptable digest always; a deprecated one only before the policy's expiry date for it
+    (``deprecated_until``: the algorithm's expiry against the proof of existence)."""
+    rules = policy.algorithms
+    if algo in rules.acceptable_digests:
+        return True
+    expiry = rules.expiry(algo) if algo in rules.deprecated_digests else None
+    return expiry is not None and poe is not None and poe <= expiry
+
+
 def digest_algorithm(policy: Policy, algo: str, signing_time: datetime | None) -> CheckResult:
     """DIGEST_ALGORITHM: SHA-2/SHA-3; SHA-1 at the policy's level; anything else always fails."""
     rules = policy.algorithms
@@ -156,6 +167,7 @@ def public_key_size(policy: Policy, cert: x509.Certificate) -> CheckResult:
 __all__ = [
     "claimed_signing_time",
     "content_type",
+    "digest_acceptable",
     "digest_algorithm",
     "display",
     "public_key_size",

@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from asn1crypto import x509
+from asn1crypto import cms, x509
 
+from kyso.pki.algorithms import key_strength
 from trust_store.model import Purpose
 from verifier import constraints as C
 from verifier import integrity, revocation, timestamps
+from verifier import timestamp_constraints as T
 from verifier.facts import SignatureFacts
+from verifier.messages import render
 from verifier.model import (
     CertificateSummary,
     CheckResult,
@@ -25,6 +28,7 @@ from verifier.model import (
     Outcome,
     Status,
     SubIndication,
+    TimestampKind,
     TimestampSummary,
 )
 from verifier.policy import Policy
@@ -34,56 +38,104 @@ from verifier.process.fc import Coverage
 
 
 @dataclass
-class SignatureTimestamp:
-    """What the first signature timestamp proves: its time (None: no proof) and certificates."""
+class TokenValidation:
+    """One timestamp token judged as what it is: its summary (own indication and reason), the
+    certificates it carries and, when it is TOTAL_PASSED, its time as proof of existence."""
 
-    checks: list[CheckResult] = field(default_factory=list)
-    poe: datetime | None = None
+    summary: TimestampSummary
+    token: timestamps.TokenCheck
+    chain_sub: SubIndication = SubIndication.NONE
     certs: list[x509.Certificate] = field(default_factory=list)
-    summary: TimestampSummary | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.summary.indication is Indication.TOTAL_PASSED
 
 
-def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> SignatureTimestamp:
-    """SIGNATURE_TIMESTAMP_PRESENT, _IMPRINT and _VALID for the first signature timestamp."""
-    sig.need("timestamp_tokens", "cms_certificates")
-    out = SignatureTimestamp()
-    tokens = sig.timestamp_tokens
-    out.checks.append(
-        policy.judge(C.SIGNATURE_TIMESTAMP_PRESENT, Outcome.OK if tokens else Outcome.NOT_OK)
-    )
-    if not tokens:
-        return out
-    assert sig.signer_info is not None
+_BROKEN_SUB = {
+    "IMPRINT_MISMATCH": SubIndication.HASH_FAILURE,
+    "SIGNATURE_INVALID": SubIndication.SIG_CRYPTO_FAILURE,
+}
+
+
+def _set(
+    summary: TimestampSummary, ind: Indication, sub: SubIndication, en: str = "", vi: str = ""
+) -> None:
+    summary.indication, summary.sub_indication = ind, sub
+    summary.reason_en, summary.reason_vi = en, vi
+
+
+def validate_token(
+    signed_data: cms.SignedData,
+    kind: TimestampKind,
+    ctx: Context,
+    policy: Policy,
+    *,
+    imprint_of: bytes | None = None,
+    imprint_digest: bytes | None = None,
+    other_certs: tuple[x509.Certificate, ...] = (),
+) -> TokenValidation:
+    """Validate one RFC 3161 token (EN 319 102-1 5.4): imprint, the token's own signature, the
+    TSA certificate (key usage, chain to a time-stamping anchor, revocation) and the token's
+    algorithms under the policy at the time that matters (:func:`sav.digest_acceptable`).
+
+    Never raises for a hostile token: what cannot be read makes it TOTAL_FAILED (FORMAT) or
+    INDETERMINATE (an algorithm kyso cannot evaluate).  The caller decides what the token's
+    verdict means for the signature.
+    """
     token = timestamps.check_token(
-        tokens[0],
-        sig.signer_info["signature"].native,
-        extra_certs=[*ctx.dss.certs, *ctx.intermediates],
+        signed_data,
+        imprint_of,
+        imprint_digest,
+        extra_certs=[*ctx.dss.certs, *ctx.intermediates, *other_certs],
     )
-    ts = TimestampSummary(
-        time=token.gen_time, tsa=token.tsa_name, digest_algorithm=token.imprint_algorithm
+    summary = TimestampSummary(
+        time=token.gen_time, tsa=token.tsa_name, digest_algorithm=token.imprint_algorithm, kind=kind
     )
-    out.summary, out.certs = ts, token.certs
-    unverifiable = token.imprint_ok and token.tsa_cert is None
-    intact = token.imprint_ok and (token.signature_ok or unverifiable)
-    broken = C.SIGNATURE_TIMESTAMP_SIGNATURE if token.imprint_ok else C.SIGNATURE_TIMESTAMP_IMPRINT
-    out.checks.append(
-        policy.judge(broken, Outcome.OK if intact else Outcome.NOT_OK, reason=token.reason)
-    )
-    if not intact:
-        ts.indication, ts.sub_indication = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
+    out = TokenValidation(summary, token, certs=token.certs)
+    reason_en, reason_vi = render(f"ts.reason.{token.code or 'MALFORMED'}", reason=token.reason)
+    if token.unsupported:
+        _set(summary, Indication.INDETERMINATE, SubIndication.GENERIC, reason_en, reason_vi)
+        return out
+    if not token.intact:
+        sub = _BROKEN_SUB.get(token.code, SubIndication.FORMAT_FAILURE)
+        _set(summary, Indication.TOTAL_FAILED, sub, reason_en, reason_vi)
         return out
     if token.tsa_cert is None:
-        ts.indication = Indication.INDETERMINATE
-        ts.sub_indication = SubIndication.NO_SIGNING_CERTIFICATE_FOUND
-        out.checks.append(policy.judge(C.SIGNATURE_TIMESTAMP_TSA_UNKNOWN, Outcome.NOT_OK))
+        _set(
+            summary,
+            Indication.INDETERMINATE,
+            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+            reason_en,
+            reason_vi,
+        )
         return out
-    tsa = xcv.validate_certificate(
+    # acceptance: the token's algorithms and the TSA key, judged at the time that matters
+    algorithms = [token.imprint_algorithm]
+    if token.signer_info is not None:
+        algorithms.append(str(token.signer_info["digest_algorithm"]["algorithm"].native))
+    for algo in algorithms:
+        if not sav.digest_acceptable(policy, algo, ctx.now):
+            en, vi = render("ts.reason.ALGORITHM", algorithm=sav.display(algo))
+            _set(
+                summary, Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, en, vi
+            )
+            return out
+    key = key_strength(token.tsa_cert, policy.algorithms)
+    if not key.long_enough:
+        en, vi = render("ts.reason.KEY", key=key.description)
+        _set(summary, Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, en, vi)
+        return out
+    usage = [
+        c for c in xcv.key_usage(policy, token.tsa_cert, timestamp=True) if c.indication is not None
+    ]
+    chain = xcv.validate_certificate(
         policy,
         token.tsa_cert,
         vci.initialise(
             ctx,
             Purpose.TIMESTAMPING,
-            [*token.certs, *sig.cms_certificates],
+            [*token.certs, *other_certs],
             revocation.from_cms(token.signer_info)
             if token.signer_info is not None
             else revocation.EmbeddedValidationData(),
@@ -91,28 +143,211 @@ def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> Si
         poe=None,
         claimed=token.gen_time,
     )
-    blocking = [c for c in tsa.checks if c.indication is not None or c.status is not Status.PASSED]
-    if not blocking:
-        ts.indication = Indication.TOTAL_PASSED
+    blocking = usage + [
+        c for c in chain.checks if c.indication is not None or c.status is not Status.PASSED
+    ]
+    if blocking:
+        first = blocking[0]
+        out.chain_sub = first.sub_indication
+        _set(
+            summary,
+            Indication.INDETERMINATE,
+            first.sub_indication,
+            first.message_en,
+            first.message_vi,
+        )
+        return out
+    _set(summary, Indication.TOTAL_PASSED, SubIndication.NONE)
+    return out
+
+
+@dataclass
+class SignatureTimestamp:
+    """Every signature timestamp judged; ``poe`` is the best one's time (None: no proof)."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    poe: datetime | None = None
+    certs: list[x509.Certificate] = field(default_factory=list)
+    summary: TimestampSummary | None = None  # the one giving the POE, else the first
+    summaries: list[TimestampSummary] = field(default_factory=list)
+
+
+def _which(i: int, n: int) -> str:
+    return f" {i + 1}/{n}" if n > 1 else ""
+
+
+def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> SignatureTimestamp:
+    """SIGNATURE_TIMESTAMP_PRESENT, then _IMPRINT and _VALID for every signature timestamp.
+
+    A signature timestamp is an unsigned attribute: anyone can replace or add one.  One that
+    does not verify is reported with its reason and is not proof of existence; it never fails
+    the signature (EN 319 102-1 5.4; EU DSS): ``SIGNATURE_TIMESTAMP_IMPRINT`` and
+    ``SIGNATURE_TIMESTAMP_VALID`` are judged at the policy's level (vn-gov WARN, strict FAIL →
+    INDETERMINATE).  Of the valid ones the earliest gives the signing time.
+    """
+    sig.need("timestamp_tokens", "cms_certificates")
+    out = SignatureTimestamp()
+    tokens = sig.timestamp_tokens
+    out.checks.append(
+        policy.judge(T.SIGNATURE_TIMESTAMP_PRESENT, Outcome.OK if tokens else Outcome.NOT_OK)
+    )
+    if not tokens:
+        return out
+    assert sig.signer_info is not None
+    value = sig.signer_info["signature"].native
+    best: TokenValidation | None = None
+    for i, sd in enumerate(tokens):
+        which = _which(i, len(tokens))
+        v = validate_token(
+            sd,
+            TimestampKind.SIGNATURE_TIMESTAMP,
+            ctx,
+            policy,
+            imprint_of=value,
+            other_certs=tuple(sig.cms_certificates),
+        )
+        ts = v.summary
+        out.summaries.append(ts)
+        out.certs.extend(v.certs)
+        if ts.indication is Indication.TOTAL_FAILED or v.token.unsupported:
+            broken = (
+                T.SIGNATURE_TIMESTAMP_SIGNATURE
+                if v.token.imprint_ok
+                else T.SIGNATURE_TIMESTAMP_IMPRINT
+            )
+            out.checks.append(
+                policy.judge(
+                    broken,
+                    Outcome.UNKNOWN if v.token.unsupported else Outcome.NOT_OK,
+                    which=which,
+                    reason_en=ts.reason_en,
+                    reason_vi=ts.reason_vi,
+                )
+            )
+            continue
+        out.checks.append(policy.judge(T.SIGNATURE_TIMESTAMP_IMPRINT, Outcome.OK, which=which))
+        if v.token.tsa_cert is None:
+            out.checks.append(
+                policy.judge(T.SIGNATURE_TIMESTAMP_TSA_UNKNOWN, Outcome.NOT_OK, which=which)
+            )
+            continue
+        if v.valid:
+            out.checks.append(
+                policy.judge(
+                    T.SIGNATURE_TIMESTAMP_VALID,
+                    Outcome.OK,
+                    which=which,
+                    time=ts.time,
+                    tsa=ts.tsa,
+                )
+            )
+            if best is None or (
+                ts.time is not None
+                and best.summary.time is not None
+                and ts.time < best.summary.time
+            ):
+                best = v
+            continue
         out.checks.append(
             policy.judge(
-                C.SIGNATURE_TIMESTAMP_VALID, Outcome.OK, time=token.gen_time, tsa=token.tsa_name
+                # the sub-indication is the TSA chain's (or the policy's crypto constraints)
+                replace(T.SIGNATURE_TIMESTAMP_VALID, sub=ts.sub_indication),
+                Outcome.NOT_OK,
+                which=which,
+                reason_en=ts.reason_en,
+                reason_vi=ts.reason_vi,
             )
         )
-        out.poe = token.gen_time
-        return out
-    first = blocking[0]
-    ts.indication, ts.sub_indication = Indication.INDETERMINATE, first.sub_indication
-    out.checks.append(
-        policy.judge(
-            # the sub-indication is the TSA chain's
-            replace(C.SIGNATURE_TIMESTAMP_VALID, sub=first.sub_indication),
-            Outcome.NOT_OK,
-            reason_en=first.message_en,
-            reason_vi=first.message_vi,
-        )
-    )
+    if best is not None:
+        best.summary.used_as_poe = True
+        out.poe, out.summary = best.summary.time, best.summary
+    else:
+        out.summary = out.summaries[0]
     return out
+
+
+def content_timestamps(
+    sig: SignatureFacts,
+    coverage: Coverage,
+    ctx: Context,
+    policy: Policy,
+    signing_time: datetime | None,
+) -> tuple[list[CheckResult], list[TimestampSummary]]:
+    """CONTENT_TIMESTAMP for every id-aa-ets-contentTimestamp (EN 319 122-1 5.2.8).
+
+    The signer signed the token, so it is part of what was signed: its imprint must be over the
+    signed content (the byte ranges), its TSA must chain to a time-stamping anchor and its time
+    must not be after the signing time (the best signature timestamp, else the claimed time;
+    ETSI TIMESTAMP_ORDER_FAILURE).  A content timestamp that fails leaves the signature
+    INDETERMINATE, never TOTAL_PASSED (mandatory constraint).
+    """
+    sig.need("content_timestamp_tokens")
+    tokens = sig.content_timestamp_tokens
+    checks: list[CheckResult] = []
+    summaries: list[TimestampSummary] = []
+    for i, sd in enumerate(tokens):
+        which = _which(i, len(tokens))
+        digest = None
+        try:
+            info = integrity.tst_info(sd)
+        except (KeyError, ValueError, TypeError):
+            info = None
+        if info is not None:
+            try:
+                mi = info["message_imprint"]["hash_algorithm"]
+                digest = integrity.digest_ranges(
+                    ctx.data,
+                    coverage.ranges,
+                    str(mi["algorithm"].native),
+                    integrity.digest_parameters(mi),
+                )
+            except (integrity.UnsupportedDigest, KeyError, ValueError, TypeError):
+                digest = None
+        v = validate_token(
+            sd,
+            TimestampKind.CONTENT_TIMESTAMP,
+            ctx,
+            policy,
+            imprint_digest=digest if digest is not None else b"",
+            other_certs=tuple(sig.cms_certificates),
+        )
+        ts = v.summary
+        summaries.append(ts)
+        if not v.valid:
+            c = T.CONTENT_TIMESTAMP
+            if ts.indication is Indication.INDETERMINATE:
+                c = replace(T.CONTENT_TIMESTAMP, sub=ts.sub_indication)
+            checks.append(
+                policy.judge(
+                    c,
+                    Outcome.UNKNOWN if v.token.unsupported else Outcome.NOT_OK,
+                    which=which,
+                    reason_en=ts.reason_en,
+                    reason_vi=ts.reason_vi,
+                )
+            )
+            continue
+        if signing_time is not None and ts.time is not None and ts.time > signing_time:
+            en, vi = render("ts.reason.ORDER", time=ts.time, signing=signing_time)
+            ts.indication, ts.sub_indication = (
+                Indication.INDETERMINATE,
+                SubIndication.TIMESTAMP_ORDER_FAILURE,
+            )
+            ts.reason_en, ts.reason_vi = en, vi
+            checks.append(
+                policy.judge(
+                    T.CONTENT_TIMESTAMP_ORDER,
+                    Outcome.NOT_OK,
+                    which=which,
+                    reason_en=en,
+                    reason_vi=vi,
+                )
+            )
+            continue
+        checks.append(
+            policy.judge(T.CONTENT_TIMESTAMP, Outcome.OK, which=which, time=ts.time, tsa=ts.tsa)
+        )
+    return checks, summaries
 
 
 @dataclass
@@ -183,4 +418,12 @@ def document_timestamp(
     return out
 
 
-__all__ = ["DocumentTimestamp", "SignatureTimestamp", "document_timestamp", "signature_timestamp"]
+__all__ = [
+    "DocumentTimestamp",
+    "SignatureTimestamp",
+    "TokenValidation",
+    "content_timestamps",
+    "document_timestamp",
+    "signature_timestamp",
+    "validate_token",
+]
