@@ -34,6 +34,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 KEY_MAKERS: dict[str, Any] = {
     "rsa2048": lambda: rsa.generate_private_key(65537, 2048),
     "rsa1024": lambda: rsa.generate_private_key(65537, 1024),
+    "rsa3072": lambda: rsa.generate_private_key(65537, 3072),
     "p256": lambda: ec.generate_private_key(ec.SECP256R1()),
     "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
     "p521": lambda: ec.generate_private_key(ec.SECP521R1()),
@@ -202,7 +203,8 @@ class GeneratedPki:
     def timestamper(
         self, tsa: Issued, when: datetime | None = None, md: str = "sha256"
     ) -> DummyTimeStamper:
-        """A real RFC 3161 token from ``tsa``'s key at ``when`` (default now)."""
+        """A real RFC 3161 token from ``tsa``'s key (RSA: pyHanko's dummy TSA signs RSA only) at
+        ``when`` (default now); ``md`` is the token's own digest, the imprint's is the caller's."""
         return DummyTimeStamper(
             tsa_cert=tsa.cert,
             tsa_key=tsa.key_info,

@@ -248,7 +248,7 @@ def test_signer_certificate_signed_with_sha1_is_judged_by_the_policy(
     stub: Any, gen: GeneratedPki, document: bytes
 ) -> None:
     """A SHA-1 signature inside the chain is judged like the signature's own digest."""
-    leaf = gen.issue("Chain SHA-1", hash_algorithm=hashes.SHA1())  # noqa: S303 - on purpose
+    leaf = gen.issue("Chain SHA-1", hash_algorithm=hashes.SHA1())
     pdf = sign_pdf(document, gen.signer(leaf), md="sha256")
     default = verify(stub, pdf)
     (sig,) = default.signatures
