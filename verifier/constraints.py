@@ -51,6 +51,7 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "KEY_USAGE": ("XCV", False),
     "EXTENDED_KEY_USAGE": ("XCV", False),
     "REVOCATION": ("XCV", True),
+    "VALIDATION_DATA_ALGORITHMS": ("XCV", False),
     "SIGNATURE_TIMESTAMP_PRESENT": ("TS", False),
     # A signature timestamp is an unsigned attribute anyone can swap: judged, never mandatory.
     "SIGNATURE_TIMESTAMP_IMPRINT": ("TS", False),
@@ -261,7 +262,7 @@ SIGNING_CERTIFICATE_REFERENCE_PRESENT = Constraint(
 )
 
 # --- CV: cryptographic verification (5.2.7) ----------------------------------------------------
-#: Judged UNKNOWN: an algorithm kyso cannot evaluate proves nothing wrong (INDETERMINATE).
+#: Judged UNKNOWN: an algorithm kyso cannot evaluate proves nothing (INDETERMINATE, GENERIC).
 DIGEST_UNSUPPORTED = Constraint(
     "MESSAGE_DIGEST",
     "MESSAGE_DIGEST_MATCH",
@@ -283,7 +284,6 @@ SIGNATURE_VALUE = Constraint(
     "cv.signature_value",
     sub=_S.SIG_CRYPTO_FAILURE,
 )
-#: Judged UNKNOWN: a signature algorithm (or its hash, or the key) kyso cannot evaluate.
 SIGNATURE_VALUE_UNSUPPORTED = Constraint(
     "SIGNATURE_VALUE",
     "SIGNATURE_VALUE_VALID",
@@ -365,22 +365,6 @@ PUBLIC_KEY_ALGORITHM = Constraint(
     sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
 )
 
-SIGNATURE_ALGORITHM = Constraint(
-    "SIGNATURE_ALGORITHM",
-    "SIGNATURE_ALGORITHM_OK",
-    "SIGNATURE_ALGORITHM_NOT_ALLOWED",
-    "sav.signature_algorithm",
-    failure=_I,
-    sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
-)
-PSS_PARAMETERS = Constraint(
-    "SIGNATURE_ALGORITHM",
-    "SIGNATURE_ALGORITHM_OK",
-    "PSS_PARAMETERS_NOT_ALLOWED",
-    "sav.pss_parameters",
-    failure=_I,
-    sub=_S.CRYPTO_CONSTRAINTS_FAILURE,
-)
 
 # --- XCV: X.509 certificate validation (5.2.6), PSV (5.6.2.4) ----------------------------------
 KEY_USAGE = Constraint(
@@ -559,14 +543,13 @@ CLAIMED_OUTSIDE_VALIDITY = Constraint(
 
 
 def all_constraints() -> dict[str, Constraint]:
-    """Every declared constraint by its variable name (for the catalogue test), the
-    time-stamp ones of :mod:`verifier.timestamp_constraints` included."""
-    from verifier import timestamp_constraints
+    """Every declared constraint by its variable name (for the catalogue test), those of
+    :mod:`verifier.timestamp_constraints` and :mod:`verifier.algorithm_constraints` included."""
+    from verifier import algorithm_constraints, timestamp_constraints
 
     found = {k: v for k, v in globals().items() if isinstance(v, Constraint)}
-    found.update(
-        (k, v) for k, v in vars(timestamp_constraints).items() if isinstance(v, Constraint)
-    )
+    for module in (timestamp_constraints, algorithm_constraints):
+        found.update((k, v) for k, v in vars(module).items() if isinstance(v, Constraint))
     return found
 
 

@@ -258,6 +258,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tham số RSA-PSS không đạt yêu cầu ({problem}){cite_vi}",
     ),
     # XCV / PSV
+    "xcv.validation_data_algorithms.ok": (
+        "the certificate chain and revocation data use acceptable algorithms",
+        "Chuỗi chứng thư số và dữ liệu thu hồi dùng thuật toán đạt yêu cầu",
+    ),
+    "xcv.validation_data_digest.fail": (
+        "validation data signed with a digest the policy does not accept at this time: "
+        "{found}{cite_en}",
+        "Dữ liệu xác thực (chứng thư số, OCSP, CRL) dùng thuật toán băm không được chấp nhận tại "
+        "thời điểm này: {found}{cite_vi}",
+    ),
+    "xcv.validation_data_key.fail": (
+        "a certificate of the chain has a key shorter than the policy accepts: {found}{cite_en}",
+        "Chứng thư số trong chuỗi có khóa ngắn hơn mức tối thiểu: {found}{cite_vi}",
+    ),
     "xcv.key_usage.ok": (
         "the certificate may be used for signatures",
         "Chứng thư số được phép dùng để ký",

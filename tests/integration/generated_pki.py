@@ -112,8 +112,11 @@ class GeneratedPki:
         self.root_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         self.publish_crl()
 
-    def publish_crl(self, revoked: tuple[x509.Certificate, ...] = ()) -> None:
-        """Write the root's CRL (valid a year), listing ``revoked`` as revoked on 2025-02-01."""
+    def publish_crl(
+        self, revoked: tuple[x509.Certificate, ...] = (), name: str = "root.crl", sha1: bool = False
+    ) -> None:
+        """Write the root's CRL ``name`` (valid a year) listing ``revoked`` (revoked on
+        2025-02-01); ``sha1``: signed with SHA-1, as old CAs still do."""
         now = datetime.now(UTC)
         b = (
             cx.CertificateRevocationListBuilder()
@@ -132,8 +135,20 @@ class GeneratedPki:
                 .revocation_date(datetime(2025, 2, 1, tzinfo=UTC))
                 .build()
             )
-        crl = b.sign(self.root.key, hashes.SHA256())
-        (self.dir / "root.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+        der = b.sign(self.root.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        if sha1:
+            from asn1crypto import crl as asn1_crl
+            from cryptography.hazmat.primitives.asymmetric import padding
+
+            cl = asn1_crl.CertificateList.load(der)
+            algo = algos.SignedDigestAlgorithm({"algorithm": "sha1_rsa"})
+            tbs = cl["tbs_cert_list"].copy()
+            tbs["signature"] = algo
+            value = self.root.key.sign(tbs.dump(force=True), padding.PKCS1v15(), hashes.SHA1())
+            der = asn1_crl.CertificateList(
+                {"tbs_cert_list": tbs, "signature_algorithm": algo, "signature": value}
+            ).dump()
+        (self.dir / name).write_bytes(der)
 
     @property
     def root_path(self) -> Path:
@@ -145,8 +160,9 @@ class GeneratedPki:
         kind: str = "rsa2048",
         *,
         tsa: bool = False,
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        sha1: bool = False,
         key: Any = None,
+        crl_name: str = "root.crl",
     ) -> Issued:
         """A leaf of the root: a document signer, or a TSA (critical id-kp-timeStamping)."""
         key = key or KEY_MAKERS[kind]()
@@ -166,7 +182,14 @@ class GeneratedPki:
                 cx.CRLDistributionPoints(
                     [
                         cx.DistributionPoint(
-                            [cx.UniformResourceIdentifier(self.crl_url)], None, None, None
+                            [
+                                cx.UniformResourceIdentifier(
+                                    self.crl_url.replace("root.crl", crl_name)
+                                )
+                            ],
+                            None,
+                            None,
+                            None,
                         )
                     ]
                 ),
@@ -179,8 +202,23 @@ class GeneratedPki:
         )
         if tsa:
             b = b.add_extension(cx.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
-        cert = b.sign(self.root.key, hash_algorithm or hashes.SHA256())
-        return Issued(_asn1(cert), key)
+        cert = _asn1(b.sign(self.root.key, hashes.SHA256()))
+        if sha1:
+            cert = self._resign_sha1(cert)
+        return Issued(cert, key)
+
+    def _resign_sha1(self, cert: x509.Certificate) -> x509.Certificate:
+        """The same certificate signed by the root with SHA-1 (cryptography no longer builds
+        SHA-1 certificates; old CAs did)."""
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        algo = algos.SignedDigestAlgorithm({"algorithm": "sha1_rsa"})
+        tbs = cert["tbs_certificate"].copy()
+        tbs["signature"] = algo
+        value = self.root.key.sign(tbs.dump(force=True), padding.PKCS1v15(), hashes.SHA1())
+        return x509.Certificate(
+            {"tbs_certificate": tbs, "signature_algorithm": algo, "signature_value": value}
+        )
 
     def untrusted_tsa(self) -> Issued:
         """A self-signed TSA nobody trusts."""

@@ -248,7 +248,7 @@ def test_signer_certificate_signed_with_sha1_is_judged_by_the_policy(
     stub: Any, gen: GeneratedPki, document: bytes
 ) -> None:
     """A SHA-1 signature inside the chain is judged like the signature's own digest."""
-    leaf = gen.issue("Chain SHA-1", hash_algorithm=hashes.SHA1())
+    leaf = gen.issue("Chain SHA-1", sha1=True)
     pdf = sign_pdf(document, gen.signer(leaf), md="sha256")
     default = verify(stub, pdf)
     (sig,) = default.signatures
@@ -259,6 +259,24 @@ def test_signer_certificate_signed_with_sha1_is_judged_by_the_policy(
     strict = verify(stub, pdf, policy="vn-gov-strict")
     assert strict.indication == pb.INDICATION_TOTAL_FAILED
     assert strict.signatures[0].sub_indication == pb.SUB_INDICATION_CRYPTO_CONSTRAINTS_FAILURE
+
+
+def test_crl_signed_with_sha1_is_judged_by_the_policy(
+    stub: Any, gen: GeneratedPki, document: bytes
+) -> None:
+    """Revocation data signed with SHA-1: the same policy, not ignored (issue 11 §2)."""
+    gen.publish_crl(name="root-sha1.crl", sha1=True)
+    leaf = gen.issue("CRL SHA-1", crl_name="root-sha1.crl")
+    pdf = sign_pdf(document, gen.signer(leaf), md="sha256")
+    default = verify(stub, pdf)
+    (sig,) = default.signatures
+    assert sig.revocation.source == pb.REVOCATION_DATA_SOURCE_CRL, default.summary_vi
+    chain = next(c for c in sig.checks if c.name == "VALIDATION_DATA_ALGORITHMS")
+    assert chain.status == pb.CHECK_WARNING, default.summary_vi
+    assert "(CRL)" in chain.message.message_en
+    assert default.indication == pb.INDICATION_TOTAL_PASSED
+    strict = verify(stub, pdf, policy="vn-gov-strict")
+    assert strict.indication == pb.INDICATION_TOTAL_FAILED
 
 
 def test_policy_dir_is_used(kyso_config: Any) -> None:

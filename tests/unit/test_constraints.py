@@ -14,7 +14,7 @@ _PARAMS = {
     "violations", "found_en", "found_vi", "subject", "algorithm", "key", "minimum", "cite_en",
     "cite_vi", "when_en", "when_vi", "usages", "error", "anchor", "who_en", "who_vi", "revoked",
     "best", "source", "at_en", "at_vi", "poe", "when", "bound_en", "bound_vi", "not_before",
-    "not_after", "tsa", "reason_en", "reason_vi", "which", "params", "problem",
+    "not_after", "tsa", "reason_en", "reason_vi", "which", "params", "problem", "found",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from asn1crypto import cms, x509
 
 from kyso.pki.algorithms import key_strength
+from verifier import algorithm_constraints as A
 from verifier import constraints as C
 from verifier import integrity
 from verifier.facts import SignatureFacts
@@ -111,18 +112,18 @@ def signature_algorithm(
     if scheme not in rules.signature_schemes:
         return [
             policy.judge(
-                C.SIGNATURE_ALGORITHM, Outcome.NOT_OK, algorithm=name,
+                A.SIGNATURE_ALGORITHM, Outcome.NOT_OK, algorithm=name,
                 **_cite(policy, "SIGNATURE_ALGORITHM"),
             )
         ]  # fmt: skip
-    checks = [policy.judge(C.SIGNATURE_ALGORITHM, Outcome.OK, algorithm=name)]
+    checks = [policy.judge(A.SIGNATURE_ALGORITHM, Outcome.OK, algorithm=name)]
     if scheme == "rsassa_pss":
         try:
             pss = integrity.pss_parameters(signer_info["signature_algorithm"])
         except (KeyError, ValueError, TypeError):
             return [
                 policy.judge(
-                    C.PSS_PARAMETERS,
+                    A.PSS_PARAMETERS,
                     Outcome.UNKNOWN,
                     problem="unreadable",
                     **_cite(policy, "SIGNATURE_ALGORITHM"),
@@ -139,12 +140,12 @@ def signature_algorithm(
         if problems:
             checks = [
                 policy.judge(
-                    C.PSS_PARAMETERS, Outcome.NOT_OK, problem=", ".join(problems),
+                    A.PSS_PARAMETERS, Outcome.NOT_OK, problem=", ".join(problems),
                     **_cite(policy, "SIGNATURE_ALGORITHM"),
                 )
             ]  # fmt: skip
         else:
-            checks = [policy.judge(C.PSS_PARAMETERS, Outcome.OK, params=params)]
+            checks = [policy.judge(A.PSS_PARAMETERS, Outcome.OK, params=params)]
     return checks
 
 

@@ -16,6 +16,7 @@ from asn1crypto import cms, x509
 
 from kyso.pki.algorithms import key_strength
 from trust_store.model import Purpose
+from verifier import algorithm_constraints as A
 from verifier import constraints as C
 from verifier import integrity, revocation, timestamps
 from verifier import timestamp_constraints as T
@@ -46,6 +47,9 @@ class TokenValidation:
     token: timestamps.TokenCheck
     chain_sub: SubIndication = SubIndication.NONE
     certs: list[x509.Certificate] = field(default_factory=list)
+    #: Judged checks of the token's algorithms and TSA chain the signature reports beside its
+    #: own (weak digests under a WARN policy: the token still counts, with the warning).
+    checks: list[CheckResult] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -110,21 +114,50 @@ def validate_token(
             reason_vi,
         )
         return out
-    # acceptance: the token's algorithms and the TSA key, judged at the time that matters
+    # acceptance: the token's algorithms and the TSA key, by the same policy as the signature's
+    # (levels of DIGEST_ALGORITHM / PUBLIC_KEY_SIZE), at the time that matters
     algorithms = [token.imprint_algorithm]
     if token.signer_info is not None:
         algorithms.append(str(token.signer_info["digest_algorithm"]["algorithm"].native))
-    for algo in algorithms:
-        if not sav.digest_acceptable(policy, algo, ctx.now):
-            en, vi = render("ts.reason.ALGORITHM", algorithm=sav.display(algo))
-            _set(
-                summary, Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, en, vi
-            )
-            return out
+    weak = [
+        sav.display(a)
+        for a in dict.fromkeys(algorithms)
+        if not sav.digest_acceptable(policy, a, ctx.now)
+    ]
     key = key_strength(token.tsa_cert, policy.algorithms)
-    if not key.long_enough:
-        en, vi = render("ts.reason.KEY", key=key.description)
-        _set(summary, Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, en, vi)
+    judged = []
+    if weak:
+        cite_en, cite_vi = policy.citation("DIGEST_ALGORITHM")
+        judged.append(
+            policy.judge(
+                A.VALIDATION_DATA_DIGEST,
+                Outcome.NOT_OK,
+                found=f"{', '.join(weak)} ({token.tsa_name or 'TSA'})",
+                cite_en=f" ({cite_en})" if cite_en else "",
+                cite_vi=f" ({cite_vi})" if cite_vi else "",
+            )
+        )
+    if key.minimum is None or not key.long_enough:
+        cite_en, cite_vi = policy.citation("PUBLIC_KEY_SIZE")
+        judged.append(
+            policy.judge(
+                A.VALIDATION_DATA_KEY,
+                Outcome.NOT_OK,
+                found=f"{key.description} ({token.tsa_name or 'TSA'})",
+                cite_en=f" ({cite_en})" if cite_en else "",
+                cite_vi=f" ({cite_vi})" if cite_vi else "",
+            )
+        )
+    out.checks.extend(judged)
+    refused = next((c for c in judged if c.indication is not None), None)
+    if refused is not None:
+        _set(
+            summary,
+            Indication.INDETERMINATE,
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+            refused.message_en,
+            refused.message_vi,
+        )
         return out
     usage = [
         c for c in xcv.key_usage(policy, token.tsa_cert, timestamp=True) if c.indication is not None
@@ -144,8 +177,11 @@ def validate_token(
         claimed=token.gen_time,
     )
     blocking = usage + [
-        c for c in chain.checks if c.indication is not None or c.status is not Status.PASSED
+        c
+        for c in chain.checks
+        if c.indication is not None or c.status in (Status.FAILED, Status.INDETERMINATE)
     ]
+    out.checks.extend(c for c in chain.checks if c.status is Status.WARNING)
     if blocking:
         first = blocking[0]
         out.chain_sub = first.sub_indication
@@ -209,6 +245,7 @@ def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> Si
         ts = v.summary
         out.summaries.append(ts)
         out.certs.extend(v.certs)
+        out.checks.extend(v.checks)
         if ts.indication is Indication.TOTAL_FAILED or v.token.unsupported:
             broken = (
                 T.SIGNATURE_TIMESTAMP_SIGNATURE
@@ -313,6 +350,7 @@ def content_timestamps(
         )
         ts = v.summary
         summaries.append(ts)
+        checks.extend(v.checks)
         if not v.valid:
             c = T.CONTENT_TIMESTAMP
             if ts.indication is Indication.INDETERMINATE:

@@ -42,6 +42,7 @@ from verifier.model import (
     RevocationSummary,
 )
 from verifier.policy import Policy
+from verifier.process.cryptographic import validation_data_algorithms
 from verifier.process.psv import Decision, past_signature_validation
 from verifier.process.vci import ChainInputs
 
@@ -273,6 +274,9 @@ def _passed(
     res.checks.append(policy.judge(C.CHAIN_VALID, Outcome.OK, anchor=res.anchor_subject))
     res.checks.append(validity_at_signing_time(policy, cert, poe, claimed))
     vc = decision.context
+    res.checks.extend(
+        validation_data_algorithms(policy, path, vc.ocsps, vc.crls, poe, inputs.validation_time)
+    )
     summary = revocation.summarise(cert, vc.ocsps, vc.crls, inputs.embedded)
     is_stale = getattr(inputs.fetcher_backend, "is_stale", None)
     if is_stale is not None and any(is_stale(o) for o in [*vc.ocsps, *vc.crls]):
