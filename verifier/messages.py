@@ -469,6 +469,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi lưu tạm đã quá "
         "hạn cập nhật",
     ),
+    "note.ARCHIVE_TIMESTAMP_POE": (
+        "a valid document timestamp of {poe} covering the signature proves it existed then; "
+        "the certificates were validated at that time",
+        "Dấu thời gian tài liệu hợp lệ lúc {poe} chứng minh chữ ký đã tồn tại vào thời điểm "
+        "đó; chứng thư số được kiểm tra tại thời điểm này",
+    ),
     "note.REVOKED_AFTER_SIGNING": (
         "the signer's certificate was revoked on {revoked}, after signing",
         "Lưu ý: chứng thư số của người ký đã bị thu hồi ngày {revoked}, sau thời điểm ký",

@@ -163,7 +163,14 @@ def _verify_all(
     ctx: Context, policy: Policy, doc: DocumentResult, found: list[FoundSignature]
 ) -> None:
     facts = document_facts(ctx.data, ctx.reader, found, ctx.dss)
-    for f, sig_facts in zip(found, facts.signatures, strict=True):
+    pairs = list(zip(found, facts.signatures, strict=True))
+    # Document timestamps first, the last one first: each valid one is a proof of existence for
+    # what it covers (the archive chain, EN 319 102-1 5.6.3), earlier timestamps included.
+    stamps = [i for i, (_, sf) in enumerate(pairs) if sf.kind is Kind.DOCUMENT_TIMESTAMP]
+    order = [*reversed(stamps), *sorted(set(range(len(pairs))) - set(stamps))]
+    results: dict[int, SignatureResult] = {}
+    for i in order:
+        f, sig_facts = pairs[i]
         ctx.check_deadline()
         try:
             sig = _verify_one(ctx, policy, sig_facts)
@@ -179,7 +186,15 @@ def _verify_all(
             where = f" (object {f.sig_ref.idnum} {f.sig_ref.generation})" if f.sig_ref else ""
             sig.warnings.append(note("FOUND_BY_BYTE_SCAN", where=where))
         aggregate_signature(sig)
-        doc.signatures.append(sig)
+        results[i] = sig
+        if (
+            sig.kind is Kind.DOCUMENT_TIMESTAMP
+            and sig.indication is Indication.TOTAL_PASSED
+            and sig.signing_time is not None
+            and sig.revision >= 0
+        ):
+            ctx.archive.append((sig.revision, sig.signing_time))
+    doc.signatures.extend(results[i] for i in range(len(pairs)))
     aggregate_document(doc)
 
 
@@ -247,7 +262,11 @@ def _signature(
     sig.checks.extend(xcv.key_usage(policy, cert))
     ctx.check_deadline()
     inputs = vci.initialise(
-        ctx, Purpose.SIGNATURE, [*f.cms_certificates, *stamp.certs], f.cms_revocation
+        ctx,
+        Purpose.SIGNATURE,
+        [*f.cms_certificates, *stamp.certs],
+        f.cms_revocation,
+        archive_poe=ctx.archive_poe(coverage.revision),
     )
     _apply_chain(
         sig, xcv.validate_certificate(policy, cert, inputs, poe=stamp.poe, claimed=claimed)

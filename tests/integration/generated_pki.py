@@ -163,6 +163,7 @@ class GeneratedPki:
         sha1: bool = False,
         key: Any = None,
         crl_name: str = "root.crl",
+        not_after: datetime | None = None,
     ) -> Issued:
         """A leaf of the root: a document signer, or a TSA (critical id-kp-timeStamping)."""
         key = key or KEY_MAKERS[kind]()
@@ -173,7 +174,7 @@ class GeneratedPki:
             .public_key(key.public_key())
             .serial_number(cx.random_serial_number())
             .not_valid_before(NOT_BEFORE)
-            .not_valid_after(NOT_BEFORE + timedelta(days=3000))
+            .not_valid_after(not_after or NOT_BEFORE + timedelta(days=3000))
             .add_extension(
                 cx.KeyUsage(True, not tsa, False, False, False, False, False, False, False),
                 critical=True,
@@ -290,8 +291,10 @@ def sign_pdf(
     field_name: str = "Sig1",
     timestamper: Any = None,
     content_timestamp: bool = False,
+    lt_context: Any = None,
 ) -> bytes:
-    """Sign ``pdf`` (PAdES, one incremental update) with pyHanko."""
+    """Sign ``pdf`` (PAdES, one incremental update) with pyHanko; ``lt_context``: a
+    ValidationContext to embed the revocation data with (B-LT)."""
     from pyhanko.sign.ades.api import CAdESSignedAttrSpec
     from pyhanko.sign.fields import SigSeedSubFilter
 
@@ -302,6 +305,8 @@ def sign_pdf(
         cades_signed_attr_spec=CAdESSignedAttrSpec(timestamp_content=True)
         if content_timestamp
         else None,
+        embed_validation_info=lt_context is not None,
+        validation_context=lt_context,
     )
     out = signers.sign_pdf(
         IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer, timestamper=timestamper

@@ -242,11 +242,44 @@ def test_failing_content_timestamp_is_not_passed(
     assert content_ts.reason.message_vi
 
 
-def _doc_timestamp(pdf: bytes, stamper: Any) -> bytes:
+def _doc_timestamp(pdf: bytes, stamper: Any, vc: Any = None) -> bytes:
     out = PdfTimeStamper(stamper).timestamp_pdf(
-        IncrementalPdfFileWriter(BytesIO(pdf)), md_algorithm="sha256"
+        IncrementalPdfFileWriter(BytesIO(pdf)), md_algorithm="sha256", validation_context=vc
     )
     return bytes(out.getvalue())
+
+
+def test_archive_timestamp_is_proof_of_existence_for_an_expired_certificate(
+    stub: Any, gen: GeneratedPki, tsas: dict[str, Issued], document: bytes
+) -> None:
+    """B-LTA: a month later the signer's certificate has expired; the valid document timestamp
+    over the signature and its validation data proves it existed while it was valid."""
+    from pyhanko_certvalidator import ValidationContext
+
+    now = datetime.now(UTC)
+    leaf = gen.issue("Chứng thư ngắn hạn", not_after=now + timedelta(days=2))
+    vc = ValidationContext(trust_roots=[gen.root.cert], allow_fetching=True)
+    signed = sign_pdf(document, gen.signer(leaf), lt_context=vc)
+    archived = _doc_timestamp(signed, gen.timestamper(tsas["rsa"]), vc)
+    later = {"validation_time": _pb_time(now + timedelta(days=30)), "fetch_revocation": False}
+    report = verify(stub, archived, **later)
+    sig, stamp = report.signatures
+    assert stamp.indication == pb.INDICATION_TOTAL_PASSED, stamp.summary_vi.text
+    assert sig.indication == pb.INDICATION_TOTAL_PASSED, sig.summary_vi.text
+    assert any(w.code == "ARCHIVE_TIMESTAMP_POE" for w in sig.warnings)
+    assert report.indication == pb.INDICATION_TOTAL_PASSED
+    # without the archive timestamp nothing proves when it was signed
+    bare = verify(stub, signed, **later)
+    assert bare.indication == pb.INDICATION_INDETERMINATE
+    assert bare.signatures[0].sub_indication == pb.SUB_INDICATION_OUT_OF_BOUNDS_NO_POE
+
+
+def _pb_time(when: datetime) -> Any:
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    t = Timestamp()
+    t.FromDatetime(when)
+    return t
 
 
 def test_b_lta_chain_with_a_broken_middle_timestamp(

@@ -32,6 +32,14 @@ class Context:
     analysis: change_analysis.ChangeAnalysis | None = None  # None: the structure is unreadable
     intermediates: tuple[x509.Certificate, ...] = ()
     reader: PdfFileReader | None = None  # None: byte-level fallback (unreadable structure)
+    #: (revision, time) of every document timestamp found TOTAL_PASSED so far: the archive
+    #: chain's proofs of existence (validation runs the document timestamps first, last first).
+    archive: list[tuple[int, datetime]] = field(default_factory=list)
+
+    def archive_poe(self, revision: int) -> datetime | None:
+        """The earliest valid document timestamp covering ``revision`` (a later revision)."""
+        times = [t for rev, t in self.archive if rev > revision]
+        return min(times) if times else None
 
     def check_deadline(self) -> None:
         """Raise :class:`DeadlineExceeded` once the request's deadline has passed."""

@@ -449,7 +449,13 @@ def document_timestamp(
     out.chain = xcv.validate_certificate(
         policy,
         cert,
-        vci.initialise(ctx, Purpose.TIMESTAMPING, token.certs, revocation.EmbeddedValidationData()),
+        vci.initialise(
+            ctx,
+            Purpose.TIMESTAMPING,
+            token.certs,
+            revocation.EmbeddedValidationData(),
+            archive_poe=ctx.archive_poe(coverage.revision),
+        ),
         poe=None,
         claimed=token.gen_time,
     )

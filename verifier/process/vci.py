@@ -31,6 +31,9 @@ class ChainInputs:
     at_now: bool
     deadline: float | None
     fetcher_backend: object | None
+    #: When a valid document timestamp covering the object proves it existed (the archive
+    #: chain, EN 319 102-1 5.6.3): a proof of existence for past signature validation only.
+    archive_poe: datetime | None = None
 
 
 def initialise(
@@ -38,8 +41,10 @@ def initialise(
     purpose: Purpose,
     certs: Iterable[x509.Certificate],
     embedded: revocation.EmbeddedValidationData,
+    archive_poe: datetime | None = None,
 ) -> ChainInputs:
-    """The validation context for a certificate used for ``purpose``."""
+    """The validation context for a certificate used for ``purpose``; ``archive_poe``: the time
+    of the earliest valid document timestamp covering what is validated."""
     data = ctx.dss.extend(embedded)
     return ChainInputs(
         path=PathInputs(
@@ -56,6 +61,7 @@ def initialise(
         at_now=ctx.at_now,
         deadline=ctx.deadline,
         fetcher_backend=ctx.fetcher_backend,
+        archive_poe=archive_poe,
     )
 
 

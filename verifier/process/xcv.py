@@ -163,9 +163,20 @@ async def _validate(
     async def at_poe(when: datetime) -> Decision:
         return await _attempt(cert, path_inputs, when, True)
 
-    decision = await past_signature_validation(first, poe, at_poe)
+    # the earliest proof of existence: a signature timestamp, or an archive (document) timestamp
+    psv_poe = min((t for t in (poe, inputs.archive_poe) if t is not None), default=None)
+    decision = await past_signature_validation(first, psv_poe, at_poe)
     if decision.path is not None:
-        return _passed(policy, cert, decision.path, decision, inputs, path_inputs, poe, claimed)
+        res = _passed(
+            policy, cert, decision.path, decision, inputs, path_inputs, poe, claimed, psv_poe
+        )
+        if (
+            psv_poe is not None
+            and psv_poe != poe
+            and (decision.at_poe or decision.revoked_after_poe)
+        ):
+            res.notes.append(note("ARCHIVE_TIMESTAMP_POE", poe=_fmt(psv_poe)))
+        return res
     assert decision.error is not None
     return _failed(policy, cert, decision, inputs, poe, poe or claimed)
 
@@ -267,7 +278,11 @@ def _passed(
     path_inputs: PathInputs,
     poe: datetime | None,
     claimed: datetime | None,
+    psv_poe: datetime | None = None,
 ) -> ChainResult:
+    """``poe``: the signature timestamp (proves the signing time); ``psv_poe``: the proof of
+    existence past signature validation used (that, or an archive timestamp)."""
+    psv_poe = psv_poe or poe
     res = ChainResult(path_found=True)
     _set_anchor(res, path)
     issuers.learn(path, path_inputs.supplied())
@@ -275,7 +290,7 @@ def _passed(
     res.checks.append(validity_at_signing_time(policy, cert, poe, claimed))
     vc = decision.context
     res.checks.extend(
-        validation_data_algorithms(policy, path, vc.ocsps, vc.crls, poe, inputs.validation_time)
+        validation_data_algorithms(policy, path, vc.ocsps, vc.crls, psv_poe, inputs.validation_time)
     )
     summary = revocation.summarise(cert, vc.ocsps, vc.crls, inputs.embedded)
     is_stale = getattr(inputs.fetcher_backend, "is_stale", None)
@@ -287,7 +302,7 @@ def _passed(
         summary.revocation_time = revoked.revocation_dt
         when = _fmt(revoked.revocation_dt)
         res.checks.append(
-            policy.judge(C.REVOKED_AFTER_SIGNING, Outcome.OK, revoked=when, poe=_fmt(poe))
+            policy.judge(C.REVOKED_AFTER_SIGNING, Outcome.OK, revoked=when, poe=_fmt(psv_poe))
         )
         res.notes.append(note("REVOKED_AFTER_SIGNING", revoked=when))
     else:
@@ -297,8 +312,8 @@ def _passed(
                 C.NOT_REVOKED,
                 Outcome.OK,
                 source=summary.source.value.lower(),
-                at_en=f" at {_fmt(poe)}" if at else "",
-                at_vi=f" tại thời điểm {_fmt(poe)}" if at else "",
+                at_en=f" at {_fmt(psv_poe)}" if at else "",
+                at_vi=f" tại thời điểm {_fmt(psv_poe)}" if at else "",
             )
         )
         if summary.status is RevocationStatus.UNKNOWN:
