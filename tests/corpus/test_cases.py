@@ -166,3 +166,25 @@ def test_faulty_cases_get_a_definite_answer(stub: Any, name: str) -> None:
     assert report.indication != pb.INDICATION_UNSPECIFIED
     assert report.signatures
     assert all(s.indication != pb.INDICATION_UNSPECIFIED for s in report.signatures)
+
+
+def test_cli_reports_the_bad_timestamp_and_passes(
+    kyso_server: str, crl_server: None, capsys: Any
+) -> None:
+    """End to end through ``kyso verify --json``: exit 0, the bad token named with its reason."""
+    import json
+
+    from kyso.cli.main import main
+
+    capsys.readouterr()
+    code = main(
+        ["--server", kyso_server, "verify", str(CASES / "g04-sigts-wrong-imprint.pdf"), "--json"]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data
+    (ts,) = data["signatures"][0]["timestamps"]
+    assert ts["indication"] == "TOTAL_FAILED" and ts["kind"] == "SIGNATURE"
+    assert ts["reason"]["message_vi"]
+    code = main(["--server", kyso_server, "verify", str(CASES / "g06d-ed25519.pdf"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 2 and data["signatures"][0]["sub_indication"] == "CRYPTO_CONSTRAINTS_FAILURE"
