@@ -98,7 +98,7 @@ def validate_token(
     )
     out = TokenValidation(summary, token, certs=token.certs)
     reason_en, reason_vi = render(f"ts.reason.{token.code or 'MALFORMED'}", reason=token.reason)
-    if token.unsupported:
+    if token.unsupported and token.imprint_ok:  # a wrong imprint is proven wrong anyway
         _set(summary, Indication.INDETERMINATE, SubIndication.GENERIC, reason_en, reason_vi)
         return out
     if not token.intact:
@@ -246,7 +246,8 @@ def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> Si
         out.summaries.append(ts)
         out.certs.extend(v.certs)
         out.checks.extend(v.checks)
-        if ts.indication is Indication.TOTAL_FAILED or v.token.unsupported:
+        unsupported = ts.indication is Indication.INDETERMINATE and v.token.unsupported
+        if ts.indication is Indication.TOTAL_FAILED or unsupported:
             broken = (
                 T.SIGNATURE_TIMESTAMP_SIGNATURE
                 if v.token.imprint_ok
@@ -255,7 +256,7 @@ def signature_timestamp(sig: SignatureFacts, ctx: Context, policy: Policy) -> Si
             out.checks.append(
                 policy.judge(
                     broken,
-                    Outcome.UNKNOWN if v.token.unsupported else Outcome.NOT_OK,
+                    Outcome.UNKNOWN if unsupported else Outcome.NOT_OK,
                     which=which,
                     reason_en=ts.reason_en,
                     reason_vi=ts.reason_vi,
@@ -434,13 +435,18 @@ def document_timestamp(
     out.checks.append(
         policy.judge(C.TIMESTAMP_IMPRINT, Outcome.OK if token.imprint_ok else Outcome.NOT_OK)
     )
-    out.checks.append(
-        policy.judge(
-            C.TIMESTAMP_SIGNATURE_VALUE,
-            Outcome.OK if token.signature_ok else Outcome.NOT_OK,
-            reason=token.reason or "the timestamp signature is invalid",
+    if token.unsupported:  # an algorithm kyso cannot evaluate: INDETERMINATE, never FAILED
+        out.checks.append(
+            policy.judge(C.SIGNATURE_VALUE_UNSUPPORTED, Outcome.UNKNOWN, reason=token.reason)
         )
-    )
+    else:
+        out.checks.append(
+            policy.judge(
+                C.TIMESTAMP_SIGNATURE_VALUE,
+                Outcome.OK if token.signature_ok else Outcome.NOT_OK,
+                reason=token.reason or "the timestamp signature is invalid",
+            )
+        )
     if token.signer_info is not None:
         algo = str(token.signer_info["digest_algorithm"]["algorithm"].native)
         out.checks.append(sav.digest_algorithm(policy, algo, token.gen_time))
