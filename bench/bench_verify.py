@@ -212,7 +212,7 @@ def main() -> None:
                     fallback_ttl=ts.revocation_fallback_ttl_seconds,
                     stale_grace=ts.revocation_stale_grace_seconds,
                     namespace=ts.redis_namespace,
-                    timeout=ts.revocation_timeout_seconds,
+                    fetch=ctx.settings.fetch,
                 )
                 verify()
 

@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import x509
+from asn1crypto import tsp, x509
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
 from kyso.errors import InvalidInput, Precondition
 from kyso.pki import Revocation, validation_context
+from kyso.pki.fetching import FetchFailed, HttpFetcher
+from kyso.pki.fetching import Purpose as FetchPurpose
 from signer.model import PadesLevel
 from trust_store import Purpose, TrustSnapshot
 
@@ -49,12 +52,46 @@ def resolve(
     return level
 
 
-def timestamper(tsa_url: str) -> HTTPTimeStamper:
+class BoundedTimeStamper(HTTPTimeStamper):
+    """pyHanko's RFC 3161 client with its HTTP exchange made by :mod:`kyso.pki.fetching`: the
+    request's budget and deadline, ``fetch.timeout_seconds`` in total, a bounded answer.
+
+    A TSA that is down, slow or answers too much raises ``TimestampRequestError``, which the
+    signer refuses as ``UNAVAILABLE`` ``TSA_UNAVAILABLE`` (never a silent downgrade to B-B)."""
+
+    def __init__(self, url: str, http: HttpFetcher) -> None:
+        super().__init__(url, timeout=http.settings.timeout_seconds)
+        self._http = http
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        headers = await self.async_request_headers()
+        content_type = headers.pop("Content-Type", "application/timestamp-query")
+        try:
+            answer = await self._http.post(
+                self.url,
+                FetchPurpose.TSA,
+                req.dump(),
+                content_type=content_type,
+                accept="application/timestamp-reply",
+                headers=headers,
+            )
+        except FetchFailed as exc:
+            raise TimestampRequestError(f"timestamp server: {exc}") from exc
+        got = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+        if got.split(";")[0].strip() != "application/timestamp-reply":
+            raise TimestampRequestError("timestamp server answered with another content type")
+        try:
+            return tsp.TimeStampResp.load(answer.content)
+        except ValueError as exc:
+            raise TimestampRequestError("timestamp server answer is malformed") from exc
+
+
+def timestamper(tsa_url: str, http: HttpFetcher) -> HTTPTimeStamper:
     """One client per TSA URL: it keeps the TSA's certificate between requests."""
     with _LOCK:
         ts = _TIMESTAMPERS.get(tsa_url)
-        if ts is None:
-            ts = HTTPTimeStamper(tsa_url, timeout=10)
+        if ts is None or getattr(ts, "_http", None) is not http:
+            ts = BoundedTimeStamper(tsa_url, http)
             _TIMESTAMPERS[tsa_url] = ts
         return ts
 
@@ -80,7 +117,8 @@ def settings(
     """The :class:`LevelSettings` for ``level``. From B-LT the validation context trusts the
     snapshot's anchors of every purpose and fetches revocation data through ``fetcher_backend``
     in hard-fail mode: what B-LT embeds in the DSS must be complete."""
-    ts = timestamper(tsa_url) if tsa_url and level.rank >= PadesLevel.B_T.rank else None
+    http: HttpFetcher = fetcher_backend.http
+    ts = timestamper(tsa_url, http) if tsa_url and level.rank >= PadesLevel.B_T.rank else None
     vc = None
     if level.rank >= PadesLevel.B_LT.rank:
         roots = {c.dump(): c for p in Purpose for c in snapshot.anchors(p)}

@@ -110,6 +110,8 @@ class SigningService:
         self.settings = settings
         self._snapshot = snapshot
         self._fetchers = fetcher_backend
+        #: the one fetch layer (kyso.pki.fetching): TSA requests go through it as well
+        self.http = fetcher_backend.http
         self.keys = KeyRegistry(keys)
         self.precheck = Precheck(fetcher_backend, settings.precheck_cache_seconds)
         self.images = appearance.ImageCache()

@@ -297,7 +297,11 @@ class TwoStepSigner:
         )
         level = PadesLevel(state["level"])
         tsa_url = self._service.settings.tsa_url
-        ts = levels.timestamper(tsa_url) if tsa_url and level is PadesLevel.B_T else None
+        ts = (
+            levels.timestamper(tsa_url, self._service.http)
+            if tsa_url and level is PadesLevel.B_T
+            else None
+        )
         output = io.BytesIO(zlib.decompress(_unb64(state["pdf"])))
         prepared = PreparedByteRangeDigest(
             _unb64(state["document_digest"]), int(state["start"]), int(state["end"])

@@ -264,6 +264,7 @@ _TOP_LEVEL = set(ServerSettings.model_fields) - {
     "signer",
     "verifier",
     "trust_store",
+    "fetch",
 }
 _SIGNER = set(SignerSettings.model_fields)
 
@@ -314,6 +315,12 @@ class ConfigFactory:
         table.update(extra)
         return table
 
+    def fetch_defaults(self) -> dict[str, Any]:
+        """``[fetch]`` of every test config: the test responders and the cases' CRL server
+        listen on 127.0.0.1 (refused unless configured); AIA only from the test PKI."""
+        host_port = self.pki.base_url.removeprefix("http://")
+        return {"allowed_networks": ["127.0.0.1/32"], "aia_hosts": [host_port]}
+
     def make(
         self,
         home: Path,
@@ -326,6 +333,7 @@ class ConfigFactory:
         trust_store: Mapping[str, Any] | None = None,
         clients: Sequence[Mapping[str, Any]] = (),
         admin_client: bool = True,
+        fetch: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> Settings:
         """Write ``home/kyso.toml`` and load it with :func:`kyso.server.settings.load_settings`.
@@ -333,7 +341,8 @@ class ConfigFactory:
         ``keys`` items are certificate labels (a PKCS#11 key of that name) or ``[[keys]]``
         tables (see :meth:`key_table`); ``trust`` adds PEM files to the trust directory;
         ``tsa_url=None`` turns time-stamping off. ``clients`` are ``[[clients]]`` tables, the
-        admin client of :mod:`tests.access` added unless ``admin_client=False``.
+        admin client of :mod:`tests.access` added unless ``admin_client=False``; ``fetch`` is
+        merged over :meth:`fetch_defaults`.
         """
         home.mkdir(parents=True, exist_ok=True)
         trust_dir = home / "trust"
@@ -363,6 +372,7 @@ class ConfigFactory:
         if verifier:
             doc["verifier"] = dict(verifier)
         doc["trust_store"] = {"path": trust_dir, **(trust_store or {})}
+        doc["fetch"] = {**self.fetch_defaults(), **(fetch or {})}
         doc["keys"] = key_tables
         client_tables = [dict(c) for c in clients]
         if admin_client:

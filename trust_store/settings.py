@@ -61,9 +61,6 @@ class TrustStoreSettings(SettingsModel):
     revocation_stale_grace_seconds: int = Field(
         86400, ge=0, description="an expired answer is served this long if the responder is down"
     )
-    revocation_timeout_seconds: float = Field(
-        5.0, gt=0, description="timeout of one OCSP/CRL/AIA request"
-    )
 
     def store_path(self, home: Path) -> Path:
         """The local trust store directory: ``path``, else ``<home>/trust``."""

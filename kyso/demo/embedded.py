@@ -305,6 +305,11 @@ def _config_text(home: Path, demo: Path, state: dict[str, Any]) -> str:
         "",
         "[trust_store]",
         f"path = {_q(home / 'trust')}",
+        "",
+        "[fetch]",
+        "# the demo responders listen on 127.0.0.1, which fetches may reach only when allowed",
+        'allowed_networks = ["127.0.0.1/32"]',
+        f'aia_hosts = ["ca.gov.vn", "127.0.0.1:{port}"]',
     ]
     for name, (profiles, image) in _KEYS.items():
         lines += ["", "[[keys]]", f"name = {_q(name)}"]

@@ -75,20 +75,31 @@ def likely_issuers(cert: x509.Certificate, pool: list[x509.Certificate]) -> list
 
 
 async def prefetch_ocsp(
-    fetchers: Fetchers, cert: x509.Certificate, pool: Iterable[x509.Certificate]
+    fetchers: Fetchers,
+    cert: x509.Certificate,
+    pool: Iterable[x509.Certificate],
+    anchors: Iterable[x509.Certificate],
 ) -> None:
     """Ask the responders about the likely path at once instead of one certificate at a time.
 
     Path validation fetches OCSP sequentially (CA first, then the signer); on a cold cache that
     is two round trips in a row.  Answers land in the shared cache and in ``fetchers``, which the
     validation then uses; failures here are ignored (the validation retries and decides).
+
+    Only a likely path that ends at one of ``anchors`` is asked about: a document cannot make
+    kyso contact responders of a chain that reaches no trust anchor (issue 9, SSRF).
     """
-    unique = list({c.sha256: c for c in pool}.values())
+    roots = {c.sha256 for c in anchors}
+    unique = list({c.sha256: c for c in [*pool, *anchors]}.values())
     pairs: list[tuple[x509.Certificate, x509.Certificate]] = []
     current = [cert]
-    for _ in range(3):  # leaf, intermediate, sub-intermediate
+    anchored = False
+    for _ in range(4):  # leaf, intermediate, sub-intermediate, then the anchor
         following = []
         for c in current:
+            if c.sha256 in roots:
+                anchored = True
+                continue
             if c.self_signed != "no":  # asn1crypto answers "no", "maybe" or "yes"
                 continue
             issuers = likely_issuers(c, unique)
@@ -96,7 +107,7 @@ async def prefetch_ocsp(
                 pairs.append((c, issuers[0]))
             following.extend(issuers)
         current = following
-    if len(pairs) < 2:
+    if len(pairs) < 2 or not anchored:
         return
     await asyncio.gather(
         *(fetchers.ocsp_fetcher.fetch(c, AuthorityWithCert(i)) for c, i in pairs),

@@ -93,7 +93,7 @@ async def validate_path(
         # nothing embedded: go to the cache (and the responders) directly
         fetchers = backend.get_fetchers()  # type: ignore[union-attr]
         if moment is None:
-            await prefetch_ocsp(fetchers, cert, [*inputs.anchors, *inputs.candidates()])
+            await prefetch_ocsp(fetchers, cert, inputs.candidates(), inputs.anchors)
         vc = _context(inputs, moment, retroactive, fetchers)
         try:
             return PathAttempt(await _run(cert, vc), vc, None)

@@ -45,6 +45,9 @@ from pyhanko_certvalidator.fetchers.requests_fetchers.ocsp_client import Request
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 from redis.exceptions import RedisError
 
+from kyso.pki.fetching import Fetched, HttpFetcher, Purpose, RequestBudget, current_budget
+from kyso.pki.settings import FetchSettings
+
 log = logging.getLogger("kyso.revocation")
 
 _HEADER = struct.Struct(">d")  # expires_at (epoch seconds) before the DER bytes
@@ -246,15 +249,68 @@ def _crl_next_update(cl: crl.CertificateList) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-# -- fetchers --------------------------------------------------------------------
+# -- fetchers --------------------------------------------------------------------------------
 
 
-class _CachingOCSPFetcher(RequestsOCSPFetcher):
+class _BoundedHttp:
+    """certvalidator's requests-based fetchers, their HTTP routed through :mod:`kyso.pki.fetching`
+    (total time, body size, the request's budget, the address and AIA rules) instead of
+    ``requests`` in a helper thread."""
+
+    purpose: Purpose
+    _http: HttpFetcher
+    _request_budget: RequestBudget
+
+    async def _get(self, url: str, *, acceptable_content_types: Any) -> Fetched:
+        return await self._http.get(
+            url,
+            self.purpose,
+            accept=",".join(acceptable_content_types),
+            budget=self._request_budget,
+        )
+
+    async def _post(
+        self, url: str, data: bytes, *, content_type: str, acceptable_content_types: Any
+    ) -> Fetched:
+        return await self._http.post(
+            url,
+            self.purpose,
+            data,
+            content_type=content_type,
+            accept=",".join(acceptable_content_types),
+            budget=self._request_budget,
+        )
+
+
+class _CertificateFetcher(_BoundedHttp, RequestsCertificateFetcher):  # type: ignore[misc]
+    """caIssuers (AIA) fetches, to the allowed hosts only."""
+
+    purpose = Purpose.AIA
+
+    def __init__(
+        self, http: HttpFetcher, request_budget: RequestBudget, budget: FetchBudget
+    ) -> None:
+        super().__init__(per_request_timeout=http.settings.timeout_seconds, budget=budget)
+        self._http = http
+        self._request_budget = request_budget
+
+
+class _CachingOCSPFetcher(_BoundedHttp, RequestsOCSPFetcher):  # type: ignore[misc]
     """Asks the shared cache before the responder; serves stale within the grace."""
 
-    def __init__(self, cache: RevocationCache, timeout: float, budget: FetchBudget) -> None:
-        super().__init__(per_request_timeout=timeout, budget=budget)
+    purpose = Purpose.OCSP
+
+    def __init__(
+        self,
+        cache: RevocationCache,
+        http: HttpFetcher,
+        request_budget: RequestBudget,
+        budget: FetchBudget,
+    ) -> None:
+        super().__init__(per_request_timeout=http.settings.timeout_seconds, budget=budget)
         self._cache = cache
+        self._http = http
+        self._request_budget = request_budget
 
     async def _fetch(
         self, cert: x509.Certificate | cms.AttributeCertificateV2, authority: Authority
@@ -278,12 +334,22 @@ class _CachingOCSPFetcher(RequestsOCSPFetcher):
         return resp
 
 
-class _CachingCRLFetcher(RequestsCRLFetcher):
+class _CachingCRLFetcher(_BoundedHttp, RequestsCRLFetcher):  # type: ignore[misc]
     """Caches each distribution point's CRL by issuer and URL until its nextUpdate."""
 
-    def __init__(self, cache: RevocationCache, timeout: float, budget: FetchBudget) -> None:
-        super().__init__(per_request_timeout=timeout, budget=budget)
+    purpose = Purpose.CRL
+
+    def __init__(
+        self,
+        cache: RevocationCache,
+        http: HttpFetcher,
+        request_budget: RequestBudget,
+        budget: FetchBudget,
+    ) -> None:
+        super().__init__(per_request_timeout=http.settings.timeout_seconds, budget=budget)
         self._cache = cache
+        self._http = http
+        self._request_budget = request_budget
 
     async def _fetch(  # type: ignore[override]
         self, cert: x509.Certificate, *, use_deltas: bool
@@ -339,21 +405,24 @@ class CachingFetcherBackend(FetcherBackend):
     def __init__(
         self,
         cache: RevocationCache,
+        http: HttpFetcher,
         *,
-        per_request_timeout: float = 5.0,
         limits: FetchLimits | None = None,
     ) -> None:
         self.cache = cache
-        self.per_request_timeout = per_request_timeout
+        self.http = http
         self.limits = limits or FetchLimits()
 
     def get_fetchers(self) -> Fetchers:
+        """Fetchers charging the current request's budget (:func:`kyso.pki.fetching.
+        request_scope`), or a fresh default one outside a request."""
         budget = FetchBudget(self.limits)
-        timeout = self.per_request_timeout
+        request_budget = current_budget() or self.http.budget()
+        http = self.http
         return Fetchers(
-            ocsp_fetcher=_CachingOCSPFetcher(self.cache, timeout, budget),
-            crl_fetcher=_CachingCRLFetcher(self.cache, timeout, budget),
-            cert_fetcher=RequestsCertificateFetcher(per_request_timeout=timeout, budget=budget),
+            ocsp_fetcher=_CachingOCSPFetcher(self.cache, http, request_budget, budget),
+            crl_fetcher=_CachingCRLFetcher(self.cache, http, request_budget, budget),
+            cert_fetcher=_CertificateFetcher(http, request_budget, budget),
         )
 
     async def close(self) -> None:
@@ -373,14 +442,15 @@ def fetcher_backend(
     fallback_ttl: int = 600,
     stale_grace: int = 86400,
     namespace: str = "kyso",
-    timeout: float = 5.0,
+    fetch: FetchSettings | None = None,
 ) -> CachingFetcherBackend:
     """Build the process-wide backend; Redis-backed when a client is given.
 
     ``fallback_ttl``: seconds an answer without nextUpdate is reused; ``stale_grace``: seconds
-    an expired answer is served while its responder is down; ``timeout``: seconds per request.
+    an expired answer is served while its responder is down; ``fetch``: the ``[fetch]`` limits
+    and rules of :mod:`kyso.pki.fetching` (None: the defaults).
     """
     cache = RevocationCache(
         redis, fallback_ttl=fallback_ttl, stale_grace=stale_grace, namespace=namespace
     )
-    return CachingFetcherBackend(cache, per_request_timeout=timeout)
+    return CachingFetcherBackend(cache, HttpFetcher(fetch or FetchSettings()))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import signal
 import socket
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent import futures
 
@@ -192,6 +195,38 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     log.info("kyso serving on %s:%d", host, port)
     print(f"kyso: serving on {host}:{port}", flush=True)
     stop.wait()
+    # Readiness first (NOT_SERVING), then the in-flight requests get the grace period; at its
+    # end gRPC cancels them, which cancels their fetches (kyso.server.deadlines).
     health_servicer.enter_graceful_shutdown()
-    server.stop(grace=10).wait()
+    grace = settings.shutdown_grace_seconds
+    log.info("kyso stopping: in-flight requests have %.1f s", grace)
+    server.stop(grace=grace).wait(grace + 5)
     ctx.close()
+    _exit_if_stuck()
+
+
+#: After the grace period, how long request threads may still take to notice they were cancelled.
+_STRAGGLER_SECONDS = 1.0
+
+
+def _exit_if_stuck() -> None:
+    """End the process now if a request thread is still busy after the shutdown.
+
+    The interpreter would otherwise join every worker thread at exit, waiting for a request
+    stuck in work no deadline can interrupt (minutes, issue 9); meanwhile the port and the demo
+    responders' port stay taken. The log and the standard streams are flushed first."""
+    deadline = time.monotonic() + _STRAGGLER_SECONDS
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    stuck = [name for name in stuck if name != threading.main_thread().name]
+    if not stuck:
+        return
+    log.warning("exiting with %d request thread(s) still busy: %s", len(stuck), stuck[:8])
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)

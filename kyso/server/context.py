@@ -94,7 +94,7 @@ def build_context(settings: Settings) -> AppContext:
             fallback_ttl=ts.revocation_fallback_ttl_seconds,
             stale_grace=ts.revocation_stale_grace_seconds,
             namespace=ts.redis_namespace,
-            timeout=ts.revocation_timeout_seconds,
+            fetch=settings.fetch,
         )
         signing = SigningService(settings.signer, settings.keys, trust.snapshot, revocation)
         closers.append(signing.close)
@@ -124,7 +124,9 @@ def build_context(settings: Settings) -> AppContext:
             closers=closers,
         )
         from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
+        from kyso.server.deadlines import FetchBudgetInterceptor
 
+        ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
         ctx.interceptors.append(build_interceptor(ctx))
     except BaseException:
         for close in reversed(closers):

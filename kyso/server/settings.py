@@ -49,6 +49,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kyso.errors import InvalidInput
+from kyso.pki.settings import FetchSettings
 from kyso.server.clients import ClientSettings, check_clients
 from kyso.settings import (
     BASE_DIR,
@@ -233,6 +234,13 @@ class ServerSettings(SettingsModel):
     verifier: VerifierSettings = Field(VerifierSettings(), description="the [verifier] section")
     trust_store: TrustStoreSettings = Field(
         TrustStoreSettings(), description="the [trust_store] section"
+    )
+    fetch: FetchSettings = Field(FetchSettings(), description="the [fetch] section")
+    shutdown_grace_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="on SIGTERM/SIGINT: how long in-flight requests may finish; then they are "
+        "cancelled and the process exits, even with a request still stuck",
     )
     tls: TlsSettings | None = Field(
         None,

@@ -15,8 +15,13 @@ from asn1crypto import ocsp
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.authority import AuthorityWithCert
 
+from kyso.pki.fetching import HttpFetcher
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache
+from kyso.pki.settings import FetchSettings
 from tests.pki import TestPki
+
+#: The test responders listen on 127.0.0.1, which fetches may reach only when configured.
+LOCAL = HttpFetcher(FetchSettings(timeout_seconds=3, allowed_networks=("127.0.0.1/32",)))
 
 
 class _Clock:
@@ -35,7 +40,7 @@ def _backend(
     cache = RevocationCache(
         redis_client, clock=clock, namespace=f"kyso-test-{uuid.uuid4().hex[:8]}", **kw
     )
-    return CachingFetcherBackend(cache, per_request_timeout=3)
+    return CachingFetcherBackend(cache, LOCAL)
 
 
 def _ocsp(
@@ -122,8 +127,8 @@ def test_stale_answer_served_within_grace_when_responder_is_down(tmp_path: Path)
 def test_replicas_share_answers_through_redis(pki: TestPki, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     namespace = f"kyso-test-{uuid.uuid4().hex[:8]}"
-    a = CachingFetcherBackend(RevocationCache(client, namespace=namespace))
-    b = CachingFetcherBackend(RevocationCache(client, namespace=namespace))
+    a = CachingFetcherBackend(RevocationCache(client, namespace=namespace), LOCAL)
+    b = CachingFetcherBackend(RevocationCache(client, namespace=namespace), LOCAL)
     resp = _ocsp(a, pki)
     assert a.stats().misses == 1
     assert _ocsp(b, pki).dump() == resp.dump()
@@ -138,7 +143,7 @@ def test_unreachable_redis_falls_back_to_the_responder(pki: TestPki) -> None:
     from kyso.demo.pki import free_port
 
     dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2)
-    backend = CachingFetcherBackend(RevocationCache(dead))
+    backend = CachingFetcherBackend(RevocationCache(dead), LOCAL)
     assert _ocsp(backend, pki)["response_status"].native == "successful"
     assert backend.stats().redis_errors >= 1
     _ocsp(backend, pki)  # the in-process level still serves

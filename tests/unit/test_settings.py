@@ -218,7 +218,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("KYSO_WORKERS", "4")
     monkeypatch.setenv("KYSO_REUSE_PORT", "true")
     monkeypatch.setenv("KYSO_SIGNER__TSA_URL", "http://tsa.test/")
-    monkeypatch.setenv("KYSO_TRUST_STORE__REVOCATION_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("KYSO_FETCH__TIMEOUT_SECONDS", "2.5")
     monkeypatch.setenv("KYSO_SEAL_PIN", "not a setting: a key's pin_env names it")
     settings = _load(
         tmp_path,
@@ -228,7 +228,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.listen == "0.0.0.0:6000" and settings.workers == 4 and settings.reuse_port
     assert settings.signer.tsa_url == "http://tsa.test/"
     assert settings.signer.pending_ttl_seconds == 60  # the file's, beside the override
-    assert settings.trust_store.revocation_timeout_seconds == 2.5
+    assert settings.fetch.timeout_seconds == 2.5
 
 
 def test_environment_keys_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -472,7 +472,7 @@ def test_numbers_must_be_finite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for section, name in (
         ("verifier", "request_timeout_seconds"),
         ("trust_store", "redis_poll_seconds"),
-        ("trust_store", "revocation_timeout_seconds"),
+        ("fetch", "timeout_seconds"),
     ):
         problem = _error(tmp_path, f"[{section}]\n{name} = {text}\n").message_en
         assert f"{section}.{name}: expected a finite number" in problem

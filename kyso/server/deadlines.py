@@ -1,0 +1,84 @@
+"""One fetch budget per RPC, from the caller's deadline, cancelled when the RPC ends.
+
+Every RPC of kyso's services runs inside :func:`kyso.pki.fetching.request_scope` with a
+:class:`~kyso.pki.fetching.RequestBudget` whose deadline is the caller's (less a small margin)
+or, when the caller sends none, ``[fetch] max_seconds_per_request`` from now. When the RPC
+terminates — answered, deadline passed, cancelled by the client, or the server shutting down —
+gRPC runs the callback that cancels the budget: a fetch still running stops at once, so the
+worker thread is released instead of waiting on a dripping or silent server (issue 9).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+
+from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
+
+#: Answer this much before the caller's deadline, so a refused fetch still makes a report.
+_MARGIN_SECONDS = 0.05
+#: Services that never fetch (health, reflection) are left alone: they must stay cheap.
+_PREFIX = "/kyso."
+
+
+class FetchBudgetInterceptor(grpc.ServerInterceptor):
+    """Wraps every kyso RPC (unary or streaming) in a request scope with its own budget."""
+
+    def __init__(self, http: HttpFetcher) -> None:
+        self._http = http
+
+    def budget(self, context: grpc.ServicerContext) -> RequestBudget:
+        """The budget of the RPC served with ``context``; cancelled when the RPC ends."""
+        remaining = context.time_remaining()
+        deadline = None
+        if remaining is not None:
+            deadline = time.monotonic() + max(0.0, remaining - _MARGIN_SECONDS)
+        budget = self._http.budget(deadline)
+        context.add_callback(budget.cancel)
+        return budget
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        if handler is None or not method.startswith(_PREFIX):
+            return handler
+        changes: dict[str, Any] = {}
+        for kind in ("unary_unary", "stream_unary"):
+            behaviour = getattr(handler, kind)
+            if behaviour is not None:
+                changes[kind] = self._unary(behaviour)
+        for kind in ("unary_stream", "stream_stream"):
+            behaviour = getattr(handler, kind)
+            if behaviour is not None:
+                changes[kind] = self._streaming(behaviour)
+        return handler._replace(**changes)  # type: ignore[attr-defined, no-any-return]
+
+    def _unary(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
+        def scoped(request: Any, context: grpc.ServicerContext) -> Any:
+            with request_scope(self.budget(context)):
+                return behaviour(request, context)
+
+        return scoped
+
+    def _streaming(self, behaviour: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+        def scoped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            scope = request_scope(self.budget(context))
+            scope.__enter__()
+            try:
+                yield from behaviour(request, context)
+            finally:
+                with contextlib.suppress(ValueError):  # closed from another context
+                    scope.__exit__(None, None, None)
+
+        return scoped
+
+
+__all__ = ["FetchBudgetInterceptor"]
