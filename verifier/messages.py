@@ -464,6 +464,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "revocation status unknown: the signature cannot be confirmed as valid",
         "Không kiểm tra được trạng thái thu hồi chứng thư số, chưa thể xác nhận chữ ký hợp lệ",
     ),
+    "note.FETCH_LIMITED": (
+        "outbound fetches (OCSP, CRL, AIA) were refused or cut short by a limit or rule: "
+        "{reasons}; what they would have answered is unknown",
+        "Một số yêu cầu lấy dữ liệu qua mạng (OCSP, CRL, AIA) bị từ chối hoặc dừng giữa chừng do "
+        "giới hạn hoặc quy tắc: {reasons}; không có thông tin mà chúng lẽ ra cung cấp",
+    ),
     "note.REVOCATION_DATA_STALE": (
         "a responder was unreachable: a cached revocation answer past its nextUpdate was used",
         "Máy chủ trạng thái chứng thư không phản hồi, đã dùng thông tin thu hồi lưu tạm đã quá "

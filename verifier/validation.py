@@ -22,6 +22,8 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineExceeded, InvalidInput
+from kyso.pki.fetching import current_budget
+from kyso.settings import shorten
 from trust_store.model import Purpose, TrustSnapshot
 from verifier import change_analysis, constraints, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
@@ -116,6 +118,7 @@ def verify(req: Request) -> DocumentResult:
             aggregate_document(doc)
     if req.layout is not None:
         doc.layout = _layout(req, reader, doc)
+    _fetch_refusals(doc)
     summary_vi.summarise_document(doc)
     doc.elapsed_ms = (time.perf_counter() - started) * 1000
     return doc
@@ -140,6 +143,18 @@ def _layout(req: Request, reader: PdfFileReader | None, doc: DocumentResult) -> 
     except Exception as exc:  # hostile files: the signatures' report still stands
         log.warning("layout check failed: %s", type(exc).__name__, exc_info=True)
         return LayoutReport(LayoutStatus.NOT_CHECKED, kind_evidence="the layout check failed")
+
+
+def _fetch_refusals(doc: DocumentResult) -> None:
+    """Name the ``[fetch]`` settings that refused or cut short this request's fetches."""
+    budget = current_budget()
+    if budget is None or not budget.refusals:
+        return
+    seen = dict.fromkeys(
+        f"{r.setting} ({r.problem}, {shorten(r.host, 40)})" for r in budget.refusals
+    )
+    reasons = "; ".join(list(seen)[:4]) + (f"; and {len(seen) - 4} more" if len(seen) > 4 else "")
+    doc.warnings.append(note("FETCH_LIMITED", reasons=reasons))
 
 
 def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> None:
