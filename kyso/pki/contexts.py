@@ -60,7 +60,13 @@ def validation_context(
     cache's) or ``fetcher_backend``.  ``retroactive`` accepts revocation data issued after
     ``moment`` (past signature validation).  ``forbidden_digests`` replaces the library's weak
     algorithm list (None keeps it: MD2, MD5, SHA-1).
+
+    Fetching only ever goes through kyso's fetch layer (:mod:`kyso.pki.fetching`, reached via
+    ``fetchers`` or ``fetcher_backend``): ``fetch`` without either raises ``ValueError``
+    rather than let certvalidator fall back to its own unbounded fetchers.
     """
+    if fetch and fetchers is None and fetcher_backend is None:
+        raise ValueError("fetch=True needs fetchers or a fetcher_backend (kyso.pki.fetching)")
     if revocation is Revocation.END_ENTITY_REQUIRED:
         rev: dict[str, Any] = {
             "revinfo_policy": CertRevTrustPolicy(

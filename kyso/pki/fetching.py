@@ -384,7 +384,8 @@ class HttpFetcher:
         if parts.scheme not in ("http", "https") or not host:
             raise budget.refuse("only http and https URLs are fetched", "fetch policy", url)
         if purpose is Purpose.AIA:
-            named = {host.lower(), f"{host.lower()}:{port}"} if port else {host.lower()}
+            port = port or (443 if parts.scheme == "https" else 80)
+            named = {host.lower(), f"{host.lower()}:{port}"}
             if not named & self._aia_hosts:
                 raise budget.refuse("AIA host not allowed", "fetch.aia_hosts", url)
         if purpose is not Purpose.TSA:
