@@ -105,6 +105,12 @@ class RequestBudget:
         self.settings = settings
         own = time.monotonic() + settings.max_seconds_per_request
         self.deadline = own if deadline is None else min(own, deadline)
+        #: what ends the fetching time: the caller's deadline, or the setting
+        self.time_limit = (
+            "request deadline"
+            if deadline is not None and deadline < own
+            else "fetch.max_seconds_per_request"
+        )
         self.fetches = 0
         self.bytes = 0
         self.refusals: list[Refusal] = []
@@ -144,7 +150,7 @@ class RequestBudget:
             raise self.refuse("too many fetches", "fetch.max_fetches_per_request", url)
         left = self.remaining()
         if left <= 0:
-            raise self.refuse("no time left for fetching", "fetch.max_seconds_per_request", url)
+            raise self.refuse("no time left for fetching", self.time_limit, url)
         return min(s.timeout_seconds, left)
 
     def body_limit(self) -> tuple[int, str]:
@@ -440,7 +446,7 @@ class HttpFetcher:
             setting = (
                 "fetch.timeout_seconds"
                 if timeout >= self.settings.timeout_seconds
-                else "fetch.max_seconds_per_request"
+                else budget.time_limit
             )
             raise budget.refuse(
                 f"no complete answer within {timeout:.1f} s", setting, url

@@ -19,8 +19,9 @@ import grpc
 
 from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 
-#: Answer this much before the caller's deadline, so a refused fetch still makes a report.
-_MARGIN_SECONDS = 0.05
+#: Fetching ends this share of the caller's time before its deadline (at least 50 ms, at most
+#: 0.5 s), so the work after a cut-off fetch still answers with a report in time.
+_MARGIN_SHARE, _MARGIN_MIN, _MARGIN_MAX = 0.1, 0.05, 0.5
 #: Services that never fetch (health, reflection) are left alone: they must stay cheap.
 _PREFIX = "/kyso."
 
@@ -36,7 +37,8 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
         remaining = context.time_remaining()
         deadline = None
         if remaining is not None:
-            deadline = time.monotonic() + max(0.0, remaining - _MARGIN_SECONDS)
+            margin = min(_MARGIN_MAX, max(_MARGIN_MIN, remaining * _MARGIN_SHARE))
+            deadline = time.monotonic() + max(0.0, remaining - margin)
         budget = self._http.budget(deadline)
         context.add_callback(budget.cancel)
         return budget

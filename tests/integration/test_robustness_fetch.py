@@ -273,6 +273,34 @@ def test_sixteen_dripping_requests_do_not_wedge_the_server(
     assert any(mode == "drip" for mode, _ in hostile.hits)  # the fetches were made, and cut
 
 
+@pytest.mark.parametrize("how", ["cancelled", "deadline"])
+def test_an_ended_request_releases_its_thread_within_half_a_second(
+    make_config: Callable[..., Any], hostile: HostileHttp, hostile_pki: HostilePki, how: str
+) -> None:
+    """Deadlines end work: one worker thread, fetches allowed 30 s; the client cancels (or its
+    deadline passes) while the fetch drips: the thread is free within 0.5 s after."""
+    from kyso.server.app import running_server
+
+    slow = {**FETCH, "timeout_seconds": 30.0, "max_seconds_per_request": 30.0}
+    settings = make_config(workers=1, trust=[hostile_pki.root_path], fetch=slow)
+    cert, key = hostile_pki.leaf("Hostile signer (cancel)", ocsp=hostile.url("drip", "c-ocsp"))
+    bad = hostile_pki.signed(cert, key)
+    with running_server(settings) as (address, _), grpc.insecure_channel(address) as channel:
+        verify = pb_grpc.VerifierStub(channel).Verify
+        if how == "cancelled":
+            call = verify.future(pb.VerifyRequest(document=bad), timeout=30)
+            time.sleep(1.0)
+            call.cancel()
+        else:  # fetching stops shortly before the deadline: a report, in time
+            report = verify(pb.VerifyRequest(document=bad), timeout=1.0)
+            assert report.indication == pb.INDICATION_INDETERMINATE, report.summary_vi
+            assert "request deadline" in _warnings(report)
+        ended = time.monotonic()
+        status = _health(channel, timeout=5)  # the only worker thread answers it
+        assert status == health_pb2.HealthCheckResponse.SERVING
+        assert time.monotonic() - ended < 0.5
+
+
 def test_a_huge_response_body_is_cut_off_at_the_limit(
     stub: Any, hostile: HostileHttp, hostile_pki: HostilePki
 ) -> None:

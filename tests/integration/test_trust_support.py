@@ -93,7 +93,8 @@ def kyso_cli(
 
 
 def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
-    """A minimal kyso.toml (no keys) for a `kyso serve` subprocess, with the admin client."""
+    """A minimal kyso.toml (no keys) for a `kyso serve` subprocess, with the admin client;
+    fetches to 127.0.0.1 (the test PKI) allowed."""
     home.mkdir(parents=True, exist_ok=True)
     redis_url = trust_store.pop("redis_url", None)
     lines = [f'home = "{home}"', f'listen = "127.0.0.1:{port}"']
@@ -108,6 +109,8 @@ def write_server_config(home: Path, port: int, **trust_store: Any) -> Path:
     lines += ["[[clients]]", f'name = "{ADMIN_CLIENT}"', "token = true"]
     lines.append("roles = [" + ", ".join(f'"{r}"' for r in ALL_ROLES) + "]")
     write_admin_token(home / "auth" / "tokens")
+    # the test PKI's responders listen on 127.0.0.1, which fetches reach only when allowed
+    lines += ["[fetch]", 'allowed_networks = ["127.0.0.1/32"]']
     path = home / "kyso.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -91,8 +91,13 @@ def test_the_budget_counts_fetches_and_time() -> None:
     past = RequestBudget(FetchSettings(), deadline=time.monotonic() - 1)
     with pytest.raises(FetchFailed) as over:
         past.begin("http://a/")
-    assert over.value.setting == "fetch.max_seconds_per_request"
-    assert [r.setting for r in past.refusals] == ["fetch.max_seconds_per_request"]
+    assert over.value.setting == "request deadline"  # the caller's, earlier than the setting
+    assert [r.setting for r in past.refusals] == ["request deadline"]
+    spent_time = RequestBudget(FetchSettings(max_seconds_per_request=0.01))
+    time.sleep(0.02)
+    with pytest.raises(FetchFailed) as own:
+        spent_time.begin("http://a/")
+    assert own.value.setting == "fetch.max_seconds_per_request"
 
 
 def test_the_body_limit_is_the_smaller_of_the_two() -> None:
