@@ -150,9 +150,8 @@ def _fetch_refusals(doc: DocumentResult) -> None:
     budget = current_budget()
     if budget is None or not budget.refusals:
         return
-    seen = dict.fromkeys(
-        f"{r.setting} ({r.problem}, {shorten(r.host, 40)})" for r in budget.refusals
-    )
+    # setting names and hosts only: the problem (English) is in the log, the note is bilingual
+    seen = dict.fromkeys(f"{r.setting} ({shorten(r.host, 40)})" for r in budget.refusals)
     reasons = "; ".join(list(seen)[:4]) + (f"; and {len(seen) - 4} more" if len(seen) > 4 else "")
     doc.warnings.append(note("FETCH_LIMITED", reasons=reasons))
 

@@ -10,7 +10,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent import futures
 
@@ -24,6 +23,7 @@ from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
 from kyso.server.context import AppContext, build_context
+from kyso.server.deadlines import FetchBudgetInterceptor
 from kyso.server.settings import Settings, is_loopback
 from kyso.server.tls import CertificateReloader
 from kyso.settings import shorten
@@ -202,29 +202,23 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     log.info("kyso stopping: in-flight requests have %.1f s", grace)
     server.stop(grace=grace).wait(grace + 5)
     ctx.close()
-    _exit_if_stuck()
+    _exit_if_stuck(ctx)
 
 
 #: After the grace period, how long request threads may still take to notice they were cancelled.
 _STRAGGLER_SECONDS = 1.0
 
 
-def _exit_if_stuck() -> None:
-    """End the process now if a request thread is still busy after the shutdown.
+def _exit_if_stuck(ctx: AppContext) -> None:
+    """End the process now if a request is still running after the shutdown.
 
     The interpreter would otherwise join every worker thread at exit, waiting for a request
     stuck in work no deadline can interrupt (minutes, issue 9); meanwhile the port and the demo
     responders' port stay taken. The log and the standard streams are flushed first."""
-    deadline = time.monotonic() + _STRAGGLER_SECONDS
-    for thread in threading.enumerate():
-        if thread is threading.main_thread() or thread.daemon:
-            continue
-        thread.join(max(0.0, deadline - time.monotonic()))
-    stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
-    stuck = [name for name in stuck if name != threading.main_thread().name]
-    if not stuck:
+    tracker = next((i for i in ctx.interceptors if isinstance(i, FetchBudgetInterceptor)), None)
+    if tracker is None or tracker.wait_idle(_STRAGGLER_SECONDS):
         return
-    log.warning("exiting with %d request thread(s) still busy: %s", len(stuck), stuck[:8])
+    log.warning("exiting with %d request(s) still running after the grace period", tracker.active)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):

@@ -11,6 +11,7 @@ worker thread is released instead of waiting on a dripping or silent server (iss
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,10 +28,35 @@ _PREFIX = "/kyso."
 
 
 class FetchBudgetInterceptor(grpc.ServerInterceptor):
-    """Wraps every kyso RPC (unary or streaming) in a request scope with its own budget."""
+    """Wraps every kyso RPC (unary or streaming) in a request scope with its own budget, and
+    counts the RPCs in progress (:meth:`wait_idle`, for the shutdown)."""
 
     def __init__(self, http: HttpFetcher) -> None:
         self._http = http
+        self._active = 0
+        self._idle = threading.Condition()
+
+    @property
+    def active(self) -> int:
+        """kyso RPCs whose handler is still running."""
+        with self._idle:
+            return self._active
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for every handler to return; True when none runs."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        with self._idle:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
 
     def budget(self, context: grpc.ServicerContext) -> RequestBudget:
         """The budget of the RPC served with ``context``; cancelled when the RPC ends."""
@@ -65,20 +91,21 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
 
     def _unary(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
         def scoped(request: Any, context: grpc.ServicerContext) -> Any:
-            with request_scope(self.budget(context)):
+            with self._running(), request_scope(self.budget(context)):
                 return behaviour(request, context)
 
         return scoped
 
     def _streaming(self, behaviour: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def scoped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            scope = request_scope(self.budget(context))
-            scope.__enter__()
-            try:
-                yield from behaviour(request, context)
-            finally:
-                with contextlib.suppress(ValueError):  # closed from another context
-                    scope.__exit__(None, None, None)
+            with self._running():
+                scope = request_scope(self.budget(context))
+                scope.__enter__()
+                try:
+                    yield from behaviour(request, context)
+                finally:
+                    with contextlib.suppress(ValueError):  # closed from another context
+                        scope.__exit__(None, None, None)
 
         return scoped
 
