@@ -413,15 +413,17 @@ def test_prepare_signature_precheck_is_bounded_and_asks_no_stranger(
     assert time.monotonic() - t < 5.0
 
 
-@pytest.mark.parametrize("mode", ["blackhole", "drip"])
+@pytest.mark.parametrize("mode", ["blackhole", "drip", "flood", "down"])
 def test_b_t_signing_with_a_silent_tsa_is_refused_unavailable(
     make_config: Callable[..., Any], hostile: HostileHttp, mode: str
 ) -> None:
-    """Found 5: the TSA never answers (or drips): B-T is refused UNAVAILABLE TSA_UNAVAILABLE
-    within fetch.timeout_seconds, not after minutes, and never downgraded to B-B."""
+    """Found 5: the TSA is down, never answers, drips or floods: B-T is refused UNAVAILABLE
+    TSA_UNAVAILABLE within fetch.timeout_seconds, not after minutes, never downgraded to B-B."""
+    from kyso.demo.pki import free_port
     from kyso.server.app import running_server
 
-    settings = make_config(tsa_url=hostile.url(mode, "tsa"), fetch=FETCH)
+    url = f"http://127.0.0.1:{free_port()}/tsa" if mode == "down" else hostile.url(mode, "tsa")
+    settings = make_config(tsa_url=url, fetch=FETCH)
     document = make_pdf(["QUYẾT ĐỊNH", "Dấu thời gian"])
     with running_server(settings) as (address, _):
         with grpc.insecure_channel(address) as channel:
