@@ -40,6 +40,7 @@ from kyso.v1 import signer_pb2 as spb
 from kyso.v1 import signer_pb2_grpc as spb_grpc
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
+from tests.access import admin_channel
 from tests.integration.documents import make_pdf
 from tests.integration.hostile_http import HostileHttp
 
@@ -285,7 +286,7 @@ def test_an_ended_request_releases_its_thread_within_half_a_second(
     settings = make_config(workers=1, trust=[hostile_pki.root_path], fetch=slow)
     cert, key = hostile_pki.leaf("Hostile signer (cancel)", ocsp=hostile.url("drip", "c-ocsp"))
     bad = hostile_pki.signed(cert, key)
-    with running_server(settings) as (address, _), grpc.insecure_channel(address) as channel:
+    with running_server(settings) as (address, _), admin_channel(address) as channel:
         verify = pb_grpc.VerifierStub(channel).Verify
         if how == "cancelled":
             call = verify.future(pb.VerifyRequest(document=bad), timeout=30)
@@ -426,7 +427,7 @@ def test_b_t_signing_with_a_silent_tsa_is_refused_unavailable(
     settings = make_config(tsa_url=url, fetch=FETCH)
     document = make_pdf(["QUYẾT ĐỊNH", "Dấu thời gian"])
     with running_server(settings) as (address, _):
-        with grpc.insecure_channel(address) as channel:
+        with admin_channel(address) as channel:
             request = spb.SignRequest(
                 document=document,
                 key="personal",
@@ -447,7 +448,7 @@ def test_b_t_signing_with_a_silent_tsa_is_refused_unavailable(
 
 
 def _serving(address: str, timeout: float) -> bool:
-    with grpc.insecure_channel(address) as channel:
+    with admin_channel(address) as channel:
         try:
             return _health(channel, timeout) == health_pb2.HealthCheckResponse.SERVING
         except grpc.RpcError:
@@ -493,7 +494,7 @@ def test_sigterm_with_a_request_stuck_in_a_fetch_exits_within_the_grace(
     first = serve()
     try:
         with ThreadPoolExecutor(1) as pool:
-            with grpc.insecure_channel(address) as channel:
+            with admin_channel(address) as channel:
                 stuck = pool.submit(
                     pb_grpc.VerifierStub(channel).Verify,
                     pb.VerifyRequest(document=bad),
