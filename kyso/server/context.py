@@ -126,8 +126,8 @@ def build_context(settings: Settings) -> AppContext:
         from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
         from kyso.server.deadlines import FetchBudgetInterceptor
 
+        ctx.interceptors.append(build_interceptor(ctx))  # first: who may call at all
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
-        ctx.interceptors.append(build_interceptor(ctx))
     except BaseException:
         for close in reversed(closers):
             with contextlib.suppress(Exception):
