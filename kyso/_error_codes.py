@@ -60,6 +60,7 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "the header declared {declared} bytes but {received} bytes arrived",
         "phần đầu khai báo {declared} byte nhưng nhận được {received} byte",
     ),
+    "EDXML_EMPTY": Texts("the edXML package is empty", "gói tin edXML rỗng"),
     "STREAM_INVALID": Texts(
         "only document chunks may follow the header",
         "sau phần đầu chỉ được gửi các phần của tài liệu",

@@ -62,6 +62,7 @@ def _health(ns: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import audit as cli_audit
     from kyso.cli import layout as cli_layout
+    from kyso.cli import intake as cli_intake
     from kyso.cli import sign as cli_sign
     from kyso.cli import trust as cli_trust
     from kyso.cli import verify as cli_verify
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=seconds("--timeout"), default=4.0, help="seconds (default %(default)s)"
     )
     p.set_defaults(func=_health)
-    for module in (cli_sign, cli_verify, cli_layout, cli_trust, cli_audit):
+    for module in (cli_sign, cli_verify, cli_layout, cli_intake, cli_trust, cli_audit):
         module.register(sub)
     return parser
 

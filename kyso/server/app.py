@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
+from kyso.server import intake_servicer as intake_api
 from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
@@ -30,7 +31,7 @@ from kyso.settings import shorten
 
 log = logging.getLogger("kyso.server")
 
-_APIS = (trust_api, signer_api, verifier_api)  # trust first: the others read it
+_APIS = (trust_api, signer_api, verifier_api, intake_api)  # trust first: the others read it
 
 
 def _bindable(listen: str, *, reuse_port: bool) -> bool:
@@ -89,7 +90,8 @@ def build_server(
     # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
     hex_strings.install()
     cfg = ctx.settings
-    limit = cfg.max_document_bytes + 1024 * 1024  # room for the envelope
+    # room for the envelope; an Intake package may be larger than a document
+    limit = max(cfg.max_document_bytes, cfg.intake.max_package_bytes) + 1024 * 1024
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="kyso-rpc"),
         interceptors=ctx.interceptors,

@@ -19,7 +19,7 @@ from typing import Literal
 class Role(enum.StrEnum):
     """What a client may do (docs/security.md has the table of methods)."""
 
-    VERIFIER = "verifier"  # Verify, VerifyStream, CheckLayout
+    VERIFIER = "verifier"  # Verify, VerifyStream, CheckLayout, Intake, IntakeStream
     SIGNER = "signer"  # Sign, SignStream, two-step, ListKeys: with its listed keys only
     SECURITY_OFFICER = "security_officer"  # trust-store changes
     AUDITOR = "auditor"  # the trust store's and the signing audit
@@ -65,6 +65,7 @@ _AUDITOR = frozenset({Role.AUDITOR})
 _VERIFIER = "/kyso.v1.Verifier/"
 _SIGNER_SERVICE = "/kyso.v1.Signer/"
 _TRUST = "/kyso.v1.TrustStore/"
+_INTAKE = "/kyso.v1.Intake/"
 
 #: Full gRPC method name -> rule. Every method kyso serves is here; anything else is denied.
 POLICY: Mapping[str, Rule] = {
@@ -72,6 +73,9 @@ POLICY: Mapping[str, Rule] = {
     f"{_VERIFIER}VerifyStream": Rule(frozenset({Role.VERIFIER})),
     # the layout report alone: also for a signing system checking its drafts before signing
     f"{_VERIFIER}CheckLayout": Rule(frozenset({Role.VERIFIER, Role.SIGNER})),
+    # edXML packages: read, every attachment verified, cross-checked (docs/intake.md)
+    f"{_INTAKE}Intake": Rule(frozenset({Role.VERIFIER})),
+    f"{_INTAKE}IntakeStream": Rule(frozenset({Role.VERIFIER})),
     f"{_SIGNER_SERVICE}Sign": Rule(_SIGNER, key="key", audit="signing"),
     f"{_SIGNER_SERVICE}SignStream": Rule(_SIGNER, key="header.key", audit="signing"),
     # two-step: the client holds the key; kyso prepares and completes the document

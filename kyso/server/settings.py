@@ -6,6 +6,7 @@ The file's shape::
     listen = "127.0.0.1:50051"
     [signer]        -> signer.settings.SignerSettings
     [verifier]      -> verifier.settings.VerifierSettings
+    [intake]        -> verifier.intake.settings.IntakeSettings (edXML packages)
     [trust_store]   -> trust_store.settings.TrustStoreSettings
     [audit]         -> trust_store.settings.AuditSettings (signed checkpoints of both audits)
     [[keys]]        -> signer.settings.KeySettings, one table per key
@@ -63,6 +64,7 @@ from kyso.settings import (
 )
 from signer.settings import KeySettings, SignerSettings
 from trust_store.settings import AuditSettings, TrustStoreSettings
+from verifier.intake.settings import IntakeSettings
 from verifier.settings import VerifierSettings
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -232,6 +234,9 @@ class ServerSettings(SettingsModel):
     keys: tuple[KeySettings, ...] = Field((), description="signing keys, one [[keys]] table each")
     signer: SignerSettings = Field(SignerSettings(), description="the [signer] section")
     verifier: VerifierSettings = Field(VerifierSettings(), description="the [verifier] section")
+    intake: IntakeSettings = Field(
+        IntakeSettings(), description="the [intake] section: edXML packages (docs/intake.md)"
+    )
     trust_store: TrustStoreSettings = Field(
         TrustStoreSettings(), description="the [trust_store] section"
     )

@@ -47,7 +47,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
 
     # ---- helpers
     def _request(
-        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext
+        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext | None
     ) -> validation.Request:
         cfg = self._ctx.settings.verifier
         if options.human_report not in _FORMATS:
@@ -116,6 +116,13 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         )
         return report
 
+    def verify_document(
+        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext | None
+    ) -> pb.ValidationReport:
+        """The one entry point of a verification (Verify, VerifyStream and the Intake service's
+        attachments): ``data`` is bytes or a read-only mmap. Raises what Verify raises."""
+        return self._run(self._request(data, options, context), options)
+
     # ---- RPCs
     @grpc_errors
     def Verify(
@@ -126,7 +133,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             raise _too_big(limit)
         if not request.document:
             raise InvalidInput("NOT_A_PDF", problem="empty")
-        return self._run(self._request(request.document, request.options, context), request.options)
+        return self.verify_document(request.document, request.options, context)
 
     @grpc_errors
     def VerifyStream(
@@ -150,7 +157,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 raise InvalidInput("NOT_A_PDF", problem="empty")
             spool.flush()
             with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return self._run(self._request(mapped, options, context), options)
+                return self.verify_document(mapped, options, context)
 
     @grpc_errors
     def CheckLayout(

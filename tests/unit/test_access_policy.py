@@ -30,7 +30,7 @@ from kyso.server.identity import (
 from kyso.server.policy import POLICY, Role, short_name
 from kyso.server.settings import Settings, load_settings
 from kyso.server.tokens import LEGACY_ROLES, OFFICERS, TokenTable, add_token
-from kyso.v1 import signer_pb2, trust_store_pb2, verifier_pb2
+from kyso.v1 import intake_pb2, signer_pb2, trust_store_pb2, verifier_pb2
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +45,7 @@ def _no_kyso_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _kyso_methods() -> set[str]:
     out = set()
-    for module in (signer_pb2, trust_store_pb2, verifier_pb2):
+    for module in (signer_pb2, trust_store_pb2, verifier_pb2, intake_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             out |= {f"/{service.full_name}/{m.name}" for m in service.methods}
     return out
@@ -68,6 +68,7 @@ def test_the_roles_of_the_issue() -> None:
     assert (
         roles("/kyso.v1.Verifier/Verify") == roles("/kyso.v1.Verifier/VerifyStream") == {"verifier"}
     )
+    assert roles("/kyso.v1.Intake/Intake") == roles("/kyso.v1.Intake/IntakeStream") == {"verifier"}
     for name in ("Sign", "SignStream", "PrepareSignature", "CompleteSignature", "ListKeys"):
         assert roles(f"/kyso.v1.Signer/{name}") == {"signer"}
     # the layout report alone (issue 10): verifiers, and signing systems checking their drafts
