@@ -163,7 +163,7 @@ DECREE30_BODY = (
 DECREE30_SIGNATURE_GAP = 35 * MM
 
 
-def decree30_pdf() -> bytes:
+def decree30_pdf(date_line: str = "Sóc Trăng, ngày 05 tháng 01 năm 2026") -> bytes:
     """A one-page decision laid out after Decree 30/2020 Appendix I, unsigned."""
     doc = _Document()
     page = doc.new_page()
@@ -182,7 +182,7 @@ def decree30_pdf() -> bytes:
     doc.line(page, right_col - 30 * MM, y - 4, right_col + 30 * MM, y - 4)
     y -= 28
     doc.text(page, left_col, y, DECREE30_NUMBER, size=13, align="center")
-    doc.text(page, right_col, y, "Sóc Trăng, ngày 05 tháng 01 năm 2026", size=13, align="center")
+    doc.text(page, right_col, y, date_line, size=13, align="center")
     y -= 44
     centre = (LEFT_MARGIN + width - RIGHT_MARGIN) / 2
     doc.text(page, centre, y, "QUYẾT ĐỊNH", size=14, bold=True, align="center")
