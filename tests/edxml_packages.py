@@ -128,7 +128,7 @@ def package(
         '<edXML:edXMLBody><edXML:edXMLManifest version="1.0">'
         f"{''.join(refs)}</edXML:edXMLManifest></edXML:edXMLBody></edXML:edXMLEnvelope>\n"
         f"<{encoded}>{''.join(atts)}</{encoded}>\n</edXML>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 #: The SDK's placeholder package signature (§2.1): QCVN namespace, rsa-sha1, truncated cert.
