@@ -24,6 +24,7 @@ OCTETS = "application/octet-stream"
 _WHITESPACE = b" \t\r\n"
 _PDF_WINDOW = 1024  # the verifier accepts %PDF- within the first KiB (verifier.validation)
 _COPY_CHUNK = 1024 * 1024
+_BATCH_CHARS = 1024 * 1024  # base64 text decoded per batch
 
 
 class ContentTooLarge(Exception):
@@ -60,9 +61,21 @@ class Base64Stream:
         self._rest = b""
         self._hash = hashlib.sha256()
         self._ended = False
+        self._pending: list[str] = []
+        self._pending_chars = 0
 
     def feed(self, text: str) -> None:
-        if self.error:
+        """Take a piece of text (XML parsers give a line at a time: batched to ~1 MiB here)."""
+        self._pending.append(text)
+        self._pending_chars += len(text)
+        if self._pending_chars >= _BATCH_CHARS:
+            self._flush()
+
+    def _flush(self) -> None:
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._pending_chars = 0
+        if self.error or not text:
             return
         try:
             raw = text.encode("ascii")
@@ -94,6 +107,7 @@ class Base64Stream:
 
     def finish(self) -> str:
         """Flush the last quantum; return the SHA-256 (upper-case hex) of the decoded bytes."""
+        self._flush()
         if self._rest and not self.error:
             self.error = f"base64 content ends with {len(self._rest)} stray characters"
         return self._hash.hexdigest().upper()

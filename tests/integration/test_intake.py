@@ -296,3 +296,112 @@ def test_stream_matches_unary(stub: Any, signed: dict[str, bytes]) -> None:
     report = stub.IntakeStream(_chunks(data, 4096), timeout=60)
     assert _conclusion(report) == "ACCEPT"
     assert report.package_sha256 == _intake(stub, data).package_sha256
+
+
+# ------------------------------------------------------------------ a 200 MB package, streamed
+BIG = 150 * 1024 * 1024  # decoded; about 200 MB of base64 in the package
+
+
+def _big_pdf_parts() -> tuple[bytes, bytes]:
+    """An unsigned one-page PDF whose object 5 is a BIG-byte stream no page uses: the bytes
+    before and after the stream data (xref offsets computed for BIG)."""
+    objs = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>",
+        b"<</Length 0>>stream\n\nendstream",
+    ]
+    head, offsets = b"%PDF-1.7\n", []
+    for n, body in enumerate(objs, start=1):
+        offsets.append(len(head))
+        head += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    offsets.append(len(head))
+    head += b"5 0 obj\n<</Length %d>>stream\n" % BIG
+    xref_at = len(head) + BIG + len(b"\nendstream\nendobj\n")
+    tail = b"\nendstream\nendobj\nxref\n0 6\n0000000000 65535 f \n"
+    tail += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    tail += b"trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return head, tail
+
+
+def _write_big_package(path: Path, decision: bytes) -> None:
+    """Fixture A with the signed decision and a BIG-byte PDF, written without holding either."""
+    import base64
+
+    marker = b"__BIG__"
+    skeleton = package(
+        [File("15-QD-UBND.signed.pdf", decision), File("ho-so.pdf", marker, description="Hồ sơ")],
+        date=HEADER_DATE,
+    )
+    before, _, after = skeleton.partition(base64.encodebytes(marker).strip())
+    head, tail = _big_pdf_parts()
+    block = bytes(range(256)) * (57 * 64)  # a multiple of 57: base64 lines stay whole
+    with path.open("wb") as f:
+        f.write(before)
+        carry = head
+        left = BIG
+        while left or carry:
+            take = min(left, len(block))
+            data = carry + block[:take] + (tail if left == take else b"")
+            left -= take
+            cut = len(data) - len(data) % 57 if left else len(data)
+            f.write(base64.encodebytes(data[:cut]))
+            carry = data[cut:]
+            if not left and not carry:
+                break
+        f.write(after)
+
+
+def _anon_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    raise AssertionError("no RssAnon")
+
+
+@pytest.mark.slow
+def test_200_mb_package_streams_in_bounded_memory(
+    stub: Any, signed: dict[str, bytes], tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from kyso.cli.channel import read_chunks
+
+    path = tmp_path / "big.edxml"
+    _write_big_package(path, signed["decision"])
+    size = path.stat().st_size
+    assert size > 200 * 1000 * 1000
+
+    def requests() -> Iterator[Any]:
+        yield ipb.IntakeStreamRequest(options=_options())
+        for chunk in read_chunks(path):
+            yield ipb.IntakeStreamRequest(chunk=chunk)
+
+    base, peak, done = _anon_kib(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _anon_kib())
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        report = stub.IntakeStream(requests(), timeout=120)
+    finally:
+        done.set()
+        sampler.join()
+    elapsed = time.monotonic() - started
+    growth_mib = (peak[0] - base) / 1024
+    print(
+        f"200 MB package: {size / 1e6:.0f} MB in {elapsed:.1f} s, "
+        f"anonymous RSS +{growth_mib:.0f} MiB"
+    )
+    assert report.package_size == size
+    decision, big = report.attachments
+    assert decision.validation.indication == pb.INDICATION_TOTAL_PASSED
+    assert big.size > BIG and big.detected_type == "application/pdf" and big.verified
+    # not held in memory: far below the package (200 MB) or the decoded attachment (150 MB)
+    assert growth_mib < 100, growth_mib
