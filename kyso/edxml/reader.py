@@ -124,8 +124,9 @@ class _Parser(DefusedExpatParser):
 
     def reset(self) -> None:
         super().reset()
-        self._parser.buffer_text = True
-        self._parser.buffer_size = _TEXT_BUFFER
+        expat = self._parser  # type: ignore[attr-defined]  # set by ExpatParser.reset
+        expat.buffer_text = True
+        expat.buffer_size = _TEXT_BUFFER
 
 
 class _Refused(Exception):
