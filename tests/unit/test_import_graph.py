@@ -31,6 +31,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "kyso.pdf": WIRE + DOMAIN,
     "kyso.pki": WIRE + DOMAIN,
     "kyso.layout": WIRE + DOMAIN,
+    "kyso.edxml": WIRE + DOMAIN,  # the edXML reader sits beside kyso.pdf (docs/intake.md)
     "trust_store": (*WIRE, "signer", "verifier"),
     "signer": (*WIRE, "verifier"),
     "verifier": (*WIRE, "signer"),
