@@ -61,8 +61,8 @@ def _health(ns: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import audit as cli_audit
-    from kyso.cli import layout as cli_layout
     from kyso.cli import intake as cli_intake
+    from kyso.cli import layout as cli_layout
     from kyso.cli import sign as cli_sign
     from kyso.cli import trust as cli_trust
     from kyso.cli import verify as cli_verify

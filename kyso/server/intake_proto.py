@@ -21,7 +21,6 @@ from verifier.intake.model import (
     MatchLevel,
     Severity,
     SignatureEvidence,
-    TextLine,
 )
 
 _KIND = {
@@ -46,7 +45,7 @@ def _short(enum_type: Any, value: int, prefix: str) -> str:
     return str(enum_type.Name(value)).removeprefix(prefix)
 
 
-def evidence(report: Any, lines: list[TextLine], text_error: str) -> AttachmentEvidence:
+def evidence(report: Any) -> AttachmentEvidence:
     """The facts of a ``ValidationReport`` the intake reads (signatures, not timestamps)."""
     sigs = []
     for s in report.signatures:
@@ -68,9 +67,6 @@ def evidence(report: Any, lines: list[TextLine], text_error: str) -> AttachmentE
         indication=_short(pb.Indication, report.indication, "INDICATION_"),
         sub_indication=_short(pb.SubIndication, report.sub_indication, "SUB_INDICATION_"),
         signatures=sigs,
-        lines=lines,
-        text_error=text_error,
-        page_count=max((ln.page for ln in lines), default=0),
     )
 
 

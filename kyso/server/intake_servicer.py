@@ -3,7 +3,8 @@
 The package is read by :func:`kyso.edxml.reader.read_package` (hardened, streaming), planned by
 :func:`verifier.intake.assessment.plan`, every PDF attachment verified through
 :meth:`kyso.server.verifier_servicer.VerifierServicer.verify_document` (the entry point Verify
-uses, so whatever runs Verify runs these too) while its text is read by poppler in parallel,
+uses, so whatever runs Verify runs these too), the main document's Decree 30 elements read by
+:mod:`kyso.layout` (:func:`verifier.intake.document_text.read_elements`),
 and concluded by :func:`verifier.intake.assessment.conclude` under the intake policy.
 
 Input handling (docs/intake.md): over ``[intake] max_package_bytes`` (unary) or
@@ -17,11 +18,9 @@ from __future__ import annotations
 
 import logging
 import mmap
-import os
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +28,6 @@ import grpc
 
 from kyso.edxml.reader import read_package
 from kyso.errors import InvalidInput, ResourceExhausted
-from kyso.pdf.text_boxes import TextExtractionError, read_text_boxes
 from kyso.server.context import AppContext
 from kyso.server.intake_proto import evidence, to_proto
 from kyso.server.status import grpc_errors
@@ -38,24 +36,11 @@ from kyso.v1 import intake_pb2 as ipb
 from kyso.v1 import intake_pb2_grpc as ipb_grpc
 from kyso.v1 import verifier_pb2 as pb
 from verifier.intake import assessment
-from verifier.intake.model import AttachmentEvidence, AttachmentOutcome, TextLine
+from verifier.intake.document_text import read_elements
+from verifier.intake.model import AttachmentEvidence, AttachmentOutcome, DocumentElements
 from verifier.intake.policy import IntakePolicy, load_policy
 
 log = logging.getLogger("kyso.intake.api")
-
-_TEXT_TIMEOUT = 20.0
-
-
-def _lines(source: bytes | Path, pages: int) -> tuple[list[TextLine], str]:
-    try:
-        read = read_text_boxes(source, first_page=1, last_page=pages, lines=True)
-    except TextExtractionError as exc:
-        return [], str(exc)
-    return [
-        TextLine(p.number, ln.text, ln.x_min, ln.y_min, ln.x_max, ln.y_max, p.width, p.height)
-        for p in read
-        for ln in p.lines
-    ], ""
 
 
 class IntakeServicer(ipb_grpc.IntakeServicer):
@@ -63,10 +48,6 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         self._ctx = ctx
         self._verifier = verifier or VerifierServicer(ctx)
         self._policy: IntakePolicy = load_policy(ctx.settings.intake.policy_file)
-        self._text = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kyso-intake-text")
-
-    def close(self) -> None:
-        self._text.shutdown(wait=False, cancel_futures=True)
 
     # ---- the work
     def _intake(self, source: bytes | Path, options: Any, context: grpc.ServicerContext) -> Any:
@@ -83,7 +64,14 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
             for i in planned.verify:
                 a = package.attachments[i]
                 assert a.data is not None
-                report, ev = self._verify_attachment(a.data, a.size, verify_options, context)
+                report, ev = self._verify_attachment(
+                    a.data,
+                    a.size,
+                    verify_options,
+                    context,
+                    i == planned.main,
+                    package.header.signer_full_name,
+                )
                 if report is not None:
                     reports[i] = report
                 outcomes.append(AttachmentOutcome(i, i == planned.main, report is not None, ev))
@@ -113,32 +101,42 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         return out
 
     def _verify_attachment(
-        self, data: IO[bytes], size: int, options: Any, context: grpc.ServicerContext
+        self,
+        data: IO[bytes],
+        size: int,
+        options: Any,
+        context: grpc.ServicerContext,
+        main: bool,
+        signer_name: str,
     ) -> tuple[Any | None, AttachmentEvidence]:
-        """Verify one PDF attachment while poppler reads its text in another thread."""
-        pages = self._ctx.settings.intake.text_pages
+        """Verify one PDF attachment; for the main document, read its Decree 30 elements."""
         mapped: mmap.mmap | None = None
         if size <= self._ctx.settings.intake.spool_bytes:
             data.seek(0)
             content: Any = data.read()
-            text_source: bytes | Path = content
         else:
-            fd = data.fileno()  # rolled over to a file
             data.flush()
-            mapped = content = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-            text_source = Path(f"/proc/{os.getpid()}/fd/{fd}")
-        text: Future[tuple[list[TextLine], str]] = self._text.submit(_lines, text_source, pages)
+            mapped = content = mmap.mmap(data.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             try:
                 report = self._verifier.verify_document(content, options, context)
             except InvalidInput as exc:  # NOT_A_PDF, DOCUMENT_ENCRYPTED: a finding, not an error
-                text.cancel()
                 return None, AttachmentEvidence(indication="", error_code=exc.code)
-            lines, problem = text.result(timeout=_TEXT_TIMEOUT)
+            ev = evidence(report)
+            if main:
+                cfg = self._ctx.settings.verifier
+                if size <= cfg.layout_max_document_bytes:
+                    ev.elements = read_elements(
+                        content, signer_name=signer_name, max_pages=cfg.layout_max_pages
+                    )
+                else:
+                    ev.elements = DocumentElements(
+                        error=f"larger than {cfg.layout_max_document_bytes} bytes"
+                    )
         finally:
             if mapped is not None:
                 mapped.close()
-        return report, evidence(report, lines, problem)
+        return report, ev
 
     # ---- RPCs
     @grpc_errors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,10 @@ from verifier.intake.matching import compare, compare_number, contains
 from verifier.intake.model import (
     AttachmentEvidence,
     Conclusion,
+    DocumentElements,
     MatchLevel,
     Severity,
     SignatureEvidence,
-    TextLine,
 )
 from verifier.intake.policy import RULES, SHIPPED, load_policy
 
@@ -69,31 +69,29 @@ def test_header_dates() -> None:
     assert header_date("2026/13/05") is None and header_date("hôm qua") is None
 
 
-def _line(page: int, text: str, x: float, y: float, w: float = 150) -> TextLine:
-    return TextLine(page, text, x, y, x + w, y + 14, 595.0, 842.0)
+ELEMENTS = DocumentElements(
+    number="125",
+    notation="UBND-VP",
+    number_line="Số: 125/UBND-VP",
+    place="Mẫu",
+    date=date(2026, 3, 5),
+    date_line="Mẫu, ngày 05 tháng 3 năm 2026",
+    issuer="ỦY BAN NHÂN DÂN TỈNH MẪU",
+    signer_lines=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Nguyễn Văn Mẫu"),
+    signer_name="Nguyễn Văn Mẫu",
+)
 
 
-LINES = [
-    _line(1, "ỦY BAN NHÂN DÂN", 90, 60),
-    _line(1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 300, 60, 250),
-    _line(1, "TỈNH MẪU", 110, 76),
-    _line(1, "Độc lập - Tự do - Hạnh phúc", 330, 76),
-    _line(1, "Số: 125/UBND-VP", 100, 104),
-    _line(1, "Mẫu, ngày 05 tháng 3 năm 2026", 320, 104),
-    _line(1, "V/v thử nghiệm", 100, 130),
-    _line(2, "KT. CHỦ TỊCH", 380, 600),
-    _line(2, "PHÓ CHỦ TỊCH", 380, 616),
-    _line(2, "Nguyễn Văn Mẫu", 380, 720),
-]
+def test_read_elements_of_a_decree30_document() -> None:
+    from tests.integration.documents import DECREE30_NAME, decree30_pdf
 
-
-def test_read_elements() -> None:
-    e = read_elements(LINES)
-    assert (e.number, e.notation) == ("125", "UBND-VP")
-    assert str(e.date) == "2026-03-05" and e.place == "Mẫu"
-    assert e.issuer == "ỦY BAN NHÂN DÂN TỈNH MẪU"
-    assert e.signer_name == "Nguyễn Văn Mẫu"
-    assert e.signer_lines == ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Nguyễn Văn Mẫu")
+    e = read_elements(decree30_pdf("Sóc Trăng, ngày 05 tháng 3 năm 2026"), signer_name="")
+    assert (e.number, e.notation) == ("15", "QĐ-UBND") and e.number_line == "Số: 15/QĐ-UBND"
+    assert e.date == date(2026, 3, 5) and e.place == "Sóc Trăng"
+    assert "SÓC TRĂNG" in e.issuer
+    assert e.signer_name == DECREE30_NAME
+    assert e.signer_lines[-1] == DECREE30_NAME and "PHÓ CHỦ TỊCH" in e.signer_lines
+    assert read_elements(b"not a pdf").error
 
 
 def _header(**kw: str) -> Header:
@@ -117,12 +115,12 @@ def _evidence(org_time: datetime) -> AttachmentEvidence:
         SignatureEvidence(0, "TOTAL_PASSED", "NONE", "Nguyễn Văn Mẫu", "UBND tỉnh Mẫu", org_time),
         SignatureEvidence(1, "TOTAL_PASSED", "NONE", "Ủy ban nhân dân tỉnh Mẫu", "", org_time),
     ]
-    return AttachmentEvidence("TOTAL_PASSED", signatures=sigs, lines=LINES)
+    return AttachmentEvidence("TOTAL_PASSED", signatures=sigs, elements=ELEMENTS)
 
 
 def _run(h: Header, when: datetime | None = None) -> tuple[dict[str, MatchLevel], set[str]]:
     when = when or datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
-    checks, findings = cross_check(h, read_elements(LINES), _evidence(when), POLICY, 0)
+    checks, findings = cross_check(h, ELEMENTS, _evidence(when), POLICY, 0)
     return {c.field: c.level for c in checks}, {f.rule for f in findings}
 
 

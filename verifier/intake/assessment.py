@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from kyso.edxml import attachments as content
 from kyso.edxml.model import Attachment, Family, Package
 from verifier.intake.crosscheck import cross_check, header_date, pick_signatures
-from verifier.intake.document_text import read_elements
 from verifier.intake.model import (
     AttachmentOutcome,
     Conclusion,
@@ -215,10 +214,13 @@ def conclude(
         if o.main_document and len(sigs) == 1 and business == "0":
             if pick_signatures(sigs, package.header)[1] is None:
                 findings.append(policy.finding("NO_ORGANISATION_SIGNATURE", attachment=o.index))
-        if o.main_document and business == "0" and o.index not in planned.damaged:
-            checks, found = cross_check(
-                package.header, read_elements(ev.lines), ev, policy, o.index
-            )
+        if (
+            o.main_document
+            and business == "0"
+            and o.index not in planned.damaged
+            and ev.elements is not None
+        ):
+            checks, found = cross_check(package.header, ev.elements, ev, policy, o.index)
             result.cross_checks.extend(checks)
             findings.extend(found)
     result.findings = findings

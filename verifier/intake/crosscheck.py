@@ -21,11 +21,11 @@ import re
 from datetime import date, timedelta, timezone
 
 from kyso.edxml.model import Header
-from verifier.intake.document_text import DocumentElements
 from verifier.intake.matching import compare, compare_number, contains
 from verifier.intake.model import (
     AttachmentEvidence,
     CrossCheck,
+    DocumentElements,
     Finding,
     MatchLevel,
     SignatureEvidence,

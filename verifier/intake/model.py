@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from kyso.edxml.model import Package
 
@@ -78,17 +78,19 @@ class SignatureEvidence:
 
 
 @dataclass
-class TextLine:
-    """A line of text on a page, top-left origin, in points."""
+class DocumentElements:
+    """The Decree 30/2020 elements read from a document (verifier.intake.document_text)."""
 
-    page: int
-    text: str
-    x_min: float
-    y_min: float
-    x_max: float
-    y_max: float
-    page_width: float
-    page_height: float
+    number: str = ""
+    notation: str = ""
+    number_line: str = ""
+    place: str = ""
+    date: date | None = None
+    date_line: str = ""
+    issuer: str = ""  # the issuing-body element's lines, joined
+    signer_lines: tuple[str, ...] = ()  # the signer block's title lines and name line
+    signer_name: str = ""  # the block's name line
+    error: str = ""  # why the pages could not be read
 
 
 @dataclass
@@ -98,10 +100,8 @@ class AttachmentEvidence:
     indication: str  # the document's: TOTAL_PASSED, TOTAL_FAILED, INDETERMINATE, NO_SIGNATURE
     sub_indication: str = ""
     signatures: list[SignatureEvidence] = field(default_factory=list)
-    lines: list[TextLine] = field(default_factory=list)
-    text_error: str = ""  # why the text could not be read
+    elements: DocumentElements | None = None  # read for the main document only
     error_code: str = ""  # the verifier refused the file (NOT_A_PDF, DOCUMENT_ENCRYPTED...)
-    page_count: int = 0
 
 
 @dataclass
@@ -132,10 +132,10 @@ __all__ = [
     "AttachmentOutcome",
     "Conclusion",
     "CrossCheck",
+    "DocumentElements",
     "Finding",
     "IntakeResult",
     "MatchLevel",
     "Severity",
     "SignatureEvidence",
-    "TextLine",
 ]
