@@ -36,9 +36,6 @@ class IntakeSettings(SettingsModel):
         description="UTF-8 replacement sequences (EF BF BD) from which a PDF attachment is "
         "reported as damaged in transit",
     )
-    text_pages: int = Field(
-        30, ge=1, description="pages of an attachment read for the cross-check (first and last)"
-    )
     policy_file: OptionalFilePath = Field(
         None,
         description="intake policy (JSON: rules' severities, conclusions); default: the shipped "
