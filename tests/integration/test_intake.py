@@ -405,3 +405,57 @@ def test_200_mb_package_streams_in_bounded_memory(
     assert big.size > BIG and big.detected_type == "application/pdf" and big.verified
     # not held in memory: far below the package (200 MB) or the decoded attachment (150 MB)
     assert growth_mib < 100, growth_mib
+
+
+def test_signed_test_documents_pass_pdfsig(signed: dict[str, bytes], assert_pdfsig_ok: Any) -> None:
+    assert_pdfsig_ok(signed["decision"], expected_signatures=2)
+    assert_pdfsig_ok(signed["appendix"], expected_signatures=1)
+
+
+# ------------------------------------------------------------------------- access control
+@pytest.fixture(scope="module")
+def roles_server(
+    config_factory: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str, str]]:
+    from kyso.server.app import running_server
+    from kyso.server.tokens import add_token
+
+    home = tmp_path_factory.mktemp("kyso-intake-roles")
+    reader = add_token(home / "auth" / "tokens", "tiep-nhan")
+    signer = add_token(home / "auth" / "tokens", "phat-hanh")
+    settings = config_factory.make(
+        home,
+        keys=["personal"],
+        clients=[
+            {"name": "tiep-nhan", "token": True, "roles": ["verifier"]},
+            {"name": "phat-hanh", "token": True, "roles": ["signer"], "keys": ["personal"]},
+        ],
+    )
+    with running_server(settings) as (address, _ctx):
+        yield address, reader, signer
+
+
+def test_intake_needs_the_verifier_role(roles_server: tuple[str, str, str]) -> None:
+    import grpc
+
+    from kyso.server.status import error_info
+    from tests.access import token_channel
+
+    address, reader, signer = roles_server
+    request = ipb.IntakeRequest(package=STATUS_03)
+    with token_channel(address, reader) as ch:
+        assert ipb_grpc.IntakeStub(ch).Intake(request, timeout=30).kind == ipb.PACKAGE_KIND_STATUS
+    for token, status, code in (
+        (signer, grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"),
+        (None, grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"),
+    ):
+        with token_channel(address, token) as ch:
+            for call in (
+                lambda: ipb_grpc.IntakeStub(ch).Intake(request, timeout=30),
+                lambda: ipb_grpc.IntakeStub(ch).IntakeStream(iter([]), timeout=30),
+            ):
+                with pytest.raises(grpc.RpcError) as err:
+                    call()
+                assert (err.value.code(), error_info(err.value)[0]) == (status, code)
+                if token is not None:
+                    assert "role required: verifier" in (err.value.details() or "")
