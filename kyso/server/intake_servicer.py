@@ -69,7 +69,6 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
                     a.size,
                     verify_options,
                     context,
-                    i == planned.main,
                     package.header.signer_full_name,
                 )
                 if report is not None:
@@ -106,10 +105,10 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         size: int,
         options: Any,
         context: grpc.ServicerContext,
-        main: bool,
         signer_name: str,
     ) -> tuple[Any | None, AttachmentEvidence]:
-        """Verify one PDF attachment; for the main document, read its Decree 30 elements."""
+        """Verify one PDF attachment, then read its Decree 30 elements (the main document's
+        and the separate attachments' for the cross-check)."""
         mapped: mmap.mmap | None = None
         if size <= self._ctx.settings.intake.spool_bytes:
             data.seek(0)
@@ -123,16 +122,15 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
             except InvalidInput as exc:  # NOT_A_PDF, DOCUMENT_ENCRYPTED: a finding, not an error
                 return None, AttachmentEvidence(indication="", error_code=exc.code)
             ev = evidence(report)
-            if main:
-                cfg = self._ctx.settings.verifier
-                if size <= cfg.layout_max_document_bytes:
-                    ev.elements = read_elements(
-                        content, signer_name=signer_name, max_pages=cfg.layout_max_pages
-                    )
-                else:
-                    ev.elements = DocumentElements(
-                        error=f"larger than {cfg.layout_max_document_bytes} bytes"
-                    )
+            cfg = self._ctx.settings.verifier
+            if size <= cfg.layout_max_document_bytes:
+                ev.elements = read_elements(
+                    content, signer_name=signer_name, max_pages=cfg.layout_max_pages
+                )
+            else:
+                ev.elements = DocumentElements(
+                    error=f"larger than {cfg.layout_max_document_bytes} bytes"
+                )
         finally:
             if mapped is not None:
                 mapped.close()

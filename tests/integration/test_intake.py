@@ -51,11 +51,16 @@ def signed(kyso_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         ("qd.pdf", "qd1.pdf", "personal", "personal", ["--anchor", DECREE30_NAME]),
         ("qd1.pdf", "qd2.pdf", "organisation", "organisation", ["--anchor", DECREE30_NAME]),
         ("pl.pdf", "pl1.pdf", "organisation", "attachment", ["--number", "15/QĐ-UBND"]),
+        ("pl.pdf", "pl99.pdf", "organisation", "attachment", ["--number", "99/QĐ-UBND"]),
     ]
     for src, out, key, profile, extra in steps:
         argv = ["sign", str(d / src), "-o", str(d / out), "--key", key, "--profile", profile]
         assert _cli(kyso_server, *argv, *extra) == 0
-    return {"decision": (d / "qd2.pdf").read_bytes(), "appendix": (d / "pl1.pdf").read_bytes()}
+    return {
+        "decision": (d / "qd2.pdf").read_bytes(),
+        "appendix": (d / "pl1.pdf").read_bytes(),
+        "other_appendix": (d / "pl99.pdf").read_bytes(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +128,9 @@ def test_correct_package_is_accepted(stub: Any, signed: dict[str, bytes]) -> Non
     assert levels["signer_certificate"] == "EXACT" and levels["signer"] == "EXACT"
     assert levels["competence"] in ("EXACT", "NORMALISED")
     assert levels["position"] == "NORMALISED"  # "Phó Chủ tịch" / "PHÓ CHỦ TỊCH"
+    # the separate attachment's number, from its attachment signature's text
+    attached = next(c for c in report.cross_checks if c.field == "attachment_number")
+    assert attached.attachment == 1 and attached.level == ipb.MATCH_LEVEL_EXACT
     assert all(f.severity == ipb.FINDING_SEVERITY_INFO for f in report.findings)
 
 
@@ -217,6 +225,20 @@ def test_metadata_mismatch_returns_the_package(
     assert finding.header_value and finding.document_value
     # the signatures themselves are still valid
     assert report.attachments[0].validation.indication == pb.INDICATION_TOTAL_PASSED
+
+
+def test_attachment_of_another_document_returns_the_package(
+    stub: Any, signed: dict[str, bytes]
+) -> None:
+    files = [
+        File("15-QD-UBND.signed.pdf", signed["decision"]),
+        File("phu-luc.signed.pdf", signed["other_appendix"], description="Phụ lục"),
+    ]
+    report = _intake(stub, package(files, date=HEADER_DATE))
+    assert _conclusion(report) == "RETURN_TO_SENDER"
+    finding = next(f for f in report.findings if f.rule == "XC_ATTACHMENT_NUMBER_MISMATCH")
+    assert finding.attachment == 1 and finding.document_value == "99/QĐ-UBND"
+    assert report.attachments[1].validation.indication == pb.INDICATION_TOTAL_PASSED
 
 
 def test_revocation_package_is_recognised_not_compared(stub: Any) -> None:
@@ -410,6 +432,7 @@ def test_200_mb_package_streams_in_bounded_memory(
 def test_signed_test_documents_pass_pdfsig(signed: dict[str, bytes], assert_pdfsig_ok: Any) -> None:
     assert_pdfsig_ok(signed["decision"], expected_signatures=2)
     assert_pdfsig_ok(signed["appendix"], expected_signatures=1)
+    assert_pdfsig_ok(signed["other_appendix"], expected_signatures=1)
 
 
 # ------------------------------------------------------------------------- access control

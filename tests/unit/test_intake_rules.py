@@ -206,3 +206,17 @@ def test_policy_is_data(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InvalidInput, match="CONFIG_INVALID"):
         load_policy(path)
+
+
+def test_separate_attachment_number() -> None:
+    from verifier.intake.crosscheck import cross_check_attachment
+
+    h = _header()
+    checks, findings = cross_check_attachment(h, ELEMENTS, POLICY, 1)
+    assert [c.level for c in checks] == [MatchLevel.EXACT] and not findings
+    other = DocumentElements(number="99", notation="UBND-VP", number_line="Số: 99/UBND-VP")
+    checks, findings = cross_check_attachment(h, other, POLICY, 1)
+    assert [f.rule for f in findings] == ["XC_ATTACHMENT_NUMBER_MISMATCH"]
+    assert findings[0].attachment == 1 and findings[0].severity is Severity.FAIL
+    checks, findings = cross_check_attachment(h, DocumentElements(), POLICY, 1)
+    assert [c.level for c in checks] == [MatchLevel.NOT_FOUND] and not findings

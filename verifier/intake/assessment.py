@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 
 from kyso.edxml import attachments as content
 from kyso.edxml.model import Attachment, Family, Package
-from verifier.intake.crosscheck import cross_check, header_date, pick_signatures
+from verifier.intake.crosscheck import (
+    cross_check,
+    cross_check_attachment,
+    header_date,
+    pick_signatures,
+)
 from verifier.intake.model import (
     AttachmentOutcome,
     Conclusion,
@@ -221,6 +226,15 @@ def conclude(
             and ev.elements is not None
         ):
             checks, found = cross_check(package.header, ev.elements, ev, policy, o.index)
+            result.cross_checks.extend(checks)
+            findings.extend(found)
+        elif (
+            not o.main_document
+            and business == "0"
+            and o.index not in planned.damaged
+            and ev.elements is not None
+        ):
+            checks, found = cross_check_attachment(package.header, ev.elements, policy, o.index)
             result.cross_checks.extend(checks)
             findings.extend(found)
     result.findings = findings

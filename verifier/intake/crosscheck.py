@@ -214,4 +214,34 @@ def cross_check(
     return c.checks, c.findings
 
 
-__all__ = ["VN_TIME", "best", "cross_check", "header_date", "pick_signatures"]
+def cross_check_attachment(
+    header: Header, elements: DocumentElements, policy: IntakePolicy, attachment: int
+) -> tuple[list[CrossCheck], list[Finding]]:
+    """A separate attachment: its number and symbol (the "Số:" line, or the text of the
+    organisation's attachment signature, Decree 30/2020 Appendix I) against the header's.
+    An attachment that shows none is only recorded (NOT_FOUND): appendices often carry none."""
+    c = _Checks(policy, attachment)
+    wanted = "/".join(p for p in (header.code_number, header.code_notation) if p)
+    if wanted:
+        if elements.number_line:
+            level = compare_number(
+                header.code_number, header.code_notation, elements.number, elements.notation
+            )
+            shown = f"{elements.number}/{elements.notation}"
+        else:
+            level, shown = MatchLevel.NOT_FOUND, ""
+        c.add(
+            "attachment_number", wanted, shown, "Số line or attachment signature text", level,
+            mismatch="XC_ATTACHMENT_NUMBER_MISMATCH",
+        )  # fmt: skip
+    return c.checks, c.findings
+
+
+__all__ = [
+    "VN_TIME",
+    "best",
+    "cross_check",
+    "cross_check_attachment",
+    "header_date",
+    "pick_signatures",
+]
