@@ -221,9 +221,23 @@ ALREADY_EXISTS: Mapping[str, Texts] = {
         "{name} ({fingerprint}…) is already in the trust store",
         "chứng thư {name} đã có trong kho tin cậy",
     ),
+    "CONSENT_ENROLLED": Texts(
+        "key {key} already has an enrolled owner secret; enrol again with --replace",
+        "khóa {key} đã được đăng ký mã xác thực của người sở hữu",
+    ),
 }
 
 PRECONDITION: Mapping[str, Texts] = {
+    # owner consent (docs/security.md, "Owner consent")
+    "KEY_LOCKED": Texts(
+        "key {key} is locked after repeated failed owner authorisations until {until}",
+        "khóa {key} đang bị tạm khóa do xác thực sai nhiều lần, đến {until}",
+    ),
+    "CONSENT_NOT_ENROLLED": Texts(
+        "key {key} needs its owner's consent ({kind}) but has no usable enrolled secret "
+        "({problem}); run `kyso keys enroll {key}` on the server",
+        "khóa {key} chưa được đăng ký mã xác thực của người sở hữu",
+    ),
     "IMAGE_UNAVAILABLE": Texts(
         "cannot read the image of key {key}", "không đọc được ảnh chữ ký/con dấu đã cấu hình"
     ),
@@ -322,6 +336,10 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
         "văn bản đã chuẩn bị quá lớn để lưu chờ ký hai bước",
     ),
     "PENDING_LIMIT": Texts("too many pending signatures", "quá nhiều chữ ký đang chờ hoàn tất"),
+    "KEY_LIMIT_REACHED": Texts(
+        "key {key} has reached its limit {limit} = {value}",
+        "khóa {key} đã đạt giới hạn số lần ký ({limit} = {value})",
+    ),
 }
 
 UNAVAILABLE: Mapping[str, Texts] = {
@@ -354,6 +372,10 @@ UNAVAILABLE: Mapping[str, Texts] = {
         "the audit log cannot be written ({problem})",
         "không ghi được nhật ký kiểm toán (đang bận hoặc không truy cập được)",
     ),
+    "KEY_STATE_UNAVAILABLE": Texts(
+        "the keys' usage and consent state cannot be read or written ({problem})",
+        "không đọc/ghi được trạng thái sử dụng của khóa ký",
+    ),
 }
 
 DEADLINE_EXCEEDED: Mapping[str, Texts] = {
@@ -383,6 +405,18 @@ UNAUTHENTICATED: Mapping[str, Texts] = {
         "a valid credential is required: a client certificate (mTLS) or a bearer token "
         "(authorization: Bearer <token>)",
         "cần thông tin xác thực hợp lệ (chứng thư số máy khách hoặc mã truy cập)",
+    ),
+    "CONSENT_REQUIRED": Texts(
+        "key {key} signs only with its owner's authorisation ({kind}) in the request",
+        "khóa {key} chỉ được ký khi có xác thực của người sở hữu khóa (mã dùng một lần hoặc PIN)",
+    ),
+    "CONSENT_INVALID": Texts(
+        "the owner's authorisation for key {key} is wrong or expired",
+        "xác thực của người sở hữu khóa {key} không đúng hoặc đã hết hạn",
+    ),
+    "CONSENT_REPLAYED": Texts(
+        "this one-time code of key {key} has already been used; wait for the next code",
+        "mã xác thực này của khóa {key} đã được sử dụng; hãy dùng mã tiếp theo",
     ),
 }
 

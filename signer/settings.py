@@ -19,6 +19,8 @@ from kyso.settings import FilePaths, OptionalFilePath, OptionalNewFilePath, Sett
 
 ProfileName = Literal["personal", "organisation", "attachment"]
 LevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+#: How a key's owner authorises each use (docs/security.md, "Owner consent").
+ConsentKind = Literal["totp", "pin", "none"]
 
 
 def _lower_all(value: Any) -> Any:
@@ -73,6 +75,21 @@ class KeySettings(SettingsModel):
     prefer_pss: bool = Field(
         False, description="RSA keys sign with RSASSA-PSS (Circular 15/2025), not PKCS#1 v1.5"
     )
+    consent: ConsentKind | None = Field(
+        None,
+        description="owner's authorisation for each use (remote signing, ETSI TS 119 431-1 "
+        'SCAL2): `"totp"` an RFC 6238 code enrolled with `kyso keys enroll`, `"pin"` the '
+        'token\'s user PIN sent in the request, `"none"`; default `"totp"` for a key with '
+        'the personal profile, else `"none"`',
+    )
+    max_signatures_per_day: int | None = Field(
+        None,
+        ge=1,
+        description="signatures a day (days in Asia/Ho_Chi_Minh, +07:00); none: no limit",
+    )
+    max_signatures_total: int | None = Field(
+        None, ge=1, description="signatures over the key's life; none: no limit"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -86,6 +103,31 @@ class KeySettings(SettingsModel):
             data = dict(data)
             data["profiles"] = [data.pop("profile")]
         return data
+
+    @model_validator(mode="after")
+    def _pin_consent_has_no_stored_pin(self) -> KeySettings:
+        """With ``consent = "pin"`` the PIN comes from the owner with each request only."""
+        if self.owner_consent == "pin":
+            raise ValueError(
+                'consent = "pin" is not supported yet: use "totp" (docs/security.md, '
+                '"Owner consent")'
+            )
+        if self.owner_consent == "pin":  # pragma: no cover - kept for when it is
+            if self.backend != "pkcs11":
+                raise ValueError('consent = "pin" needs backend = "pkcs11" (the token\'s PIN)')
+            if self.pin_env or self.pin_file:
+                raise ValueError(
+                    'consent = "pin": the owner sends the PIN with each request; '
+                    "remove pin_env / pin_file"
+                )
+        return self
+
+    @property
+    def owner_consent(self) -> ConsentKind:
+        """``consent``, else ``"totp"`` for a personal key and ``"none"`` for the others."""
+        if self.consent is not None:
+            return self.consent
+        return "totp" if "personal" in self.profiles else "none"
 
     def read_pin(self) -> str | None:
         """The PIN/passphrase, read now and never kept in the settings.
@@ -126,9 +168,41 @@ class SignerSettings(SettingsModel):
         "with `redis_url`, the Redis stream `<redis_namespace>:audit:signing` instead)",
     )
 
+    consent_max_failures: int = Field(
+        5, ge=1, description="consecutive wrong, replayed or malformed owner codes that lock a key"
+    )
+    consent_lock_seconds: int = Field(
+        900, ge=1, description="how long a key stays locked after `consent_max_failures`"
+    )
+    totp_valid_window: int = Field(
+        1,
+        ge=0,
+        le=2,
+        description="30-second steps a TOTP code may be early or late (RFC 6238 §5.2: "
+        "at most one is recommended)",
+    )
+    consent_master_key_file: OptionalNewFilePath = Field(
+        None,
+        description="AES-256 key (mode 0600) that encrypts enrolled TOTP secrets (default "
+        "`<home>/consent/master.key`; every replica needs the same file)",
+    )
+    key_state_path: OptionalNewFilePath = Field(
+        None,
+        description="usage counters and consent state of the keys (default "
+        "`<home>/signer/key-state.json`; with `redis_url`, Redis keys `<redis_namespace>:key:*`)",
+    )
+
     def audit_file(self, home: Path) -> Path:
         """The signing audit log: ``audit_path``, else ``<home>/audit/signing.log``."""
         return self.audit_path or (home / "audit" / "signing.log")
 
+    def master_key_file(self, home: Path) -> Path:
+        """``consent_master_key_file``, else ``<home>/consent/master.key``."""
+        return self.consent_master_key_file or (home / "consent" / "master.key")
 
-__all__ = ["KeySettings", "LevelName", "ProfileName", "SignerSettings"]
+    def key_state_file(self, home: Path) -> Path:
+        """``key_state_path``, else ``<home>/signer/key-state.json``."""
+        return self.key_state_path or (home / "signer" / "key-state.json")
+
+
+__all__ = ["ConsentKind", "KeySettings", "LevelName", "ProfileName", "SignerSettings"]

@@ -312,6 +312,8 @@ class ConfigFactory:
         if image is None:
             image = self.seal_image if "organisation" in profiles else self.signature_image
         table["image"] = image
+        # Tests of other things sign without the owner's code; tests of consent say otherwise.
+        table["consent"] = "none"
         table.update(extra)
         return table
 

@@ -32,6 +32,7 @@ from kyso.cli.channel import (
     read_chunks,
     report_rpc_error,
 )
+from kyso.cli.consent import add_otp_option, read_otp, register_enroll
 from kyso.errors import InvalidInput
 
 _PROFILES = ("personal", "organisation", "attachment")
@@ -98,11 +99,26 @@ def _options(ns: argparse.Namespace) -> Any:
     )
 
 
-def _stream_requests(ns: argparse.Namespace, options: Any, size: int) -> Iterator[Any]:
+def _authorization(ns: argparse.Namespace) -> Any:
+    from kyso.v1 import signer_pb2 as pb
+
+    code = read_otp(ns)
+    return pb.OwnerAuthorization(totp=code) if code is not None else pb.OwnerAuthorization()
+
+
+def _stream_requests(
+    ns: argparse.Namespace, options: Any, size: int, authorization: Any
+) -> Iterator[Any]:
     from kyso.v1 import signer_pb2 as pb
 
     yield pb.SignStreamRequest(
-        header=pb.SignStreamHeader(key=ns.key, options=options, size=size, return_update_only=True)
+        header=pb.SignStreamHeader(
+            key=ns.key,
+            options=options,
+            size=size,
+            return_update_only=True,
+            authorization=authorization,
+        )
     )
     for chunk in read_chunks(ns.input):
         yield pb.SignStreamRequest(chunk=chunk)
@@ -115,6 +131,7 @@ def _sign(ns: argparse.Namespace) -> int:
     size = readable_size(ns.input)
     options = _options(ns)
     tls = credentials(ns)  # unreadable certificate files: refused before anything is written
+    authorization = _authorization(ns)
     out: Path = ns.output
     if out.is_dir():
         raise InvalidInput("FILE_UNWRITABLE", path=str(out), problem="it is a directory")
@@ -130,7 +147,12 @@ def _sign(ns: argparse.Namespace) -> int:
             stub = pb_grpc.SignerStub(ch)
             if size <= UNARY_LIMIT:
                 resp = stub.Sign(
-                    pb.SignRequest(document=read_bytes(ns.input), key=ns.key, options=options),
+                    pb.SignRequest(
+                        document=read_bytes(ns.input),
+                        key=ns.key,
+                        options=options,
+                        authorization=authorization,
+                    ),
                     timeout=ns.timeout,
                 )
                 f.write(resp.document)
@@ -140,7 +162,9 @@ def _sign(ns: argparse.Namespace) -> int:
                 with ns.input.open("rb") as src:
                     shutil.copyfileobj(src, f, 1024 * 1024)
                 summary = None
-                for msg in stub.SignStream(_stream_requests(ns, options, size), timeout=ns.timeout):
+                for msg in stub.SignStream(
+                    _stream_requests(ns, options, size, authorization), timeout=ns.timeout
+                ):
                     if msg.WhichOneof("part") == "signature":
                         summary = msg.signature
                     else:
@@ -196,14 +220,50 @@ def _keys(ns: argparse.Namespace) -> int:
                 f"    valid:   {key.not_before.ToDatetime():%Y-%m-%d} .. "
                 f"{key.not_after.ToDatetime():%Y-%m-%d}  sha256 {key.sha256}"
             )
+        print(f"    consent: {_consent_line(key)}")
+        print(f"    usage:   {_usage_line(key.usage)}")
     return 0
+
+
+def _local_time(ts: Any) -> str:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    when = ts.ToDatetime().replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    return when.isoformat(timespec="seconds")
+
+
+def _consent_line(key: Any) -> str:
+    """``totp (enrolled)``, ``totp (NOT ENROLLED: signing refused)``, ``none``; a lock."""
+    line = key.consent or "none"
+    if key.consent == "totp":
+        line += " (enrolled)" if key.consent_enrolled else " (NOT ENROLLED: signing refused)"
+    if key.HasField("locked_until"):
+        line += f", LOCKED until {_local_time(key.locked_until)}"
+    return line
+
+
+def _usage_line(usage: Any) -> str:
+    """``12 signatures, 3 today (limits: 100 a day, 1000 in total), last 2026-…+07:00``."""
+    limits = [
+        f"{usage.max_signatures_per_day} a day" if usage.max_signatures_per_day else "",
+        f"{usage.max_signatures_total} in total" if usage.max_signatures_total else "",
+    ]
+    shown = ", ".join(x for x in limits if x) or "none"
+    last = _local_time(usage.last_used) if usage.HasField("last_used") else "never"
+    return (
+        f"{usage.signatures_total} signatures, {usage.signatures_today} today "
+        f"(limits: {shown}), last {last}"
+    )
 
 
 def register(sub: Any) -> None:
     """Add ``kyso keys`` and ``kyso sign`` to the ``kyso`` parser."""
-    p = sub.add_parser("keys", help="list the server's signing keys")
+    p = sub.add_parser(
+        "keys", help="list the server's signing keys (consent, usage); `keys enroll KEY`"
+    )
     p.add_argument("--timeout", type=seconds("--timeout"), default=30.0)
-    p.set_defaults(func=_keys)
+    register_enroll(p, _keys)
 
     p = sub.add_parser("sign", help="sign a PDF (PAdES) with a key held by the server")
     p.add_argument("input", type=Path, metavar="IN")
@@ -235,5 +295,6 @@ def register(sub: Any) -> None:
     p.add_argument("--number", help='number and symbol for attachments, e.g. "15/QĐ-UBND"')
     p.add_argument("--reason")
     p.add_argument("--location")
+    add_otp_option(p)
     p.add_argument("--timeout", type=seconds("--timeout"), default=600.0)
     p.set_defaults(func=_sign)

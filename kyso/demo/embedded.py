@@ -333,6 +333,10 @@ def _config_text(home: Path, demo: Path, state: dict[str, Any]) -> str:
             f"chain = [{_q(demo / 'certs' / 'ca.cert.pem')}]",
             f"image = {_q(demo / 'images' / image)}",
         ]
+        if "personal" in profiles:
+            # A demo on loopback: a real personal key keeps the default, the owner's one-time
+            # code for each signature (docs/security.md, "Owner consent").
+            lines += ['consent = "none"']
     lines += clients_toml(home / "clients", list(_KEYS))
     return "\n".join(lines) + "\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from kyso.server.secret_check import check_secrets
 from kyso.server.settings import Settings
 from signer import SigningService
 from signer.audit import SigningAudit
+from signer.key_use import KeyGuard, open_key_guard
 from signer.keys.checkpoint_key import Pkcs11CheckpointSigner
 from signer.keys.registry import KeyRegistry
 from signer.two_step import PendingStore, TwoStepSigner
@@ -26,6 +28,8 @@ from trust_store.checkpoints import (
     open_signer,
 )
 from verifier.policy import PolicyRegistry
+
+log = logging.getLogger("kyso.server")
 
 if TYPE_CHECKING:
     import grpc
@@ -47,6 +51,7 @@ class AppContext:
     two_step: TwoStepSigner
     policies: PolicyRegistry  # validation policies by name (verifier/policies, policy_dir)
     signing_audit: SigningAudit  # every signing attempt, written before a document is returned
+    key_guard: KeyGuard  # owner consent and usage limits of the server-held keys
     interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
@@ -121,8 +126,12 @@ def build_context(settings: Settings) -> AppContext:
             two_step=TwoStepSigner(signing, pending),
             policies=policies,
             signing_audit=signing_audit,
+            key_guard=open_key_guard(
+                settings.signer, settings.home, redis_client, ts.redis_namespace
+            ),
             closers=closers,
         )
+        _warn_unenrolled(ctx)
         from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
         from kyso.server.deadlines import FetchBudgetInterceptor
 
@@ -169,6 +178,26 @@ def _attach_checkpoints(
         )
         chain.attach(checkpointer)
         closers.append(functools.partial(checkpointer.close, chain.verify))
+
+
+def _warn_unenrolled(ctx: AppContext) -> None:
+    """Name at start-up each key whose owner's consent is TOTP but no secret is enrolled:
+    it starts, and refuses to sign (CONSENT_NOT_ENROLLED) until ``kyso keys enroll``."""
+    for key in ctx.settings.keys:
+        if key.owner_consent != "totp":
+            continue
+        try:
+            enrolled = ctx.key_guard.consent.secrets.enrolled(key.name)
+        except Exception as exc:  # Redis not reachable yet: the signature will say so
+            log.warning("key %s: enrolment not checked: %s", key.name, type(exc).__name__)
+            continue
+        if not enrolled:
+            log.warning(
+                "key %s needs its owner's one-time code but none is enrolled: it refuses to "
+                "sign until `kyso keys enroll %s`",
+                key.name,
+                key.name,
+            )
 
 
 __all__ = ["AppContext", "build_context"]

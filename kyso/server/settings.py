@@ -84,6 +84,7 @@ OTHER_VARIABLES: dict[str, str] = {
     "KYSO_TLS_CA": "CA certificates (PEM) the client commands trust for the server (`--ca`)",
     "KYSO_TLS_CERT": "client certificate (PEM) the client commands present (`--cert`)",
     "KYSO_TLS_KEY": "private key (PEM) of the client certificate (`--key`)",
+    "KYSO_OTP": "the key owner's one-time code `kyso sign` sends (`--otp`; never logged)",
 }
 
 

@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from signer import (
     SignResult,
 )
 from signer.audit import SigningAttempt, SigningAudit, SigningResult
+from signer.consent import OwnerAuthorization
+from signer.key_use import KeyStatus
 from signer.two_step import TwoStepSigner
 
 log = logging.getLogger("kyso.signer.api")
@@ -85,6 +88,28 @@ def options_from_pb(msg: pb.SignOptions) -> SignOptions:
         location=msg.location or None,
         field_name=msg.field_name or None,
     )
+
+
+def authorization_from_pb(msg: pb.OwnerAuthorization) -> OwnerAuthorization:
+    """The owner's code or PIN as sent (checked by :mod:`signer.consent`, never logged)."""
+    which = msg.WhichOneof("method")
+    if which == "totp":
+        return OwnerAuthorization(totp=msg.totp)
+    if which == "pin":
+        return OwnerAuthorization(pin=msg.pin)
+    return OwnerAuthorization()
+
+
+def usage_pb(status: KeyStatus) -> pb.KeyUsage:
+    usage = pb.KeyUsage(
+        signatures_total=status.usage.total,
+        signatures_today=status.usage.today,
+        max_signatures_per_day=status.max_per_day or 0,
+        max_signatures_total=status.max_total or 0,
+    )
+    if status.usage.last_use is not None:
+        usage.last_used.CopyFrom(_timestamp(status.usage.last_use))
+    return usage
 
 
 def summary_pb(result: SignResult) -> pb.SignatureSummary:
@@ -168,16 +193,25 @@ class SignerServicer(pb_grpc.SignerServicer):
 
     @grpc_errors
     def Sign(self, request: pb.SignRequest, context: grpc.ServicerContext) -> pb.SignResponse:
-        with self._audited(context, "Sign", request.options) as audit:
-            audit.fields.update(key=request.key, input_sha256=_sha256(request.document))
-            check_size(len(request.document), self._ctx.settings.max_document_bytes)
-            out = io.BytesIO()
-            result = self._service.sign(
-                request.key, options_from_pb(request.options), io.BytesIO(request.document), out
-            )
-            document = out.getvalue()
-        # the signer hashed its output already; durable before the reply
-        audit.ok(result, output_sha256=result.sha256 or _sha256(document))
+        with contextlib.ExitStack() as stack:
+            with self._audited(context, "Sign", request.options) as audit:
+                input_sha256 = _sha256(request.document)
+                audit.fields.update(key=request.key, input_sha256=input_sha256)
+                check_size(len(request.document), self._ctx.settings.max_document_bytes)
+                options = options_from_pb(request.options)
+                use = stack.enter_context(
+                    self._ctx.key_guard.begin(
+                        self._service.keys.config(request.key),
+                        input_sha256,
+                        authorization_from_pb(request.authorization),
+                    )
+                )
+                out = io.BytesIO()
+                result = self._service.sign(request.key, options, io.BytesIO(request.document), out)
+                document = out.getvalue()
+            # the signer hashed its output already; durable before the reply
+            audit.ok(result, output_sha256=result.sha256 or _sha256(document))
+            use.commit()
         return pb.SignResponse(document=document, signature=summary_pb(result))
 
     @grpc_errors
@@ -195,7 +229,7 @@ class SignerServicer(pb_grpc.SignerServicer):
                 audit.fields["key"] = header.key
                 check_size(header.size, limit)
                 options = options_from_pb(header.options)
-                self._service.keys.config(header.key)  # unknown key: refuse before the body
+                key_config = self._service.keys.config(header.key)  # unknown: before the body
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyso-sign-")))
                 source = stack.enter_context((tmp / "document.pdf").open("w+b"))
                 received = 0
@@ -215,6 +249,13 @@ class SignerServicer(pb_grpc.SignerServicer):
                         "STREAM_SIZE_MISMATCH", declared=header.size, received=received
                     )
                 source.flush()
+                use = stack.enter_context(
+                    self._ctx.key_guard.begin(
+                        key_config,
+                        audit.fields["input_sha256"],
+                        authorization_from_pb(header.authorization),
+                    )
+                )
                 # signed in place: the incremental update is appended to the spooled file
                 result = self._service.sign(
                     header.key,
@@ -227,6 +268,7 @@ class SignerServicer(pb_grpc.SignerServicer):
             # Signed in place, the output is the input followed by the update: the input's digest
             # continued over the appended bytes, not a second pass over the whole file.
             audit.ok(result, output_sha256=_appended_sha256(digest, source, received))
+            use.commit()  # counted even if the client goes away while it is streamed back
             yield pb.SignStreamResponse(signature=summary_pb(result))
             yield from _chunks(source, received if header.return_update_only else 0)
 
@@ -249,7 +291,17 @@ class SignerServicer(pb_grpc.SignerServicer):
                     for p in config.profiles
                     if p in Profile._value2member_map_
                 ],
+                consent=config.owner_consent,
             )
+            try:
+                status = self._ctx.key_guard.status(config)
+            except KysoError as exc:
+                log.warning("key %s: usage state unavailable: %s", name, exc.code)
+            else:
+                info.consent_enrolled = status.enrolled
+                info.usage.CopyFrom(usage_pb(status))
+                if status.consent_state.locked_until > time.time():
+                    info.locked_until.FromSeconds(status.consent_state.locked_until)
             try:
                 key = self._service.keys.get(name)
             except Exception as exc:

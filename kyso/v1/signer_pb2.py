@@ -25,49 +25,53 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kyso/v1/signer.proto\x12\x07kyso.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n\x08PageRect\x12\x0c\n\x04page\x18\x01 \x01(\r\x12\n\n\x02x1\x18\x02 \x01(\x01\x12\n\n\x02y1\x18\x03 \x01(\x01\x12\n\n\x02x2\x18\x04 \x01(\x01\x12\n\n\x02y2\x18\x05 \x01(\x01\"h\n\rSignPlacement\x12\x15\n\x0b\x61nchor_text\x18\x01 \x01(\tH\x00\x12\x14\n\nfield_name\x18\x02 \x01(\tH\x00\x12!\n\x04rect\x18\x03 \x01(\x0b\x32\x11.kyso.v1.PageRectH\x00\x42\x07\n\x05where\"\xea\x01\n\x0bSignOptions\x12*\n\x07profile\x18\x01 \x01(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\"\n\x05level\x18\x02 \x01(\x0e\x32\x13.kyso.v1.PadesLevel\x12)\n\tplacement\x18\x03 \x01(\x0b\x32\x16.kyso.v1.SignPlacement\x12\x11\n\timage_png\x18\x04 \x01(\x0c\x12\x17\n\x0f\x64ocument_number\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x10\n\x08location\x18\x07 \x01(\t\x12\x12\n\nfield_name\x18\x08 \x01(\t\"S\n\x0bSignRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x07options\x18\x03 \x01(\x0b\x32\x14.kyso.v1.SignOptions\"\x8d\x02\n\x10SignatureSummary\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12*\n\x07profile\x18\x02 \x01(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\"\n\x05level\x18\x03 \x01(\x0e\x32\x13.kyso.v1.PadesLevel\x12\x16\n\x0esigner_subject\x18\x04 \x01(\t\x12\x30\n\x0csigning_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04rect\x18\x06 \x01(\x0b\x32\x11.kyso.v1.PageRect\x12\x0c\n\x04size\x18\x07 \x01(\x04\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x0c\n\x04pdfa\x18\t \x01(\t\"N\n\x0cSignResponse\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12,\n\tsignature\x18\x02 \x01(\x0b\x32\x19.kyso.v1.SignatureSummary\"p\n\x10SignStreamHeader\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x07options\x18\x02 \x01(\x0b\x32\x14.kyso.v1.SignOptions\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x1a\n\x12return_update_only\x18\x04 \x01(\x08\"Y\n\x11SignStreamRequest\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.kyso.v1.SignStreamHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"]\n\x12SignStreamResponse\x12.\n\tsignature\x18\x01 \x01(\x0b\x32\x19.kyso.v1.SignatureSummaryH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\x11\n\x0fListKeysRequest\"\xc4\x02\n\x0eSigningKeyInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x08profiles\x18\x02 \x03(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0e\n\x06issuer\x18\x05 \x01(\t\x12.\n\nnot_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nserial_hex\x18\x08 \x01(\t\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x15\n\rkey_algorithm\x18\n \x01(\t\x12\x11\n\tavailable\x18\x0b \x01(\x08\x12\x18\n\x10unavailable_code\x18\x0c \x01(\t\"9\n\x10ListKeysResponse\x12%\n\x04keys\x18\x01 \x03(\x0b\x32\x17.kyso.v1.SigningKeyInfo\"v\n\x17PrepareSignatureRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0c\x12\r\n\x05\x63hain\x18\x03 \x03(\x0c\x12%\n\x07options\x18\x04 \x01(\x0b\x32\x14.kyso.v1.SignOptions\"\xb4\x01\n\x18PrepareSignatureResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11signed_attributes\x18\x02 \x01(\x0c\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x18\n\x10\x64igest_algorithm\x18\x04 \x01(\t\x12\x17\n\x0f\x64ocument_sha256\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x18\x43ompleteSignatureRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\tsignature\x18\x02 \x01(\x0cH\x00\x12\r\n\x03\x63ms\x18\x03 \x01(\x0cH\x00\x12\x17\n\x0f\x64ocument_sha256\x18\x04 \x01(\tB\x07\n\x05value\"[\n\x19\x43ompleteSignatureResponse\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12,\n\tsignature\x18\x02 \x01(\x0b\x32\x19.kyso.v1.SignatureSummary*}\n\x10SignatureProfile\x12!\n\x1dSIGNATURE_PROFILE_UNSPECIFIED\x10\x00\x12\x14\n\x10PROFILE_PERSONAL\x10\x01\x12\x18\n\x14PROFILE_ORGANISATION\x10\x02\x12\x16\n\x12PROFILE_ATTACHMENT\x10\x03*h\n\nPadesLevel\x12\x1b\n\x17PADES_LEVEL_UNSPECIFIED\x10\x00\x12\r\n\tPADES_B_B\x10\x01\x12\r\n\tPADES_B_T\x10\x02\x12\x0e\n\nPADES_B_LT\x10\x03\x12\x0f\n\x0bPADES_B_LTA\x10\x04\x32\xfe\x02\n\x06Signer\x12\x33\n\x04Sign\x12\x14.kyso.v1.SignRequest\x1a\x15.kyso.v1.SignResponse\x12I\n\nSignStream\x12\x1a.kyso.v1.SignStreamRequest\x1a\x1b.kyso.v1.SignStreamResponse(\x01\x30\x01\x12?\n\x08ListKeys\x12\x18.kyso.v1.ListKeysRequest\x1a\x19.kyso.v1.ListKeysResponse\x12W\n\x10PrepareSignature\x12 .kyso.v1.PrepareSignatureRequest\x1a!.kyso.v1.PrepareSignatureResponse\x12Z\n\x11\x43ompleteSignature\x12!.kyso.v1.CompleteSignatureRequest\x1a\".kyso.v1.CompleteSignatureResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kyso/v1/signer.proto\x12\x07kyso.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n\x08PageRect\x12\x0c\n\x04page\x18\x01 \x01(\r\x12\n\n\x02x1\x18\x02 \x01(\x01\x12\n\n\x02y1\x18\x03 \x01(\x01\x12\n\n\x02x2\x18\x04 \x01(\x01\x12\n\n\x02y2\x18\x05 \x01(\x01\"h\n\rSignPlacement\x12\x15\n\x0b\x61nchor_text\x18\x01 \x01(\tH\x00\x12\x14\n\nfield_name\x18\x02 \x01(\tH\x00\x12!\n\x04rect\x18\x03 \x01(\x0b\x32\x11.kyso.v1.PageRectH\x00\x42\x07\n\x05where\"\xea\x01\n\x0bSignOptions\x12*\n\x07profile\x18\x01 \x01(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\"\n\x05level\x18\x02 \x01(\x0e\x32\x13.kyso.v1.PadesLevel\x12)\n\tplacement\x18\x03 \x01(\x0b\x32\x16.kyso.v1.SignPlacement\x12\x11\n\timage_png\x18\x04 \x01(\x0c\x12\x17\n\x0f\x64ocument_number\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x10\n\x08location\x18\x07 \x01(\t\x12\x12\n\nfield_name\x18\x08 \x01(\t\"=\n\x12OwnerAuthorization\x12\x0e\n\x04totp\x18\x01 \x01(\tH\x00\x12\r\n\x03pin\x18\x02 \x01(\tH\x00\x42\x08\n\x06method\"\x87\x01\n\x0bSignRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x07options\x18\x03 \x01(\x0b\x32\x14.kyso.v1.SignOptions\x12\x32\n\rauthorization\x18\x04 \x01(\x0b\x32\x1b.kyso.v1.OwnerAuthorization\"\x8d\x02\n\x10SignatureSummary\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12*\n\x07profile\x18\x02 \x01(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\"\n\x05level\x18\x03 \x01(\x0e\x32\x13.kyso.v1.PadesLevel\x12\x16\n\x0esigner_subject\x18\x04 \x01(\t\x12\x30\n\x0csigning_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04rect\x18\x06 \x01(\x0b\x32\x11.kyso.v1.PageRect\x12\x0c\n\x04size\x18\x07 \x01(\x04\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x0c\n\x04pdfa\x18\t \x01(\t\"N\n\x0cSignResponse\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12,\n\tsignature\x18\x02 \x01(\x0b\x32\x19.kyso.v1.SignatureSummary\"\xa4\x01\n\x10SignStreamHeader\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x07options\x18\x02 \x01(\x0b\x32\x14.kyso.v1.SignOptions\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x1a\n\x12return_update_only\x18\x04 \x01(\x08\x12\x32\n\rauthorization\x18\x05 \x01(\x0b\x32\x1b.kyso.v1.OwnerAuthorization\"Y\n\x11SignStreamRequest\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.kyso.v1.SignStreamHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"]\n\x12SignStreamResponse\x12.\n\tsignature\x18\x01 \x01(\x0b\x32\x19.kyso.v1.SignatureSummaryH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\x11\n\x0fListKeysRequest\"\xc3\x03\n\x0eSigningKeyInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x08profiles\x18\x02 \x03(\x0e\x32\x19.kyso.v1.SignatureProfile\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0e\n\x06issuer\x18\x05 \x01(\t\x12.\n\nnot_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nserial_hex\x18\x08 \x01(\t\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x15\n\rkey_algorithm\x18\n \x01(\t\x12\x11\n\tavailable\x18\x0b \x01(\x08\x12\x18\n\x10unavailable_code\x18\x0c \x01(\t\x12\x0f\n\x07\x63onsent\x18\r \x01(\t\x12\x18\n\x10\x63onsent_enrolled\x18\x0e \x01(\x08\x12\x30\n\x0clocked_until\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x05usage\x18\x10 \x01(\x0b\x32\x11.kyso.v1.KeyUsage\"\xab\x01\n\x08KeyUsage\x12\x18\n\x10signatures_total\x18\x01 \x01(\x04\x12\x18\n\x10signatures_today\x18\x02 \x01(\x04\x12-\n\tlast_used\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16max_signatures_per_day\x18\x04 \x01(\x04\x12\x1c\n\x14max_signatures_total\x18\x05 \x01(\x04\"9\n\x10ListKeysResponse\x12%\n\x04keys\x18\x01 \x03(\x0b\x32\x17.kyso.v1.SigningKeyInfo\"v\n\x17PrepareSignatureRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12\x13\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0c\x12\r\n\x05\x63hain\x18\x03 \x03(\x0c\x12%\n\x07options\x18\x04 \x01(\x0b\x32\x14.kyso.v1.SignOptions\"\xb4\x01\n\x18PrepareSignatureResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11signed_attributes\x18\x02 \x01(\x0c\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x18\n\x10\x64igest_algorithm\x18\x04 \x01(\t\x12\x17\n\x0f\x64ocument_sha256\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x18\x43ompleteSignatureRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\tsignature\x18\x02 \x01(\x0cH\x00\x12\r\n\x03\x63ms\x18\x03 \x01(\x0cH\x00\x12\x17\n\x0f\x64ocument_sha256\x18\x04 \x01(\tB\x07\n\x05value\"[\n\x19\x43ompleteSignatureResponse\x12\x10\n\x08\x64ocument\x18\x01 \x01(\x0c\x12,\n\tsignature\x18\x02 \x01(\x0b\x32\x19.kyso.v1.SignatureSummary*}\n\x10SignatureProfile\x12!\n\x1dSIGNATURE_PROFILE_UNSPECIFIED\x10\x00\x12\x14\n\x10PROFILE_PERSONAL\x10\x01\x12\x18\n\x14PROFILE_ORGANISATION\x10\x02\x12\x16\n\x12PROFILE_ATTACHMENT\x10\x03*h\n\nPadesLevel\x12\x1b\n\x17PADES_LEVEL_UNSPECIFIED\x10\x00\x12\r\n\tPADES_B_B\x10\x01\x12\r\n\tPADES_B_T\x10\x02\x12\x0e\n\nPADES_B_LT\x10\x03\x12\x0f\n\x0bPADES_B_LTA\x10\x04\x32\xfe\x02\n\x06Signer\x12\x33\n\x04Sign\x12\x14.kyso.v1.SignRequest\x1a\x15.kyso.v1.SignResponse\x12I\n\nSignStream\x12\x1a.kyso.v1.SignStreamRequest\x1a\x1b.kyso.v1.SignStreamResponse(\x01\x30\x01\x12?\n\x08ListKeys\x12\x18.kyso.v1.ListKeysRequest\x1a\x19.kyso.v1.ListKeysResponse\x12W\n\x10PrepareSignature\x12 .kyso.v1.PrepareSignatureRequest\x1a!.kyso.v1.PrepareSignatureResponse\x12Z\n\x11\x43ompleteSignature\x12!.kyso.v1.CompleteSignatureRequest\x1a\".kyso.v1.CompleteSignatureResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kyso.v1.signer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SIGNATUREPROFILE']._serialized_start=2131
-  _globals['_SIGNATUREPROFILE']._serialized_end=2256
-  _globals['_PADESLEVEL']._serialized_start=2258
-  _globals['_PADESLEVEL']._serialized_end=2362
+  _globals['_SIGNATUREPROFILE']._serialized_start=2601
+  _globals['_SIGNATUREPROFILE']._serialized_end=2726
+  _globals['_PADESLEVEL']._serialized_start=2728
+  _globals['_PADESLEVEL']._serialized_end=2832
   _globals['_PAGERECT']._serialized_start=66
   _globals['_PAGERECT']._serialized_end=138
   _globals['_SIGNPLACEMENT']._serialized_start=140
   _globals['_SIGNPLACEMENT']._serialized_end=244
   _globals['_SIGNOPTIONS']._serialized_start=247
   _globals['_SIGNOPTIONS']._serialized_end=481
-  _globals['_SIGNREQUEST']._serialized_start=483
-  _globals['_SIGNREQUEST']._serialized_end=566
-  _globals['_SIGNATURESUMMARY']._serialized_start=569
-  _globals['_SIGNATURESUMMARY']._serialized_end=838
-  _globals['_SIGNRESPONSE']._serialized_start=840
-  _globals['_SIGNRESPONSE']._serialized_end=918
-  _globals['_SIGNSTREAMHEADER']._serialized_start=920
-  _globals['_SIGNSTREAMHEADER']._serialized_end=1032
-  _globals['_SIGNSTREAMREQUEST']._serialized_start=1034
-  _globals['_SIGNSTREAMREQUEST']._serialized_end=1123
-  _globals['_SIGNSTREAMRESPONSE']._serialized_start=1125
-  _globals['_SIGNSTREAMRESPONSE']._serialized_end=1218
-  _globals['_LISTKEYSREQUEST']._serialized_start=1220
-  _globals['_LISTKEYSREQUEST']._serialized_end=1237
-  _globals['_SIGNINGKEYINFO']._serialized_start=1240
-  _globals['_SIGNINGKEYINFO']._serialized_end=1564
-  _globals['_LISTKEYSRESPONSE']._serialized_start=1566
-  _globals['_LISTKEYSRESPONSE']._serialized_end=1623
-  _globals['_PREPARESIGNATUREREQUEST']._serialized_start=1625
-  _globals['_PREPARESIGNATUREREQUEST']._serialized_end=1743
-  _globals['_PREPARESIGNATURERESPONSE']._serialized_start=1746
-  _globals['_PREPARESIGNATURERESPONSE']._serialized_end=1926
-  _globals['_COMPLETESIGNATUREREQUEST']._serialized_start=1928
-  _globals['_COMPLETESIGNATUREREQUEST']._serialized_end=2036
-  _globals['_COMPLETESIGNATURERESPONSE']._serialized_start=2038
-  _globals['_COMPLETESIGNATURERESPONSE']._serialized_end=2129
-  _globals['_SIGNER']._serialized_start=2365
-  _globals['_SIGNER']._serialized_end=2747
+  _globals['_OWNERAUTHORIZATION']._serialized_start=483
+  _globals['_OWNERAUTHORIZATION']._serialized_end=544
+  _globals['_SIGNREQUEST']._serialized_start=547
+  _globals['_SIGNREQUEST']._serialized_end=682
+  _globals['_SIGNATURESUMMARY']._serialized_start=685
+  _globals['_SIGNATURESUMMARY']._serialized_end=954
+  _globals['_SIGNRESPONSE']._serialized_start=956
+  _globals['_SIGNRESPONSE']._serialized_end=1034
+  _globals['_SIGNSTREAMHEADER']._serialized_start=1037
+  _globals['_SIGNSTREAMHEADER']._serialized_end=1201
+  _globals['_SIGNSTREAMREQUEST']._serialized_start=1203
+  _globals['_SIGNSTREAMREQUEST']._serialized_end=1292
+  _globals['_SIGNSTREAMRESPONSE']._serialized_start=1294
+  _globals['_SIGNSTREAMRESPONSE']._serialized_end=1387
+  _globals['_LISTKEYSREQUEST']._serialized_start=1389
+  _globals['_LISTKEYSREQUEST']._serialized_end=1406
+  _globals['_SIGNINGKEYINFO']._serialized_start=1409
+  _globals['_SIGNINGKEYINFO']._serialized_end=1860
+  _globals['_KEYUSAGE']._serialized_start=1863
+  _globals['_KEYUSAGE']._serialized_end=2034
+  _globals['_LISTKEYSRESPONSE']._serialized_start=2036
+  _globals['_LISTKEYSRESPONSE']._serialized_end=2093
+  _globals['_PREPARESIGNATUREREQUEST']._serialized_start=2095
+  _globals['_PREPARESIGNATUREREQUEST']._serialized_end=2213
+  _globals['_PREPARESIGNATURERESPONSE']._serialized_start=2216
+  _globals['_PREPARESIGNATURERESPONSE']._serialized_end=2396
+  _globals['_COMPLETESIGNATUREREQUEST']._serialized_start=2398
+  _globals['_COMPLETESIGNATUREREQUEST']._serialized_end=2506
+  _globals['_COMPLETESIGNATURERESPONSE']._serialized_start=2508
+  _globals['_COMPLETESIGNATURERESPONSE']._serialized_end=2599
+  _globals['_SIGNER']._serialized_start=2835
+  _globals['_SIGNER']._serialized_end=3217
 # @@protoc_insertion_point(module_scope)

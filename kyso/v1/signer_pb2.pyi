@@ -78,15 +78,25 @@ class SignOptions(_message.Message):
     field_name: str
     def __init__(self, profile: _Optional[_Union[SignatureProfile, str]] = ..., level: _Optional[_Union[PadesLevel, str]] = ..., placement: _Optional[_Union[SignPlacement, _Mapping]] = ..., image_png: _Optional[bytes] = ..., document_number: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[str] = ..., field_name: _Optional[str] = ...) -> None: ...
 
+class OwnerAuthorization(_message.Message):
+    __slots__ = ("totp", "pin")
+    TOTP_FIELD_NUMBER: _ClassVar[int]
+    PIN_FIELD_NUMBER: _ClassVar[int]
+    totp: str
+    pin: str
+    def __init__(self, totp: _Optional[str] = ..., pin: _Optional[str] = ...) -> None: ...
+
 class SignRequest(_message.Message):
-    __slots__ = ("document", "key", "options")
+    __slots__ = ("document", "key", "options", "authorization")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
     document: bytes
     key: str
     options: SignOptions
-    def __init__(self, document: _Optional[bytes] = ..., key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ...) -> None: ...
+    authorization: OwnerAuthorization
+    def __init__(self, document: _Optional[bytes] = ..., key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ..., authorization: _Optional[_Union[OwnerAuthorization, _Mapping]] = ...) -> None: ...
 
 class SignatureSummary(_message.Message):
     __slots__ = ("field_name", "profile", "level", "signer_subject", "signing_time", "rect", "size", "sha256", "pdfa")
@@ -119,16 +129,18 @@ class SignResponse(_message.Message):
     def __init__(self, document: _Optional[bytes] = ..., signature: _Optional[_Union[SignatureSummary, _Mapping]] = ...) -> None: ...
 
 class SignStreamHeader(_message.Message):
-    __slots__ = ("key", "options", "size", "return_update_only")
+    __slots__ = ("key", "options", "size", "return_update_only", "authorization")
     KEY_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     RETURN_UPDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
     key: str
     options: SignOptions
     size: int
     return_update_only: bool
-    def __init__(self, key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ..., size: _Optional[int] = ..., return_update_only: _Optional[bool] = ...) -> None: ...
+    authorization: OwnerAuthorization
+    def __init__(self, key: _Optional[str] = ..., options: _Optional[_Union[SignOptions, _Mapping]] = ..., size: _Optional[int] = ..., return_update_only: _Optional[bool] = ..., authorization: _Optional[_Union[OwnerAuthorization, _Mapping]] = ...) -> None: ...
 
 class SignStreamRequest(_message.Message):
     __slots__ = ("header", "chunk")
@@ -151,7 +163,7 @@ class ListKeysRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class SigningKeyInfo(_message.Message):
-    __slots__ = ("name", "profiles", "backend", "subject", "issuer", "not_before", "not_after", "serial_hex", "sha256", "key_algorithm", "available", "unavailable_code")
+    __slots__ = ("name", "profiles", "backend", "subject", "issuer", "not_before", "not_after", "serial_hex", "sha256", "key_algorithm", "available", "unavailable_code", "consent", "consent_enrolled", "locked_until", "usage")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROFILES_FIELD_NUMBER: _ClassVar[int]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
@@ -164,6 +176,10 @@ class SigningKeyInfo(_message.Message):
     KEY_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     UNAVAILABLE_CODE_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_ENROLLED_FIELD_NUMBER: _ClassVar[int]
+    LOCKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
     name: str
     profiles: _containers.RepeatedScalarFieldContainer[SignatureProfile]
     backend: str
@@ -176,7 +192,25 @@ class SigningKeyInfo(_message.Message):
     key_algorithm: str
     available: bool
     unavailable_code: str
-    def __init__(self, name: _Optional[str] = ..., profiles: _Optional[_Iterable[_Union[SignatureProfile, str]]] = ..., backend: _Optional[str] = ..., subject: _Optional[str] = ..., issuer: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serial_hex: _Optional[str] = ..., sha256: _Optional[str] = ..., key_algorithm: _Optional[str] = ..., available: _Optional[bool] = ..., unavailable_code: _Optional[str] = ...) -> None: ...
+    consent: str
+    consent_enrolled: bool
+    locked_until: _timestamp_pb2.Timestamp
+    usage: KeyUsage
+    def __init__(self, name: _Optional[str] = ..., profiles: _Optional[_Iterable[_Union[SignatureProfile, str]]] = ..., backend: _Optional[str] = ..., subject: _Optional[str] = ..., issuer: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serial_hex: _Optional[str] = ..., sha256: _Optional[str] = ..., key_algorithm: _Optional[str] = ..., available: _Optional[bool] = ..., unavailable_code: _Optional[str] = ..., consent: _Optional[str] = ..., consent_enrolled: _Optional[bool] = ..., locked_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., usage: _Optional[_Union[KeyUsage, _Mapping]] = ...) -> None: ...
+
+class KeyUsage(_message.Message):
+    __slots__ = ("signatures_total", "signatures_today", "last_used", "max_signatures_per_day", "max_signatures_total")
+    SIGNATURES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_FIELD_NUMBER: _ClassVar[int]
+    MAX_SIGNATURES_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    MAX_SIGNATURES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    signatures_total: int
+    signatures_today: int
+    last_used: _timestamp_pb2.Timestamp
+    max_signatures_per_day: int
+    max_signatures_total: int
+    def __init__(self, signatures_total: _Optional[int] = ..., signatures_today: _Optional[int] = ..., last_used: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_signatures_per_day: _Optional[int] = ..., max_signatures_total: _Optional[int] = ...) -> None: ...
 
 class ListKeysResponse(_message.Message):
     __slots__ = ("keys",)
