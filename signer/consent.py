@@ -122,6 +122,8 @@ class OwnerConsent:
         locked = self.state.consent_state(key).locked_until
         if locked > now:
             raise Precondition("KEY_LOCKED", key=key, until=_local(locked))
+        # an unenrolled key says so before it asks for a code nobody can make
+        secret = self.secrets.secret(key, kind) if kind == "totp" else ""
         if given.given != kind:
             raise Unauthenticated("CONSENT_REQUIRED", key=key, kind=kind)
         if kind == "pin":
@@ -129,7 +131,6 @@ class OwnerConsent:
             if not pin or len(pin) > _MAX_PIN or not pin.isprintable():
                 self._failed(key, now)
             return Consent(key, kind, pin=pin)
-        secret = self.secrets.secret(key, kind)
         step = matching_step(secret, (given.totp or "").strip(), now, self.window)
         if step is None:
             self._failed(key, now)
