@@ -143,16 +143,35 @@ class OwnerConsent:
             raise Unauthenticated("CONSENT_REPLAYED", key=key)
         return Consent(key, kind, step=step)
 
-    def pin_failed(self, consent: Consent) -> None:
-        """The token refused the owner's PIN: a failure like a wrong code (raises)."""
-        self._failed(consent.key, int(self._clock()))
+    def pin_refused(self, consent: Consent) -> None:
+        """The token refused the owner's PIN: a failure like a wrong code (may lock the key);
+        the refusal itself (``CONSENT_INVALID``) is already on its way to the caller."""
+        try:
+            _, until = self.state.count_failure(consent.key, int(self._clock()), self.policy)
+        except Exception as exc:
+            log.error(
+                "key %s: failure not counted: %s",
+                consent.key,
+                getattr(exc, "code", type(exc).__name__),
+            )
+            return
+        if until:
+            log.warning(
+                "key %s locked until %s after failed owner authorisations",
+                consent.key,
+                _local(until),
+            )
 
     def finish(self, consent: Consent | None, signed: bool) -> None:
-        """Mark a taken step used (signed) or released (retry allowed for that document)."""
-        if consent is None or consent.step < 0:
+        """Mark a taken step used (signed) or released (retry allowed for that document); a
+        signature made with the owner's PIN ends a run of failures."""
+        if consent is None:
             return
         try:
-            self.state.finish_step(consent.key, consent.step, signed)
+            if consent.step >= 0:
+                self.state.finish_step(consent.key, consent.step, signed)
+            elif signed:
+                self.state.reset_failures(consent.key)
         except Exception as exc:  # the signature's fate is decided; the step stays reserved
             log.error(
                 "key %s: consent step not finished: %s",

@@ -144,6 +144,8 @@ class KeyStateStore(Protocol):
 
     def finish_step(self, key: str, step: int, signed: bool) -> None: ...
 
+    def reset_failures(self, key: str) -> None: ...
+
     def consent_state(self, key: str) -> ConsentState: ...
 
     def reserve_use(
@@ -247,6 +249,9 @@ class FileKeyState:
 
     def finish_step(self, key: str, step: int, signed: bool) -> None:
         self._change(key, "consent", lambda s: finish_step(s, step, signed))
+
+    def reset_failures(self, key: str) -> None:
+        self._change(key, "consent", lambda s: s.update(failures=0))
 
     def consent_state(self, key: str) -> ConsentState:
         s = self._look(key, "consent")
@@ -408,6 +413,9 @@ class RedisKeyState:
     def finish_step(self, key: str, step: int, signed: bool) -> None:
         state = "used" if signed else "released"
         self._call(lambda: self._finish([self._k(key, "consent")], [step, state]))
+
+    def reset_failures(self, key: str) -> None:
+        self._call(lambda: self._redis.hset(self._k(key, "consent"), "failures", 0))
 
     def consent_state(self, key: str) -> ConsentState:
         raw = self._call(

@@ -110,6 +110,12 @@ class KeyUse:
         tb: TracebackType | None,
     ) -> None:
         if not self._done:
+            if (
+                self.consent is not None
+                and self.consent.kind == "pin"
+                and getattr(exc, "code", "") == "CONSENT_INVALID"
+            ):
+                self._guard.consent.pin_refused(self.consent)
             self.release()
 
 

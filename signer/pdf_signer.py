@@ -130,13 +130,15 @@ class SigningService:
         output: BinaryIO,
         source_path: Path | None = None,
         hash_output: bool = True,
+        owner_pin: str | None = None,
     ) -> SignResult:
         """Sign ``source`` (seekable) into ``output``; nothing useful is in ``output`` on error.
 
         ``output`` may be ``source`` itself (opened for update): the incremental update is
-        then appended in place, which saves copying a large spooled document."""
+        then appended in place, which saves copying a large spooled document. ``owner_pin``
+        (``consent = "pin"``) logs in to the key's token for this signature only."""
         key = self.keys.get(key_name)
-        cert, chain, signer = key.for_request()
+        cert, chain, signer = key.for_request(owner_pin)
         plan = self.plan(
             cert,
             chain,

@@ -108,11 +108,6 @@ class KeySettings(SettingsModel):
     def _pin_consent_has_no_stored_pin(self) -> KeySettings:
         """With ``consent = "pin"`` the PIN comes from the owner with each request only."""
         if self.owner_consent == "pin":
-            raise ValueError(
-                'consent = "pin" is not supported yet: use "totp" (docs/security.md, '
-                '"Owner consent")'
-            )
-        if self.owner_consent == "pin":  # pragma: no cover - kept for when it is
             if self.backend != "pkcs11":
                 raise ValueError('consent = "pin" needs backend = "pkcs11" (the token\'s PIN)')
             if self.pin_env or self.pin_file:

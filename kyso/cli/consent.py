@@ -18,8 +18,9 @@ from typing import Any
 
 from kyso.errors import AlreadyExists, InvalidInput, NotFound
 
-#: The environment variable ``--otp`` defaults to.
+#: The environment variables ``--otp`` and ``--owner-pin`` default to.
 OTP_ENV = "KYSO_OTP"
+OWNER_PIN_ENV = "KYSO_OWNER_PIN"
 
 
 def read_otp(ns: argparse.Namespace) -> str | None:
@@ -31,6 +32,23 @@ def read_otp(ns: argparse.Namespace) -> str | None:
     if sys.stdin.isatty():
         return getpass.getpass("kyso: owner's one-time code: ").strip()
     return sys.stdin.readline().strip()
+
+
+def read_owner_pin(ns: argparse.Namespace) -> str | None:
+    """The token's user PIN for a ``consent = "pin"`` key: ``--owner-pin -`` (asked without
+    echo on a terminal, else the first line of standard input), else ``$KYSO_OWNER_PIN``.
+    Never taken from the command line itself (other users see it in the process list)."""
+    if ns.owner_pin == "-":
+        if sys.stdin.isatty():
+            return getpass.getpass("kyso: key owner's PIN: ")
+        return sys.stdin.readline().rstrip("\r\n")
+    if ns.owner_pin is not None:
+        raise InvalidInput(
+            "OPTION_INVALID",
+            option="--owner-pin",
+            problem=f"only '-' (asked without echo) is accepted; or set {OWNER_PIN_ENV}",
+        )
+    return os.environ.get(OWNER_PIN_ENV) or None
 
 
 def _settings(config: Path | None) -> Any:
@@ -118,6 +136,20 @@ def add_otp_option(parser: argparse.ArgumentParser) -> None:
         help="the key owner's one-time code for this document; '-' asks for it without echo "
         f"(or reads standard input); default ${OTP_ENV}",
     )
+    parser.add_argument(
+        "--owner-pin",
+        metavar="-",
+        default=None,
+        help="for a key whose consent is the token's PIN: '-' asks for it without echo "
+        f"(or reads standard input); default ${OWNER_PIN_ENV}",
+    )
 
 
-__all__ = ["OTP_ENV", "add_otp_option", "read_otp", "register_enroll"]
+__all__ = [
+    "OTP_ENV",
+    "OWNER_PIN_ENV",
+    "add_otp_option",
+    "read_otp",
+    "read_owner_pin",
+    "register_enroll",
+]

@@ -32,7 +32,7 @@ from kyso.cli.channel import (
     read_chunks,
     report_rpc_error,
 )
-from kyso.cli.consent import add_otp_option, read_otp, register_enroll
+from kyso.cli.consent import add_otp_option, read_otp, read_owner_pin, register_enroll
 from kyso.errors import InvalidInput
 
 _PROFILES = ("personal", "organisation", "attachment")
@@ -103,6 +103,13 @@ def _authorization(ns: argparse.Namespace) -> Any:
     from kyso.v1 import signer_pb2 as pb
 
     code = read_otp(ns)
+    pin = read_owner_pin(ns)
+    if code is not None and pin is not None:
+        raise InvalidInput(
+            "OPTION_INVALID", option="--otp", problem="give --otp or --owner-pin, not both"
+        )
+    if pin is not None:
+        return pb.OwnerAuthorization(pin=pin)
     return pb.OwnerAuthorization(totp=code) if code is not None else pb.OwnerAuthorization()
 
 

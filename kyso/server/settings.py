@@ -85,6 +85,7 @@ OTHER_VARIABLES: dict[str, str] = {
     "KYSO_TLS_CERT": "client certificate (PEM) the client commands present (`--cert`)",
     "KYSO_TLS_KEY": "private key (PEM) of the client certificate (`--key`)",
     "KYSO_OTP": "the key owner's one-time code `kyso sign` sends (`--otp`; never logged)",
+    "KYSO_OWNER_PIN": "the key owner's token PIN `kyso sign` sends (`--owner-pin`; never logged)",
 }
 
 
@@ -283,6 +284,26 @@ class ServerSettings(SettingsModel):
     @model_validator(mode="after")
     def _clients_consistent(self) -> ServerSettings:
         check_clients(self.clients, {k.name for k in self.keys})
+        return self
+
+    @model_validator(mode="after")
+    def _pin_consent_keys_alone_on_their_token(self) -> ServerSettings:
+        """A key whose owner's PIN is its consent is the only key of kyso on its token: a
+        login by another key's pool would be shared (PKCS#11 logs in per application) and the
+        owner's PIN no longer checked."""
+        for key in self.keys:
+            if key.owner_consent != "pin":
+                continue
+            others = [
+                k.name
+                for k in self.keys
+                if k is not key and (k.module, k.token_label) == (key.module, key.token_label)
+            ]
+            if others:
+                raise ValueError(
+                    f'key {shorten(key.name)}: consent = "pin" needs a token of its own; '
+                    f"{[shorten(n) for n in others]} use the same token"
+                )
         return self
 
     @property

@@ -207,7 +207,13 @@ class SignerServicer(pb_grpc.SignerServicer):
                     )
                 )
                 out = io.BytesIO()
-                result = self._service.sign(request.key, options, io.BytesIO(request.document), out)
+                result = self._service.sign(
+                    request.key,
+                    options,
+                    io.BytesIO(request.document),
+                    out,
+                    owner_pin=use.owner_pin,
+                )
                 document = out.getvalue()
             # the signer hashed its output already; durable before the reply
             audit.ok(result, output_sha256=result.sha256 or _sha256(document))
@@ -264,6 +270,7 @@ class SignerServicer(pb_grpc.SignerServicer):
                     source,
                     source_path=tmp / "document.pdf",
                     hash_output=False,
+                    owner_pin=use.owner_pin,
                 )
             # Signed in place, the output is the input followed by the update: the input's digest
             # continued over the appended bytes, not a second pass over the whole file.

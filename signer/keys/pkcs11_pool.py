@@ -33,11 +33,18 @@ from typing import Any, TypeVar
 import pkcs11
 from pkcs11 import exceptions as p11_errors
 
-from kyso.errors import NotFound, Unavailable
+from kyso.errors import NotFound, Unauthenticated, Unavailable
 
 log = logging.getLogger("kyso.signer.pkcs11")
 
 T = TypeVar("T")
+
+#: A PIN the token refuses: the owner's authorisation is wrong (``consent = "pin"``).
+_PIN_REFUSED: tuple[type[Exception], ...] = (
+    p11_errors.PinIncorrect,
+    p11_errors.PinInvalid,
+    p11_errors.PinLenRange,
+)
 
 #: Errors after which the sessions are useless but a fresh set may work.
 _REOPEN_ERRORS: tuple[type[Exception], ...] = (
@@ -273,12 +280,63 @@ class TokenPool:
 
         self.run(_find)
 
+    def run_logged_in(self, pin: str, key_name: str, fn: Callable[[Any], T]) -> T:
+        """Call ``fn(session)`` in a session of its own logged in with ``pin`` for this call
+        only (the owner's PIN, ``consent = "pin"``), then log out and close it.
+
+        The token must hold no other logged-in session of kyso's (the settings keep a
+        PIN-consent key alone on its token), else the login would not check the PIN: that is
+        refused. Raises :class:`Unauthenticated` (``CONSENT_INVALID``) when the token refuses
+        the PIN, :class:`Unavailable` (``TOKEN_LOGIN_FAILED`` when the PIN is blocked,
+        ``TOKEN_UNAVAILABLE``, ``TOKEN_SIGN_FAILED``) otherwise. The PIN is never logged.
+        """
+        with self._call_lock:
+            try:
+                token = self._token()
+            except p11_errors.PKCS11Error as exc:
+                raise Unavailable(
+                    "TOKEN_UNAVAILABLE",
+                    problem=f"token {self.token_label!r}: {type(exc).__name__}",
+                ) from exc
+            try:
+                session = token.open(user_pin=pin)
+            except _PIN_REFUSED as exc:
+                raise Unauthenticated("CONSENT_INVALID", key=key_name) from exc
+            except p11_errors.PinLocked as exc:
+                raise Unavailable("TOKEN_LOGIN_FAILED") from exc
+            except p11_errors.UserAlreadyLoggedIn as exc:
+                raise Unavailable(
+                    "TOKEN_UNAVAILABLE",
+                    problem=f"token {self.token_label!r} is already logged in: an owner-PIN "
+                    "key must be alone on its token",
+                ) from exc
+            except p11_errors.PKCS11Error as exc:
+                raise Unavailable(
+                    "TOKEN_UNAVAILABLE",
+                    problem=f"cannot log in to token {self.token_label!r}: {type(exc).__name__}",
+                ) from exc
+            try:
+                return fn(session)
+            except p11_errors.PKCS11Error as exc:
+                raise Unavailable("TOKEN_SIGN_FAILED", problem=type(exc).__name__) from exc
+            finally:
+                try:
+                    session.close()  # C_Logout, then C_CloseSession
+                except p11_errors.PKCS11Error:
+                    log.warning("token %r: owner session not closed cleanly", self.token_label)
+
     def find_object(
-        self, session: Any, object_class: Any, label: str | None, key_id: str | None
+        self,
+        session: Any,
+        object_class: Any,
+        label: str | None,
+        key_id: str | None,
+        cache: bool = True,
     ) -> Any:
-        """The object on ``session`` with ``label``/``key_id``; cached per session."""
+        """The object on ``session`` with ``label``/``key_id``; cached per pooled session
+        (``cache=False`` for a session that is closed after one call)."""
         key = (self._generation, id(session), str(object_class), f"{label}|{key_id}")
-        found = self._objects.get(key)
+        found = self._objects.get(key) if cache else None
         if found is not None:
             return found
         attrs: dict[Any, Any] = {pkcs11.Attribute.CLASS: object_class}
@@ -289,5 +347,6 @@ class TokenPool:
         objects = list(session.get_objects(attrs))
         if len(objects) != 1:
             raise NotFound("KEY_NOT_ON_TOKEN", count=len(objects), label=label, key_id=key_id)
-        self._objects[key] = objects[0]
+        if cache:
+            self._objects[key] = objects[0]
         return objects[0]

@@ -140,7 +140,14 @@ class _Pkcs11Signer(_TemplatedSigner):
         self._label = label
         self._key_id = key_id
         self._byte_size = cert.public_key.byte_size
+        self._owner_pin: str | None = None
+        self._key_name = ""
         super().__init__(signing_cert=cert, embed_roots=False, prefer_pss=prefer_pss)
+
+    def use_owner_pin(self, key_name: str, pin: str) -> None:
+        """Sign in a session of its own, logged in with the owner's PIN (``consent = "pin"``)."""
+        self._key_name = key_name
+        self._owner_pin = pin
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -153,7 +160,11 @@ class _Pkcs11Signer(_TemplatedSigner):
 
         def _sign(session: Any) -> bytes:
             key = self._pool.find_object(
-                session, pkcs11.ObjectClass.PRIVATE_KEY, self._label, self._key_id
+                session,
+                pkcs11.ObjectClass.PRIVATE_KEY,
+                self._label,
+                self._key_id,
+                cache=self._owner_pin is None,
             )
             if algo == "rsassa_pkcs1v15":
                 return bytes(key.sign(data, mechanism=_P11_RSA[digest_algorithm]))
@@ -169,6 +180,8 @@ class _Pkcs11Signer(_TemplatedSigner):
                 return bytes(encode_ecdsa_signature(raw))
             raise InvalidInput("ALGORITHM_NOT_ALLOWED", algorithm=algo)
 
+        if self._owner_pin is not None:
+            return self._pool.run_logged_in(self._owner_pin, self._key_name, _sign)
         try:
             return self._pool.run(_sign)
         except p11_errors.PKCS11Error as exc:
@@ -235,11 +248,26 @@ class SigningKey:
     def chain(self) -> tuple[x509.Certificate, ...]:
         return tuple(x509.Certificate.load(d) for d in self._chain_der)
 
-    def for_request(self) -> tuple[x509.Certificate, tuple[x509.Certificate, ...], Signer]:
-        """Private copies of the certificate and chain and a fresh pyHanko signer."""
+    def for_request(
+        self, owner_pin: str | None = None
+    ) -> tuple[x509.Certificate, tuple[x509.Certificate, ...], Signer]:
+        """Private copies of the certificate and chain and a fresh pyHanko signer; with
+        ``owner_pin`` (``consent = "pin"``) the signer logs in with it for this request only.
+
+        Raises :class:`InvalidInput` (``CONFIG_INVALID``) for an owner PIN on a key that is
+        not on a PKCS#11 token.
+        """
         cert = x509.Certificate.load(self._cert_der)
         chain = self.chain
-        return cert, chain, self._factory(cert, chain, self._templates)
+        signer = self._factory(cert, chain, self._templates)
+        if owner_pin is not None:
+            if not isinstance(signer, _Pkcs11Signer):
+                raise InvalidInput(
+                    "CONFIG_INVALID",
+                    problem=f"key {self.name}: an owner PIN needs a PKCS#11 key",
+                )
+            signer.use_owner_pin(self.name, owner_pin)
+        return cert, chain, signer
 
 
 def _key(

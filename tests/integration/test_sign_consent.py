@@ -407,3 +407,122 @@ def test_replicas_share_counters_limits_and_consent(
         "CONSENT_REPLAYED",
     )
     sign(b, document, "personal", owner.next())
+
+
+# ------------------------------------------------------------------------------ the token's PIN
+@pytest.fixture
+def owner_token(softhsm_token: Any, pki: Any) -> tuple[str, str]:
+    """A token of its own holding the owner's key, with a PIN only the owner knows.
+
+    Made in the session's SoftHSM directory; a module already loaded in this process does not
+    see it, so the server of this test runs in a process of its own.
+    """
+    import os
+    import secrets as random_secrets
+    import subprocess
+
+    label = f"owner-{uuid.uuid4().hex[:8]}"
+    pin = random_secrets.token_hex(6)
+    env = {**os.environ, "SOFTHSM2_CONF": str(softhsm_token.conf_path)}
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin,
+         "--so-pin", random_secrets.token_hex(6)],
+        check=True, capture_output=True, env=env,
+    )  # fmt: skip
+    subprocess.run(
+        ["softhsm2-util", "--import", str(pki.key_path("personal")), "--token", label,
+         "--label", "owner", "--id", "01", "--pin", pin],
+        check=True, capture_output=True, env=env,
+    )  # fmt: skip
+    return label, pin
+
+
+def test_owner_pin_logs_in_for_each_signature(
+    make_config: Any,
+    config_factory: Any,
+    owner_token: tuple[str, str],
+    tmp_path: Path,
+    assert_pdfsig_ok: Any,
+) -> None:
+    from kyso.demo.pki import free_port
+    from tests.integration.test_trust_support import start_server, stop_process, wait_ready
+
+    token_label, pin = owner_token
+    key = config_factory.key_table(
+        "personal", name="owner-pin", consent="pin", token_label=token_label, key_label="owner"
+    )
+    del key["pin_env"]  # the owner's PIN comes with each request only
+    port = free_port()
+    config = make_config(keys=[key], signer=SIGNER, listen=f"127.0.0.1:{port}")
+    log = tmp_path / "serve.log"
+    proc = start_server(config.home / "kyso.toml", log)
+    document = decree30_pdf()
+
+    def _sign(channel: grpc.Channel, given: str | None) -> pb.SignResponse:
+        auth = pb.OwnerAuthorization(pin=given) if given is not None else None
+        return stub(channel).Sign(
+            pb.SignRequest(
+                document=document,
+                key="owner-pin",
+                options=pb.SignOptions(**OPTIONS),
+                authorization=auth,
+            ),
+            timeout=60,
+        )
+
+    try:
+        address = f"127.0.0.1:{port}"
+        wait_ready(address, proc, log)
+        with _channel(address) as channel:
+            assert _key_info(channel, "owner-pin").consent == "pin"
+            assert rpc_error(lambda: _sign(channel, None)) == (
+                S.UNAUTHENTICATED,
+                "CONSENT_REQUIRED",
+            )
+            assert rpc_error(lambda: _sign(channel, pin + "0")) == (
+                S.UNAUTHENTICATED,
+                "CONSENT_INVALID",
+            )
+            signed = _sign(channel, pin)
+            assert_pdfsig_ok(signed.document, expected_signatures=1)
+            # The login lasted one signature: a wrong PIN right after is still refused.
+            assert rpc_error(lambda: _sign(channel, "000000"))[1] == "CONSENT_INVALID"
+            assert rpc_error(lambda: _sign(channel, "111111"))[1] == "CONSENT_INVALID"
+            # the third failure in a row (the two above and the one before the success do not
+            # add up: a success resets the count) ...
+            assert rpc_error(lambda: _sign(channel, "222222"))[1] == "CONSENT_INVALID"
+            assert rpc_error(lambda: _sign(channel, pin)) == (S.FAILED_PRECONDITION, "KEY_LOCKED")
+            time.sleep(LOCK_SECONDS + 1)
+            assert _sign(channel, pin).document
+            # kyso sign --owner-pin - : asked without echo, here read from standard input
+            src = tmp_path / "qd.pdf"
+            src.write_bytes(document)
+            cli = ["sign", str(src), "--key", "owner-pin", "--rect", "350,150,500,210"]
+            out = kyso_cli(
+                *cli, "-o", str(tmp_path / "o.pdf"), "--level", "B-B", "--owner-pin", "-",
+                env={"KYSO_SERVER": address}, input_bytes=f"{pin}\n".encode(),
+            )  # fmt: skip
+            assert out.returncode == 0, out.stderr
+            assert_pdfsig_ok(tmp_path / "o.pdf", expected_signatures=1)
+            out = kyso_cli(*cli, "-o", str(tmp_path / "x.pdf"), "--owner-pin", pin)
+            assert out.returncode == 3 and b"OPTION_INVALID" in out.stderr
+            assert pin.encode() not in out.stderr
+            info = _key_info(channel, "owner-pin")
+            assert info.usage.signatures_total == 3
+    finally:
+        stop_process(proc)
+    audit = Path(config.signer.audit_file(config.home)).read_text(encoding="utf-8")
+    codes = [json.loads(line)["code"] for line in audit.splitlines()]
+    assert codes == [
+        "CONSENT_REQUIRED",
+        "CONSENT_INVALID",
+        "",
+        "CONSENT_INVALID",
+        "CONSENT_INVALID",
+        "CONSENT_INVALID",
+        "KEY_LOCKED",
+        "",
+        "",
+    ]
+    for where in (log.read_text(errors="replace"), audit):
+        assert pin not in where

@@ -277,7 +277,41 @@ def test_consent_settings() -> None:
     assert KeySettings(name="a", profiles=("organisation",), consent="totp").owner_consent == (
         "totp"
     )
-    with pytest.raises(ValueError, match="not supported yet"):
-        KeySettings(name="a", consent="pin")
+    assert KeySettings(name="a", consent="pin").owner_consent == "pin"
+    with pytest.raises(ValueError, match="remove pin_env"):
+        KeySettings(name="a", consent="pin", pin_env="KYSO_X")
+    with pytest.raises(ValueError, match="pkcs11"):
+        KeySettings(name="a", consent="pin", backend="pem")
+
+
+def test_pin_consent_key_needs_a_token_of_its_own(tmp_path: Path) -> None:
+    from kyso.server.settings import ServerSettings
+
+    token = {"module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "owner"}
+    alone = {"name": "a", "consent": "pin", **token}
+    ServerSettings(home=tmp_path, keys=(alone,))
+    with pytest.raises(ValueError, match="a token of its own"):
+        ServerSettings(home=tmp_path, keys=(alone, {"name": "b", "pin_env": "X", **token}))
     with pytest.raises(ValueError):
         KeySettings(name="a", max_signatures_per_day=0)
+
+
+def test_guard_pin_consent_counts_refused_pins(guard: tuple[KeyGuard, Clock]) -> None:
+    keys, _ = guard
+    owner = KeySettings(name="owner", consent="pin", module="/m.so", token_label="t")
+    with pytest.raises(Unauthenticated) as err:
+        keys.begin(owner, DOC_A, OwnerAuthorization(totp="123456"))  # not what it takes
+    assert err.value.code == "CONSENT_REQUIRED"
+    with pytest.raises(Unauthenticated), keys.begin(owner, DOC_A, OwnerAuthorization(pin="x")):
+        raise Unauthenticated("CONSENT_INVALID", key="owner")  # the token refused the PIN
+    assert keys.status(owner).consent_state.failures == 1
+    with keys.begin(owner, DOC_A, OwnerAuthorization(pin="1234")) as use:
+        assert use.owner_pin == "1234"
+        use.commit()
+    assert keys.status(owner).consent_state.failures == 0  # a success ends the run
+    for _ in range(2):  # consent_max_failures = 2
+        with pytest.raises(Unauthenticated), keys.begin(owner, DOC_A, OwnerAuthorization(pin="x")):
+            raise Unauthenticated("CONSENT_INVALID", key="owner")
+    with pytest.raises(Precondition) as locked:
+        keys.begin(owner, DOC_A, OwnerAuthorization(pin="1234"))
+    assert locked.value.code == "KEY_LOCKED"
