@@ -81,6 +81,7 @@ module = "{token.module}"
 token_label = "{token.token_label}"
 key_label = "personal"
 pin_env = "{token.pin_env}"
+consent = "none"  # measures signing; the owner's code is docs/security.md's business
 certificate = "{pki.cert_path("personal")}"
 chain = [{chain}]
 image = "{image}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -30,6 +31,8 @@ from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 from kyso.errors import Unavailable
+
+log = logging.getLogger("kyso.signer.key_state")
 
 Outcome = Literal["ok", "replayed", "invalid", "locked"]
 LimitHit = Literal["ok", "max_signatures_per_day", "max_signatures_total"]
@@ -132,6 +135,28 @@ def release_use(usage: dict[str, Any], day: str) -> None:
         days[day] = int(days[day]) - 1
 
 
+def _merge_use(usage: dict[str, Any], when: datetime | None, day: date | None, n: int) -> None:
+    """Add ``n`` signatures on ``day`` (if any) and keep the latest last use."""
+    if day is not None and n:
+        days = usage.setdefault("days", {})
+        days[day.isoformat()] = int(days.get(day.isoformat(), 0)) + n
+        usage["total"] = int(usage.get("total", 0)) + n
+        for old in sorted(days)[:-2]:
+            del days[old]
+    if when is not None:
+        last = usage.get("last_use")
+        if last is None or datetime.fromisoformat(last) < when:
+            usage["last_use"] = when.isoformat()
+
+
+def _apply_use(usage: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Add the counts and last use gathered in ``extra`` (as :func:`_merge_use` made it)."""
+    for day, n in extra.get("days", {}).items():
+        _merge_use(usage, None, date.fromisoformat(day), int(n))
+    if "last_use" in extra:
+        _merge_use(usage, datetime.fromisoformat(extra["last_use"]), None, 0)
+
+
 # ------------------------------------------------------------------------------------ stores
 class KeyStateStore(Protocol):
     """Where consent state and usage counters live; every method is atomic."""
@@ -154,9 +179,11 @@ class KeyStateStore(Protocol):
 
     def release_use(self, key: str, day: date) -> None: ...
 
-    def record_use(self, key: str, when: datetime) -> None: ...
+    def record_use(self, key: str, when: datetime, day: date | None = None) -> None: ...
 
     def usage(self, key: str, day: date) -> KeyUsage: ...
+
+    def close(self) -> None: ...
 
     def clear_consent(self, key: str) -> None: ...
 
@@ -169,15 +196,26 @@ def _unavailable(exc: BaseException) -> Unavailable:
 class FileKeyState:
     """One JSON document ``{"keys": {name: {"consent": {...}, "usage": {...}}}}``.
 
-    Each change reads the file, applies the rule and writes a new file (fsync, rename, fsync
-    of the directory) while holding an ``flock`` on ``<file>.lock``: processes sharing the
-    data directory (``reuse_port``) see each other's changes. Raises :class:`Unavailable`
+    Each change that decides something (a consent step, a failure, a reservation under a
+    limit) reads the file, applies the rule and writes a new file (fsync, rename, fsync of the
+    directory) while holding an ``flock`` on ``<file>.lock``: processes sharing the data
+    directory (``reuse_port``) see each other's changes. What only informs — the count of a
+    key without limits and the time of last use — is gathered in memory and written the same
+    way at most :data:`FLUSH_SECONDS` later and at :meth:`close` (a crash loses at most that
+    second of counts; the signing audit has every signature). Two fsync'ed renames per
+    signature would cost more than the signature itself. Raises :class:`Unavailable`
     (``KEY_STATE_UNAVAILABLE``) when the file cannot be read or written.
     """
+
+    #: Longest time a count or last use waits in memory before it is written.
+    FLUSH_SECONDS = 1.0
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._pending: dict[str, dict[str, Any]] = {}  # key -> usage not yet written
+        self._pending_lock = threading.Lock()
+        self._timer: threading.Timer | None = None
 
     @contextlib.contextmanager
     def _locked(self, write: bool) -> Iterator[dict[str, Any]]:
@@ -269,16 +307,47 @@ class FileKeyState:
     def release_use(self, key: str, day: date) -> None:
         self._change(key, "usage", lambda u: release_use(u, day.isoformat()))
 
-    def record_use(self, key: str, when: datetime) -> None:
-        def _last(usage: dict[str, Any]) -> None:
-            last = usage.get("last_use")
-            if last is None or datetime.fromisoformat(last) < when:
-                usage["last_use"] = when.isoformat()
+    def record_use(self, key: str, when: datetime, day: date | None = None) -> None:
+        """Count a signature not reserved before (``day``) and set the last use: in memory,
+        written within :data:`FLUSH_SECONDS`."""
+        with self._pending_lock:
+            _merge_use(self._pending.setdefault(key, {}), when, day, 1 if day else 0)
+            if self._timer is None:
+                self._timer = threading.Timer(self.FLUSH_SECONDS, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
 
-        self._change(key, "usage", _last)
+    def flush(self) -> None:
+        """Write the counts and last uses gathered in memory (logged, not raised, on error)."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+            self._timer = None
+        if not pending:
+            return
+        try:
+            with self._locked(write=True) as doc:
+                for key, extra in pending.items():
+                    _apply_use(doc["keys"].setdefault(key, {}).setdefault("usage", {}), extra)
+        except Unavailable as exc:
+            with self._pending_lock:  # kept for the next attempt
+                for key, extra in pending.items():
+                    _apply_use(self._pending.setdefault(key, {}), extra)
+            log.error("key usage counts not written: %s", exc.params.get("problem", ""))
+
+    def close(self) -> None:
+        """Write what is still in memory (at shutdown)."""
+        with self._pending_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        self.flush()
 
     def usage(self, key: str, day: date) -> KeyUsage:
         u = self._look(key, "usage")
+        with self._pending_lock:
+            extra = self._pending.get(key)
+            if extra:
+                u = json.loads(json.dumps(u))
+                _apply_use(u, extra)
         last = u.get("last_use")
         return KeyUsage(
             int(u.get("total", 0)),
@@ -355,6 +424,11 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0
 """
 _LAST_USE_LUA = """
+if ARGV[2] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'total', 1)
+  redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+end
 local last = tonumber(redis.call('HGET', KEYS[1], 'last_use') or '0')
 if tonumber(ARGV[1]) > last then redis.call('HSET', KEYS[1], 'last_use', ARGV[1]) end
 return 0
@@ -441,8 +515,13 @@ class RedisKeyState:
         keys = [self._k(key, "usage"), self._k(key, f"day:{day.isoformat()}")]
         self._call(lambda: self._release(keys, []))
 
-    def record_use(self, key: str, when: datetime) -> None:
-        self._call(lambda: self._last_use([self._k(key, "usage")], [f"{when.timestamp():.6f}"]))
+    def record_use(self, key: str, when: datetime, day: date | None = None) -> None:
+        keys = [self._k(key, "usage"), self._k(key, f"day:{(day or when.date()).isoformat()}")]
+        args = [f"{when.timestamp():.6f}", 1 if day is not None else 0, _DAY_TTL_SECONDS]
+        self._call(lambda: self._last_use(keys, args))
+
+    def close(self) -> None:
+        """Nothing waits in memory: every change is in Redis."""
 
     def usage(self, key: str, day: date) -> KeyUsage:
         def _read() -> tuple[Any, Any, Any]:

@@ -57,12 +57,18 @@ class KeyUse:
     """A reserved use of a key; see :meth:`KeyGuard.begin`."""
 
     def __init__(
-        self, guard: KeyGuard, config: KeySettings, consent: Consent | None, day: date
+        self,
+        guard: KeyGuard,
+        config: KeySettings,
+        consent: Consent | None,
+        day: date,
+        reserved: bool,
     ) -> None:
         self._guard = guard
         self._config = config
         self.consent = consent
         self._day = day
+        self._reserved = reserved  # counted already (a key with limits), else at commit
         self._done = False
 
     @property
@@ -77,8 +83,10 @@ class KeyUse:
         self._done = True
         self._guard.consent.finish(self.consent, signed=True)
         try:
-            self._guard.state.record_use(self._config.name, self._guard.now())
-        except Exception as exc:  # the count is kept; only the time of last use is lost
+            self._guard.state.record_use(
+                self._config.name, self._guard.now(), None if self._reserved else self._day
+            )
+        except Exception as exc:  # the signature is out; only its count or time is lost
             log.error(
                 "key %s: last use not recorded: %s",
                 self._config.name,
@@ -91,6 +99,8 @@ class KeyUse:
             return
         self._done = True
         self._guard.consent.finish(self.consent, signed=False)
+        if not self._reserved:
+            return
         try:
             self._guard.state.release_use(self._config.name, self._day)
         except Exception as exc:
@@ -135,6 +145,10 @@ class KeyGuard:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
+    def close(self) -> None:
+        """Write the usage still held in memory (at shutdown)."""
+        self.state.close()
+
     def begin(self, config: KeySettings, document_sha256: str, given: OwnerAuthorization) -> KeyUse:
         """Authorise and reserve one signature with ``config``'s key over ``document_sha256``.
 
@@ -143,6 +157,9 @@ class KeyGuard:
         """
         consent = self.consent.authorise(config, document_sha256, given)
         day = local_day(self.now())
+        if config.max_signatures_per_day is None and config.max_signatures_total is None:
+            # nothing to pass: counted once signed (one write instead of two)
+            return KeyUse(self, config, consent, day, reserved=False)
         try:
             hit = self.state.reserve_use(
                 config.name, day, config.max_signatures_per_day, config.max_signatures_total
@@ -154,7 +171,7 @@ class KeyGuard:
             self.consent.finish(consent, signed=False)
             value = getattr(config, hit)
             raise ResourceExhausted("KEY_LIMIT_REACHED", key=config.name, limit=hit, value=value)
-        return KeyUse(self, config, consent, day)
+        return KeyUse(self, config, consent, day, reserved=True)
 
     def status(self, config: KeySettings) -> KeyStatus:
         """Consent kind, enrolment, lock and counters of a key (for ListKeys)."""

@@ -131,6 +131,7 @@ def build_context(settings: Settings) -> AppContext:
             ),
             closers=closers,
         )
+        closers.append(ctx.key_guard.close)  # before Redis closes (closers run reversed)
         _warn_unenrolled(ctx)
         from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
         from kyso.server.deadlines import FetchBudgetInterceptor

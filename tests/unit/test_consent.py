@@ -134,6 +134,10 @@ def test_store_usage_counters(store: KeyStateStore) -> None:
     assert store.usage("k", date(2026, 12, 2)).today == 0
     assert store.reserve_use("k", date(2026, 12, 2), 2, 3) == "ok"
     assert store.reserve_use("k", date(2026, 12, 2), 2, 3) == "max_signatures_total"
+    # a key without limits is counted when it has signed, with its last use, in one change
+    store.record_use("free", when, day)
+    store.record_use("free", when, day)
+    assert store.usage("free", day) == store.usage("free", day).__class__(2, 2, when)
 
 
 def test_store_reservations_are_atomic(store: KeyStateStore) -> None:
@@ -251,6 +255,12 @@ def test_guard_consent_flow(guard: tuple[KeyGuard, Clock], tmp_path: Path) -> No
 
 def test_guard_releases_on_failure_and_names_the_limit(guard: tuple[KeyGuard, Clock]) -> None:
     keys, _ = guard
+    free = KeySettings(name="free", profiles=("organisation",))
+    with pytest.raises(RuntimeError), keys.begin(free, DOC_A, OwnerAuthorization()):
+        raise RuntimeError("the signature failed")
+    with keys.begin(free, DOC_A, OwnerAuthorization()) as use:
+        use.commit()
+    assert keys.status(free).usage.total == 1
     seal_key = KeySettings(name="co-quan", profiles=("organisation",), max_signatures_total=1)
     assert seal_key.owner_consent == "none"
     with pytest.raises(RuntimeError), keys.begin(seal_key, DOC_A, OwnerAuthorization()):
