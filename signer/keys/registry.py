@@ -328,10 +328,15 @@ class KeyRegistry:
         config = key.config
         if config.backend != "pkcs11":
             return
+        # an owner-PIN key's private key is only visible once its owner logs in: the
+        # certificate (a public object) stands for it
+        wanted = (
+            pkcs11.ObjectClass.CERTIFICATE
+            if config.owner_consent == "pin"
+            else pkcs11.ObjectClass.PRIVATE_KEY
+        )
         try:
-            self._pool(config).probe(
-                pkcs11.ObjectClass.PRIVATE_KEY, config.key_label, config.key_id
-            )
+            self._pool(config).probe(wanted, config.key_label, config.key_id)
         except p11_errors.PKCS11Error as exc:
             raise Unavailable("TOKEN_UNAVAILABLE", problem=type(exc).__name__) from exc
 

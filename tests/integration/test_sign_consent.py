@@ -411,7 +411,7 @@ def test_replicas_share_counters_limits_and_consent(
 
 # ------------------------------------------------------------------------------ the token's PIN
 @pytest.fixture
-def owner_token(softhsm_token: Any, pki: Any) -> tuple[str, str]:
+def owner_token(softhsm_token: Any, pki: Any, tmp_path: Path) -> tuple[str, str]:
     """A token of its own holding the owner's key, with a PIN only the owner knows.
 
     Made in the session's SoftHSM directory; a module already loaded in this process does not
@@ -432,6 +432,14 @@ def owner_token(softhsm_token: Any, pki: Any) -> tuple[str, str]:
     subprocess.run(
         ["softhsm2-util", "--import", str(pki.key_path("personal")), "--token", label,
          "--label", "owner", "--id", "01", "--pin", pin],
+        check=True, capture_output=True, env=env,
+    )  # fmt: skip
+    der = tmp_path / "owner.cert.der"
+    der.write_bytes(pki.cert("personal").dump())
+    subprocess.run(
+        ["pkcs11-tool", "--module", softhsm_token.module, "--token-label", label, "--login",
+         "--pin", pin, "--write-object", str(der), "--type", "cert", "--id", "01",
+         "--label", "owner"],
         check=True, capture_output=True, env=env,
     )  # fmt: skip
     return label, pin
@@ -474,7 +482,8 @@ def test_owner_pin_logs_in_for_each_signature(
         address = f"127.0.0.1:{port}"
         wait_ready(address, proc, log)
         with _channel(address) as channel:
-            assert _key_info(channel, "owner-pin").consent == "pin"
+            info = _key_info(channel, "owner-pin")
+            assert (info.consent, info.available) == ("pin", True), info.unavailable_code
             assert rpc_error(lambda: _sign(channel, None)) == (
                 S.UNAUTHENTICATED,
                 "CONSENT_REQUIRED",
