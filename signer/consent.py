@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -134,7 +135,6 @@ class OwnerConsent:
         step = matching_step(secret, (given.totp or "").strip(), now, self.window)
         if step is None:
             self._failed(key, now)
-        assert step is not None
         outcome, until = self.state.take_step(key, step, document_sha256, now, self.policy)
         if outcome == "locked":
             raise Precondition("KEY_LOCKED", key=key, until=_local(until))
@@ -179,7 +179,7 @@ class OwnerConsent:
                 getattr(exc, "code", type(exc).__name__),
             )
 
-    def _failed(self, key: str, now: int) -> None:
+    def _failed(self, key: str, now: int) -> NoReturn:
         outcome, until = self.state.count_failure(key, now, self.policy)
         if outcome == "locked":
             raise Precondition("KEY_LOCKED", key=key, until=_local(until))
