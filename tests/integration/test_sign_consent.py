@@ -27,6 +27,7 @@ from test_sign_support import RECT_SMALL, rpc_error, stub
 
 from kyso.server.app import running_server
 from kyso.v1 import signer_pb2 as pb
+from tests.access import admin_channel
 from tests.integration.test_trust_support import kyso_cli
 
 S = grpc.StatusCode
@@ -45,8 +46,9 @@ def _sha(data: bytes) -> str:
 
 
 def _channel(address: str) -> grpc.Channel:
-    """A channel to a server this module starts itself (replicas, restarts)."""
-    channel = grpc.insecure_channel(address)
+    """A channel to a server this module starts itself (replicas, restarts), with the tests'
+    admin credential (tests.access) as ``grpc_channel`` has."""
+    channel = admin_channel(address)
     grpc.channel_ready_future(channel).result(timeout=10)
     return channel
 
