@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kyso.errors import Precondition, Unavailable
+from kyso.secret_files import write_secret
 from signer.key_state import redis_key_prefix
 
 _AAD = b"kyso owner-consent totp v1:"
@@ -58,15 +59,9 @@ class FileSecrets:
             return None
 
     def save(self, key: str, sealed: bytes) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, sealed)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_secret(tmp, sealed)  # 0600 before the first byte, in a 0700 directory
         os.replace(tmp, path)
 
 
@@ -99,14 +94,8 @@ def load_master_key(path: Path, *, create: bool) -> bytes | None:
     except FileNotFoundError:
         if not create:
             return None
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_secret(path, data, exclusive=True)
     if len(data) != 32:
         raise ValueError(f"{path} is not a 32-byte key")
     return data

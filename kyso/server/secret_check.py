@@ -1,10 +1,10 @@
 """The start-up check of every secret file the server is configured with (issue 8, item 6).
 
 Private keys (``[[keys]]`` key files, the TLS key, the audit checkpoint key, the embedded
-defaults' client keys), PIN files, the SoftHSM2 token directory, bearer-token files and the
-local CLI's credential must be
-readable by the user kyso runs as only: :func:`check_secrets` refuses to start otherwise,
-with one line naming the setting, the file and the fix (``SECRET_FILE_UNPROTECTED``,
+defaults' client keys), the owner-consent master key and sealed TOTP secrets, PIN files, the
+SoftHSM2 token directory, bearer-token files and the local CLI's credential must be readable
+by the user kyso runs as only: :func:`check_secrets` refuses to start otherwise, with one line
+naming the setting, the file and the fix (``SECRET_FILE_UNPROTECTED``,
 :mod:`kyso.secret_files`).
 """
 
@@ -55,6 +55,10 @@ def secret_files(settings: Settings) -> Iterator[tuple[str, Path]]:
     for kind, path in token_files(settings).items():
         yield settings_of.get(kind, f"the {kind} token file"), path
     yield "the local CLI's credential", settings.home / "auth" / LOCAL_CREDENTIAL_FILE
+    master = settings.signer.master_key_file(settings.home)
+    yield "signer.consent_master_key_file", master
+    for sealed in sorted(master.parent.glob("*.totp")):  # the owners' sealed TOTP secrets
+        yield "the enrolled owner secrets (kyso keys enroll)", sealed
     for client_key in sorted((settings.home / "clients").glob("*.key")):  # embedded defaults
         yield "the local client keys (<home>/clients)", client_key
 

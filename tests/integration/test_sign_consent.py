@@ -129,9 +129,12 @@ def kyso_config(config_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
-def secrets(kyso_config: Any) -> dict[str, str]:
+def secrets(kyso_config: Any, register_secret: Any) -> dict[str, str]:
     path = kyso_config.home / "kyso.toml"
-    return {name: enroll(path, name) for name in ("personal", "personal-ec")}
+    made = {name: enroll(path, name) for name in ("personal", "personal-ec")}
+    for name, secret in made.items():  # the session's log scan looks for them too
+        register_secret(secret, label=f"TOTP secret of {name}")
+    return made
 
 
 @pytest.fixture(scope="module")
@@ -413,7 +416,9 @@ def test_replicas_share_counters_limits_and_consent(
 
 # ------------------------------------------------------------------------------ the token's PIN
 @pytest.fixture
-def owner_token(softhsm_token: Any, pki: Any, tmp_path: Path) -> tuple[str, str]:
+def owner_token(
+    softhsm_token: Any, pki: Any, tmp_path: Path, register_secret: Any
+) -> tuple[str, str]:
     """A token of its own holding the owner's key, with a PIN only the owner knows.
 
     Made in the session's SoftHSM directory; a module already loaded in this process does not
@@ -425,6 +430,7 @@ def owner_token(softhsm_token: Any, pki: Any, tmp_path: Path) -> tuple[str, str]
 
     label = f"owner-{uuid.uuid4().hex[:8]}"
     pin = random_secrets.token_hex(6)
+    register_secret(pin, label="the key owner's token PIN")
     env = {**os.environ, "SOFTHSM2_CONF": str(softhsm_token.conf_path)}
     subprocess.run(
         ["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin,
@@ -537,3 +543,22 @@ def test_owner_pin_logs_in_for_each_signature(
     ]
     for where in (log.read_text(errors="replace"), audit):
         assert pin not in where
+
+
+def test_a_readable_consent_secret_stops_the_server(make_config: Any, config_factory: Any) -> None:
+    from kyso.errors import InvalidInput
+
+    config = make_config(keys=[config_factory.key_table("personal", consent="totp")])
+    enroll(config.home / "kyso.toml", "personal")
+    master = config.home / "consent" / "master.key"
+    master.chmod(0o644)
+    with pytest.raises(InvalidInput) as err, running_server(config):
+        pass
+    assert err.value.code == "SECRET_FILE_UNPROTECTED"
+    assert "consent_master_key_file" in str(err.value) and "chmod 600" in str(err.value)
+    master.chmod(0o600)
+    sealed = next(master.parent.glob("*.totp"))
+    sealed.chmod(0o640)
+    with pytest.raises(InvalidInput) as err, running_server(config):
+        pass
+    assert "enrolled owner secrets" in str(err.value)
