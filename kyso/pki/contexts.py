@@ -23,6 +23,8 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from kyso.pki.candidates import GuardedSignatureValidator
+
 
 class Revocation(enum.Enum):
     """How much revocation information path validation demands."""
@@ -38,6 +40,10 @@ _END_ENTITY_REQUIRED = RevocationCheckingPolicy(
     ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
     intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,
 )
+
+
+#: Any failure of a signature check inside certvalidator means "does not verify".
+_SIGNATURE_VALIDATOR = GuardedSignatureValidator()
 
 
 def validation_context(
@@ -89,6 +95,7 @@ def validation_context(
         crls=list(crls),
         ocsps=list(ocsps),
         time_tolerance=timedelta(seconds=1),
+        signature_validator=_SIGNATURE_VALIDATOR,
         **rev,
     )
 
