@@ -327,6 +327,10 @@ ABORTED: Mapping[str, Texts] = {
 }
 
 RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
+    "PARSE_LIMIT_EXCEEDED": Texts(
+        "the document needs more than the limit {limit} allows to be read ({problem})",
+        "văn bản cần vượt quá giới hạn {limit} để đọc được ({problem})",
+    ),
     "DOCUMENT_TOO_LARGE": Texts(
         "the document is larger than the limit of {limit} bytes",
         "văn bản vượt quá dung lượng cho phép ({limit} byte)",

@@ -481,6 +481,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dấu thời gian tài liệu hợp lệ lúc {poe} chứng minh chữ ký đã tồn tại vào thời điểm "
         "đó; chứng thư số được kiểm tra tại thời điểm này",
     ),
+    "note.LIMIT_REACHED": (
+        "the limit {limit} = {value} was reached: the work it bounds stopped there, so what lay "
+        "beyond it was not checked",
+        "Đã chạm giới hạn {limit} = {value}: phần việc vượt quá giới hạn này không được kiểm tra",
+    ),
+    "note.SIGNATURES_NOT_CHECKED": (
+        "and {count} more signature field(s), not checked (limit max_signatures = {limit})",
+        "và {count} trường chữ ký khác không được kiểm tra (giới hạn max_signatures = {limit})",
+    ),
     "note.REVOKED_AFTER_SIGNING": (
         "the signer's certificate was revoked on {revoked}, after signing",
         "Lưu ý: chứng thư số của người ký đã bị thu hồi ngày {revoked}, sau thời điểm ký",

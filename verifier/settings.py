@@ -47,6 +47,63 @@ class VerifierSettings(SettingsModel):
     layout_max_pages: int = Field(
         60, ge=1, le=10_000, description="pages a layout check reads at most (besides page 1)"
     )
+    # -- limits (docs/robustness.md); each is named in the report or error when it is hit
+    max_path_certificates: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="distinct certificates (by subject, key and issuer) taken from the trust "
+        "store, CMS and DSS for one path search; the rest are ignored",
+    )
+    max_path_signature_checks: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="issuer-candidate signature verifications per path search",
+    )
+    max_issuers_per_certificate: int = Field(
+        4, ge=1, le=64, description="verifying issuers kept per certificate in a path search"
+    )
+    max_chain_length: int = Field(
+        8, ge=2, le=64, description="certificates in a path below its trust anchor"
+    )
+    max_candidate_paths: int = Field(
+        8, ge=1, le=1_000, description="candidate paths validated per certificate"
+    )
+    max_stream_decoded_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="decoded bytes of any one PDF stream (pyHanko's generic limit is 256 MiB)",
+    )
+    max_object_stream_decoded_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="decoded bytes of one object stream (pyHanko's object-stream limit is 64 "
+        "MiB; at most 100 times its encoded size above 4 MiB)",
+    )
+    max_decoded_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="decoded stream bytes per request, all streams together",
+    )
+    max_contents_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=64 * 1024,
+        description="length of a signature's /Contents hex string, checked before decoding",
+    )
+    max_signatures: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description="signature fields validated per document; more: the document is "
+        "INDETERMINATE and the rest are counted",
+    )
+    max_listed_changes: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description='changes after signing listed per signature (the rest: "and N more")',
+    )
 
 
 __all__ = ["VerifierSettings"]

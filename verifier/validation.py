@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -24,8 +24,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from kyso.errors import DeadlineExceeded, InvalidInput
 from kyso.pki.fetching import current_budget
 from kyso.settings import shorten
+from kyso.pdf import parse_limits
 from trust_store.model import Purpose, TrustSnapshot
-from verifier import change_analysis, constraints, revocation, summary_vi
+from verifier import change_analysis, constraints, limits, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
 from verifier.identification import describe_certificate
 from verifier.layout.check import LayoutOptions, check_layout
@@ -42,6 +43,7 @@ from verifier.model import (
 from verifier.policy import Policy
 from verifier.process import Context, cv, fc, isc, sav, ts, vci, xcv
 from verifier.report import aggregate_document, aggregate_signature
+from verifier.settings import VerifierSettings
 from verifier.signatures import FoundSignature, find_raw_signatures, find_signatures
 
 log = logging.getLogger("kyso.verifier")
@@ -59,22 +61,45 @@ class Request:
     validation_time: datetime | None = None  # None: now
     deadline: float | None = None  # time.monotonic() value
     layout: LayoutOptions | None = None  # None: no layout report
+    settings: VerifierSettings = field(default_factory=VerifierSettings)  # the limits
 
 
-def open_pdf(data: bytes | memoryview) -> PdfFileReader:
-    """Parse leniently (real documents need it) but refuse what is not a PDF at all."""
+def open_pdf(
+    data: bytes | memoryview, bounds: parse_limits.ParseLimits | None = None
+) -> PdfFileReader:
+    """Parse leniently (real documents need it) but refuse what is not a PDF at all.
+
+    Stream decoding is bounded by ``bounds`` (pyHanko's limits tightened, see
+    :func:`kyso.pdf.parse_limits.decode_limits`; None: the current context's).
+    """
     head = bytes(data[:_PDF_MAGIC_WINDOW])
     if b"%PDF-" not in head:
         raise InvalidInput("NOT_A_PDF", problem="no %PDF- header in its first 1 KiB")
     stream = BytesIO(data) if isinstance(data, bytes) else data
-    reader = PdfFileReader(stream, strict=False)
+    reader = PdfFileReader(
+        stream,
+        strict=False,
+        decode_limits=parse_limits.decode_limits(bounds or parse_limits.current()),
+    )
     if reader.encrypted:
         raise InvalidInput("DOCUMENT_ENCRYPTED")
     return reader
 
 
 def verify(req: Request) -> DocumentResult:
-    """Validate every signature of ``req.data`` under ``req.policy``."""
+    """Validate every signature of ``req.data`` under ``req.policy``.
+
+    Parsing is bounded by the request's limits (``req.settings``); each limit that stopped
+    some work is named in the document's warnings (``LIMIT_REACHED``).
+    """
+    with parse_limits.applied(limits.parse_limits(req.settings)) as hits:
+        doc = _verify(req)
+        if hits:
+            doc.warnings.extend(limits.reached(req.settings, hits))
+    return doc
+
+
+def _verify(req: Request) -> DocumentResult:
     started = time.perf_counter()
     now = req.validation_time or datetime.now(UTC)
     at_now = (
@@ -92,7 +117,7 @@ def verify(req: Request) -> DocumentResult:
     )
     ctx = Context(
         req.data, req.snapshot, now, at_now, req.fetch, req.fetcher_backend, req.deadline,
-        intermediates=tuple(req.snapshot.intermediates()),
+        intermediates=tuple(req.snapshot.intermediates()), settings=req.settings,
     )  # fmt: skip
     reader: PdfFileReader | None = None
     try:
@@ -176,6 +201,9 @@ def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> Non
 def _verify_all(
     ctx: Context, policy: Policy, doc: DocumentResult, found: list[FoundSignature]
 ) -> None:
+    cap = ctx.settings.max_signatures
+    skipped = max(0, len(found) - cap)
+    found = found[:cap]
     facts = document_facts(ctx.data, ctx.reader, found, ctx.dss)
     pairs = list(zip(found, facts.signatures, strict=True))
     # Document timestamps first, the last one first: each valid one is a proof of existence for
@@ -210,6 +238,11 @@ def _verify_all(
             ctx.archive.append((sig.revision, sig.signing_time))
     doc.signatures.extend(results[i] for i in range(len(pairs)))
     aggregate_document(doc)
+    if skipped:
+        # signatures not checked: the document cannot be better than INDETERMINATE
+        doc.warnings.append(note("SIGNATURES_NOT_CHECKED", count=skipped, limit=cap))
+        if doc.indication is Indication.TOTAL_PASSED:
+            doc.indication, doc.sub_indication = Indication.INDETERMINATE, SubIndication.GENERIC
 
 
 def _result(f: SignatureFacts) -> SignatureResult:

@@ -6,7 +6,9 @@ verification.  This reader takes blocks and accepts hex digits and PDF
 whitespace (odd length padded with 0, as ISO 32000 says); unlike pyHanko it
 refuses comments inside a hex string, which ISO 32000 does not allow there, so
 such a file becomes unreadable (INDETERMINATE), never more trusted.  End of
-file inside the string raises, as in pyHanko.
+file inside the string raises, as in pyHanko.  A hex string longer than the request's
+``max_contents_bytes`` (:mod:`kyso.pdf.parse_limits`) raises before anything is decoded
+(a signature's /Contents is the only long hex string a signed PDF needs).
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ from typing import Any
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfStreamError
 
+from kyso.pdf import parse_limits
+
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _HEX_ONLY = re.compile(rb"[0-9A-Fa-f]*")
 _BLOCK = 64 * 1024
 
 
 def read_hex_string_from_stream(stream: Any) -> Any:
+    """One hex string, refused before decoding when longer than ``max_contents_bytes``."""
     stream.read(1)  # the opening "<"
     parts: list[bytes] = []
+    limit = parse_limits.current().max_contents_bytes
+    size = 0
     while True:
         block = stream.read(_BLOCK)
         if not block:
@@ -36,6 +43,10 @@ def read_hex_string_from_stream(stream: Any) -> Any:
             parts.append(block[:end])
             stream.seek(end + 1 - len(block), os.SEEK_CUR)
             break
+        size += len(block)
+        if size > limit:
+            parse_limits.record("max_contents_bytes")
+            raise PdfStreamError(f"hex string longer than max_contents_bytes ({limit})")
         parts.append(block)
     digits = b"".join(parts).translate(None, _WHITESPACE)
     if not _HEX_ONLY.fullmatch(digits):

@@ -14,14 +14,18 @@ import re
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic, misc
+from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader, read_object_header
 from pyhanko.pdf_utils.xref import ObjStreamRef
 
+from kyso.errors import ResourceExhausted
+from kyso.pdf import parse_limits
 from kyso.pdf.reference_arrays import is_reference_array, read_reference_array
 from kyso.pdf.values import ObjectId, PdfStructureError
 
 _MAX_OBJECTS_PER_STREAM = 200_000
 _EOF_MARKER = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
+_TOKEN = re.compile(rb"[^\x00\t\n\x0c\r ]+")
 
 _StoreKey = tuple[int, int, int]  # (kind, location, idnum): kind 0 = direct offset, 1 = in objstm
 
@@ -204,16 +208,26 @@ class RevisionStore:
         try:
             count = int(container["/N"])
             first = int(container["/First"])
-            data = container.data
         except (misc.PdfError, KeyError, ValueError, TypeError) as exc:
             raise PdfStructureError(
                 "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} cannot be decoded"
             ) from exc
-        if not 0 <= count <= _MAX_OBJECTS_PER_STREAM or not 0 <= first <= len(data):
+        if not 0 <= count <= _MAX_OBJECTS_PER_STREAM:
             raise PdfStructureError(
                 "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} has an invalid header"
             )
-        header = data[:first].split()
+        data = self._objstm_data(stream_id, container)
+        if not 0 <= first <= len(data):
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} has an invalid header"
+            )
+        # Split the header only as far as /N needs (ISO 32000-1 7.5.7): a header region of
+        # hundreds of MiB of tokens is never split whole.
+        header: list[bytes] = []
+        for m in _TOKEN.finditer(data, 0, first):
+            header.append(m.group())
+            if len(header) >= 2 * count:
+                break
         if len(header) < 2 * count:
             raise PdfStructureError(
                 "CHANGE_ANALYSIS_FAILED",
@@ -230,6 +244,31 @@ class RevisionStore:
         result = (data, offsets)
         self._objstms[stream_loc] = result
         return result
+
+    def _objstm_data(self, stream_id: int, container: generic.StreamObject) -> bytes:
+        """Decoded object stream under the object-stream limits (pyHanko's, or kyso's lower).
+
+        Raises :class:`ResourceExhausted` (``PARSE_LIMIT_EXCEEDED``) naming the limit, so the
+        analysis ends INDETERMINATE instead of reading the members as null.
+        """
+        try:
+            return container.read_data(DecodePurpose.OBJECT_STREAM)
+        except misc.PdfDecodeLimitError as exc:
+            limits = parse_limits.current()
+            left = self.reader.decode_context.remaining_budget
+            name = (
+                "max_decoded_bytes"
+                if left is not None and left < limits.max_object_stream_decoded_bytes
+                else "max_object_stream_decoded_bytes"
+            )
+            parse_limits.record(name)
+            raise ResourceExhausted(
+                "PARSE_LIMIT_EXCEEDED", limit=name, problem=f"object stream {stream_id}"
+            ) from exc
+        except (misc.PdfError, ValueError, TypeError) as exc:
+            raise PdfStructureError(
+                "CHANGE_ANALYSIS_FAILED", problem=f"object stream {stream_id} cannot be decoded"
+            ) from exc
 
     # -- revision bookkeeping ---------------------------------------------
 

@@ -79,6 +79,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             fetcher_backend=self._ctx.revocation,
             validation_time=validation_time,
             deadline=time.monotonic() + budget,
+            settings=cfg,
             layout=self._layout_options(options) if layout else None,
         )
 

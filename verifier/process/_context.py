@@ -13,6 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from kyso.errors import DeadlineExceeded
 from trust_store.model import TrustSnapshot
 from verifier import change_analysis, revocation
+from verifier.settings import VerifierSettings
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Context:
     analysis: change_analysis.ChangeAnalysis | None = None  # None: the structure is unreadable
     intermediates: tuple[x509.Certificate, ...] = ()
     reader: PdfFileReader | None = None  # None: byte-level fallback (unreadable structure)
+    settings: VerifierSettings = field(default_factory=VerifierSettings)  # limits among them
     #: (revision, time) of every document timestamp found TOTAL_PASSED so far: the archive
     #: chain's proofs of existence (validation runs the document timestamps first, last first).
     archive: list[tuple[int, datetime]] = field(default_factory=list)

@@ -18,6 +18,7 @@ from asn1crypto import x509
 from kyso.pki.paths import PathInputs
 from trust_store.model import Purpose
 from verifier import revocation
+from verifier.limits import path_limits
 from verifier.process._context import Context
 
 
@@ -55,6 +56,7 @@ def initialise(
             ocsps=tuple(data.ocsps),
             fetch=ctx.fetch and ctx.at_now,
             fetcher_backend=ctx.fetcher_backend,
+            limits=path_limits(ctx.settings),
         ),
         embedded=data,
         validation_time=ctx.now,

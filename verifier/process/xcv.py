@@ -33,6 +33,7 @@ from kyso.pki.paths import PathInputs, validate_path
 from trust_store.model import sha256_fingerprint
 from verifier import constraints as C
 from verifier import revocation
+from verifier.limits import path_limits_reached
 from verifier.messages import note
 from verifier.model import (
     CheckResult,
@@ -132,19 +133,12 @@ def validate_certificate(
         )
     except TimeoutError as exc:
         raise _deadline() from exc
-    except Exception:
-        log.warning("certificate validation failed unexpectedly", exc_info=True)
+    except Exception as exc:  # a bug: certvalidator's own exceptions are handled in paths
+        log.warning("certificate validation failed unexpectedly: %s", type(exc).__name__)
         res = ChainResult()
         res.checks.append(policy.judge(C.CHAIN_ERROR, Outcome.UNKNOWN))
         res.revocation = RevocationSummary(status=RevocationStatus.UNKNOWN)
         return res
-
-
-async def _attempt(
-    cert: x509.Certificate, inputs: PathInputs, moment: datetime | None, retroactive: bool
-) -> Decision:
-    a = await validate_path(cert, inputs, moment, retroactive=retroactive)
-    return Decision(a.path, a.context, a.error)
 
 
 async def _validate(
@@ -158,10 +152,17 @@ async def _validate(
     learned = issuers.learned_issuers(cert)
     path_inputs = replace(inputs.path, extra=tuple(learned)) if learned else inputs.path
     moment = None if inputs.at_now else inputs.validation_time
-    first = await _attempt(cert, path_inputs, moment, False)
+    hit: set[str] = set()
+
+    async def attempt(when: datetime | None, retroactive: bool) -> Decision:
+        a = await validate_path(cert, path_inputs, when, retroactive=retroactive)
+        hit.update(a.limits_hit)
+        return Decision(a.path, a.context, a.error)
+
+    first = await attempt(moment, False)
 
     async def at_poe(when: datetime) -> Decision:
-        return await _attempt(cert, path_inputs, when, True)
+        return await attempt(when, True)
 
     # the earliest proof of existence: a signature timestamp, or an archive (document) timestamp
     psv_poe = min((t for t in (poe, inputs.archive_poe) if t is not None), default=None)
@@ -176,9 +177,11 @@ async def _validate(
             and (decision.at_poe or decision.revoked_after_poe)
         ):
             res.notes.append(note("ARCHIVE_TIMESTAMP_POE", poe=_fmt(psv_poe)))
-        return res
-    assert decision.error is not None
-    return _failed(policy, cert, decision, inputs, poe, poe or claimed)
+    else:
+        assert decision.error is not None
+        res = _failed(policy, cert, decision, inputs, poe, poe or claimed)
+    res.notes.extend(path_limits_reached(path_inputs.limits, hit))
+    return res
 
 
 def _failed(
