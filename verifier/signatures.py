@@ -17,14 +17,13 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
-from kyso.pdf import byte_scan
+from kyso.pdf import byte_scan, parse_limits
 from verifier.integrity import signed_attrs_bytes
 from verifier.model import Kind
 
 DETACHED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"})
 TIMESTAMP_SUBFILTER = "/ETSI.RFC3161"
 SUPPORTED_SUBFILTERS = DETACHED_SUBFILTERS | {TIMESTAMP_SUBFILTER}
-MAX_SIGNATURES = 200
 
 
 @dataclass
@@ -46,6 +45,7 @@ class FoundSignature:
     der_length: int = 0
     signed_attrs_der: bytes | None = None  # what the signature value covers, captured untouched
     problems: dict[str, str] = field(default_factory=dict)  # check name -> English reason
+    limited: str = ""  # the limit that stopped reading this signature (it is INDETERMINATE)
 
 
 def _der_length(data: bytes) -> int:
@@ -103,6 +103,16 @@ def _parse_cms(found: FoundSignature, raw: bytes) -> None:
 
 def read_signature_dictionary(found: FoundSignature) -> None:
     """Fill ``found`` from its dictionary; what cannot be read goes to ``problems``."""
+    before = parse_limits.hit()
+    try:
+        _read_signature_dictionary(found)
+    finally:
+        newly = parse_limits.hit() - before
+        if newly:
+            found.limited = ", ".join(sorted({*found.limited.split(", "), *newly} - {""}))
+
+
+def _read_signature_dictionary(found: FoundSignature) -> None:
     sig = found.sig_object
     if sig is None:
         found.problems["SIGNATURE_DICTIONARY"] = "the signature field value is not a dictionary"
@@ -149,22 +159,32 @@ def read_signature_dictionary(found: FoundSignature) -> None:
     _parse_cms(found, raw)
 
 
-def find_signatures(reader: PdfFileReader) -> list[FoundSignature]:
-    """Every filled signature field of the document, in field order."""
+def find_signatures(reader: PdfFileReader, limit: int) -> tuple[list[FoundSignature], int]:
+    """The first ``limit`` filled signature fields, in field order, and how many more exist.
+
+    A signature whose dictionary could not be read because a parsing limit stopped it
+    (:mod:`kyso.pdf.parse_limits`) is marked ``limited`` with the limit's name.
+    """
     result: list[FoundSignature] = []
+    more = 0
     for fq_name, sig_ref, _field_ref in enumerate_sig_fields(reader, filled_status=True):
-        if len(result) >= MAX_SIGNATURES:
-            break
+        if len(result) >= limit:
+            more += 1
+            continue
         ref = sig_ref.reference if isinstance(sig_ref, generic.IndirectObject) else None
+        before = parse_limits.hit()
         try:
             obj = sig_ref.get_object() if sig_ref is not None else None
         except Exception:
             obj = None
         sig_object = obj if isinstance(obj, generic.DictionaryObject) else None
         found = FoundSignature(len(result), str(fq_name), sig_object, ref)
+        newly = parse_limits.hit() - before
+        if newly:
+            found.limited = ", ".join(sorted(newly))
         read_signature_dictionary(found)
         result.append(found)
-    return result
+    return result, more
 
 
 def find_raw_signatures(data: bytes | memoryview | mmap.mmap) -> list[FoundSignature]:

@@ -122,7 +122,7 @@ def _verify(req: Request) -> DocumentResult:
     reader: PdfFileReader | None = None
     try:
         reader = open_pdf(req.data)
-        found = find_signatures(reader)
+        found, more = find_signatures(reader, req.settings.max_signatures)
         doc.revisions = reader.xrefs.total_revisions
     except InvalidInput:
         raise
@@ -136,9 +136,11 @@ def _verify(req: Request) -> DocumentResult:
                 ctx,
                 reader=reader,
                 dss=dss,
-                analysis=change_analysis.ChangeAnalysis(reader, req.data),
+                analysis=change_analysis.ChangeAnalysis(
+                    reader, req.data, req.settings.max_listed_changes
+                ),
             )
-            _verify_all(ctx, req.policy, doc, found)
+            _verify_all(ctx, req.policy, doc, found, more)
         else:
             aggregate_document(doc)
     if req.layout is not None:
@@ -199,10 +201,10 @@ def _verify_unreadable(ctx: Context, policy: Policy, doc: DocumentResult) -> Non
 
 
 def _verify_all(
-    ctx: Context, policy: Policy, doc: DocumentResult, found: list[FoundSignature]
+    ctx: Context, policy: Policy, doc: DocumentResult, found: list[FoundSignature], more: int = 0
 ) -> None:
     cap = ctx.settings.max_signatures
-    skipped = max(0, len(found) - cap)
+    skipped = more + max(0, len(found) - cap)
     found = found[:cap]
     facts = document_facts(ctx.data, ctx.reader, found, ctx.dss)
     pairs = list(zip(found, facts.signatures, strict=True))
@@ -214,6 +216,13 @@ def _verify_all(
     for i in order:
         f, sig_facts = pairs[i]
         ctx.check_deadline()
+        if f.limited:  # a limit stopped reading it: unknown, never FAILED nor PASSED
+            sig = _result(sig_facts)
+            sig.checks.append(policy.judge(constraints.SIGNATURE_UNREADABLE, Outcome.UNKNOWN))
+            sig.warnings.extend(limits.reached(ctx.settings, f.limited.split(", ")))
+            aggregate_signature(sig)
+            doc.signatures.append(sig)
+            continue
         try:
             sig = _verify_one(ctx, policy, sig_facts)
         except DeadlineExceeded:

@@ -75,6 +75,12 @@ def record(name: str) -> None:
         state.hits.add(name)
 
 
+def hit() -> frozenset[str]:
+    """The names of the limits hit so far in this context."""
+    state = _CURRENT.get()
+    return frozenset(state.hits) if state is not None else frozenset()
+
+
 def decode_limits(limits: ParseLimits) -> DecodeLimits:
     """pyHanko's decoding limits, tightened by ``limits`` (never loosened).
 
@@ -109,4 +115,4 @@ def decode_limits(limits: ParseLimits) -> DecodeLimits:
 
 _DEFAULT = ParseLimits()
 
-__all__ = ["ParseLimits", "applied", "current", "decode_limits", "record"]
+__all__ = ["ParseLimits", "applied", "current", "decode_limits", "hit", "record"]

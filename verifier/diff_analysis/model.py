@@ -103,17 +103,29 @@ class ChangeSummary:
         return _summarise(self, vi=True)
 
 
-def _summarise(summary: ChangeSummary, *, vi: bool) -> str:
+#: Distinct change descriptions a summary lists by default; the rest are counted.
+SUMMARY_LISTED = 200
+
+
+def _summarise(summary: ChangeSummary, *, vi: bool, limit: int = SUMMARY_LISTED) -> str:
+    """The distinct descriptions in order (O(n)), at most ``limit``, then "and N more"."""
     if not summary.changes:
         return "Không có thay đổi sau khi ký" if vi else "No changes after signing"
     if summary.only_signatures_added:
         return "Chỉ thêm chữ ký số" if vi else "Only signatures added"
-    seen: list[str] = []
+    seen: dict[str, None] = {}
     for change in summary.changes:
-        text = change.description_vi if vi else change.description_en
-        if text not in seen:
-            seen.append(text)
-    return "; ".join(seen)
+        seen[change.description_vi if vi else change.description_en] = None
+    texts = list(seen)
+    if len(texts) > limit:
+        more = len(texts) - limit
+        texts = [*texts[:limit], f"và {more} mục khác" if vi else f"and {more} more"]
+    return "; ".join(texts)
+
+
+def summarise(summary: ChangeSummary, *, vi: bool, limit: int) -> str:
+    """The summary text in Vietnamese or English, listing at most ``limit`` descriptions."""
+    return _summarise(summary, vi=vi, limit=limit)
 
 
 #: The revisions cannot be analysed (broken xref, hostile structure, limits hit); the verifier

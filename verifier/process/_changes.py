@@ -18,6 +18,7 @@ from verifier import constraints as C
 from verifier.annotation_overlap import Covers, Finding
 from verifier.change_analysis import ChangeAnalysis
 from verifier.constraints import Constraint
+from verifier.diff_analysis.model import summarise
 from verifier.messages import render
 from verifier.model import ChangeEntry, ChangesSummary, CheckResult, Outcome
 from verifier.policy import Policy
@@ -46,11 +47,23 @@ def structure_unreadable(policy: Policy) -> tuple[list[CheckResult], ChangesSumm
 
 def _annotation_refs(summary: Any) -> list[tuple[int, int]]:
     """Annotations added or changed after signing (the ones the analysis calls ANNOTATIONS)."""
-    refs: list[tuple[int, int]] = []
+    refs: dict[tuple[int, int], None] = {}
     for c in summary.changes:
         if c.kind.value in _ANNOTATION_KINDS and c.level.name == "ANNOTATIONS":
-            refs.extend(r for r in c.objects if r not in refs)
-    return refs
+            refs.update(dict.fromkeys(c.objects))
+    return list(refs)
+
+
+def _entries(summary: Any, limit: int) -> list[ChangeEntry]:
+    """At most ``limit`` change entries; the rest counted in one last entry ("and N more")."""
+    entries = [
+        ChangeEntry(c.kind.value, c.description_en, c.description_vi, c.revision)
+        for c in summary.changes[:limit]
+    ]
+    more = len(summary.changes) - limit
+    if more > 0:
+        entries.append(ChangeEntry("MORE_CHANGES", f"and {more} more", f"và {more} mục khác"))
+    return entries
 
 
 def _joined(findings: list[Finding]) -> dict[str, str]:
@@ -70,7 +83,7 @@ def _annotations(
 ) -> list[CheckResult]:
     """Annotations after signing: what each one covers decides."""
     results: list[CheckResult] = []
-    texts = {"summary_en": summary.summary_en, "summary_vi": summary.summary_vi}
+    texts = {"summary_en": changes.summary_en, "summary_vi": changes.summary_vi}
     p3 = summary.docmdp_permission == 3
     results.append(
         policy.judge(C.ANNOTATIONS_AFTER_SIGNING, Outcome.OK if p3 else Outcome.NOT_OK, **texts)
@@ -150,23 +163,21 @@ def changes_after_signing(
         log.info("change analysis failed: %s", type(exc).__name__)
         return _not_analysed(policy, C.CHANGES_NOT_ANALYSED)
     level = summary.level.name
+    listed = analysis.max_listed
     changes = ChangesSummary(
         analysed=True,
         level=level,
-        changes=[
-            ChangeEntry(c.kind.value, c.description_en, c.description_vi, c.revision)
-            for c in summary.changes
-        ],
+        changes=_entries(summary, listed),
         docmdp_violated=bool(summary.docmdp_violated or summary.fieldmdp_violated),
-        summary_en=summary.summary_en,
-        summary_vi=summary.summary_vi,
+        summary_en=summarise(summary, vi=False, limit=listed),
+        summary_vi=summarise(summary, vi=True, limit=listed),
     )
     annotations = (
         _annotations(policy, analysis, summary, revision, coverage, changes)
         if level == "ANNOTATIONS" or _annotation_refs(summary)
         else []
     )
-    texts = {"summary_en": summary.summary_en, "summary_vi": summary.summary_vi}
+    texts = {"summary_en": changes.summary_en, "summary_vi": changes.summary_vi}
     results = [
         policy.judge(
             C.CHANGES_AFTER_SIGNING, Outcome.NOT_OK if level == "OTHER" else Outcome.OK, **texts
