@@ -25,6 +25,8 @@ class ChangeAnalysis:
     def __init__(self, reader: PdfFileReader, data: Any = None, max_listed: int = 200) -> None:
         self._reader = reader
         self.max_listed = max_listed  # changes listed per signature ([verifier] setting)
+        self.listings: dict[int, tuple[Any, Any]] = {}  # signed revision -> (summary, listing)
+        self.annotation_refs: dict[int, list[tuple[int, int]]] = {}  # signed revision -> refs
         self._data = data
         self._analysis: Any | None = None
         self._error: str | None = None

@@ -24,6 +24,7 @@ def parse_limits(s: VerifierSettings) -> ParseLimits:
         max_object_stream_decoded_bytes=s.max_object_stream_decoded_bytes,
         max_decoded_bytes=s.max_decoded_bytes,
         max_contents_bytes=s.max_contents_bytes,
+        max_objects=s.max_objects,
     )
 
 

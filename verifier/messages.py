@@ -487,8 +487,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đã chạm giới hạn {limit} = {value}: phần việc vượt quá giới hạn này không được kiểm tra",
     ),
     "note.SIGNATURES_NOT_CHECKED": (
-        "and {count} more signature field(s), not checked (limit max_signatures = {limit})",
-        "và {count} trường chữ ký khác không được kiểm tra (giới hạn max_signatures = {limit})",
+        "the document has more signature fields than the limit max_signatures = {limit}: only "
+        "the first {limit} were checked, the rest were not",
+        "Văn bản có nhiều trường chữ ký hơn giới hạn max_signatures = {limit}: chỉ kiểm tra "
+        "{limit} trường đầu tiên, các trường còn lại không được kiểm tra",
     ),
     "note.REVOKED_AFTER_SIGNING": (
         "the signer's certificate was revoked on {revoked}, after signing",

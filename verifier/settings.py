@@ -91,6 +91,12 @@ class VerifierSettings(SettingsModel):
         ge=64 * 1024,
         description="length of a signature's /Contents hex string, checked before decoding",
     )
+    max_objects: int = Field(
+        250_000,
+        ge=1_000,
+        description="objects a document may declare (largest trailer or xref-stream /Size); "
+        "more: RESOURCE_EXHAUSTED PARSE_LIMIT_EXCEEDED before the cross-reference data is read",
+    )
     max_signatures: int = Field(
         200,
         ge=1,

@@ -160,7 +160,7 @@ def _read_signature_dictionary(found: FoundSignature) -> None:
 
 
 def find_signatures(reader: PdfFileReader, limit: int) -> tuple[list[FoundSignature], int]:
-    """The first ``limit`` filled signature fields, in field order, and how many more exist.
+    """The first ``limit`` filled signature fields, in field order, and 1 when there are more.
 
     A signature whose dictionary could not be read because a parsing limit stopped it
     (:mod:`kyso.pdf.parse_limits`) is marked ``limited`` with the limit's name.
@@ -169,8 +169,8 @@ def find_signatures(reader: PdfFileReader, limit: int) -> tuple[list[FoundSignat
     more = 0
     for fq_name, sig_ref, _field_ref in enumerate_sig_fields(reader, filled_status=True):
         if len(result) >= limit:
-            more += 1
-            continue
+            more = 1  # at least one more; the rest are not even enumerated
+            break
         ref = sig_ref.reference if isinstance(sig_ref, generic.IndirectObject) else None
         before = parse_limits.hit()
         try:

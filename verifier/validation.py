@@ -21,7 +21,7 @@ from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from kyso.errors import DeadlineExceeded, InvalidInput
+from kyso.errors import DeadlineExceeded, InvalidInput, ResourceExhausted
 from kyso.pki.fetching import current_budget
 from kyso.settings import shorten
 from kyso.pdf import parse_limits
@@ -75,11 +75,20 @@ def open_pdf(
     head = bytes(data[:_PDF_MAGIC_WINDOW])
     if b"%PDF-" not in head:
         raise InvalidInput("NOT_A_PDF", problem="no %PDF- header in its first 1 KiB")
+    bounds = bounds or parse_limits.current()
+    declared = parse_limits.declared_objects(data)
+    if declared > bounds.max_objects:
+        parse_limits.record("max_objects")
+        raise ResourceExhausted(
+            "PARSE_LIMIT_EXCEEDED",
+            limit=f"max_objects = {bounds.max_objects}",
+            problem=f"/Size {declared}",
+        )
     stream = BytesIO(data) if isinstance(data, bytes) else data
     reader = PdfFileReader(
         stream,
         strict=False,
-        decode_limits=parse_limits.decode_limits(bounds or parse_limits.current()),
+        decode_limits=parse_limits.decode_limits(bounds),
     )
     if reader.encrypted:
         raise InvalidInput("DOCUMENT_ENCRYPTED")
@@ -124,7 +133,7 @@ def _verify(req: Request) -> DocumentResult:
         reader = open_pdf(req.data)
         found, more = find_signatures(reader, req.settings.max_signatures)
         doc.revisions = reader.xrefs.total_revisions
-    except InvalidInput:
+    except (InvalidInput, ResourceExhausted):
         raise
     except Exception as exc:
         log.info("unreadable PDF: %s", type(exc).__name__)
@@ -249,7 +258,7 @@ def _verify_all(
     aggregate_document(doc)
     if skipped:
         # signatures not checked: the document cannot be better than INDETERMINATE
-        doc.warnings.append(note("SIGNATURES_NOT_CHECKED", count=skipped, limit=cap))
+        doc.warnings.append(note("SIGNATURES_NOT_CHECKED", limit=cap))
         if doc.indication is Indication.TOTAL_PASSED:
             doc.indication, doc.sub_indication = Indication.INDETERMINATE, SubIndication.GENERIC
 

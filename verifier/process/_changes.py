@@ -12,6 +12,7 @@ INDETERMINATE, never PASSED.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from verifier import constraints as C
@@ -54,6 +55,35 @@ def _annotation_refs(summary: Any) -> list[tuple[int, int]]:
     return list(refs)
 
 
+def _refs(analysis: ChangeAnalysis, revision: int, summary: Any) -> list[tuple[int, int]]:
+    """:func:`_annotation_refs`, computed once per signed revision."""
+    memo = analysis.annotation_refs.get(revision)
+    if memo is None:
+        memo = analysis.annotation_refs[revision] = _annotation_refs(summary)
+    return memo
+
+
+def _listed(analysis: ChangeAnalysis, ra: Any, revision: int) -> tuple[Any, ChangesSummary]:
+    """The analysis after ``revision`` and its listing, computed once per signed revision
+    (a document whose signatures share a revision must not pay once per signature)."""
+    memo = analysis.listings.get(revision)
+    if memo is None:
+        summary = ra.changes_after(revision)
+        limit = analysis.max_listed
+        memo = analysis.listings[revision] = (
+            summary,
+            ChangesSummary(
+                analysed=True,
+                level=summary.level.name,
+                changes=_entries(summary, limit),
+                docmdp_violated=bool(summary.docmdp_violated or summary.fieldmdp_violated),
+                summary_en=summarise(summary, vi=False, limit=limit),
+                summary_vi=summarise(summary, vi=True, limit=limit),
+            ),
+        )
+    return memo
+
+
 def _entries(summary: Any, limit: int) -> list[ChangeEntry]:
     """At most ``limit`` change entries; the rest counted in one last entry ("and N more")."""
     entries = [
@@ -88,7 +118,7 @@ def _annotations(
     results.append(
         policy.judge(C.ANNOTATIONS_AFTER_SIGNING, Outcome.OK if p3 else Outcome.NOT_OK, **texts)
     )
-    refs = _annotation_refs(summary)
+    refs = _refs(analysis, revision, summary)
     try:
         findings = analysis.annotation_findings(revision, coverage.end, refs)
     except Exception as exc:
@@ -158,23 +188,15 @@ def changes_after_signing(
         return _not_analysed(policy, C.CHANGES_NOT_ANALYSED)
     try:
         revision = ra.revision_of_offset(coverage.end)
-        summary = ra.changes_after(revision)
+        summary, listed = _listed(analysis, ra, revision)
     except Exception as exc:
         log.info("change analysis failed: %s", type(exc).__name__)
         return _not_analysed(policy, C.CHANGES_NOT_ANALYSED)
     level = summary.level.name
-    listed = analysis.max_listed
-    changes = ChangesSummary(
-        analysed=True,
-        level=level,
-        changes=_entries(summary, listed),
-        docmdp_violated=bool(summary.docmdp_violated or summary.fieldmdp_violated),
-        summary_en=summarise(summary, vi=False, limit=listed),
-        summary_vi=summarise(summary, vi=True, limit=listed),
-    )
+    changes = replace(listed, changes=list(listed.changes))
     annotations = (
         _annotations(policy, analysis, summary, revision, coverage, changes)
-        if level == "ANNOTATIONS" or _annotation_refs(summary)
+        if level == "ANNOTATIONS" or _refs(analysis, revision, summary)
         else []
     )
     texts = {"summary_en": changes.summary_en, "summary_vi": changes.summary_vi}
