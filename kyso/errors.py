@@ -10,18 +10,49 @@ each class to a status code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
 from kyso import _error_codes as _codes
 from kyso._error_codes import RENAMED, Texts
 
+#: Longest text of a caller's input an error message repeats (characters): a 1 MB anchor text
+#: must not become 2 MB of gRPC status metadata (robustness issue 9, item 10).
+QUOTE_LIMIT = 200
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class Composed(str):
+    """Text kyso assembled itself from parts it already bounded (e.g. every problem of a
+    configuration file, each name cut by ``kyso.settings.shorten``): :func:`quoted` escapes
+    its control characters but does not cut it."""
+
+    __slots__ = ()
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> object:
+    """``value`` as an error message may repeat it: text cut to ``limit`` characters (``…``
+    marks the cut) with control characters escaped (``\\x0a``); other values unchanged."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value[: limit + 1]).decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return value
+    if isinstance(value, Composed):
+        limit = len(value)
+    cut = value[:limit]
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", cut)
+    return text + "…" if len(value) > limit else text
+
 
 class KysoError(Exception):
     """Base of every error kyso raises on purpose.
 
     ``code`` is stable English for machines and logs; ``message_en`` and
-    ``message_vi`` are the catalogue's templates filled with ``params``.
+    ``message_vi`` are the catalogue's templates filled with ``params``, each text
+    parameter cut to :data:`QUOTE_LIMIT` characters with control characters escaped
+    (:func:`quoted`): the one place where caller input reaches a message.
     Raises :class:`LookupError` if ``code`` is not one of this class's codes
     (a programming error, caught by the catalogue test before it ships).
     """
@@ -33,9 +64,9 @@ class KysoError(Exception):
         if texts is None:
             raise LookupError(f"{code} is not a {type(self).__name__} code of the catalogue")
         self.code = code
-        self.params = params
-        self.message_en = texts.en.format(**params)
-        self.message_vi = texts.vi.format(**params)
+        self.params = {name: quoted(value) for name, value in params.items()}
+        self.message_en = texts.en.format(**self.params)
+        self.message_vi = texts.vi.format(**self.params)
         super().__init__(self.message_en)
 
     def __str__(self) -> str:
@@ -141,9 +172,11 @@ CATALOGUE: Mapping[str, tuple[type[KysoError], Texts]] = _index()
 __all__ = [
     "CATALOGUE",
     "MEANINGS",
+    "QUOTE_LIMIT",
     "RENAMED",
     "Aborted",
     "AlreadyExists",
+    "Composed",
     "DeadlineExceeded",
     "Internal",
     "InvalidInput",
@@ -155,4 +188,5 @@ __all__ = [
     "Texts",
     "Unauthenticated",
     "Unavailable",
+    "quoted",
 ]

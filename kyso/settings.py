@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from kyso.errors import InvalidInput
+from kyso.errors import Composed, InvalidInput
 
 #: Key of the validation context holding the directory relative paths resolve against.
 BASE_DIR = "base_dir"
@@ -211,7 +211,7 @@ def settings_error(
     if any(e["type"] == "pin_in_file" for e in errors):
         return InvalidInput("CONFIG_PIN_IN_FILE")
     problems = "; ".join(_describe(e, env_prefix) for e in errors)
-    return InvalidInput("CONFIG_INVALID", problem=f"{source}: {problems}")
+    return InvalidInput("CONFIG_INVALID", problem=Composed(f"{source}: {problems}"))
 
 
 __all__ = [
