@@ -264,7 +264,10 @@ def _build(home: Path, port: int) -> Path:
     """Create a complete demo directory under a temporary name; return it."""
     build = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=home))
     spec = demo_pki.PkiSpec.from_yaml(DEMO_PKI_YAML)
-    arch = demo_pki.build_architecture(spec, build / "keys", f"http://127.0.0.1:{port}")
+    passphrase = _key_passphrase(build)
+    arch = demo_pki.build_architecture(
+        spec, build / "keys", f"http://127.0.0.1:{port}", passphrase=passphrase
+    )
     certs = build / "certs"
     certs.mkdir()
     for label in demo_pki.cert_labels(arch):
@@ -277,13 +280,23 @@ def _build(home: Path, port: int) -> Path:
     if module:
         _make_token(build, arch, module)
     else:
-        passphrase = secrets.token_urlsafe(12)
-        _write_secret(build / "pkcs12-passphrase", passphrase)
+        p12_passphrase = secrets.token_urlsafe(12)
+        _write_secret(build / "pkcs12-passphrase", p12_passphrase)
         for name in _KEYS:
-            demo_pki.export_pkcs12(arch, name, certs / f"{name}.p12", passphrase.encode())
+            demo_pki.export_pkcs12(arch, name, certs / f"{name}.p12", p12_passphrase.encode())
+    # the signer keys now live on the token (or in the PKCS#12 files): no copy stays behind
+    demo_pki.protect_keys(build / "keys", passphrase, public_only=_KEYS)
     state = {"version": _STATE_VERSION, "port": port, "backend": backend, "module": module}
     (build / "state.json").write_text(json.dumps(state, indent=2) + "\n")
     return build
+
+
+def _key_passphrase(demo: Path) -> bytes:
+    """The passphrase of the demo's responder keys (made on first use, owner-only file)."""
+    path = demo / "keys-passphrase"
+    if not path.exists():
+        _write_secret(path, secrets.token_urlsafe(24))
+    return path.read_text().strip().encode()
 
 
 def _q(value: object) -> str:
@@ -361,7 +374,16 @@ def _start_responders(demo: Path, port: int) -> None:
         if demo in _responders:
             return
         spec = demo_pki.PkiSpec.from_yaml(DEMO_PKI_YAML)
-        arch = demo_pki.build_architecture(spec, demo / "keys", f"http://127.0.0.1:{port}")
+        passphrase = _key_passphrase(demo)
+        # homes made before the keys were protected are upgraded in place
+        demo_pki.protect_keys(demo / "keys", passphrase, public_only=_KEYS)
+        arch = demo_pki.build_architecture(
+            spec,
+            demo / "keys",
+            f"http://127.0.0.1:{port}",
+            passphrase=passphrase,
+            public_only=_KEYS,
+        )
         stored = (demo / "certs" / "root.cert.pem").read_bytes()
         if pem.unarmor(stored)[2] != arch.get_cert(CertLabel("root")).dump():
             log.warning("demo PKI in %s does not match its keys; responders not started", demo)

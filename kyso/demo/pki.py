@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import io
 import os
 import socket
@@ -62,19 +63,51 @@ def _private_key(kind: str) -> Any:
     return ec.generate_private_key(ec.SECP384R1())
 
 
-def generate_keys(key_dir: Path, kinds: Mapping[str, str]) -> None:
-    """Write ``<label>.key.pem`` (unencrypted PKCS#8) for each label, keeping existing files."""
+def generate_keys(key_dir: Path, kinds: Mapping[str, str], passphrase: bytes | None = None) -> None:
+    """Write ``<label>.key.pem`` (PKCS#8, encrypted under ``passphrase`` when given) for each
+    label, keeping existing files."""
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for label, kind in kinds.items():
         path = key_dir / f"{label}.key.pem"
         if path.exists():
             continue
-        data = _private_key(kind).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+        _write_private(path, _pkcs8(_private_key(kind), passphrase))
+
+
+def _pkcs8(key: Any, passphrase: bytes | None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    return cast(
+        bytes,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        ),
+    )
+
+
+def protect_keys(key_dir: Path, passphrase: bytes, public_only: Iterable[str] = ()) -> None:
+    """Rewrite the key files of ``key_dir``: the labels in ``public_only`` keep only their
+    public key (their private key lives elsewhere, e.g. on the token), every other plaintext
+    PKCS#8 file is encrypted under ``passphrase``.  Idempotent (older homes are upgraded)."""
+    public = set(public_only)
+    for path in sorted(key_dir.glob("*.key.pem")):
+        label = path.name[: -len(".key.pem")]
+        data = path.read_bytes()
+        if b"PRIVATE KEY" not in data or (b"ENCRYPTED PRIVATE KEY" in data and label not in public):
+            continue
+        key = serialization.load_pem_private_key(
+            data, password=passphrase if b"ENCRYPTED" in data else None
         )
-        _write_private(path, data)
+        if label in public:
+            out = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        else:
+            out = _pkcs8(key, passphrase)
+        _write_private(path, out)
 
 
 @dataclass
@@ -108,11 +141,32 @@ def _unique_serials(raw: dict[str, Any]) -> None:
             spec.setdefault("serial", 0x4B59534F00 + index)
 
 
-def build_architecture(spec: PkiSpec, key_dir: Path, base_url: str) -> PKIArchitecture:
-    """Generate missing keys and load the architecture with URLs under ``base_url``."""
-    generate_keys(key_dir, spec.key_kinds)
+def build_architecture(
+    spec: PkiSpec,
+    key_dir: Path,
+    base_url: str,
+    *,
+    passphrase: bytes | None = None,
+    public_only: Iterable[str] = (),
+) -> PKIArchitecture:
+    """Generate missing keys and load the architecture with URLs under ``base_url``.
+
+    ``passphrase`` decrypts (and encrypts new) key files; the labels in ``public_only`` are
+    read as public keys (certificates can still be issued to them, nothing signed by them).
+    """
+    generate_keys(key_dir, spec.key_kinds, passphrase)
+    config = spec.config
+    public = set(public_only)
+    if passphrase or public:
+        config = copy.deepcopy(spec.config)
+        (keyset,) = [config["keysets"][a["keyset"]] for a in config["pki-architectures"].values()]
+        for label, entry in keyset["keys"].items():
+            if label in public:
+                entry["public-only"] = True
+            elif passphrase:
+                entry["password"] = passphrase.decode()
     cfg = CertomancerConfig(
-        spec.config, key_search_dir=str(key_dir), external_url_prefix=base_url.rstrip("/")
+        config, key_search_dir=str(key_dir), external_url_prefix=base_url.rstrip("/")
     )
     return cfg.get_pki_arch(ArchLabel(spec.arch))
 
