@@ -33,7 +33,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.stamp.base import BaseStampStyle
 
-from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable
+from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable, quoted
 from kyso.pdf import input as document_input
 from kyso.pdf.page_geometry import MM, PageGeometry, page_geometry
 from kyso.pdf.pdfa import PdfA, declared_pdfa
@@ -440,13 +440,13 @@ def guard_pyhanko(fn: Callable[[], None]) -> None:
     except KysoError:
         raise
     except TimestampRequestError as exc:
-        log.warning("TSA request failed: %s", exc)
+        log.warning("TSA request failed: %s", quoted(str(exc)))
         raise Unavailable("TSA_UNAVAILABLE") from exc
     except SigningError as exc:
-        log.info("pyHanko refused to sign: %s", exc)
+        log.info("pyHanko refused to sign: %s", quoted(str(exc)))
         raise InvalidInput("SIGNING_REFUSED") from exc
     except (PdfError, KeyError, TypeError, ValueError, IndexError) as exc:
-        log.info("PDF structure error while signing: %r", exc)
+        log.info("PDF structure error while signing: %s", quoted(repr(exc)))
         raise InvalidInput("NOT_A_PDF", problem="damaged structure") from exc
 
 

@@ -17,7 +17,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-from kyso.errors import Precondition
+from kyso.errors import Precondition, quoted
 from kyso.pki import Revocation, validation_context
 from signer.levels import private_copies
 from signer.placement import SignatureBox
@@ -85,7 +85,9 @@ def find_valid(
                 emb, signer_validation_context=vc, ts_validation_context=vc, skip_diff=True
             )
         except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-            log.info("existing signature %s not usable: %r", emb.field_name, exc)
+            log.info(
+                "existing signature %s not usable: %s", quoted(emb.field_name), quoted(repr(exc))
+            )
             continue
         if not (
             status.intact and status.valid and status.trusted and status.coverage in _COVERAGE_OK

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from kyso.errors import DeadlineExceeded, InvalidInput, ResourceExhausted
+from kyso.errors import DeadlineExceeded, InvalidInput, ResourceExhausted, quoted
 from kyso.pki.fetching import current_budget
 from kyso.settings import shorten
 from kyso.pdf import parse_limits
@@ -237,9 +237,15 @@ def _verify_all(
         except DeadlineExceeded:
             raise
         except Exception as exc:
+            # the message may quote hostile text (a certificate subject): bounded and escaped;
+            # the traceback only at DEBUG
             log.warning(
-                "signature %d could not be verified: %s", f.index, type(exc).__name__, exc_info=True
+                "signature %d could not be verified: %s: %s",
+                f.index,
+                type(exc).__name__,
+                quoted(str(exc)),
             )
+            log.debug("signature %d could not be verified", f.index, exc_info=True)
             sig = _result(sig_facts)
             sig.checks.append(policy.judge(constraints.SIGNATURE_UNREADABLE, Outcome.UNKNOWN))
         if ctx.reader is None:
