@@ -22,7 +22,7 @@ log = logging.getLogger("kyso.verifier.change_analysis")
 class ChangeAnalysis:
     """The document's change analysis, opened on first use (most documents never need it)."""
 
-    def __init__(self, reader: PdfFileReader, data: Any = None, max_listed: int = 200) -> None:
+    def __init__(self, reader: PdfFileReader, data: Any = None, max_listed: int = 50) -> None:
         self._reader = reader
         self.max_listed = max_listed  # changes listed per signature ([verifier] setting)
         self.listings: dict[int, tuple[Any, Any]] = {}  # signed revision -> (summary, listing)

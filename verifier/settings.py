@@ -98,14 +98,14 @@ class VerifierSettings(SettingsModel):
         "more: RESOURCE_EXHAUSTED PARSE_LIMIT_EXCEEDED before the cross-reference data is read",
     )
     max_signatures: int = Field(
-        200,
+        100,
         ge=1,
         le=100_000,
         description="signature fields validated per document; more: the document is "
         "INDETERMINATE and the rest are counted",
     )
     max_listed_changes: int = Field(
-        200,
+        50,
         ge=1,
         le=100_000,
         description='changes after signing listed per signature (the rest: "and N more")',

@@ -173,6 +173,7 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
     assert 'subject = "CN=local-signer,O=kyso local clients (demo)"' in config_text
     assert stat.S_IMODE((home / "auth" / "local-cli.token").stat().st_mode) == 0o600
     register_secret(secret.read_text().strip(), "the demo token PIN")  # the log scan
+    register_secret((demo / "keys-passphrase").read_text().strip(), "the demo key passphrase")
     # Every secret the embedded defaults create is its owner's only (docs/security.md).
     private = [
         home,
@@ -181,6 +182,7 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
         home / "audit",
         home / "audit" / "checkpoint.key",
         secret,
+        demo / "keys-passphrase",
         *(demo / "keys").glob("*.pem"),
         *(demo / "certs").glob("*.p12"),
     ]
@@ -188,6 +190,14 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
         private += [demo / "token", *(demo / "token" / "tokens").rglob("*")]
     loose = {str(p): oct(p.stat().st_mode & 0o777) for p in private if p.stat().st_mode & 0o077}
     assert loose == {}
+    # no plaintext private key anywhere in the demo PKI (issue 9, item 10): the signer keys
+    # are on the token (or in the PKCS#12 files), the responder keys are encrypted
+    for path in demo.rglob("*"):
+        if path.is_file() and path.suffix in (".pem", ".key", ".der"):
+            assert b"-----BEGIN PRIVATE KEY-----" not in path.read_bytes(), path
+            assert b"-----BEGIN RSA PRIVATE KEY-----" not in path.read_bytes(), path
+    for name in ("demo-personal", "demo-organisation"):
+        assert b"PRIVATE KEY" not in (demo / "keys" / f"{name}.key.pem").read_bytes()
     first_state = (demo / "state.json").read_bytes()
     first_root = (demo / "certs" / "root.cert.pem").read_bytes()
     first_secret = secret.read_bytes()

@@ -103,8 +103,10 @@ class ChangeSummary:
         return _summarise(self, vi=True)
 
 
-#: Distinct change descriptions a summary lists by default; the rest are counted.
-SUMMARY_LISTED = 200
+#: Distinct change descriptions a one-line summary lists; the rest are counted ("and N more").
+#: The summary is repeated in the report (the check's message, the Vietnamese summary), so it
+#: lists fewer than the change entries do (``[verifier] max_listed_changes``).
+SUMMARY_LISTED = 10
 
 
 def _summarise(summary: ChangeSummary, *, vi: bool, limit: int = SUMMARY_LISTED) -> str:

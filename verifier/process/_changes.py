@@ -19,7 +19,7 @@ from verifier import constraints as C
 from verifier.annotation_overlap import Covers, Finding
 from verifier.change_analysis import ChangeAnalysis
 from verifier.constraints import Constraint
-from verifier.diff_analysis.model import summarise
+from verifier.diff_analysis.model import SUMMARY_LISTED, summarise
 from verifier.messages import render
 from verifier.model import ChangeEntry, ChangesSummary, CheckResult, Outcome
 from verifier.policy import Policy
@@ -77,8 +77,8 @@ def _listed(analysis: ChangeAnalysis, ra: Any, revision: int) -> tuple[Any, Chan
                 level=summary.level.name,
                 changes=_entries(summary, limit),
                 docmdp_violated=bool(summary.docmdp_violated or summary.fieldmdp_violated),
-                summary_en=summarise(summary, vi=False, limit=limit),
-                summary_vi=summarise(summary, vi=True, limit=limit),
+                summary_en=summarise(summary, vi=False, limit=min(limit, SUMMARY_LISTED)),
+                summary_vi=summarise(summary, vi=True, limit=min(limit, SUMMARY_LISTED)),
             ),
         )
     return memo
