@@ -116,7 +116,7 @@ def test_certificates_added_to_the_cms_leave_a_valid_signature_passed(
     with _Peak() as peak:
         report = _verify(verifier, tampered, timeout=30)
     assert report.indication == vpb.INDICATION_TOTAL_PASSED, [
-        (c.name, c.message.en) for s in report.signatures for c in s.checks
+        (c.name, c.message.message_en) for s in report.signatures for c in s.checks
     ]
     assert peak.seconds < 5
     assert peak.growth_mb < 100
