@@ -23,6 +23,7 @@ from pyhanko_certvalidator import errors as cv_errors
 from kyso.errors import Precondition
 from kyso.pki import DEFAULT_RULES, AlgorithmRules, Revocation, key_strength, validation_context
 from kyso.pki.algorithms import SIGNING_KEY_USAGES
+from kyso.pki.candidates import PathLimits, search_paths
 from kyso.pki.outcomes import ChainFailure, classify
 from signer import event_loop
 from signer.levels import private_copies
@@ -108,15 +109,25 @@ class Precheck:
             raise Precondition(
                 "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
             )
-        vc = validation_context(
-            private_copies(anchors),
+        leaf = private_copies([cert])[0]
+        anchor_copies = private_copies(anchors)
+        # the client's chain is untrusted input: only certificates on signature-verified
+        # paths (bounded, kyso.pki.candidates) reach certvalidator's name-driven builder
+        search = search_paths(
+            leaf,
             [*private_copies(snapshot.intermediates()), *private_copies(chain)],
+            anchor_copies,
+            PathLimits(),
+        )
+        vc = validation_context(
+            anchor_copies,
+            search.pool,
             moment=moment,
             revocation=Revocation.HARD_FAIL,
             fetch=True,
             fetcher_backend=self._backend,
         )
-        validator = CertificateValidator(private_copies([cert])[0], validation_context=vc)
+        validator = CertificateValidator(leaf, validation_context=vc)
         try:
             event_loop.run(validator.async_validate_path())
         except (cv_errors.ValidationError, cv_errors.PathBuildingError) as exc:
