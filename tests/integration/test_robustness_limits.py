@@ -8,14 +8,25 @@ its memory is this process's: the peak is read from ``VmHWM`` after resetting it
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from asn1crypto import keys
+from asn1crypto import x509 as ax509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from kyso.cli.main import main
 from kyso.v1 import signer_pb2 as spb
@@ -122,6 +133,86 @@ def test_certificates_added_to_the_cms_leave_a_valid_signature_passed(
     assert peak.growth_mb < 100
     # no line per dead end (62 MB of log in 3 minutes before)
     assert len(caplog.records) < 10
+
+
+def _pyhanko_signed(key: Any, cert: Any, extra: list[Any]) -> bytes:
+    """``decree30_pdf()`` signed (B-B) by ``key``/``cert`` with ``extra`` in the CMS set."""
+    signer = signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(extra),
+    )
+    meta = signers.PdfSignatureMetadata(field_name="Hostile")
+    out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(decree30_pdf())), meta, signer=signer)
+    return out.getvalue()
+
+
+def test_a_thousand_certificates_with_the_cas_name(verifier: Any, pki: Any) -> None:
+    """1,000 certificates carrying the CA's name beside the real chain (gen_pki.py's
+    cms-1000-certs-ca-name-collision): today a RecursionError, INDETERMINATE."""
+    base = signers.SimpleSigner.load(
+        str(pki.key_path("personal")),
+        str(pki.cert_path("personal")),
+        ca_chain_files=[str(p) for p in pki.chain_paths("personal")],
+    )
+    chain = list(base.cert_registry)
+    issuer = x509.load_der_x509_certificate(base.signing_cert.dump()).issuer
+    fakes = hostile.fake_ca_certificates(issuer, 1000, kind="ec-shared")
+    doc = _pyhanko_signed(base.signing_key, base.signing_cert, [*fakes, *chain])
+    with _Peak() as peak:
+        report = _verify(verifier, doc, timeout=30)
+    assert report.indication == vpb.INDICATION_TOTAL_PASSED, [
+        (c.name, c.message.message_en) for s in report.signatures for c in s.checks
+    ]
+    assert peak.seconds < 10
+    assert peak.growth_mb < RSS_BUDGET_MB
+
+
+def test_a_name_loop_ends_quickly(verifier: Any) -> None:
+    """A signer under 'Loop X' with 16 certificates X⇄Y (one key: every signature verifies),
+    no anchor (gen_pki.py's chain-loop-XY-16): today a core busy past a minute."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    x_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Loop X")])
+    y_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Loop Y")])
+    kx, ky = b"\x01" * 20, b"\x02" * 20
+    now = dt.datetime.now(dt.UTC)
+
+    def cert(subject: Any, issuer: Any, ski: bytes | None, aki: bytes, ca: bool, n: int) -> Any:
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(n)
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier(aki, None, None), critical=False)
+        )
+        if ski is not None:
+            b = b.add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
+        der = b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        return ax509.Certificate.load(der)
+
+    loop = []
+    for i in range(8):
+        loop.append(cert(x_name, y_name, kx, ky, True, 10 + i))
+        loop.append(cert(y_name, x_name, ky, kx, True, 50 + i))
+    signer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Hostile signer")])
+    leaf = cert(signer_name, x_name, None, kx, False, 99)
+    signing_key = keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    doc = _pyhanko_signed(signing_key, leaf, loop)
+    with _Peak() as peak:
+        report = _verify(verifier, doc, timeout=30)
+    assert report.indication == vpb.INDICATION_INDETERMINATE
+    assert report.signatures[0].sub_indication == vpb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND
+    assert peak.seconds < 5
 
 
 # -- item 5: memory amplification ------------------------------------------------------------
