@@ -94,8 +94,8 @@ class VerifierSettings(SettingsModel):
     max_objects: int = Field(
         250_000,
         ge=1_000,
-        description="objects a document may declare (largest trailer or xref-stream /Size); "
-        "more: RESOURCE_EXHAUSTED PARSE_LIMIT_EXCEEDED before the cross-reference data is read",
+        description="objects a document may declare (largest trailer or xref-stream /Size), "
+        "checked before the cross-reference data is read; more: only the byte-level checks",
     )
     max_signatures: int = Field(
         100,

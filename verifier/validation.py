@@ -133,8 +133,13 @@ def _verify(req: Request) -> DocumentResult:
         reader = open_pdf(req.data)
         found, more = find_signatures(reader, req.settings.max_signatures)
         doc.revisions = reader.xrefs.total_revisions
-    except (InvalidInput, ResourceExhausted):
+    except InvalidInput:
         raise
+    except ResourceExhausted as exc:
+        # a parsing limit (max_objects): what the bytes prove is still checked, and the
+        # warning LIMIT_REACHED names the limit (verify() adds it)
+        log.info("PDF not read: %s", exc.code)
+        _verify_unreadable(ctx, req.policy, doc)
     except Exception as exc:
         log.info("unreadable PDF: %s", type(exc).__name__)
         _verify_unreadable(ctx, req.policy, doc)

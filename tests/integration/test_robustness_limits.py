@@ -260,15 +260,15 @@ def test_many_changes_are_listed_up_to_the_limit(verifier: Any, signed_bt: bytes
 
 
 def test_declared_object_count_is_bounded(verifier: Any, signed_bt: bytes) -> None:
-    """An xref stream of 300,000 entries: refused before pyHanko reads it (~20 µs an entry),
-    RESOURCE_EXHAUSTED PARSE_LIMIT_EXCEEDED naming max_objects."""
+    """An xref stream of 300,000 entries: not handed to pyHanko (~20 µs an entry); the bytes
+    are still checked (byte-level fallback) and the report names max_objects."""
     doc = hostile.declared_size(signed_bt, 300_000)
-    t0 = time.perf_counter()
-    with pytest.raises(grpc.RpcError) as err:
-        _verify(verifier, doc, timeout=20)
-    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "max_objects" in (err.value.details() or "")
-    assert time.perf_counter() - t0 < 3
+    with _Peak() as peak:
+        report = _verify(verifier, doc, timeout=20)
+    assert report.indication == vpb.INDICATION_INDETERMINATE
+    assert _limit_named(report, "max_objects")
+    assert len(report.signatures) == 1  # found in the bytes, intact, changes unknown
+    assert peak.seconds < 3
 
 
 def test_many_signature_fields_are_not_all_checked(verifier: Any, signed_bt: bytes) -> None:
