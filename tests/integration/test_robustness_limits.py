@@ -168,6 +168,43 @@ def test_a_thousand_certificates_with_the_cas_name(verifier: Any, pki: Any) -> N
     assert peak.growth_mb < RSS_BUDGET_MB
 
 
+@pytest.mark.parametrize("with_real_ca", [True, False], ids=["real-ca-too", "fake-only"])
+def test_a_forged_issuer_with_the_cas_key_identifier(
+    verifier: Any, pki: Any, with_real_ca: bool
+) -> None:
+    """A certificate with the CA's name *and* its key identifier but another (EC) key, first
+    in the CMS set: tried first, verifies nothing, dropped. With the real CA also in the set
+    the path uses it; without, the path is completed as for a CMS without the CA (AIA)."""
+    base = signers.SimpleSigner.load(
+        str(pki.key_path("personal")),
+        str(pki.cert_path("personal")),
+        ca_chain_files=[str(p) for p in pki.chain_paths("personal")],
+    )
+    leaf = x509.load_der_x509_certificate(base.signing_cert.dump())
+    aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(leaf.issuer)
+        .issuer_name(leaf.issuer)
+        .public_key(key.public_key())
+        .serial_number(4242)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier(aki.key_identifier or b""), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    fake = ax509.Certificate.load(forged.public_bytes(serialization.Encoding.DER))
+    chain = list(base.cert_registry) if with_real_ca else []
+    doc = _pyhanko_signed(base.signing_key, base.signing_cert, [fake, *chain])
+    report = _verify(verifier, doc, timeout=30)
+    assert report.indication == vpb.INDICATION_TOTAL_PASSED, [
+        (c.name, c.message.message_en) for s in report.signatures for c in s.checks
+    ]
+
+
 def test_a_name_loop_ends_quickly(verifier: Any) -> None:
     """A signer under 'Loop X' with 16 certificates X⇄Y (one key: every signature verifies),
     no anchor (gen_pki.py's chain-loop-XY-16): today a core busy past a minute."""
