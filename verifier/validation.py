@@ -171,6 +171,11 @@ def _layout(req: Request, reader: PdfFileReader | None, doc: DocumentResult) -> 
     from verifier.layout.model import LayoutReport, LayoutStatus
 
     assert req.layout is not None
+    if "max_objects" in parse_limits.hit():  # the structure was too large to read at all
+        return LayoutReport(
+            LayoutStatus.NOT_CHECKED,
+            kind_evidence=f"more objects than max_objects = {req.settings.max_objects}",
+        )
     names = {
         s.field_name: (s.certificate.common_name, s.certificate.organisation)
         for s in doc.signatures
