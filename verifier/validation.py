@@ -22,9 +22,9 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.errors import DeadlineExceeded, InvalidInput, ResourceExhausted, quoted
+from kyso.pdf import parse_limits
 from kyso.pki.fetching import current_budget
 from kyso.settings import shorten
-from kyso.pdf import parse_limits
 from trust_store.model import Purpose, TrustSnapshot
 from verifier import change_analysis, constraints, limits, revocation, summary_vi
 from verifier.facts import SignatureFacts, document_facts
