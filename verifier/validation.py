@@ -240,7 +240,7 @@ def _verify_all(
             sig.checks.append(policy.judge(constraints.SIGNATURE_UNREADABLE, Outcome.UNKNOWN))
             sig.warnings.extend(limits.reached(ctx.settings, f.limited.split(", ")))
             aggregate_signature(sig)
-            doc.signatures.append(sig)
+            results[i] = sig
             continue
         try:
             sig = _verify_one(ctx, policy, sig_facts)
