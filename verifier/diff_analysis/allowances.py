@@ -17,6 +17,8 @@ KIND_LEVEL = MappingProxyType(
     {
         ChangeKind.SIGNATURE_ADDED: ModificationLevel.FORM_FILLING,
         ChangeKind.SIGNATURE_FIELD_ADDED: ModificationLevel.FORM_FILLING,
+        ChangeKind.SIGNATURE_WIDGET_ADDED: ModificationLevel.FORM_FILLING,
+        ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED: ModificationLevel.FORM_FILLING,
         ChangeKind.DOCUMENT_TIMESTAMP_ADDED: ModificationLevel.LTA_UPDATES,
         ChangeKind.DSS_UPDATED: ModificationLevel.LTA_UPDATES,
         ChangeKind.METADATA_UPDATED: ModificationLevel.LTA_UPDATES,
@@ -27,6 +29,31 @@ KIND_LEVEL = MappingProxyType(
         ChangeKind.ANNOTATION_CHANGED: ModificationLevel.ANNOTATIONS,
     }
 )
+
+#: How far a kind of change goes when the signed revision is certified (catalogue /Perms
+#: /DocMDP). ISO 32000-2 12.8.2.2.2 (Table 257) lets P=2 fill in forms and *sign*, and P=3 also
+#: create, change and delete annotations. kyso's reading:
+#:
+#: * signing an existing field, or a new field signed in the revision that creates it, is
+#:   signing, visible or not (FORM_FILLING: P=2 allows it). Acrobat and DSS read it so, and the
+#:   Government's own documents rely on it (VGCA tools certify with P=2 at the first signature
+#:   and every later signature brings its own visible field: Decree 50/2026, BC 884);
+#: * a new signature field with a visible widget (an area, not Hidden/NoView) left *empty* is
+#:   a new widget annotation, not signing: ANNOTATIONS, so only P=3 allows it (pyHanko's
+#:   ``SigFieldCreationRule`` refuses every new visible field after a certification, which
+#:   would fail those Government documents; an invisible empty field stays FORM_FILLING);
+#: * DSS updates and document timestamps stay LTA_UPDATES: P=1 allows nothing else (PAdES,
+#:   ETSI EN 319 142-1 5.4).
+#:
+#: Without a certification every one of these is part of signing.
+CERTIFIED_KIND_LEVEL = MappingProxyType(
+    {
+        ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED: ModificationLevel.ANNOTATIONS,
+    }
+)
+
+#: Annotation flags (ISO 32000-2 12.5.3) under which an annotation is never shown.
+ANNOTATION_FLAGS_NOT_SHOWN = 2 | 32  # Hidden, NoView
 
 # -- trailer and catalogue ------------------------------------------------------------------
 
@@ -116,8 +143,10 @@ FONT_IGNORED_KEYS = frozenset({"/Name"})
 
 __all__ = [
     "ACROFORM_IGNORED",
+    "ANNOTATION_FLAGS_NOT_SHOWN",
     "APPEARANCE_KEYS",
     "CATALOG_KEYS",
+    "CERTIFIED_KIND_LEVEL",
     "EXPLAIN_SKIP_KEYS",
     "FIELD_VALUE_KEYS",
     "FIELD_WIDGET_KEYS",

@@ -26,13 +26,20 @@ from pyhanko.pdf_utils import generic
 from kyso.pdf.references import ReferenceIndex
 from kyso.pdf.revisions import ObjectId, RevisionStore
 from kyso.pdf.values import changed_keys, ref_of, same_value
-from verifier.diff_analysis.allowances import EXPLAIN_SKIP_KEYS, FONT_IGNORED_KEYS, INHERITABLE
+from verifier.diff_analysis.allowances import (
+    ANNOTATION_FLAGS_NOT_SHOWN,
+    EXPLAIN_SKIP_KEYS,
+    FONT_IGNORED_KEYS,
+    INHERITABLE,
+)
 from verifier.diff_analysis.allowances import KIND_LEVEL as _KIND_LEVEL
 from verifier.diff_analysis.model import (
     Change,
     ChangeKind,
     DiffAnalysisError,
     ModificationLevel,
+    Rect,
+    Region,
 )
 
 MAX_NODES = 500_000
@@ -88,6 +95,23 @@ def kind_level(kind: ChangeKind) -> ModificationLevel:
     return _KIND_LEVEL.get(kind, ModificationLevel.OTHER)
 
 
+def shown_rect(annot: object) -> Rect | None:
+    """The normalised /Rect of an annotation that shows (an area, not Hidden or NoView)."""
+    if not isinstance(annot, generic.DictionaryObject) or "/Rect" not in annot:
+        return None
+    try:
+        flags = int(annot.get("/F", 0))
+        rect = annot.get("/Rect")
+        if not isinstance(rect, generic.ArrayObject) or len(rect) != 4:
+            return None
+        a, b, c, d = (float(v) for v in rect)
+    except (TypeError, ValueError):
+        return None
+    if flags & ANNOTATION_FLAGS_NOT_SHOWN or a == c or b == d:
+        return None
+    return (min(a, c), min(b, d), max(a, c), max(b, d))
+
+
 def _equivalent_font(old: object, new: object) -> bool:
     """Font dictionaries differing only in the obsolete /Name entry (rewritten by iText)."""
     if not isinstance(old, generic.DictionaryObject) or not isinstance(
@@ -124,6 +148,7 @@ class RevisionContext:
         self._sharing_checks: list[tuple[ObjectId, set[ObjectId], ChangeKind, str, str]] = []
         self._budget = MAX_NODES
         self._roots: tuple[generic.DictionaryObject, generic.DictionaryObject] | None = None
+        self._annotation_pages: dict[ObjectId, int] | None = None
 
     # -- the changed objects ---------------------------------------------------------------
 
@@ -191,10 +216,19 @@ class RevisionContext:
         vi: str,
         objects: Iterable[ObjectId] = (),
         level: ModificationLevel | None = None,
+        page: int | None = None,
+        regions: Iterable[Region] = (),
     ) -> None:
-        """Report a change; the objects it names are accounted for (no second report)."""
+        """Report a change; the objects it names are accounted for (no second report).
+
+        ``page``: the 1-based page it is on (default: the page whose /Annots lists one of
+        ``objects`` in this revision); ``regions``: signature widgets it puts on pages.
+        """
         objects = tuple(objects)
         self.explained.update(objects)
+        if page is None:
+            pages = self.annotation_pages()
+            page = next((pages[o] for o in objects if o in pages), None)
         self.result.changes.append(
             Change(
                 revision=self.rev,
@@ -203,8 +237,33 @@ class RevisionContext:
                 description_en=en,
                 description_vi=vi,
                 objects=tuple(sorted(objects)),
+                page=page,
+                regions=tuple(regions),
             )
         )
+
+    def annotation_pages(self) -> dict[ObjectId, int]:
+        """Annotation (and widget) references of this revision -> the page listing them."""
+        if self._annotation_pages is None:
+            found: dict[ObjectId, int] = {}
+            try:
+                _old, root = self.roots()
+                pages = self.pages_of(root, self.rev).pages
+            except DiffAnalysisError:
+                pages = []
+            for number, page_ref in enumerate(pages, start=1):
+                page = self.store.get(page_ref, self.rev)
+                if not isinstance(page, generic.DictionaryObject) or "/Annots" not in page:
+                    continue
+                annots = self.new_val(page.raw_get("/Annots"))
+                if isinstance(annots, generic.ArrayObject):
+                    for raw in annots:
+                        self.tick()
+                        r = ref_of(raw)
+                        if r is not None:
+                            found.setdefault(r, number)
+            self._annotation_pages = found
+        return self._annotation_pages
 
     def tick(self) -> None:
         """Count one visited node against the revision's budget (hostile sizes raise)."""
@@ -390,4 +449,5 @@ __all__ = [
     "RevisionChanges",
     "RevisionContext",
     "kind_level",
+    "shown_rect",
 ]

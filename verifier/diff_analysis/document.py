@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pyhanko.pdf_utils import misc
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.pdf.references import ReferenceIndex
 from kyso.pdf.revisions import RevisionStore
+from verifier.diff_analysis.allowances import CERTIFIED_KIND_LEVEL
 from verifier.diff_analysis.classifier import RevisionClassifier
 from verifier.diff_analysis.context import PageTree, RevisionChanges
 from verifier.diff_analysis.model import (
@@ -123,6 +125,8 @@ class RevisionAnalysis:
             raise DiffAnalysisError(
                 "CHANGE_ANALYSIS_FAILED", problem="the document revisions cannot be analysed"
             ) from exc
+        if docmdp is not None:
+            changes = [_as_certified(c) for c in changes]
         level = max((c.level for c in changes), default=ModificationLevel.NONE)
         violations: list[str] = []
         docmdp_violated = False
@@ -187,6 +191,14 @@ class RevisionAnalysis:
             ) from exc
         self._per_revision[revision] = result
         return result
+
+
+def _as_certified(change: Change) -> Change:
+    """``change`` at the level it has after a certification (``allowances``)."""
+    level = CERTIFIED_KIND_LEVEL.get(change.kind)
+    if level is None or level <= change.level:
+        return change
+    return replace(change, level=level)
 
 
 def analyse_document(reader: PdfFileReader) -> RevisionAnalysis:

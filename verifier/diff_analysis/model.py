@@ -39,6 +39,12 @@ class ChangeKind(enum.Enum):
     ANNOTATION_ADDED = "ANNOTATION_ADDED"
     ANNOTATION_CHANGED = "ANNOTATION_CHANGED"
     ANNOTATION_REMOVED = "ANNOTATION_REMOVED"
+    #: the visible widget (an area, not hidden) of a signature made in the same revision:
+    #: part of signing, also under a certification with P=2 (Acrobat, DSS)
+    SIGNATURE_WIDGET_ADDED = "SIGNATURE_WIDGET_ADDED"
+    #: the visible widget of a new signature field left empty: a new widget annotation,
+    #: annotation-level under a certification (ISO 32000-2 12.8.2.2.2)
+    EMPTY_SIGNATURE_WIDGET_ADDED = "EMPTY_SIGNATURE_WIDGET_ADDED"
     PAGE_CONTENT_CHANGED = "PAGE_CONTENT_CHANGED"
     PAGE_ADDED = "PAGE_ADDED"
     PAGE_REMOVED = "PAGE_REMOVED"
@@ -54,6 +60,10 @@ class ChangeKind(enum.Enum):
 
 
 ObjectId = tuple[int, int]
+#: A rectangle in PDF user space, points: (x0, y0, x1, y1) with x0 <= x1, y0 <= y1.
+Rect = tuple[float, float, float, float]
+#: Where a change shows: (1-based page number, rectangle on that page).
+Region = tuple[int, Rect]
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,11 @@ class Change:
     description_en: str
     description_vi: str
     objects: tuple[ObjectId, ...] = ()
+    #: the page the change is on (1-based), when it is on one
+    page: int | None = None
+    #: signature widgets this change puts or fills on pages (what the visual comparison
+    #: leaves out: a later signature's own appearance)
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,8 @@ class ChangeSummary:
         allowed = {
             ChangeKind.SIGNATURE_ADDED,
             ChangeKind.SIGNATURE_FIELD_ADDED,
+            ChangeKind.SIGNATURE_WIDGET_ADDED,
+            ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED,
             ChangeKind.DOCUMENT_TIMESTAMP_ADDED,
             ChangeKind.DSS_UPDATED,
             ChangeKind.METADATA_UPDATED,

@@ -30,8 +30,9 @@ from verifier.diff_analysis.context import (
     FieldChange,
     FormField,
     RevisionContext,
+    shown_rect,
 )
-from verifier.diff_analysis.model import ChangeKind, DiffAnalysisError
+from verifier.diff_analysis.model import ChangeKind, DiffAnalysisError, Region
 
 
 class FormFieldRule:
@@ -321,14 +322,25 @@ def _describe_signature(
     ctx: RevisionContext, kind: ChangeKind, f: FormField, value: object
 ) -> None:
     objs = [r for r in (f.ref, ref_of(value)) if r is not None]
+    regions = _widget_regions(ctx, f)
+    page = regions[0][0] if regions else None
     if kind == ChangeKind.DOCUMENT_TIMESTAMP_ADDED:
-        ctx.add(kind, "Document timestamp added", "Thêm dấu thời gian cho tài liệu", objs)
+        ctx.add(
+            kind,
+            "Document timestamp added",
+            "Thêm dấu thời gian cho tài liệu",
+            objs,
+            page=page,
+            regions=regions,
+        )
     elif kind == ChangeKind.SIGNATURE_ADDED:
         ctx.add(
             kind,
             f"Digital signature added ('{f.name}')",
             f"Thêm chữ ký số ('{f.name}')",
             objs,
+            page=page,
+            regions=regions,
         )
     else:
         ctx.add(
@@ -336,7 +348,20 @@ def _describe_signature(
             f"Empty signature field added ('{f.name}')",
             f"Thêm trường chữ ký trống ('{f.name}')",
             objs,
+            page=page,
+            regions=regions,
         )
+
+
+def _widget_regions(ctx: RevisionContext, f: FormField) -> list[Region]:
+    """Where the field's widgets show in this revision (page, rectangle)."""
+    pages = ctx.annotation_pages()
+    regions: list[Region] = []
+    for w in f.widgets[:16]:
+        rect = shown_rect(ctx.store.get(w, ctx.rev))
+        if rect is not None and w in pages:
+            regions.append((pages[w], rect))
+    return regions
 
 
 def _changed_field(ctx: RevisionContext, old: FormField, new: FormField) -> None:

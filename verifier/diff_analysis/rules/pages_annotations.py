@@ -21,7 +21,7 @@ from verifier.diff_analysis.allowances import (
     PAGE_NON_VISUAL_KEYS,
     PAGE_TREE_NODE_KEYS,
 )
-from verifier.diff_analysis.context import FormField, PageTree, RevisionContext
+from verifier.diff_analysis.context import FormField, PageTree, RevisionContext, shown_rect
 from verifier.diff_analysis.model import ChangeKind, ModificationLevel
 
 
@@ -253,8 +253,40 @@ def _check_page(
                     [r],
                     level=ModificationLevel.OTHER,
                 )
+            elif widgets[r].field_type == "/Sig":
+                _new_signature_widget(ctx, r, number, widgets[r])
             continue  # new widgets are judged with their field
         _new_annotation(ctx, r, number)
+
+
+def _new_signature_widget(ctx: RevisionContext, ref: ObjectId, number: int, f: FormField) -> None:
+    """A new widget of a signature field on a page: named, with where it shows.
+
+    Signed in this revision: part of signing; left empty: a new widget annotation, which a
+    certification judges at annotation level (``allowances.CERTIFIED_KIND_LEVEL``).
+    """
+    rect = shown_rect(ctx.store.get(ref, ctx.rev))
+    if rect is None:
+        return  # an invisible signature field: nothing new is shown on the page
+    where = "[" + " ".join(f"{v:g}" for v in rect) + "]"
+    signed = isinstance(
+        ctx.new_val(f.value.raw_get("/V")) if "/V" in f.value else None, generic.DictionaryObject
+    )
+    if signed:
+        kind = ChangeKind.SIGNATURE_WIDGET_ADDED
+        en = f"Visible signature '{f.name}' (widget {ref[0]}) added on page {number} at {where}"
+        vi = f"Thêm chữ ký hiển thị '{f.name}' (ô {ref[0]}) trên trang {number} tại {where}"
+    else:
+        kind = ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED
+        en = (
+            f"Empty visible signature field '{f.name}' (widget {ref[0]}) added on page "
+            f"{number} at {where}"
+        )
+        vi = (
+            f"Thêm trường chữ ký trống hiển thị '{f.name}' (ô {ref[0]}) trên trang {number} "
+            f"tại {where}"
+        )
+    ctx.add(kind, en, vi, [ref], page=number, regions=[(number, rect)])
 
 
 def _is_widget(ctx: RevisionContext, ref: ObjectId, revision: int) -> bool:

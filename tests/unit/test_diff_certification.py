@@ -1,0 +1,403 @@
+"""Certification (DocMDP P=1/2/3) and field locks (FieldMDP), each kind of change after them.
+
+ISO 32000-2 12.8.2.2.2 (Table 257): P=1 allows no change (PAdES: DSS and document timestamps
+stay allowed), P=2 allows filling in forms and signing, P=3 also annotations. A new signature
+field whose widget shows on a page is a new widget annotation: allowed at P=3 only
+(``allowances.CERTIFIED_KIND_LEVEL``). Documents are certified with pyHanko at run time, then
+one later revision makes one kind of change; the analysis must name it with its object and
+page and decide exactly as the table says.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from io import BytesIO
+
+import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+from tests.integration.documents import make_pdf
+from verifier.diff_analysis import ChangeKind, ChangeSummary, ModificationLevel, analyse_document
+from verifier.diff_analysis.permissions import FieldLock
+
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+TEXT_FIELD_BOX = (72, 600, 300, 620)
+EMPTY_SIG_BOX = (320, 80, 520, 140)
+NEW_SIG_BOX = (72, 80, 272, 140)
+MARGIN = (400, 400, 500, 430)
+
+
+@pytest.fixture(scope="module")
+def signer() -> signers.SimpleSigner:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kyso certification test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        cert_registry=None,  # type: ignore[arg-type]
+    )
+
+
+class _CarelessSigner(signers.PdfSigner):
+    """A signing tool that ignores the certification (pyHanko refuses some of these)."""
+
+    def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
+        return None
+
+
+def _written(writer: IncrementalPdfFileWriter) -> bytes:
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _rect(box: tuple[float, ...]) -> generic.ArrayObject:
+    return generic.ArrayObject(generic.FloatObject(v) for v in box)
+
+
+def with_form(data: bytes) -> bytes:
+    """A text field 'Ho.ten' (fully qualified: parent 'Ho', kid 'ten') and an empty visible
+    signature field 'Sig2', both on page 1, before anything is signed."""
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page_ref = w.root["/Pages"]["/Kids"].raw_get(0)
+    parent = generic.DictionaryObject({generic.NameObject("/T"): generic.TextStringObject("Ho")})
+    parent_ref = w.add_object(parent)
+    kid = generic.DictionaryObject(
+        {
+            generic.NameObject("/FT"): generic.NameObject("/Tx"),
+            generic.NameObject("/T"): generic.TextStringObject("ten"),
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
+            generic.NameObject("/Rect"): _rect(TEXT_FIELD_BOX),
+            generic.NameObject("/F"): generic.NumberObject(4),
+            generic.NameObject("/P"): page_ref,
+            generic.NameObject("/Parent"): parent_ref,
+            generic.NameObject("/DA"): generic.TextStringObject("/Helv 10 Tf 0 g"),
+        }
+    )
+    kid_ref = w.add_object(kid)
+    parent[generic.NameObject("/Kids")] = generic.ArrayObject([kid_ref])
+    w.root[generic.NameObject("/AcroForm")] = generic.DictionaryObject(
+        {generic.NameObject("/Fields"): generic.ArrayObject([parent_ref])}
+    )
+    w.update_root()
+    page = page_ref.get_object()
+    page[generic.NameObject("/Annots")] = generic.ArrayObject([kid_ref])
+    w.update_container(page)
+    data = _written(w)
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fields.append_signature_field(w, fields.SigFieldSpec("Sig2", on_page=0, box=EMPTY_SIG_BOX))
+    return _written(w)
+
+
+def certify(signer: signers.SimpleSigner, permission: MDPPerm) -> bytes:
+    base = with_form(make_pdf(["Văn bản chứng thực", "Nội dung gốc"]))
+    meta = signers.PdfSignatureMetadata(
+        field_name="Cert", certify=True, docmdp_permissions=permission
+    )
+    return signers.sign_pdf(  # type: ignore[no-any-return]
+        IncrementalPdfFileWriter(BytesIO(base), strict=False), meta, signer
+    ).getvalue()
+
+
+def summary_after_first(data: bytes) -> ChangeSummary:
+    analysis = analyse_document(PdfFileReader(BytesIO(data), strict=False))
+    first_end = min(int(m.group(3)) + int(m.group(4)) for m in _BYTE_RANGE.finditer(data))
+    return analysis.changes_after(analysis.revision_of_offset(first_end))
+
+
+# -- one kind of change each -------------------------------------------------------------
+
+
+def fill_form(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    parent = w.root["/AcroForm"]["/Fields"][0]
+    kid_ref = parent["/Kids"].raw_get(0)
+    kid = kid_ref.get_object()
+    kid[generic.NameObject("/V")] = generic.TextStringObject("Nguyễn Văn A")
+    ap = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/XObject"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+            generic.NameObject("/BBox"): _rect((0, 0, 228, 20)),
+        },
+        stream_data=b"BT /Helv 10 Tf 2 6 Td (Nguyen Van A) Tj ET",
+    )
+    kid[generic.NameObject("/AP")] = generic.DictionaryObject(
+        {generic.NameObject("/N"): w.add_object(ap)}
+    )
+    w.mark_update(kid_ref)
+    return _written(w)
+
+
+def sign_new_visible(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name="Approval")
+    spec = fields.SigFieldSpec("Approval", on_page=0, box=NEW_SIG_BOX)
+    return _CarelessSigner(meta, signer, new_field_spec=spec).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
+
+
+def add_empty_visible_field(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fields.append_signature_field(w, fields.SigFieldSpec("Later", on_page=0, box=NEW_SIG_BOX))
+    return _written(w)
+
+
+def add_empty_invisible_field(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    fields.append_signature_field(w, fields.SigFieldSpec("Later"))
+    return _written(w)
+
+
+def sign_new_invisible(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name="Approval")
+    return _CarelessSigner(meta, signer).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
+
+
+def sign_existing(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name="Sig2")
+    return _CarelessSigner(meta, signer).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
+
+
+def add_annotation(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page = w.root["/Pages"]["/Kids"][0]
+    annot = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+            generic.NameObject("/Rect"): _rect(MARGIN),
+            generic.NameObject("/Contents"): generic.TextStringObject("Đã xem"),
+            generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+        }
+    )
+    annots = generic.ArrayObject(list(page.get("/Annots", [])))
+    annots.append(w.add_object(annot))
+    page[generic.NameObject("/Annots")] = annots
+    w.update_container(page)
+    return _written(w)
+
+
+def add_dss(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    out = BytesIO(data)
+    contents = PdfFileReader(BytesIO(data), strict=False).embedded_signatures[0].pkcs7_content
+    DocumentSecurityStore.add_dss(
+        out, contents, certs=[signer.signing_cert], force_write=True, strict=False
+    )
+    return out.getvalue()
+
+
+def add_document_timestamp(data: bytes, signer: signers.SimpleSigner) -> bytes:
+    stamper = DummyTimeStamper(
+        tsa_cert=signer.signing_cert, tsa_key=signer.signing_key, certs_to_embed=None
+    )
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    return signers.PdfTimeStamper(stamper).timestamp_pdf(w, "sha256").getvalue()  # type: ignore[no-any-return]
+
+
+Change = Callable[[bytes, signers.SimpleSigner], bytes]
+CHANGES: dict[str, tuple[Change, ChangeKind]] = {
+    "form_fill": (fill_form, ChangeKind.FORM_FILLED),
+    "new_visible_field_signed": (sign_new_visible, ChangeKind.SIGNATURE_WIDGET_ADDED),
+    "new_visible_field_empty": (add_empty_visible_field, ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED),
+    "new_invisible_field_signed": (sign_new_invisible, ChangeKind.SIGNATURE_ADDED),
+    "new_invisible_field_empty": (add_empty_invisible_field, ChangeKind.SIGNATURE_FIELD_ADDED),
+    "sign_existing_field": (sign_existing, ChangeKind.SIGNATURE_ADDED),
+    "annotation": (add_annotation, ChangeKind.ANNOTATION_ADDED),
+    "dss": (add_dss, ChangeKind.DSS_UPDATED),
+    "document_timestamp": (add_document_timestamp, ChangeKind.DOCUMENT_TIMESTAMP_ADDED),
+}
+#: What each certification level allows, per ISO 32000-2 Table 257 (and PAdES for P=1).
+ALLOWED = {
+    MDPPerm.NO_CHANGES: {"dss", "document_timestamp"},
+    MDPPerm.FILL_FORMS: {
+        "form_fill",
+        "new_visible_field_signed",
+        "new_invisible_field_signed",
+        "new_invisible_field_empty",
+        "sign_existing_field",
+        "dss",
+        "document_timestamp",
+    },
+    MDPPerm.ANNOTATE: set(CHANGES),
+}
+
+
+@pytest.fixture(scope="module")
+def certified(signer: signers.SimpleSigner) -> dict[MDPPerm, bytes]:
+    return {p: certify(signer, p) for p in ALLOWED}
+
+
+@pytest.mark.parametrize("permission", list(ALLOWED), ids=lambda p: f"P{p.value}")
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_certification_allows_exactly_what_iso_32000_says(
+    certified: dict[MDPPerm, bytes],
+    signer: signers.SimpleSigner,
+    permission: MDPPerm,
+    change: str,
+) -> None:
+    make, kind = CHANGES[change]
+    summary = summary_after_first(make(certified[permission], signer))
+    assert summary.docmdp_permission == permission.value
+    assert kind in {c.kind for c in summary.changes}, summary.changes
+    allowed = change in ALLOWED[permission]
+    assert summary.docmdp_violated == (not allowed), (summary.level, summary.violations)
+    assert summary.level < ModificationLevel.OTHER
+
+
+def test_new_empty_visible_field_breaks_p2_named_with_page_and_rectangle(
+    certified: dict[MDPPerm, bytes], signer: signers.SimpleSigner
+) -> None:
+    """The regression: a new visible (empty) signature field under P=2 used to pass."""
+    summary = summary_after_first(add_empty_visible_field(certified[MDPPerm.FILL_FORMS], signer))
+    (widget,) = [c for c in summary.changes if c.kind is ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED]
+    assert widget.level == ModificationLevel.ANNOTATIONS  # under the certification
+    assert widget.page == 1
+    assert widget.objects
+    assert widget.regions == ((1, tuple(float(v) for v in NEW_SIG_BOX)),)
+    assert "'Later'" in widget.description_en and "page 1" in widget.description_en
+    assert "trang 1" in widget.description_vi
+    assert summary.docmdp_violated
+    assert "DocMDP P=2" in summary.violations[0]
+
+
+def test_signing_in_a_new_visible_field_under_p2_is_signing(
+    certified: dict[MDPPerm, bytes], signer: signers.SimpleSigner
+) -> None:
+    summary = summary_after_first(sign_new_visible(certified[MDPPerm.FILL_FORMS], signer))
+    (widget,) = [c for c in summary.changes if c.kind is ChangeKind.SIGNATURE_WIDGET_ADDED]
+    assert widget.level == ModificationLevel.FORM_FILLING
+    assert widget.regions == ((1, tuple(float(v) for v in NEW_SIG_BOX)),)
+    assert "'Approval'" in widget.description_en
+    assert not summary.docmdp_violated
+
+
+def test_new_visible_field_without_certification_is_signing(signer: signers.SimpleSigner) -> None:
+    """Approval signatures add their widgets: the normal multi-signature workflow."""
+    base = with_form(make_pdf(["Văn bản"]))
+    first = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(base), strict=False),
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer,
+    ).getvalue()
+    summary = summary_after_first(sign_new_visible(first, signer))
+    assert summary.level == ModificationLevel.FORM_FILLING
+    assert summary.only_signatures_added
+    assert not summary.docmdp_violated
+
+
+def test_form_fill_names_the_field_and_its_page(
+    certified: dict[MDPPerm, bytes], signer: signers.SimpleSigner
+) -> None:
+    summary = summary_after_first(fill_form(certified[MDPPerm.FILL_FORMS], signer))
+    (filled,) = [c for c in summary.changes if c.kind is ChangeKind.FORM_FILLED]
+    assert "'Ho.ten'" in filled.description_en
+    assert filled.page == 1
+
+
+# -- FieldMDP -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lock", "name", "locked"),
+    [
+        (FieldLock("/Include", ("Sig1",)), "Sig1", True),
+        (FieldLock("/Include", ("Sig1",)), "Sig10", False),
+        (FieldLock("/Include", ("Sig10",)), "Sig1", False),
+        (FieldLock("/Include", ("a.b",)), "a.b", True),
+        (FieldLock("/Include", ("a.b",)), "a.bc", False),
+        (FieldLock("/Include", ("a.b",)), "a.b.c", True),  # the subtree of a non-terminal field
+        (FieldLock("/Include", ("a",)), "a.b", True),
+        (FieldLock("/Include", ("a.b",)), "a", False),
+        (FieldLock("/Include", ("b",)), "a.b", False),  # names are fully qualified
+        (FieldLock("/Exclude", ("Sig1",)), "Sig1", False),
+        (FieldLock("/Exclude", ("Sig1",)), "Sig10", True),
+        (FieldLock("/Exclude", ("a.b",)), "a.bc", True),
+        (FieldLock("/Exclude", ("a.b",)), "a.b.c", False),
+        (FieldLock("/All", ()), "anything", True),
+        (FieldLock("/All", ("Sig1",)), "Sig10", True),  # /All ignores /Fields
+        (FieldLock("/Unknown", ("Sig1",)), "Sig10", True),  # deny by default
+    ],
+)
+def test_field_lock_matches_fully_qualified_names_exactly(
+    lock: FieldLock, name: str, locked: bool
+) -> None:
+    assert lock.locks(name) is locked
+
+
+def _locked_document(signer: signers.SimpleSigner, spec: FieldMDPSpec) -> bytes:
+    """Empty signature fields Sig1, Sig10 and Sig2; 'Lock' signs first with ``spec``."""
+    data = make_pdf(["Phiếu trình"])
+    for name in ("Sig1", "Sig10", "Sig2"):
+        w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+        fields.append_signature_field(w, fields.SigFieldSpec(name))
+        data = _written(w)
+    return signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(data), strict=False),
+        signers.PdfSignatureMetadata(field_name="Lock"),
+        signer,
+        new_field_spec=fields.SigFieldSpec("Lock", field_mdp_spec=spec),
+    ).getvalue()
+
+
+@pytest.mark.parametrize(
+    ("action", "listed", "signed", "violated"),
+    [
+        (FieldMDPAction.INCLUDE, ["Sig1"], "Sig10", False),
+        (FieldMDPAction.INCLUDE, ["Sig1"], "Sig1", True),
+        (FieldMDPAction.INCLUDE, ["Sig10"], "Sig1", False),
+        (FieldMDPAction.EXCLUDE, ["Sig1"], "Sig10", True),
+        (FieldMDPAction.EXCLUDE, ["Sig1"], "Sig1", False),
+        (FieldMDPAction.ALL, None, "Sig2", True),
+    ],
+)
+def test_fieldmdp_locks_through_the_whole_analysis(
+    signer: signers.SimpleSigner,
+    action: FieldMDPAction,
+    listed: list[str] | None,
+    signed: str,
+    violated: bool,
+) -> None:
+    first = _locked_document(signer, FieldMDPSpec(action, fields=listed))
+    second = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(first), strict=False),
+        signers.PdfSignatureMetadata(field_name=signed),
+        signer,
+    ).getvalue()
+    summary = summary_after_first(second)
+    assert summary.fieldmdp_violated is violated, summary.violations
+    if violated:
+        assert any(f"'{signed}'" in v for v in summary.violations)
