@@ -15,6 +15,7 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from verifier.annotation_overlap import Finding, assess
+from verifier.visual_comparison import PageRenders, VisualLimits
 
 log = logging.getLogger("kyso.verifier.change_analysis")
 
@@ -22,12 +23,22 @@ log = logging.getLogger("kyso.verifier.change_analysis")
 class ChangeAnalysis:
     """The document's change analysis, opened on first use (most documents never need it)."""
 
-    def __init__(self, reader: PdfFileReader, data: Any = None, max_listed: int = 50) -> None:
+    def __init__(
+        self,
+        reader: PdfFileReader,
+        data: Any = None,
+        max_listed: int = 50,
+        *,
+        visual: VisualLimits | None = None,
+    ) -> None:
         self._reader = reader
         self.max_listed = max_listed  # changes listed per signature ([verifier] setting)
         self.listings: dict[int, tuple[Any, Any]] = {}  # signed revision -> (summary, listing)
         self.annotation_refs: dict[int, list[tuple[int, int]]] = {}  # signed revision -> refs
         self._data = data
+        self.visual_limits = visual if visual is not None else VisualLimits()
+        #: page renders shared by the signatures (None: no document bytes to render)
+        self.renders = PageRenders(data, self.visual_limits) if data is not None else None
         self._analysis: Any | None = None
         self._error: str | None = None
         self._findings: dict[tuple[int, tuple[tuple[int, int], ...]], list[Finding]] = {}

@@ -33,6 +33,9 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "ANNOTATION_OVERLAP": ("FC", True),
     "ANNOTATION_OVER_CONTENT": ("FC", True),
     "DOCMDP": ("FC", True),
+    # what the touched pages show, rendered at signing and now (verifier.visual_constraints)
+    "VISUAL_DIFFERENCE": ("FC", False),
+    "VISUAL_ADDITION": ("FC", False),
     "SIGNING_CERTIFICATE": ("ISC", True),
     "SIGNING_CERTIFICATE_REFERENCE": ("ISC", True),
     "SIGNING_CERTIFICATE_REFERENCE_PRESENT": ("ISC", False),
@@ -544,11 +547,12 @@ CLAIMED_OUTSIDE_VALIDITY = Constraint(
 
 def all_constraints() -> dict[str, Constraint]:
     """Every declared constraint by its variable name (for the catalogue test), those of
-    :mod:`verifier.timestamp_constraints` and :mod:`verifier.algorithm_constraints` included."""
-    from verifier import algorithm_constraints, timestamp_constraints
+    :mod:`verifier.timestamp_constraints`, :mod:`verifier.algorithm_constraints` and
+    :mod:`verifier.visual_constraints` included."""
+    from verifier import algorithm_constraints, timestamp_constraints, visual_constraints
 
     found = {k: v for k, v in globals().items() if isinstance(v, Constraint)}
-    for module in (timestamp_constraints, algorithm_constraints):
+    for module in (timestamp_constraints, algorithm_constraints, visual_constraints):
         found.update((k, v) for k, v in vars(module).items() if isinstance(v, Constraint))
     return found
 

@@ -132,6 +132,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "what an annotation added after signing covers could not be established: {found_en}",
         "Không xác định được chú thích thêm sau khi ký che lên phần nào: {found_vi}",
     ),
+    "fc.visual_difference.ok": (
+        "the pages changed after signing look as signed, outside later signatures: {pages_en}",
+        "Các trang bị thay đổi sau khi ký vẫn hiển thị như khi ký (ngoài các chữ ký sau): "
+        "{pages_vi}",
+    ),
+    "fc.visual_difference.fail": (
+        "what the signed pages show changed over signed content; compare with the signed "
+        "revision: {found_en}",
+        "Nội dung hiển thị của trang đã ký bị thay đổi, đè lên nội dung đã ký; cần đối chiếu "
+        "với bản đã ký: {found_vi}",
+    ),
+    "fc.visual_unknown.fail": (
+        "pages changed after signing could not be rendered and compared: page(s) {pages_en}",
+        "Không hiển thị được để so sánh các trang bị thay đổi sau khi ký: trang {pages_vi}",
+    ),
+    "fc.visual_addition.ok": (
+        "nothing was added to blank areas of the signed pages",
+        "Không có gì được thêm vào vùng trống của các trang đã ký",
+    ),
+    "fc.visual_addition.fail": (
+        "something now shows in areas that were blank when signed: {found_en}",
+        "Có nội dung mới hiển thị ở vùng còn trống khi ký: {found_vi}",
+    ),
     # ISC
     "isc.signing_certificate.ok": (
         "signer certificate: {subject}",

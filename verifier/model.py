@@ -176,6 +176,20 @@ class ChangeEntry:
     description_en: str
     description_vi: str
     revision: int = 0
+    objects: tuple[str, ...] = ()  # "number generation"
+    page: int = 0  # 1-based; 0: on no page
+    level: str = ""
+
+
+@dataclass
+class VisualEntry:
+    """A region of a page that looks different now than when signed (points, user space)."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    over_content: bool
+    description_en: str
+    description_vi: str
 
 
 @dataclass
@@ -186,6 +200,9 @@ class ChangesSummary:
     docmdp_violated: bool = False
     summary_en: str = ""
     summary_vi: str = ""
+    visually_compared: bool = False
+    compared_pages: list[int] = field(default_factory=list)
+    visual_differences: list[VisualEntry] = field(default_factory=list)
 
 
 @dataclass

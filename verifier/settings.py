@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from kyso.settings import OptionalExistingDirectory, SettingsModel
+from verifier.visual_comparison import VisualLimits
 
 
 class VerifierSettings(SettingsModel):
@@ -110,6 +111,36 @@ class VerifierSettings(SettingsModel):
         le=100_000,
         description='changes after signing listed per signature (the rest: "and N more")',
     )
+    visual_comparison: bool = Field(
+        True,
+        description="render the pages changed after each signature at the signed and the final "
+        "revision and compare them (VISUAL_DIFFERENCE, VISUAL_ADDITION)",
+    )
+    visual_dpi: float = Field(
+        50.0, ge=36, le=300, description="resolution of those renders (50: a 10-pt glyph ~7 px)"
+    )
+    visual_max_pixels: int = Field(
+        4_000_000,
+        ge=100_000,
+        description="pixels of one rendered page; a larger page is rendered at a lower "
+        "resolution, and not compared below 36 dpi (INDETERMINATE)",
+    )
+    visual_max_renders: int = Field(
+        32, ge=2, description="page renders per document; pages beyond are not compared"
+    )
+    visual_budget_seconds: float = Field(
+        3.0, gt=0, description="rendering time per document; pages beyond are not compared"
+    )
+
+    def visual_limits(self) -> VisualLimits:
+        """The visual comparison's bounds, for :class:`verifier.validation.Request`."""
+        return VisualLimits(
+            enabled=self.visual_comparison,
+            dpi=self.visual_dpi,
+            max_pixels=self.visual_max_pixels,
+            max_renders=self.visual_max_renders,
+            budget_seconds=self.visual_budget_seconds,
+        )
 
 
 __all__ = ["VerifierSettings"]

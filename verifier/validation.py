@@ -45,6 +45,7 @@ from verifier.process import Context, cv, fc, isc, sav, ts, vci, xcv
 from verifier.report import aggregate_document, aggregate_signature
 from verifier.settings import VerifierSettings
 from verifier.signatures import FoundSignature, find_raw_signatures, find_signatures
+from verifier.visual_comparison import VisualLimits
 
 log = logging.getLogger("kyso.verifier")
 
@@ -62,6 +63,7 @@ class Request:
     deadline: float | None = None  # time.monotonic() value
     layout: LayoutOptions | None = None  # None: no layout report
     settings: VerifierSettings = field(default_factory=VerifierSettings)  # the limits
+    visual: VisualLimits = field(default_factory=VisualLimits)  # page rendering bounds
 
 
 def open_pdf(
@@ -151,7 +153,7 @@ def _verify(req: Request) -> DocumentResult:
                 reader=reader,
                 dss=dss,
                 analysis=change_analysis.ChangeAnalysis(
-                    reader, req.data, req.settings.max_listed_changes
+                    reader, req.data, req.settings.max_listed_changes, visual=req.visual
                 ),
             )
             _verify_all(ctx, req.policy, doc, found, more)

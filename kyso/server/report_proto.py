@@ -219,6 +219,27 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
                     message_vi=change.description_vi,
                     message_en=change.description_en,
                 ),
+                objects=list(change.objects),
+                page=change.page,
+                level=change.level,
+            )
+        )
+    ch.visually_compared = sig.changes.visually_compared
+    ch.compared_pages.extend(sig.changes.compared_pages)
+    for d in sig.changes.visual_differences:
+        x0, y0, x1, y1 = d.rect
+        ch.visual_differences.append(
+            pb.VisualDifference(
+                page=d.page,
+                x0=x0,
+                y0=y0,
+                x1=x1,
+                y1=y1,
+                description=common_pb2.LocalizedMessage(
+                    code="VISUAL_DIFFERENCE" if d.over_content else "VISUAL_ADDITION",
+                    message_vi=d.description_vi,
+                    message_en=d.description_en,
+                ),
             )
         )
     warnings = list(sig.warnings)

@@ -81,6 +81,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             deadline=time.monotonic() + budget,
             settings=cfg,
             layout=self._layout_options(options) if layout else None,
+            visual=cfg.visual_limits(),
         )
 
     def _layout_options(self, options: Any) -> LayoutOptions:

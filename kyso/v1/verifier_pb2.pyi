@@ -293,28 +293,56 @@ class TimestampValidation(_message.Message):
     def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tsa: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., digest_algorithm: _Optional[str] = ..., kind: _Optional[_Union[TimestampKind, str]] = ..., reason: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., proof_of_existence: _Optional[bool] = ...) -> None: ...
 
 class DocumentChange(_message.Message):
-    __slots__ = ("kind", "description", "revision")
+    __slots__ = ("kind", "description", "revision", "objects", "page", "level")
     KIND_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     kind: str
     description: _common_pb2.LocalizedMessage
     revision: int
-    def __init__(self, kind: _Optional[str] = ..., description: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+    objects: _containers.RepeatedScalarFieldContainer[str]
+    page: int
+    level: str
+    def __init__(self, kind: _Optional[str] = ..., description: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., revision: _Optional[int] = ..., objects: _Optional[_Iterable[str]] = ..., page: _Optional[int] = ..., level: _Optional[str] = ...) -> None: ...
+
+class VisualDifference(_message.Message):
+    __slots__ = ("page", "x0", "y0", "x1", "y1", "description")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    X0_FIELD_NUMBER: _ClassVar[int]
+    Y0_FIELD_NUMBER: _ClassVar[int]
+    X1_FIELD_NUMBER: _ClassVar[int]
+    Y1_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    description: _common_pb2.LocalizedMessage
+    def __init__(self, page: _Optional[int] = ..., x0: _Optional[float] = ..., y0: _Optional[float] = ..., x1: _Optional[float] = ..., y1: _Optional[float] = ..., description: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ...) -> None: ...
 
 class ChangesAfter(_message.Message):
-    __slots__ = ("analysed", "level", "changes", "docmdp_violated", "summary")
+    __slots__ = ("analysed", "level", "changes", "docmdp_violated", "summary", "visually_compared", "compared_pages", "visual_differences")
     ANALYSED_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     DOCMDP_VIOLATED_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    VISUALLY_COMPARED_FIELD_NUMBER: _ClassVar[int]
+    COMPARED_PAGES_FIELD_NUMBER: _ClassVar[int]
+    VISUAL_DIFFERENCES_FIELD_NUMBER: _ClassVar[int]
     analysed: bool
     level: str
     changes: _containers.RepeatedCompositeFieldContainer[DocumentChange]
     docmdp_violated: bool
     summary: _common_pb2.LocalizedMessage
-    def __init__(self, analysed: _Optional[bool] = ..., level: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[DocumentChange, _Mapping]]] = ..., docmdp_violated: _Optional[bool] = ..., summary: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ...) -> None: ...
+    visually_compared: bool
+    compared_pages: _containers.RepeatedScalarFieldContainer[int]
+    visual_differences: _containers.RepeatedCompositeFieldContainer[VisualDifference]
+    def __init__(self, analysed: _Optional[bool] = ..., level: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[DocumentChange, _Mapping]]] = ..., docmdp_violated: _Optional[bool] = ..., summary: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., visually_compared: _Optional[bool] = ..., compared_pages: _Optional[_Iterable[int]] = ..., visual_differences: _Optional[_Iterable[_Union[VisualDifference, _Mapping]]] = ...) -> None: ...
 
 class VietnameseSummary(_message.Message):
     __slots__ = ("issuing_ca", "signer", "managing_unit", "signing_time", "integrity", "validity_at_signing_time", "certificate_validity_period", "result", "text")

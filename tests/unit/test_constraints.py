@@ -15,6 +15,7 @@ _PARAMS = {
     "cite_vi", "when_en", "when_vi", "usages", "error", "anchor", "who_en", "who_vi", "revoked",
     "best", "source", "at_en", "at_vi", "poe", "when", "bound_en", "bound_vi", "not_before",
     "not_after", "tsa", "reason_en", "reason_vi", "which", "params", "problem", "found",
+    "pages_en", "pages_vi",
 }  # fmt: skip
 
 

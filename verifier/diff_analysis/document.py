@@ -92,6 +92,21 @@ class RevisionAnalysis:
         """Changes made by ``revision`` itself, relative to ``revision - 1``."""
         return tuple(self._revision(revision).changes)
 
+    def page_state(self, revision: int, page: int) -> int:
+        """The earliest revision whose bytes show page ``page`` as ``revision`` does.
+
+        Walks back through revisions already classified while none of them touched the page
+        (a change on it, or a widget placed on it); an unclassified revision is where the walk
+        stops. Renders keyed by this are shared by every signature of the document.
+        """
+        t = revision
+        while t > 0 and t in self._per_revision:
+            for c in self._per_revision[t].changes:
+                if c.page == page or any(p == page for p, _ in c.regions):
+                    return t
+            t -= 1
+        return t
+
     def changes_after(
         self,
         revision: int,

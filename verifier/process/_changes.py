@@ -23,6 +23,7 @@ from verifier.diff_analysis.model import SUMMARY_LISTED, summarise
 from verifier.messages import render
 from verifier.model import ChangeEntry, ChangesSummary, CheckResult, Outcome
 from verifier.policy import Policy
+from verifier.process._visual import visual_checks
 
 if TYPE_CHECKING:
     from verifier.process.fc import Coverage
@@ -86,10 +87,7 @@ def _listed(analysis: ChangeAnalysis, ra: Any, revision: int) -> tuple[Any, Chan
 
 def _entries(summary: Any, limit: int) -> list[ChangeEntry]:
     """At most ``limit`` change entries; the rest counted in one last entry ("and N more")."""
-    entries = [
-        ChangeEntry(c.kind.value, c.description_en, c.description_vi, c.revision)
-        for c in summary.changes[:limit]
-    ]
+    entries = [_entry(c) for c in summary.changes[:limit]]
     more = len(summary.changes) - limit
     if more > 0:
         entries.append(ChangeEntry("MORE_CHANGES", f"and {more} more", f"và {more} mục khác"))
@@ -167,6 +165,19 @@ def _describe(changes: ChangesSummary, summary: Any, findings: list[Finding]) ->
     changes.summary_vi += f". {vi[:1].upper()}{vi[1:]}"
 
 
+def _entry(change: Any) -> ChangeEntry:
+    """One change as the report lists it: kind, texts, revision, objects, page, level."""
+    return ChangeEntry(
+        change.kind.value,
+        change.description_en,
+        change.description_vi,
+        change.revision,
+        objects=tuple(f"{n} {g}" for n, g in change.objects[:20]),
+        page=change.page or 0,
+        level=change.level.name,
+    )
+
+
 def changes_after_signing(
     policy: Policy, analysis: ChangeAnalysis | None, coverage: Coverage
 ) -> tuple[list[CheckResult], ChangesSummary]:
@@ -199,12 +210,14 @@ def changes_after_signing(
         if level == "ANNOTATIONS" or _refs(analysis, revision, summary)
         else []
     )
+    visual = visual_checks(policy, analysis, ra, summary, changes)
     texts = {"summary_en": changes.summary_en, "summary_vi": changes.summary_vi}
     results = [
         policy.judge(
             C.CHANGES_AFTER_SIGNING, Outcome.NOT_OK if level == "OTHER" else Outcome.OK, **texts
         ),
         *annotations,
+        *visual,
     ]
     violated = summary.docmdp_violated or summary.fieldmdp_violated
     results.append(
