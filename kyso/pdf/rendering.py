@@ -2,8 +2,8 @@
 
 Why PDFium: it is Chrome's PDF renderer (what many clerks see), it renders one page of a
 1 MB government document in ~10 ms, and it reads any prefix of a file (an earlier revision)
-as a document of its own. Annotations are drawn from their appearance streams, as a viewer
-shows them.
+as a document of its own. Annotations and form fields (widgets) are drawn as a viewer shows
+them (PDFium's form environment is initialised for that).
 
 PDFium is not thread-safe: every call into it happens under :data:`PDFIUM_LOCK`, one lock for
 the process (anything else in kyso that calls PDFium must take the same lock). Pixels are
@@ -93,6 +93,7 @@ def render_page(
         pdf = page = bitmap = None
         try:
             pdf = pdfium.PdfDocument(bytes(data))
+            pdf.init_forms()  # widgets (form fields, signatures) drawn as a viewer shows them
             if not 0 <= page_index < len(pdf):
                 return None
             page = pdf[page_index]
@@ -105,7 +106,7 @@ def render_page(
             if scale * 72.0 < min_dpi:
                 log.info("page too large to render (%.0f x %.0f pt)", width, height)
                 return None
-            bitmap = page.render(scale=scale, grayscale=True, draw_annots=True)
+            bitmap = page.render(scale=scale, grayscale=True, draw_annots=True, may_draw_forms=True)
             image = bitmap.to_pil().convert("L")
             crop = tuple(float(v) for v in page.get_cropbox())
             rotation = int(page.get_rotation()) % 360

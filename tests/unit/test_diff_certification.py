@@ -22,23 +22,31 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 
+from tests.integration.certified_documents import (
+    NEW_SIG_BOX,
+    add_annotation,
+    add_document_timestamp,
+    add_dss,
+    add_empty_invisible_field,
+    add_empty_visible_field,
+    certify,
+    fill_form,
+    sign_existing,
+    sign_new_invisible,
+    sign_new_visible,
+    with_form,
+    written,
+)
 from tests.integration.documents import make_pdf
 from verifier.diff_analysis import ChangeKind, ChangeSummary, ModificationLevel, analyse_document
 from verifier.diff_analysis.permissions import FieldLock
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
-TEXT_FIELD_BOX = (72, 600, 300, 620)
-EMPTY_SIG_BOX = (320, 80, 520, 140)
-NEW_SIG_BOX = (72, 80, 272, 140)
-MARGIN = (400, 400, 500, 430)
 
 
 @pytest.fixture(scope="module")
@@ -69,165 +77,6 @@ def signer() -> signers.SimpleSigner:
     )
 
 
-class _CarelessSigner(signers.PdfSigner):
-    """A signing tool that ignores the certification (pyHanko refuses some of these)."""
-
-    def _enforce_certification_constraints(self, reader: PdfFileReader) -> None:
-        return None
-
-
-def _written(writer: IncrementalPdfFileWriter) -> bytes:
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _rect(box: tuple[float, ...]) -> generic.ArrayObject:
-    return generic.ArrayObject(generic.FloatObject(v) for v in box)
-
-
-def with_form(data: bytes) -> bytes:
-    """A text field 'Ho.ten' (fully qualified: parent 'Ho', kid 'ten') and an empty visible
-    signature field 'Sig2', both on page 1, before anything is signed."""
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    page_ref = w.root["/Pages"]["/Kids"].raw_get(0)
-    parent = generic.DictionaryObject({generic.NameObject("/T"): generic.TextStringObject("Ho")})
-    parent_ref = w.add_object(parent)
-    kid = generic.DictionaryObject(
-        {
-            generic.NameObject("/FT"): generic.NameObject("/Tx"),
-            generic.NameObject("/T"): generic.TextStringObject("ten"),
-            generic.NameObject("/Type"): generic.NameObject("/Annot"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
-            generic.NameObject("/Rect"): _rect(TEXT_FIELD_BOX),
-            generic.NameObject("/F"): generic.NumberObject(4),
-            generic.NameObject("/P"): page_ref,
-            generic.NameObject("/Parent"): parent_ref,
-            generic.NameObject("/DA"): generic.TextStringObject("/Helv 10 Tf 0 g"),
-        }
-    )
-    kid_ref = w.add_object(kid)
-    parent[generic.NameObject("/Kids")] = generic.ArrayObject([kid_ref])
-    w.root[generic.NameObject("/AcroForm")] = generic.DictionaryObject(
-        {generic.NameObject("/Fields"): generic.ArrayObject([parent_ref])}
-    )
-    w.update_root()
-    page = page_ref.get_object()
-    page[generic.NameObject("/Annots")] = generic.ArrayObject([kid_ref])
-    w.update_container(page)
-    data = _written(w)
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    fields.append_signature_field(w, fields.SigFieldSpec("Sig2", on_page=0, box=EMPTY_SIG_BOX))
-    return _written(w)
-
-
-def certify(signer: signers.SimpleSigner, permission: MDPPerm) -> bytes:
-    base = with_form(make_pdf(["Văn bản chứng thực", "Nội dung gốc"]))
-    meta = signers.PdfSignatureMetadata(
-        field_name="Cert", certify=True, docmdp_permissions=permission
-    )
-    return signers.sign_pdf(  # type: ignore[no-any-return]
-        IncrementalPdfFileWriter(BytesIO(base), strict=False), meta, signer
-    ).getvalue()
-
-
-def summary_after_first(data: bytes) -> ChangeSummary:
-    analysis = analyse_document(PdfFileReader(BytesIO(data), strict=False))
-    first_end = min(int(m.group(3)) + int(m.group(4)) for m in _BYTE_RANGE.finditer(data))
-    return analysis.changes_after(analysis.revision_of_offset(first_end))
-
-
-# -- one kind of change each -------------------------------------------------------------
-
-
-def fill_form(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    parent = w.root["/AcroForm"]["/Fields"][0]
-    kid_ref = parent["/Kids"].raw_get(0)
-    kid = kid_ref.get_object()
-    kid[generic.NameObject("/V")] = generic.TextStringObject("Nguyễn Văn A")
-    ap = generic.StreamObject(
-        {
-            generic.NameObject("/Type"): generic.NameObject("/XObject"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
-            generic.NameObject("/BBox"): _rect((0, 0, 228, 20)),
-        },
-        stream_data=b"BT /Helv 10 Tf 2 6 Td (Nguyen Van A) Tj ET",
-    )
-    kid[generic.NameObject("/AP")] = generic.DictionaryObject(
-        {generic.NameObject("/N"): w.add_object(ap)}
-    )
-    w.mark_update(kid_ref)
-    return _written(w)
-
-
-def sign_new_visible(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name="Approval")
-    spec = fields.SigFieldSpec("Approval", on_page=0, box=NEW_SIG_BOX)
-    return _CarelessSigner(meta, signer, new_field_spec=spec).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
-
-
-def add_empty_visible_field(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    fields.append_signature_field(w, fields.SigFieldSpec("Later", on_page=0, box=NEW_SIG_BOX))
-    return _written(w)
-
-
-def add_empty_invisible_field(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    fields.append_signature_field(w, fields.SigFieldSpec("Later"))
-    return _written(w)
-
-
-def sign_new_invisible(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name="Approval")
-    return _CarelessSigner(meta, signer).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
-
-
-def sign_existing(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name="Sig2")
-    return _CarelessSigner(meta, signer).sign_pdf(w).getvalue()  # type: ignore[no-any-return]
-
-
-def add_annotation(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    page = w.root["/Pages"]["/Kids"][0]
-    annot = generic.DictionaryObject(
-        {
-            generic.NameObject("/Type"): generic.NameObject("/Annot"),
-            generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
-            generic.NameObject("/Rect"): _rect(MARGIN),
-            generic.NameObject("/Contents"): generic.TextStringObject("Đã xem"),
-            generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
-        }
-    )
-    annots = generic.ArrayObject(list(page.get("/Annots", [])))
-    annots.append(w.add_object(annot))
-    page[generic.NameObject("/Annots")] = annots
-    w.update_container(page)
-    return _written(w)
-
-
-def add_dss(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    out = BytesIO(data)
-    contents = PdfFileReader(BytesIO(data), strict=False).embedded_signatures[0].pkcs7_content
-    DocumentSecurityStore.add_dss(
-        out, contents, certs=[signer.signing_cert], force_write=True, strict=False
-    )
-    return out.getvalue()
-
-
-def add_document_timestamp(data: bytes, signer: signers.SimpleSigner) -> bytes:
-    stamper = DummyTimeStamper(
-        tsa_cert=signer.signing_cert, tsa_key=signer.signing_key, certs_to_embed=None
-    )
-    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-    return signers.PdfTimeStamper(stamper).timestamp_pdf(w, "sha256").getvalue()  # type: ignore[no-any-return]
-
-
 Change = Callable[[bytes, signers.SimpleSigner], bytes]
 CHANGES: dict[str, tuple[Change, ChangeKind]] = {
     "form_fill": (fill_form, ChangeKind.FORM_FILLED),
@@ -254,6 +103,12 @@ ALLOWED = {
     },
     MDPPerm.ANNOTATE: set(CHANGES),
 }
+
+
+def summary_after_first(data: bytes) -> ChangeSummary:
+    analysis = analyse_document(PdfFileReader(BytesIO(data), strict=False))
+    first_end = min(int(m.group(3)) + int(m.group(4)) for m in _BYTE_RANGE.finditer(data))
+    return analysis.changes_after(analysis.revision_of_offset(first_end))
 
 
 @pytest.fixture(scope="module")
@@ -364,7 +219,7 @@ def _locked_document(signer: signers.SimpleSigner, spec: FieldMDPSpec) -> bytes:
     for name in ("Sig1", "Sig10", "Sig2"):
         w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
         fields.append_signature_field(w, fields.SigFieldSpec(name))
-        data = _written(w)
+        data = written(w)
     return signers.sign_pdf(
         IncrementalPdfFileWriter(BytesIO(data), strict=False),
         signers.PdfSignatureMetadata(field_name="Lock"),
