@@ -33,7 +33,9 @@ POLICY_CONSTRAINTS: dict[str, tuple[str, bool]] = {
     "ANNOTATION_OVERLAP": ("FC", True),
     "ANNOTATION_OVER_CONTENT": ("FC", True),
     "DOCMDP": ("FC", True),
-    # what the touched pages show, rendered at signing and now (verifier.visual_constraints)
+    # verifier.change_constraints: a signature in a new visible field after a P=2
+    # certification; what the touched pages show, rendered at signing and now
+    "NEW_FIELD_AFTER_CERTIFICATION": ("FC", False),
     "VISUAL_DIFFERENCE": ("FC", False),
     "VISUAL_ADDITION": ("FC", False),
     "SIGNING_CERTIFICATE": ("ISC", True),
@@ -548,11 +550,11 @@ CLAIMED_OUTSIDE_VALIDITY = Constraint(
 def all_constraints() -> dict[str, Constraint]:
     """Every declared constraint by its variable name (for the catalogue test), those of
     :mod:`verifier.timestamp_constraints`, :mod:`verifier.algorithm_constraints` and
-    :mod:`verifier.visual_constraints` included."""
-    from verifier import algorithm_constraints, timestamp_constraints, visual_constraints
+    :mod:`verifier.change_constraints` included."""
+    from verifier import algorithm_constraints, timestamp_constraints, change_constraints
 
     found = {k: v for k, v in globals().items() if isinstance(v, Constraint)}
-    for module in (timestamp_constraints, algorithm_constraints, visual_constraints):
+    for module in (timestamp_constraints, algorithm_constraints, change_constraints):
         found.update((k, v) for k, v in vars(module).items() if isinstance(v, Constraint))
     return found
 

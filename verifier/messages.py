@@ -132,6 +132,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "what an annotation added after signing covers could not be established: {found_en}",
         "Không xác định được chú thích thêm sau khi ký che lên phần nào: {found_vi}",
     ),
+    "fc.new_field_after_certification.ok": (
+        "no signature was placed in a new visible field after the certification",
+        "Không có chữ ký nào được đặt vào trường hiển thị mới sau khi chứng thực",
+    ),
+    "fc.new_field_after_certification.fail": (
+        "after a certification allowing form filling and signing (P=2), a signature was "
+        "placed in a new visible field: {found_en}",
+        "Sau chứng thực cho phép điền biểu mẫu và ký (P=2), có chữ ký được đặt vào trường "
+        "hiển thị mới: {found_vi}",
+    ),
     "fc.visual_difference.ok": (
         "the pages changed after signing look as signed, outside later signatures: {pages_en}",
         "Các trang bị thay đổi sau khi ký vẫn hiển thị như khi ký (ngoài các chữ ký sau): "

@@ -116,6 +116,12 @@ def test_signing_in_a_new_visible_field_keeps_a_p2_certification(
     assert ch.visually_compared and list(ch.compared_pages) == [1]
     assert not ch.visual_differences
     assert checks(first)["VISUAL_DIFFERENCE"].status == pb.CHECK_PASSED
+    # recorded for the readers that refuse it (pyHanko), a policy choice
+    recorded = checks(first)["NEW_FIELD_AFTER_CERTIFICATION"]
+    assert recorded.status == pb.CHECK_INFORMATION
+    assert "'Approval'" in recorded.message.message_en and "P=2" in recorded.message.message_vi
+    strict = verify(stub, sign_new_visible(certified_p2, signer), policy="vn-gov-strict")
+    assert strict.signatures[0].indication == pb.INDICATION_TOTAL_FAILED
 
 
 def test_form_filled_in_a_blank_area_passes_with_a_warning(

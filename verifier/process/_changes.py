@@ -15,6 +15,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from verifier import change_constraints as CC
 from verifier import constraints as C
 from verifier.annotation_overlap import Covers, Finding
 from verifier.change_analysis import ChangeAnalysis
@@ -227,4 +228,14 @@ def changes_after_signing(
             violations="; ".join(summary.violations) if violated else "",
         )
     )
+    if summary.docmdp_permission == 2:
+        new_fields = [c for c in summary.changes if c.kind.value == "SIGNATURE_WIDGET_ADDED"]
+        results.append(
+            policy.judge(
+                CC.NEW_FIELD_AFTER_CERTIFICATION,
+                Outcome.NOT_OK if new_fields else Outcome.OK,
+                found_en="; ".join(c.description_en for c in new_fields[:10]),
+                found_vi="; ".join(c.description_vi for c in new_fields[:10]),
+            )
+        )
     return results, changes

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from verifier import visual_constraints as V
+from verifier import change_constraints as V
 from verifier.change_analysis import ChangeAnalysis
 from verifier.model import ChangesSummary, CheckResult, Level, Outcome, VisualEntry
 from verifier.policy import Policy

@@ -1,6 +1,14 @@
-"""The visual comparison's constraints (FC 5.2.2; DSS ``PdfVisualDifference``), as data.
+"""Constraints of the changes after signing added in 2026-12 (FC 5.2.2), as data.
 
 Split from :mod:`verifier.constraints` (same :class:`~verifier.constraints.Constraint` rows).
+
+``NEW_FIELD_AFTER_CERTIFICATION``: a signature placed in a *new* visible field after a P=2
+certification. ISO 32000-2 Table 257 lets P=2 sign; whether creating the field to sign in is
+part of signing, readers differ: Acrobat and DSS accept it, pyHanko refuses it. The change
+analysis accepts it (Government documents rely on it: docs/verification.md); this constraint
+records it and lets a policy refuse it (``vn-gov``: INFORM; ``vn-gov-strict``: TOTAL_FAILED).
+
+The visual comparison (DSS ``PdfVisualDifference``):
 ``VISUAL_DIFFERENCE``: a page changed after signing shows something different where the signed
 revision drew content (outside the later signatures' own widgets): the shadow "replace via
 overlay". ETSI has no sub-indication for it; like DSS, kyso cannot tell a highlight from a
@@ -18,6 +26,13 @@ from verifier.model import Indication, SubIndication
 _I = Indication.INDETERMINATE
 _S = SubIndication
 
+NEW_FIELD_AFTER_CERTIFICATION = Constraint(
+    "NEW_FIELD_AFTER_CERTIFICATION",
+    "NO_NEW_FIELD_AFTER_CERTIFICATION",
+    "NEW_SIGNATURE_FIELD_AFTER_CERTIFICATION",
+    "fc.new_field_after_certification",
+    sub=_S.FORMAT_FAILURE,
+)
 VISUAL_DIFFERENCE = Constraint(
     "VISUAL_DIFFERENCE",
     "NO_VISUAL_DIFFERENCE",
@@ -43,4 +58,9 @@ VISUAL_ADDITION = Constraint(
     sub=_S.SIG_CONSTRAINTS_FAILURE,
 )
 
-__all__ = ["VISUAL_ADDITION", "VISUAL_DIFFERENCE", "VISUAL_NOT_COMPARED"]
+__all__ = [
+    "NEW_FIELD_AFTER_CERTIFICATION",
+    "VISUAL_ADDITION",
+    "VISUAL_DIFFERENCE",
+    "VISUAL_NOT_COMPARED",
+]
