@@ -29,8 +29,9 @@ from PIL import Image
 
 log = logging.getLogger("kyso.pdf.rendering")
 
-#: One lock for every PDFium call of the process (PDFium is not thread-safe).
-PDFIUM_LOCK = threading.Lock()
+#: One lock for every PDFium call of the process (PDFium is not thread-safe); re-entrant so a
+#: caller may hold it across several calls.
+PDFIUM_LOCK = threading.RLock()
 
 Rect = tuple[float, float, float, float]
 

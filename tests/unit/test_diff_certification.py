@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -256,3 +257,39 @@ def test_fieldmdp_locks_through_the_whole_analysis(
     assert summary.fieldmdp_violated is violated, summary.violations
     if violated:
         assert any(f"'{signed}'" in v for v in summary.violations)
+
+
+@pytest.mark.parametrize(
+    ("listed", "violated"),
+    [(["Ho.ten"], True), (["Ho"], True), (["Ho.te"], False), (["ten"], False)],
+)
+def test_fieldmdp_lock_on_a_filled_text_field_by_its_qualified_name(
+    signer: signers.SimpleSigner, listed: list[str], violated: bool
+) -> None:
+    base = with_form(make_pdf(["Phiếu trình"]))
+    first = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(base), strict=False),
+        signers.PdfSignatureMetadata(field_name="Lock"),
+        signer,
+        new_field_spec=fields.SigFieldSpec(
+            "Lock", field_mdp_spec=FieldMDPSpec(FieldMDPAction.INCLUDE, fields=listed)
+        ),
+    ).getvalue()
+    summary = summary_after_first(fill_form(first, signer))
+    assert summary.fieldmdp_violated is violated, summary.violations
+
+
+def test_every_change_on_a_page_names_it(
+    certified: dict[MDPPerm, bytes], signer: signers.SimpleSigner
+) -> None:
+    """Comments, widgets, filled fields and page content changes carry their page."""
+    data = add_annotation(fill_form(certified[MDPPerm.ANNOTATE], signer), signer)
+    w = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page = w.root["/Pages"]["/Kids"][0]
+    page[generic.NameObject("/Rotate")] = generic.NumberObject(90)
+    w.update_container(page)
+    summary = summary_after_first(written(w))
+    pages = {c.kind: c.page for c in summary.changes}
+    assert pages[ChangeKind.FORM_FILLED] == 1
+    assert pages[ChangeKind.ANNOTATION_ADDED] == 1
+    assert pages[ChangeKind.PAGE_CONTENT_CHANGED] == 1

@@ -243,7 +243,8 @@ class RevisionContext:
         )
 
     def annotation_pages(self) -> dict[ObjectId, int]:
-        """Annotation (and widget) references of this revision -> the page listing them."""
+        """Page objects, and the annotations (and widgets) their /Annots list, in this
+        revision -> the 1-based page number."""
         if self._annotation_pages is None:
             found: dict[ObjectId, int] = {}
             try:
@@ -252,6 +253,7 @@ class RevisionContext:
             except DiffAnalysisError:
                 pages = []
             for number, page_ref in enumerate(pages, start=1):
+                found.setdefault(page_ref, number)
                 page = self.store.get(page_ref, self.rev)
                 if not isinstance(page, generic.DictionaryObject) or "/Annots" not in page:
                     continue

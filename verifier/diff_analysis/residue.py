@@ -63,6 +63,7 @@ def _report_unexplained(ctx: RevisionContext, refs: list[ObjectId]) -> None:
             f"Content of page {page} changed after signing",
             f"Nội dung trang {page} bị thay đổi sau khi ký",
             page_refs,
+            page=page,
         )
     if other:
         listed = ", ".join(str(r[0]) for r in other[:10])

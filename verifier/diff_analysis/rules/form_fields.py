@@ -353,6 +353,12 @@ def _describe_signature(
         )
 
 
+def _field_page(ctx: RevisionContext, f: FormField) -> int | None:
+    """The page of the field's first widget listed on a page in this revision."""
+    pages = ctx.annotation_pages()
+    return next((pages[w] for w in f.widgets if w in pages), None)
+
+
 def _widget_regions(ctx: RevisionContext, f: FormField) -> list[Region]:
     """Where the field's widgets show in this revision (page, rectangle)."""
     pages = ctx.annotation_pages()
@@ -412,6 +418,7 @@ def _changed_field(ctx: RevisionContext, old: FormField, new: FormField) -> None
             f"Form field '{new.name}' changed: " + ", ".join(sorted(diff - allowed)),
             f"Trường biểu mẫu '{new.name}' bị thay đổi: " + ", ".join(sorted(diff - allowed)),
             [new.ref] if new.ref else [],
+            page=_field_page(ctx, new),
         )
         return
     widget_changed = False
@@ -467,6 +474,7 @@ def _changed_field(ctx: RevisionContext, old: FormField, new: FormField) -> None
             f"Form field '{new.name}' filled in",
             f"Điền giá trị cho trường biểu mẫu '{new.name}'",
             [new.ref] if new.ref else [],
+            page=_field_page(ctx, new),
         )
         ctx.result.filled_fields.append(FieldChange(new.name, False))
     else:
@@ -477,6 +485,7 @@ def _changed_field(ctx: RevisionContext, old: FormField, new: FormField) -> None
             f"Appearance of form field '{new.name}' replaced without a change of its value",
             f"Hình hiển thị của trường '{new.name}' bị thay mà giá trị không đổi",
             [new.ref] if new.ref else [],
+            page=_field_page(ctx, new),
         )
 
 

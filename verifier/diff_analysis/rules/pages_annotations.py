@@ -240,6 +240,7 @@ def _check_page(
             f"{len(removed)} chú thích bị xóa khỏi trang {number}",
             removed,
             level=(ModificationLevel.OTHER if removed_widgets else ModificationLevel.ANNOTATIONS),
+            page=number,
         )
     for r in new_refs:
         if r is None or r in old_refs:
