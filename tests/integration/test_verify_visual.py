@@ -10,12 +10,15 @@ shadow "replace via overlay") found by rendering, with page and rectangle.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm
 
+from kyso.cli.main import main
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from tests.integration.certified_documents import (
@@ -196,3 +199,24 @@ def test_new_visible_field_under_p2_named_through_grpc_objects_and_pages(
         c for c in report.signatures[0].changes_after.changes if c.kind == "SIGNATURE_WIDGET_ADDED"
     )
     assert f"[{NEW_SIG_BOX[0]:g} {NEW_SIG_BOX[1]:g}" in widget.description.message_en
+
+
+def test_the_cli_shows_changes_with_pages_and_visual_differences(
+    kyso_server: str, signer: signers.SimpleSigner, tmp_path: Path, capsys: Any
+) -> None:
+    """``kyso verify --json`` and the Vietnamese text carry what the gRPC report carries."""
+    certified = certify(signer, MDPPerm.FILL_FORMS, _document(FIELD_OVER_TEXT))
+    path = tmp_path / "overlay.pdf"
+    path.write_bytes(fill_form(certified, signer, OVERLAY_APPEARANCE))
+    capsys.readouterr()
+    assert main(["--server", kyso_server, "verify", str(path), "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    changes = data["signatures"][0]["changes_after"]
+    filled = next(c for c in changes["changes"] if c["kind"] == "FORM_FILLED")
+    assert filled["page"] == 1 and filled["objects"] and filled["level"] == "FORM_FILLING"
+    assert changes["visually_compared"] and changes["compared_pages"] == [1]
+    diff = changes["visual_differences"][0]
+    assert diff["page"] == 1 and diff["description"]["code"] == "VISUAL_DIFFERENCE"
+    assert main(["--server", kyso_server, "verify", str(path)]) == 2
+    text = capsys.readouterr().out
+    assert "đè lên nội dung đã ký" in text and "VISUAL_DIFFERENCE" in text
