@@ -6,7 +6,9 @@ Split from :mod:`verifier.constraints` (same :class:`~verifier.constraints.Const
 certification. ISO 32000-2 Table 257 lets P=2 sign; whether creating the field to sign in is
 part of signing, readers differ: Acrobat and DSS accept it, pyHanko refuses it. The change
 analysis accepts it (Government documents rely on it: docs/verification.md); this constraint
-records it and lets a policy refuse it (``vn-gov``: INFORM; ``vn-gov-strict``: TOTAL_FAILED).
+records it and lets a policy refuse it (``vn-gov``: INFORM; ``vn-gov-strict``: WARN; a policy
+file with ``"level": "FAIL", "indication": "TOTAL_FAILED"`` reads Table 257 as pyHanko does,
+and then fails the Government's own multi-signature documents, Decree 50 and BC 884).
 
 The visual comparison (DSS ``PdfVisualDifference``):
 ``VISUAL_DIFFERENCE``: a page changed after signing shows something different where the signed
