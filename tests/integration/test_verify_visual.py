@@ -11,6 +11,7 @@ shadow "replace via overlay") found by rendering, with page and rectangle.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,37 @@ def test_the_cli_shows_changes_with_pages_and_visual_differences(
     assert main(["--server", kyso_server, "verify", str(path)]) == 2
     text = capsys.readouterr().out
     assert "đè lên nội dung đã ký" in text and "VISUAL_DIFFERENCE" in text
+
+
+def test_a_page_too_large_to_render_is_not_compared_and_not_passed(
+    stub: Any, signer: signers.SimpleSigner
+) -> None:
+    """A hostile page size (200 x 200 inches): no render beyond the pixel bound, an answer at
+    once, and INDETERMINATE instead of "looks the same"."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(BytesIO(make_pdf(["Trang rất lớn"])), strict=False)
+    page = w.root["/Pages"]["/Kids"][0]
+    page[generic.NameObject("/MediaBox")] = generic.ArrayObject(
+        generic.NumberObject(v) for v in (0, 0, 14400, 14400)
+    )
+    w.update_container(page)
+    out = BytesIO()
+    w.write(out)
+    signed = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(out.getvalue()), strict=False),
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer,
+    ).getvalue()
+    started = time.monotonic()
+    report = verify(stub, add_white_square(signed, (100, 100, 200, 150)))
+    assert time.monotonic() - started < 10
+    (sig,) = report.signatures
+    not_compared = checks(sig)["VISUAL_DIFFERENCE"]
+    assert not_compared.message.code == "VISUAL_COMPARISON_INCOMPLETE"
+    assert not_compared.status == pb.CHECK_INDETERMINATE
+    assert report.indication != pb.INDICATION_TOTAL_PASSED
+    assert not sig.changes_after.compared_pages
