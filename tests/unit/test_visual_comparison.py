@@ -140,3 +140,10 @@ def test_pixels_and_points_map_back_for_every_rotation(rotation: int) -> None:
     box = page.to_pixels(rect)
     assert all(0 <= v <= max(size) for v in box)
     assert page.to_points(box) == rect
+
+
+def test_renders_stop_when_the_time_budget_is_spent(glyph_changed: tuple[bytes, int]) -> None:
+    data, signed_end = glyph_changed
+    renders = PageRenders(data, VisualLimits(budget_seconds=1e-9))
+    result = compare(renders, {1: (signed_end, len(data))}, {})
+    assert result.not_compared == [1] and not result.differences
