@@ -52,6 +52,21 @@ CERTIFIED_KIND_LEVEL = MappingProxyType(
     }
 )
 
+#: Kinds of change that draw nothing on any page when they name none (no page, no region): the
+#: visual comparison may treat a page as unchanged across them. Any other kind without a page
+#: (an unexplained object, a field whose widget is on no page...) is taken to change every page.
+NOT_SHOWN_KINDS = frozenset(
+    {
+        ChangeKind.DSS_UPDATED,
+        ChangeKind.METADATA_UPDATED,
+        ChangeKind.CATALOG_EXTENSIONS_UPDATED,
+        ChangeKind.STRUCTURE_UPDATED,
+        ChangeKind.SIGNATURE_ADDED,
+        ChangeKind.SIGNATURE_FIELD_ADDED,
+        ChangeKind.DOCUMENT_TIMESTAMP_ADDED,
+    }
+)
+
 #: Annotation flags (ISO 32000-2 12.5.3) under which an annotation is never shown.
 ANNOTATION_FLAGS_NOT_SHOWN = 2 | 32  # Hidden, NoView
 
@@ -154,6 +169,7 @@ __all__ = [
     "INHERITABLE",
     "KIND_LEVEL",
     "NAMES_ALLOWED",
+    "NOT_SHOWN_KINDS",
     "NUMBER_TREE_KEYS",
     "PAGE_NON_VISUAL_KEYS",
     "PAGE_TREE_NODE_KEYS",

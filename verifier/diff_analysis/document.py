@@ -10,7 +10,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from kyso.pdf.references import ReferenceIndex
 from kyso.pdf.revisions import RevisionStore
-from verifier.diff_analysis.allowances import CERTIFIED_KIND_LEVEL
+from verifier.diff_analysis.allowances import CERTIFIED_KIND_LEVEL, NOT_SHOWN_KINDS
 from verifier.diff_analysis.classifier import RevisionClassifier
 from verifier.diff_analysis.context import PageTree, RevisionChanges
 from verifier.diff_analysis.model import (
@@ -95,14 +95,17 @@ class RevisionAnalysis:
     def page_state(self, revision: int, page: int) -> int:
         """The earliest revision whose bytes show page ``page`` as ``revision`` does.
 
-        Walks back through revisions already classified while none of them touched the page
-        (a change on it, or a widget placed on it); an unclassified revision is where the walk
-        stops. Renders keyed by this are shared by every signature of the document.
+        Walks back through revisions already classified while none of them may have changed
+        the page (a change on it, a widget placed on it, or a change on no page that is not in
+        ``allowances.NOT_SHOWN_KINDS``); an unclassified revision is where the walk stops.
+        Renders keyed by this are shared by every signature of the document.
         """
         t = revision
         while t > 0 and t in self._per_revision:
             for c in self._per_revision[t].changes:
                 if c.page == page or any(p == page for p, _ in c.regions):
+                    return t
+                if c.page is None and not c.regions and c.kind not in NOT_SHOWN_KINDS:
                     return t
             t -= 1
         return t
