@@ -276,7 +276,10 @@ def _new_signature_widget(ctx: RevisionContext, ref: ObjectId, number: int, f: F
     if signed:
         kind = ChangeKind.SIGNATURE_WIDGET_ADDED
         en = f"Visible signature '{f.name}' (widget {ref[0]}) added on page {number} at {where}"
-        vi = f"Thêm chữ ký hiển thị '{f.name}' (ô {ref[0]}) trên trang {number} tại {where}"
+        vi = (
+            f"Thêm chữ ký hiển thị '{f.name}' (ô hiển thị, đối tượng {ref[0]}) "
+            f"trên trang {number} tại {where}"
+        )
     else:
         kind = ChangeKind.EMPTY_SIGNATURE_WIDGET_ADDED
         en = (
@@ -284,8 +287,8 @@ def _new_signature_widget(ctx: RevisionContext, ref: ObjectId, number: int, f: F
             f"{number} at {where}"
         )
         vi = (
-            f"Thêm trường chữ ký trống hiển thị '{f.name}' (ô {ref[0]}) trên trang {number} "
-            f"tại {where}"
+            f"Thêm trường chữ ký trống hiển thị '{f.name}' (ô hiển thị, đối tượng {ref[0]}) "
+            f"trên trang {number} tại {where}"
         )
     ctx.add(kind, en, vi, [ref], page=number, regions=[(number, rect)])
 
