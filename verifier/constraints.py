@@ -551,7 +551,7 @@ def all_constraints() -> dict[str, Constraint]:
     """Every declared constraint by its variable name (for the catalogue test), those of
     :mod:`verifier.timestamp_constraints`, :mod:`verifier.algorithm_constraints` and
     :mod:`verifier.change_constraints` included."""
-    from verifier import algorithm_constraints, timestamp_constraints, change_constraints
+    from verifier import algorithm_constraints, change_constraints, timestamp_constraints
 
     found = {k: v for k, v in globals().items() if isinstance(v, Constraint)}
     for module in (timestamp_constraints, algorithm_constraints, change_constraints):

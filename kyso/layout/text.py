@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import itertools
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from kyso.layout.geometry import PageGeometry, Rect, normalise_rotation
+from kyso.pdf.rendering import PDFIUM_LOCK as _PROCESS_PDFIUM_LOCK
 
 TEXT_LAYER = "text_layer"
 OCR = "ocr"
@@ -44,9 +44,10 @@ SCAN_MAX_TEXT_CHARS = 300
 
 
 #: PDFium is not thread-safe, not even across documents (pypdfium2's documentation): every
-#: PDFium call of the process goes through this lock. Documents, pages, text pages and bitmaps
+#: PDFium call of the process goes through this lock, the one the verifier's page renders take
+#: too (:data:`kyso.pdf.rendering.PDFIUM_LOCK`). Documents, pages, text pages and bitmaps
 #: are closed explicitly under it, so no garbage-collector finaliser calls PDFium unlocked.
-PDFIUM_LOCK = threading.RLock()
+PDFIUM_LOCK = _PROCESS_PDFIUM_LOCK
 
 
 class LayoutReadError(Exception):

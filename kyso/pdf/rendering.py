@@ -6,7 +6,7 @@ as a document of its own. Annotations and form fields (widgets) are drawn as a v
 them (PDFium's form environment is initialised for that).
 
 PDFium is not thread-safe: every call into it happens under :data:`PDFIUM_LOCK`, one lock for
-the process (anything else in kyso that calls PDFium must take the same lock). Pixels are
+the process (``kyso.layout`` reads text and renders for OCR under the same lock). Pixels are
 bounded: a page is rendered at ``dpi`` unless that would exceed ``max_pixels``, then at the
 resolution that fits; below ``min_dpi`` the page is not rendered (None). A render runs inside
 PDFium and cannot be interrupted: callers bound how many they ask for and stop asking when
