@@ -8,13 +8,18 @@ Two coordinate systems are used throughout :mod:`kyso.layout`:
   multiples of 90°) and cropping to the crop box: points, origin at the top left of the
   visible page, y downwards. Reading order, "top right", "below" and "left third" are decided
   in view space, so a /Rotate 90 page is read as its reader reads it.
+
+The view is the one of :mod:`kyso.pdf.page_geometry` (the signer's placement uses it too, and
+it is checked there against poppler for every rotation, offset boxes and /UserUnit): this
+module only gives it :class:`Rect` arguments and the page number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-MM = 72 / 25.4  # points per millimetre
+from kyso.pdf.page_geometry import MM, normalise_rotation
+from kyso.pdf.page_geometry import PageGeometry as PdfPageGeometry
 
 
 @dataclass(frozen=True)
@@ -70,21 +75,29 @@ class PageGeometry:
 
     ``crop`` is the visible area in user space (the crop box clipped to the media box);
     ``rotation`` is /Rotate normalised to 0, 90, 180 or 270; ``user_unit`` is /UserUnit
-    (ISO 32000-1 §14.11.2.1; 1 unless the page says otherwise).
+    (ISO 32000-1 §14.11.2.1; 1 unless the page says otherwise). The transform itself is the
+    signer's, :class:`kyso.pdf.page_geometry.PageGeometry` (``transform``): one definition of
+    the view for the text reader, the layout rules and the signature placement.
     """
 
     number: int  # 1-based
     crop: Rect
     rotation: int = 0
     user_unit: float = 1.0
+    transform: PdfPageGeometry = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        c = self.crop
+        box = (c.x0, c.y0, c.x1, c.y1)
+        object.__setattr__(self, "transform", PdfPageGeometry(box, self.rotation, self.user_unit))
 
     @property
     def view_width(self) -> float:
-        return self.crop.height if self.rotation in (90, 270) else self.crop.width
+        return self.transform.view_size[0]
 
     @property
     def view_height(self) -> float:
-        return self.crop.width if self.rotation in (90, 270) else self.crop.height
+        return self.transform.view_size[1]
 
     def size_mm(self) -> tuple[float, float]:
         """(width, height) of the page as shown, in millimetres (user units applied)."""
@@ -93,34 +106,11 @@ class PageGeometry:
 
     def to_view(self, r: Rect) -> Rect:
         """A user-space rectangle as the reader sees it (origin top left, y down)."""
-        c = self.crop
-        if self.rotation == 90:
-            return Rect(r.y0 - c.y0, r.x0 - c.x0, r.y1 - c.y0, r.x1 - c.x0)
-        if self.rotation == 180:
-            return Rect(c.x1 - r.x1, r.y0 - c.y0, c.x1 - r.x0, r.y1 - c.y0)
-        if self.rotation == 270:
-            return Rect(c.y1 - r.y1, c.x1 - r.x1, c.y1 - r.y0, c.x1 - r.x0)
-        return Rect(r.x0 - c.x0, c.y1 - r.y1, r.x1 - c.x0, c.y1 - r.y0)
+        return Rect(*self.transform.rect_to_view((r.x0, r.y0, r.x1, r.y1)))
 
     def to_user(self, v: Rect) -> Rect:
         """The inverse of :meth:`to_view`."""
-        c = self.crop
-        if self.rotation == 90:
-            return Rect(v.y0 + c.x0, v.x0 + c.y0, v.y1 + c.x0, v.x1 + c.y0)
-        if self.rotation == 180:
-            return Rect(c.x1 - v.x1, v.y0 + c.y0, c.x1 - v.x0, v.y1 + c.y0)
-        if self.rotation == 270:
-            return Rect(c.x1 - v.y1, c.y1 - v.x1, c.x1 - v.y0, c.y1 - v.x0)
-        return Rect(v.x0 + c.x0, c.y1 - v.y1, v.x1 + c.x0, c.y1 - v.y0)
-
-
-def normalise_rotation(value: float | int | None) -> int:
-    """/Rotate as 0, 90, 180 or 270 (ISO 32000-1: a multiple of 90; anything else is 0)."""
-    try:
-        r = int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-    return r % 360 if r % 90 == 0 else 0
+        return Rect(*self.transform.rect_to_user((v.x0, v.y0, v.x1, v.y1)))
 
 
 __all__ = ["MM", "PageGeometry", "Rect", "normalise_rotation"]

@@ -91,12 +91,41 @@ class PageGeometry:
         return ux - x1, y2 - uy
 
     def rect_to_user(self, rect: Rect) -> Rect:
-        """A view rectangle ``(left, top, right, bottom)`` as a normalised user-space one."""
-        return _spanning(self.to_user(rect[0], rect[1]), self.to_user(rect[2], rect[3]))
+        """A view rectangle ``(left, top, right, bottom)`` as a normalised user-space one
+        (the corners mapped by :meth:`to_user`, written out: the layout reader maps every
+        word's box with it)."""
+        left, top, right, bottom = rect
+        if left > right:
+            left, right = right, left
+        if top > bottom:
+            top, bottom = bottom, top
+        x1, y1, x2, y2 = self.box
+        rotate = self.rotate
+        if rotate == 90:
+            return top + x1, left + y1, bottom + x1, right + y1
+        if rotate == 180:
+            return x2 - right, top + y1, x2 - left, bottom + y1
+        if rotate == 270:
+            return x2 - bottom, y2 - right, x2 - top, y2 - left
+        return left + x1, y2 - bottom, right + x1, y2 - top
 
     def rect_to_view(self, rect: Rect) -> Rect:
-        """A user-space rectangle as a view one ``(left, top, right, bottom)``."""
-        return _spanning(self.to_view(rect[0], rect[1]), self.to_view(rect[2], rect[3]))
+        """A user-space rectangle (either corner order) as a view one ``(left, top, right,
+        bottom)``: the inverse of :meth:`rect_to_user`."""
+        ux1, uy1, ux2, uy2 = rect
+        if ux1 > ux2:
+            ux1, ux2 = ux2, ux1
+        if uy1 > uy2:
+            uy1, uy2 = uy2, uy1
+        x1, y1, x2, y2 = self.box
+        rotate = self.rotate
+        if rotate == 90:
+            return uy1 - y1, ux1 - x1, uy2 - y1, ux2 - x1
+        if rotate == 180:
+            return x2 - ux2, uy1 - y1, x2 - ux1, uy2 - y1
+        if rotate == 270:
+            return y2 - uy2, x2 - ux2, y2 - uy1, x2 - ux1
+        return ux1 - x1, y2 - uy2, ux2 - x1, y2 - uy1
 
     def contains(self, rect: Rect, slack: float = 0.01) -> bool:
         """Whether the user-space ``rect`` lies inside the visible box."""
@@ -109,8 +138,14 @@ class PageGeometry:
         )
 
 
-def _spanning(a: tuple[float, float], b: tuple[float, float]) -> Rect:
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
+def normalise_rotation(value: Any) -> int:
+    """/Rotate as 0, 90, 180 or 270 (ISO 32000-1 7.7.3.3: a multiple of 90, clockwise; a
+    negative one counts from 360; anything else, or no number at all, is 0 as viewers show it)."""
+    try:
+        rotate = int(value or 0) % 360
+    except (TypeError, ValueError):
+        return 0
+    return rotate if rotate in _ROTATIONS else 0
 
 
 def page_geometry(page: generic.DictionaryObject) -> PageGeometry | None:
@@ -133,10 +168,7 @@ def page_geometry(page: generic.DictionaryObject) -> PageGeometry | None:
         )
         if clipped[0] < clipped[2] and clipped[1] < clipped[3]:
             box = clipped
-    try:
-        rotate = int(inherited(page, "/Rotate") or 0) % 360
-    except (TypeError, ValueError):
-        rotate = 0
+    rotate = normalise_rotation(inherited(page, "/Rotate"))
     unit: Any = page.get("/UserUnit", 1.0) if isinstance(page, dict) else 1.0
     try:
         user_unit = float(unit)
@@ -144,7 +176,7 @@ def page_geometry(page: generic.DictionaryObject) -> PageGeometry | None:
         user_unit = 1.0
     if not (math.isfinite(user_unit) and user_unit > 0):
         user_unit = 1.0
-    return PageGeometry(box, rotate if rotate in _ROTATIONS else 0, user_unit)
+    return PageGeometry(box, rotate, user_unit)
 
 
-__all__ = ["MM", "PageGeometry", "Rect", "inherited", "page_geometry"]
+__all__ = ["MM", "PageGeometry", "Rect", "inherited", "normalise_rotation", "page_geometry"]

@@ -153,3 +153,24 @@ def test_no_media_box_is_no_geometry() -> None:
 
 def test_lengths_follow_the_user_unit() -> None:
     assert PageGeometry(A4, 0, 2.0).length(72.0) == 36.0
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+@pytest.mark.parametrize("box", [A4, (200.0, 300.0, 795.0, 1142.0), (-50.0, -20.0, 300.0, 400.0)])
+def test_rectangles_map_as_their_corners_do(rotate: int, box: tuple[float, ...]) -> None:
+    """rect_to_view / rect_to_user (written out for speed) are the point maps' spans, in either
+    corner order; the layout reader's geometry gives the same rectangles."""
+    from kyso.layout.geometry import PageGeometry as LayoutGeometry
+    from kyso.layout.geometry import Rect as LayoutRect
+
+    geo = PageGeometry(box, rotate)  # type: ignore[arg-type]
+    rect = (box[0] + 10.0, box[1] + 20.0, box[0] + 60.0, box[1] + 35.0)
+    a, b = geo.to_view(rect[0], rect[1]), geo.to_view(rect[2], rect[3])
+    span = (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
+    assert geo.rect_to_view(rect) == pytest.approx(span)
+    assert geo.rect_to_view((rect[2], rect[3], rect[0], rect[1])) == pytest.approx(span)
+    assert geo.rect_to_user(span) == pytest.approx(rect)
+    assert geo.rect_to_user((span[2], span[3], span[0], span[1])) == pytest.approx(rect)
+    layout = LayoutGeometry(1, LayoutRect(*box), rotate)
+    assert layout.to_view(LayoutRect(*rect)).as_tuple() == pytest.approx(span, abs=0.01)
+    assert (layout.view_width, layout.view_height) == geo.view_size
