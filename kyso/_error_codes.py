@@ -83,6 +83,12 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "phải nằm trọn trong trang, với x1 < x2 và y1 < y2)",
     ),
     "ANCHOR_INVALID": Texts("empty anchor text", "văn bản neo vị trí ký bị trống"),
+    "PLACEMENT_AMBIGUOUS": Texts(
+        "{count} candidate signer blocks and none is the signer's ({candidates}): give a "
+        "placement (anchor text, rectangle or field)",
+        "văn bản có {count} khối chữ ký ({candidates}), không xác định được khối của người ký; "
+        "cần chỉ rõ vị trí ký (dòng chữ neo, khung ký hoặc ô chữ ký)",
+    ),
     "FIELD_FILLED": Texts("field {field!r} is already signed", "ô chữ ký {field!r} đã được ký"),
     "FIELD_NOT_FOUND": Texts(
         "no signature field named {field!r}", "không có ô chữ ký tên {field!r}"
@@ -203,6 +209,12 @@ NOT_FOUND: Mapping[str, Texts] = {
     "ANCHOR_NOT_FOUND": Texts(
         "anchor text {anchor!r} not found in the document",
         "không tìm thấy dòng chữ {anchor!r} trong văn bản",
+    ),
+    "SIGNER_BLOCK_NOT_FOUND": Texts(
+        "no signer block (title lines, then the name line: Decree 30/2020 Appendix I) in the "
+        "document's text layer: give a placement (anchor text, rectangle or field)",
+        "không tìm thấy khối chữ ký (chức vụ, họ tên người ký) trong văn bản; cần chỉ rõ vị trí "
+        "ký (dòng chữ neo, khung ký hoặc ô chữ ký)",
     ),
     "POLICY_NOT_FOUND": Texts(
         "unknown validation policy {policy}", "không có chính sách kiểm tra {policy}"

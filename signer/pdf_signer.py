@@ -7,6 +7,7 @@ a request only does the PDF work: read the trailer, add the field, hash, sign on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -43,6 +44,7 @@ from signer.model import PadesLevel, Profile, SignOptions, SignResult
 from signer.placement import (
     SignatureBox,
     checked_rect,
+    find_default_personal_box,
     find_personal_box,
     seal_box,
     top_right_box,
@@ -321,17 +323,22 @@ class SigningService:
                 return style, None, self._empty_field(reader, placement.field_name)
             if placement.rect:
                 return style, self._checked_box(reader, placement.rect), None
-            # an anchor the caller set, even empty, is theirs (empty: ANCHOR_INVALID); only
-            # an unset one falls back to the signer's name
-            anchor = (
-                placement.anchor_text
-                if placement.anchor_text is not None
-                else (key_config.display_name if key_config else None) or _common_name(cert)
-            )
+            geometry = functools.partial(_geometry, reader)
             with _OnDisk(source, source_path) as path:
-                box = find_personal_box(
-                    path, anchor, img.aspect, lambda page: _geometry(reader, page)
-                )
+                # an anchor the caller set, even empty, is theirs (empty: ANCHOR_INVALID);
+                # without one, the document's signer block (issue 10 §4)
+                if placement.anchor_text is not None:
+                    box = find_personal_box(path, placement.anchor_text, img.aspect, geometry)
+                else:
+                    names = [n for n in (key_config and key_config.display_name,) if n]
+                    box = find_default_personal_box(
+                        path,
+                        img.aspect,
+                        geometry,
+                        names=[*names, _common_name(cert)],
+                        titles=[key_config.title] if key_config and key_config.title else [],
+                        fallback=self.settings.personal_placement_fallback,
+                    )
             return style, box, None
 
         # ORGANISATION: Decree 30 Art. 32 - only over a valid personal signature

@@ -16,14 +16,18 @@ and /UserUnit all come out right. Physical sizes (millimetres) are divided by th
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from kyso.errors import InvalidInput, NotFound
+from kyso.errors import InvalidInput, KysoError, NotFound
+from kyso.layout import signer_block as layout_blocks
+from kyso.layout.text import LayoutReadError
 from kyso.pdf.page_geometry import MM, PageGeometry, Rect, page_geometry
 from kyso.pdf.text_boxes import TextExtractionError, read_text_boxes
 
@@ -158,8 +162,8 @@ def signer_block_from_anchor(
     block; otherwise it is the name and the space is the gap above it. ``geometry(page)`` is
     the page's geometry (for millimetre sizes under /UserUnit).
 
-    This is the one place that finds a signer block; a reader of the document's layout that
-    finds it without an anchor gives a :class:`SignerBlock` the same way.
+    With no anchor, :func:`signer_block_from_layout` finds the block with the layout reader
+    and gives the same :class:`SignerBlock`.
     Raises :class:`InvalidInput` ``ANCHOR_INVALID`` (empty anchor) and :class:`NotFound`
     ``ANCHOR_NOT_FOUND``.
     """
@@ -200,6 +204,88 @@ def signer_block_from_anchor(
         else:
             top, bottom = line.top - default_h - 2 * margin, line.top
     return SignerBlock(number, (line.x1 + line.x2) / 2, top, bottom)
+
+
+#: What the signer does when a personal signature has no placement and the document's text does
+#: not give one clear signer block (``[signer] personal_placement_fallback``).
+Fallback = Literal["refuse", "signer_name"]
+_PARENTHESISED = re.compile(r"\s*\([^)]*\)\s*$")  # "Nguyễn Văn An (demo)": a CN's remark
+
+
+def _fold(text: str) -> str:
+    return _PARENTHESISED.sub("", _norm(text)).casefold()
+
+
+def signer_block_from_layout(
+    pdf: Path, names: Sequence[str] = (), titles: Sequence[str] = ()
+) -> SignerBlock:
+    """The signer block of a Decree 30/2020 document found without an anchor, by the layout
+    reader (:func:`kyso.layout.signer_block.signer_blocks_of`: title lines in capitals, the
+    signature space, the name line; the last page that has any, text layer only).
+
+    One block on that page is the answer. Several (a joint document, Appendix I box 7 twice):
+    the one whose name line is one of ``names`` (the key's display name, the certificate's
+    common name; a trailing parenthesised remark such as "(demo)" ignored, case-insensitive),
+    else whose title is one of ``titles`` (the key's title), if exactly one is; never a guess.
+    Raises :class:`NotFound` ``SIGNER_BLOCK_NOT_FOUND`` (no block, or no text layer),
+    :class:`InvalidInput` ``PLACEMENT_AMBIGUOUS`` (several and none or more than one is the
+    signer's; the message lists them) and ``NOT_A_PDF`` (PDFium cannot read the document).
+    """
+    try:
+        blocks = layout_blocks.signer_blocks_of(pdf)
+    except LayoutReadError as exc:
+        raise InvalidInput("NOT_A_PDF", problem="its text cannot be read") from exc
+    if not blocks:
+        raise NotFound("SIGNER_BLOCK_NOT_FOUND")
+    if len(blocks) > 1:
+        wanted = {_fold(n) for n in names if n.strip()}
+        mine = [b for b in blocks if _fold(b.name) in wanted or _fold(_bare_name(b)) in wanted]
+        if not mine:
+            wanted_titles = {_fold(t) for t in titles if t.strip()}
+            mine = [
+                b
+                for b in blocks
+                if wanted_titles & {_fold(b.title), *(_fold(t.text) for t in b.title_lines)}
+            ]
+        if len(mine) != 1:
+            candidates = "; ".join(
+                f"page {b.page}: {b.title_lines[-1].text} / {b.name}" for b in blocks[:6]
+            )
+            raise InvalidInput("PLACEMENT_AMBIGUOUS", count=len(blocks), candidates=candidates)
+        blocks = mine
+    (block,) = blocks
+    name, last_title = block.name_line.view, block.title_lines[-1].view
+    return SignerBlock(block.page, name.centre_x, last_title.y1, name.y0)
+
+
+def _bare_name(block: layout_blocks.SignerBlock) -> str:
+    """The name line without an academic title written before it ("TS. Nguyễn Văn A")."""
+    if block.name_prefix and block.name.startswith(block.name_prefix):
+        return block.name[len(block.name_prefix) :]
+    return block.name
+
+
+def find_default_personal_box(
+    pdf: Path,
+    aspect: float,
+    geometry: Callable[[int], PageGeometry],
+    names: Sequence[str],
+    titles: Sequence[str] = (),
+    fallback: Fallback = "refuse",
+) -> SignatureBox:
+    """The image box of a personal signature given no placement: the signer block of
+    :func:`signer_block_from_layout`, then :func:`personal_box`. With ``fallback`` =
+    ``"signer_name"``, a document without one clear block is anchored on ``names[0]`` instead
+    (:func:`signer_block_from_anchor`, the behaviour before the layout reader: the signer's
+    name, wherever it last occurs); with ``"refuse"`` (the default) the reader's error stands.
+    """
+    try:
+        block = signer_block_from_layout(pdf, names, titles)
+    except KysoError as exc:
+        if fallback != "signer_name" or exc.code == "NOT_A_PDF" or not names:
+            raise
+        block = signer_block_from_anchor(pdf, names[0], geometry)
+    return personal_box(block, aspect, geometry(block.page))
 
 
 def personal_box(block: SignerBlock, aspect: float, geo: PageGeometry) -> SignatureBox:

@@ -155,6 +155,13 @@ class SignerSettings(SettingsModel):
     precheck_cache_seconds: int = Field(
         300, ge=0, description="how long a passed signer-certificate check is reused"
     )
+    personal_placement_fallback: Literal["refuse", "signer_name"] = Field(
+        "refuse",
+        description="a personal signature without a placement goes into the document's one "
+        "signer block (found by the layout reader); without one clear block: `refuse` "
+        "(SIGNER_BLOCK_NOT_FOUND / PLACEMENT_AMBIGUOUS) or `signer_name` (anchor on the key's "
+        "display name, else the certificate's common name)",
+    )
     font_regular: OptionalFilePath = Field(None, description="TrueType font for appearances")
     font_bold: OptionalFilePath = Field(None, description="bold TrueType font for appearances")
     audit_path: OptionalNewFilePath = Field(

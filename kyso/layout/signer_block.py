@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from kyso.layout.elements import is_upper
 from kyso.layout.geometry import Rect
@@ -154,9 +155,11 @@ def last_signer_blocks(pages: Sequence[PageText]) -> list[SignerBlock]:
     return []
 
 
-def signer_blocks_of(data: bytes, *, max_pages: int = 60) -> list[SignerBlock]:
+def signer_blocks_of(data: bytes | Path, *, max_pages: int = 60) -> list[SignerBlock]:
     """The signer blocks of a PDF's last page that has any (text layer only, no OCR), reading
-    at most ``max_pages`` pages from the end: what the signer's default placement needs.
+    at most ``max_pages`` pages from the end: what the signer's default placement needs
+    (:func:`signer.placement.signer_block_from_layout`). ``data``: the bytes, or the file's
+    path (read by PDFium as needed, for large documents).
     Raises :class:`kyso.layout.text.LayoutReadError` when PDFium cannot open ``data``."""
     from kyso.layout.text import close_document, open_document, read_page
 

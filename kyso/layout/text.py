@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -139,9 +140,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def open_document(data: bytes | memoryview | Any) -> pdfium.PdfDocument:
-    """Open ``data`` (bytes, a memoryview or an mmap) with PDFium; :class:`LayoutReadError`."""
-    raw = bytes(data)
+def open_document(data: bytes | memoryview | Path | Any) -> pdfium.PdfDocument:
+    """Open ``data`` (bytes, a memoryview, an mmap, or a file's path: PDFium then reads the
+    file as it needs it) with PDFium; :class:`LayoutReadError`."""
+    raw = str(data) if isinstance(data, Path) else bytes(data)
     with PDFIUM_LOCK:
         try:
             return pdfium.PdfDocument(raw)
