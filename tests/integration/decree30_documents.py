@@ -57,6 +57,7 @@ class Spec:
     size: tuple[float, float] = A4
     rotate: int = 0  # 90: a landscape page, MediaBox portrait with /Rotate 90
     attachment: bool = False  # a separate appendix instead of the main document
+    plain_text: bool = False  # no /ActualText spans (for geometry_documents.turned: see build)
     body: tuple[str, ...] = field(
         default=(
             "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 02 năm 2025;",
@@ -137,7 +138,7 @@ def build(spec: Spec = Spec()) -> bytes:
     doc = _Doc(width, height)
     # PDFium places the characters of an /ActualText span along the span's box, which is wrong
     # once the page content is turned (docs/layout.md); real producers rarely write such spans
-    doc.plain_text = spec.rotate != 0
+    doc.plain_text = spec.rotate != 0 or spec.plain_text
     doc.pages.append([])
     left_col = LEFT + 35 * MM
     right_col = width - RIGHT - 55 * MM
