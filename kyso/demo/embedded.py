@@ -11,7 +11,9 @@ under the data directory (``KYSO_HOME``, else the user's data directory):
 * ``clients/``: a local client CA, one client certificate per role and a server certificate
   for 127.0.0.1 (:mod:`kyso.demo.clients`), to try mTLS and the roles on one machine; the
   local CLI itself uses the token the server makes in ``auth/`` (:mod:`kyso.server.tokens`);
-* ``kyso.toml``: the equivalent configuration, rewritten at every start, to read and copy.
+* ``kyso.toml``: the equivalent configuration, rewritten at every start, to read and copy;
+* ``demo/mau-quyet-dinh.pdf``: a Decree 30 draft decision whose signer block names the demo
+  signer (:mod:`kyso.demo.sample`), to try ``kyso sign`` and ``kyso layout`` on.
 
 ``demo/`` is built in a temporary directory and renamed at the end, so a crash halfway
 leaves nothing half-made; later starts reuse it. The PKI's OCSP, CRL and TSA responders run
@@ -40,6 +42,7 @@ from certomancer.registry import CertLabel
 from kyso.demo import images as demo_images
 from kyso.demo import pki as demo_pki
 from kyso.demo.clients import clients_toml, ensure_client_pki
+from kyso.demo.sample import SAMPLE_NAME, write_sample
 from kyso.server.settings import Settings, load_settings
 
 log = logging.getLogger("kyso.demo")
@@ -410,6 +413,10 @@ def stop_responders() -> None:
         _responders.clear()
 
 
+#: the name on the sample draft's signer block: the demo-personal certificate's, without "(demo)"
+SAMPLE_SIGNER = "Nguyễn Văn An"
+
+
 def ensure_demo(settings: Settings) -> Settings:
     """Create the demo under ``settings.home`` if needed, start its responders, return the
     settings of the ``kyso.toml`` written there (listening where ``settings`` says)."""
@@ -433,6 +440,10 @@ def ensure_demo(settings: Settings) -> Settings:
         conf = demo / "token" / "softhsm2.conf"
         conf.write_text(_softhsm_conf(demo / "token"))
         os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the PKCS#11 module is loaded
+    sample = demo / SAMPLE_NAME
+    if not sample.exists():  # also for a demo made before the sample existed
+        write_sample(sample, SAMPLE_SIGNER)
+    print(f"kyso: sample draft to sign: {sample}", flush=True)
     _seed_trust(home, demo)
     ensure_client_pki(home)
     toml_path = home / "kyso.toml"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from documents import DECREE30_NAME, decree30_pdf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kyso.demo.pki import free_port
@@ -98,43 +97,25 @@ def _kyso(address: str, *args: str, home: Path) -> str:
 
 
 def _sign_with_demo_keys(address: str, home: Path, tmp_path: Path) -> None:
-    """Personal then organisation signature at B-LT with the demo keys, through the CLI;
-    pdfsig trusts both once the demo root is in its NSS database."""
+    """The README's tour: the demo's sample draft signed personal then organisation at B-LT
+    with the demo keys, through the CLI and without --anchor (the signer block is found in the
+    text); the layout report finds nothing wrong; pdfsig trusts both signatures once the demo
+    root is in its NSS database."""
     listing = _kyso(address, "keys", home=home)
     assert "demo-personal" in listing and "demo-organisation" in listing
-    unsigned = tmp_path / "decree30.pdf"
-    unsigned.write_bytes(decree30_pdf())
+    unsigned = home / "demo" / "mau-quyet-dinh.pdf"
+    assert "ĐÚNG THỂ THỨC" in _kyso(address, "layout", str(unsigned), home=home)
     personal, sealed = tmp_path / "personal.pdf", tmp_path / "sealed.pdf"
-    _kyso(
-        address,
-        "sign",
-        str(unsigned),
-        "-o",
-        str(personal),
-        "--key",
-        "demo-personal",
-        "--profile",
-        "personal",
-        "--anchor",
-        DECREE30_NAME,
-        "--level",
-        "B-LT",
-        home=home,
-    )
-    _kyso(
-        address,
-        "sign",
-        str(personal),
-        "-o",
-        str(sealed),
-        "--key",
-        "demo-organisation",
-        "--profile",
-        "organisation",
-        "--level",
-        "B-LT",
-        home=home,
-    )
+    for src, out, key, profile in (
+        (unsigned, personal, "demo-personal", "personal"),
+        (personal, sealed, "demo-organisation", "organisation"),
+    ):
+        _kyso(
+            address, "sign", str(src), "-o", str(out), "--key", key, "--profile", profile,
+            "--level", "B-LT", home=home,
+        )  # fmt: skip
+    layout = _kyso(address, "layout", str(sealed), home=home)
+    assert "ĐÚNG THỂ THỨC" in layout, layout
     certs = home / "demo" / "certs"
     nss = tmp_path / "nssdb"
     make_nss_db(nss, certs / "root.cert.pem", certs / "ca.cert.pem")
@@ -152,6 +133,7 @@ def test_serve_creates_demo_once(tmp_path: Path) -> None:
     assert f"kyso: data directory {home}" in text
     assert "first start" in text
     demo = home / "demo"
+    assert f"kyso: sample draft to sign: {demo / 'mau-quyet-dinh.pdf'}" in text
     config_text = (home / "kyso.toml").read_text(encoding="utf-8")
     for name in ("demo-personal", "demo-organisation"):
         assert f'name = "{name}"' in config_text
