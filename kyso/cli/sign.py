@@ -283,7 +283,12 @@ def register(sub: Any) -> None:
         help="Decree 30 signature kind (default: the key's first profile)",
     )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--anchor", help="text on the page (the signer's title or name line)")
+    where.add_argument(
+        "--anchor",
+        help="text on the page (the signer's title or name line); without --anchor, --rect or "
+        "--field: personal in the document's signer block, organisation over the personal "
+        "signature, attachment top right of page 1",
+    )
     where.add_argument(
         "--rect",
         type=_rect,
