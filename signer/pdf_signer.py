@@ -330,12 +330,12 @@ class SigningService:
                 if placement.anchor_text is not None:
                     box = find_personal_box(path, placement.anchor_text, img.aspect, geometry)
                 else:
-                    names = [n for n in (key_config and key_config.display_name,) if n]
+                    display = key_config.display_name if key_config else None
                     box = find_default_personal_box(
                         path,
                         img.aspect,
                         geometry,
-                        names=[*names, _common_name(cert)],
+                        names=[n for n in (display, _common_name(cert)) if n],
                         titles=[key_config.title] if key_config and key_config.title else [],
                         fallback=self.settings.personal_placement_fallback,
                     )
