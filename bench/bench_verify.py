@@ -38,6 +38,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from kyso.pki.revocation_cache import fetcher_backend
+from kyso.pki.settings import FetchSettings
 from kyso.server.app import running_server
 from kyso.server.settings import ClientSettings, Settings
 from kyso.v1 import verifier_pb2 as pb
@@ -96,6 +97,8 @@ def _config(home: Path, trust: list[Path]) -> Settings:
         workers=4,
         trust_store=TrustStoreSettings(path=trust_dir),
         verifier=VerifierSettings(fetch_revocation=True),
+        # The benchmark's responders are on 127.0.0.1, which the fetch layer refuses by default.
+        fetch=FetchSettings(allowed_networks=("127.0.0.1/32",)),
         clients=(ClientSettings(**admin_client_table([])),),
     )
 
