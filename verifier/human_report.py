@@ -15,14 +15,15 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from kyso.pdf.fonts import SERIF_BOLD, SERIF_REGULAR, ShapingFont
+from verifier import clerk_report
 from verifier.layout.model import LayoutStatus
-from verifier.model import DocumentResult, Indication, Kind, Status
-from verifier.summary_vi import INDICATION_VI, vn_time
+from verifier.model import DocumentResult, Indication
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 _A4 = (595.28, 841.89)
 _MARGIN = 56.0
+_CODE_COLUMN = 150.0  # points on the right of a row for its English code
 _COLOURS = {
     Indication.TOTAL_PASSED: ("#1b7f3a", (0.11, 0.50, 0.23)),
     Indication.TOTAL_FAILED: ("#b3261e", (0.70, 0.15, 0.12)),
@@ -38,64 +39,44 @@ _LAYOUT_COLOURS = {
 }
 
 
-def _sections(doc: DocumentResult) -> list[tuple[str, Indication, list[str], list[str]]]:
-    """(title, indication, summary lines, problem lines) per signature."""
-    out = []
-    for sig in doc.signatures:
-        label = "Dấu thời gian tài liệu" if sig.kind is Kind.DOCUMENT_TIMESTAMP else "Chữ ký số"
-        title = f"{label} {sig.index + 1}: {INDICATION_VI[sig.indication]}"
-        lines = sig.summary_vi.lines(sig.kind)[1:] if sig.summary_vi is not None else []
-        problems = [w.message_vi for w in sig.warnings]
-        problems += [
-            f"{c.message_vi} [{c.code}]"
-            for c in sig.checks
-            if c.status in (Status.FAILED, Status.INDETERMINATE, Status.WARNING)
-        ]
-        out.append((title, sig.indication, lines, problems))
-    return out
-
-
 def render_html(doc: DocumentResult) -> str:
+    """The clerk's report as one HTML page (UTF-8, no external resource): codes in their own
+    column, the next step for each conclusion, the file named when the caller gave its name."""
     e = html.escape
-    colour = _COLOURS[doc.indication][0]
+    report = clerk_report.build(doc)
+
+    def table(rows: list[clerk_report.Row]) -> str:
+        cells = "".join(
+            f"<tr><th>{e(r.label)}</th><td>{e(r.text)}</td><td class='code'>{e(r.code)}</td></tr>"
+            for r in rows
+        )
+        return f"<table>{cells}</table>"
+
     parts = [
         "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
-        "<title>Kết quả kiểm tra chữ ký số</title>",
+        f"<title>{e(report.title.capitalize())}</title>",
         "<style>body{font-family:'Times New Roman','Liberation Serif',serif;"
-        "max-width:52em;margin:2em auto;}"
+        "max-width:56em;margin:2em auto;}"
         ".banner{color:#fff;padding:.6em 1em;font-weight:bold;border-radius:4px}"
-        "dl{display:grid;grid-template-columns:18em 1fr;gap:.2em 1em}dt{font-weight:bold}"
-        ".problems li{color:#7a1d16}</style></head><body>",
-        "<h1>Kết quả kiểm tra chữ ký số</h1>",
-        f"<p class='banner' style='background:{colour}'>{e(INDICATION_VI[doc.indication])} — "
-        f"{e(doc.conclusion_vi)}</p>",
-        f"<p>Chính sách kiểm tra: <b>{e(doc.policy)}</b> · Thời điểm kiểm tra: "
-        f"{e(vn_time(doc.validation_time))}"
-        f" · SHA-256 của tệp: <code>{e(doc.document_sha256)}</code></p>",
+        "table{border-collapse:collapse;width:100%}th{text-align:left;width:16em;"
+        "vertical-align:top;padding:.15em .6em .15em 0}td{vertical-align:top;padding:.15em 0}"
+        "td.code{font-family:monospace;font-size:.8em;color:#555;width:14em;padding-left:1em}"
+        "</style></head><body>",
+        f"<h1>{e(report.title)}</h1>",
+        f"<p class='banner' style='background:{_COLOURS[report.indication][0]}'>"
+        f"{e(report.banner)}</p>",
+        table(report.header),
     ]
-    for w in doc.warnings:
-        parts.append(f"<p class='problems'>Cảnh báo: {e(w.message_vi)} [{e(w.code)}]</p>")
-    for title, ind, lines, problems in _sections(doc):
-        parts.append(
-            f"<h2 class='banner' style='background:{_COLOURS[ind][0]}'>{e(title)}</h2><dl>"
-        )
-        for line in lines:
-            key, _, value = line.partition(": ")
-            parts.append(f"<dt>{e(key)}</dt><dd>{e(value)}</dd>")
-        parts.append("</dl>")
-        if problems:
-            parts.append(
-                "<ul class='problems'>" + "".join(f"<li>{e(p)}</li>" for p in problems) + "</ul>"
-            )
+    for section in report.sections:
+        colour = _COLOURS[section.indication][0]
+        parts.append(f"<h2 class='banner' style='background:{colour}'>{e(section.title)}</h2>")
+        parts.append(table(section.rows))
     if doc.layout is not None:
         title, *rest = doc.layout.summary_lines_vi()
         colour = _LAYOUT_COLOURS[doc.layout.status][0]
         parts.append(f"<h2 class='banner' style='background:{colour}'>{e(title)}</h2>")
-        parts.append("<ul class='problems'>" + "".join(f"<li>{e(x.strip())}</li>" for x in rest))
-        parts.append("</ul>")
-    parts.append(
-        "<p><small>Báo cáo do kyso tạo theo Thông tư 15/2025/TT-BKHCN.</small></p></body></html>"
-    )
+        parts.append("<ul>" + "".join(f"<li>{e(x.strip())}</li>" for x in rest) + "</ul>")
+    parts.append(f"<p><small>{e(report.footer)}</small></p></body></html>")
     return "".join(parts)
 
 
@@ -141,16 +122,46 @@ class _Pdf:
     ) -> None:
         width = _A4[0] - 2 * _MARGIN - indent
         for line in self._wrap(text, size, bold, width):
-            if self.y < _MARGIN + size:
-                self.new_page()
-            name, engine = self.font(bold)
-            shaped = engine.shape(line)
-            fill = b"%.2f %.2f %.2f rg " % (colour or (0.0, 0.0, 0.0))
+            self._line(line, size, bold, indent, colour)
+
+    def row(self, row: clerk_report.Row) -> None:
+        """A labelled line: the label in bold, the text wrapped, the code small on the right."""
+        size, indent = 10.0, 6.0
+        code_width = _CODE_COLUMN if row.code else 0.0
+        width = _A4[0] - 2 * _MARGIN - indent - code_width
+        text = f"{row.label}: {row.text}" if row.label else row.text
+        lines = self._wrap(text, size, False, width)
+        if self.y < _MARGIN + size * 1.35 * min(len(lines), 3):
+            self.new_page()
+        if row.code:
+            name, engine = self.font(False)
+            shaped = engine.shape(row.code)
+            x = _A4[0] - _MARGIN - min(shaped.x_advance * 7, code_width - 4)
             self.pages[-1].append(
-                b"BT %s%s %g Tf %.2f %.2f Td %s ET"
-                % (fill, name.encode(), size, _MARGIN + indent, self.y, shaped.graphics_ops)
+                b"BT 0.40 0.40 0.40 rg %s 7 Tf %.2f %.2f Td %s ET"
+                % (name.encode(), x, self.y, shaped.graphics_ops)
             )
-            self.y -= size * 1.35
+        for line in lines:
+            self._line(line, size, False, indent, None)
+
+    def _line(
+        self,
+        line: str,
+        size: float,
+        bold: bool,
+        indent: float,
+        colour: tuple[float, float, float] | None,
+    ) -> None:
+        if self.y < _MARGIN + size:
+            self.new_page()
+        name, engine = self.font(bold)
+        shaped = engine.shape(line)
+        fill = b"%.2f %.2f %.2f rg " % (colour or (0.0, 0.0, 0.0))
+        self.pages[-1].append(
+            b"BT %s%s %g Tf %.2f %.2f Td %s ET"
+            % (fill, name.encode(), size, _MARGIN + indent, self.y, shaped.graphics_ops)
+        )
+        self.y -= size * 1.35
 
     def banner(self, text: str, colour: tuple[float, float, float]) -> None:
         n = len(self._wrap(text, 12, True, _A4[0] - 2 * _MARGIN - 6))
@@ -165,7 +176,30 @@ class _Pdf:
         self.text(text, size=12, bold=True, indent=6, colour=(1, 1, 1))
         self.y -= 4
 
-    def output(self) -> bytes:
+    def _footer(self, number: int, total: int, file_name: str) -> bytes:
+        """ "Trang X/Y" at the bottom right, the file's name (shortened) at the bottom left."""
+        name, engine = self.font(False)
+        page = engine.shape(f"Trang {number}/{total}")
+        ops = b"BT 0.30 0.30 0.30 rg %s 8 Tf %.2f %.2f Td %s ET" % (
+            name.encode(),
+            _A4[0] - _MARGIN - page.x_advance * 8,
+            _MARGIN / 2,
+            page.graphics_ops,
+        )
+        if file_name:
+            short = file_name if len(file_name) <= 80 else file_name[:77] + "…"
+            left = engine.shape(short)
+            ops += b" BT 0.30 0.30 0.30 rg %s 8 Tf %.2f %.2f Td %s ET" % (
+                name.encode(),
+                _MARGIN,
+                _MARGIN / 2,
+                left.graphics_ops,
+            )
+        return ops
+
+    def output(self, file_name: str = "") -> bytes:
+        total = len(self.pages)
+        footers = [self._footer(i + 1, total, file_name) for i in range(total)]
         resources = generic.DictionaryObject(
             {
                 generic.pdf_name("/Font"): generic.DictionaryObject(
@@ -174,8 +208,9 @@ class _Pdf:
             }
         )
         ref = self.writer.add_object(resources)
-        for ops in self.pages:
-            contents = self.writer.add_object(generic.StreamObject(stream_data=b"\n".join(ops)))
+        for ops, footer in zip(self.pages, footers, strict=True):
+            data = b"\n".join([*ops, footer])
+            contents = self.writer.add_object(generic.StreamObject(stream_data=data))
             self.writer.insert_page(PageObject(contents, (0, 0, *_A4), ref))
         out = BytesIO()
         self.writer.write(out)
@@ -183,25 +218,20 @@ class _Pdf:
 
 
 def render_pdf(doc: DocumentResult) -> bytes:
+    """The clerk's report as an A4 PDF with embedded fonts, "Trang X/Y" on every page and the
+    codes in a narrow column on the right."""
+    report = clerk_report.build(doc)
     pdf = _Pdf()
-    pdf.text("KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ", size=15, bold=True)
+    pdf.text(report.title, size=15, bold=True)
     pdf.y -= 4
-    pdf.banner(
-        f"{INDICATION_VI[doc.indication]} — {doc.conclusion_vi}", _COLOURS[doc.indication][1]
-    )
-    pdf.text(
-        f"Chính sách kiểm tra: {doc.policy}. Thời điểm kiểm tra: {vn_time(doc.validation_time)}."
-    )
-    pdf.text(f"SHA-256 của tệp: {doc.document_sha256}", size=9)
-    for w in doc.warnings:
-        pdf.text(f"Cảnh báo: {w.message_vi} [{w.code}]")
-    for title, ind, lines, problems in _sections(doc):
+    pdf.banner(report.banner, _COLOURS[report.indication][1])
+    for row in report.header:
+        pdf.row(row)
+    for section in report.sections:
         pdf.y -= 8
-        pdf.banner(title, _COLOURS[ind][1])
-        for line in lines:
-            pdf.text(line, indent=6)
-        for p in problems:
-            pdf.text(f"– {p}", size=10, indent=12)
+        pdf.banner(section.title, _COLOURS[section.indication][1])
+        for row in section.rows:
+            pdf.row(row)
     if doc.layout is not None:
         title, *rest = doc.layout.summary_lines_vi()
         pdf.y -= 8
@@ -209,5 +239,5 @@ def render_pdf(doc: DocumentResult) -> bytes:
         for line in rest:
             pdf.text(line.strip(), size=10, indent=6)
     pdf.y -= 8
-    pdf.text("Báo cáo do kyso tạo theo Thông tư 15/2025/TT-BKHCN.", size=9)
-    return pdf.output()
+    pdf.text(report.footer, size=9)
+    return pdf.output(doc.file_name)

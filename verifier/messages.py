@@ -525,6 +525,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Văn bản có nhiều trường chữ ký hơn giới hạn max_signatures = {limit}: chỉ kiểm tra "
         "{limit} trường đầu tiên, các trường còn lại không được kiểm tra",
     ),
+    "note.DOCUMENT_TIMESTAMP_NOT_USED": (
+        "document timestamp {number} is {indication}/{sub_indication} ({reason_en}); it is not "
+        "used as proof of existence and does not change the signatures' verdict",
+        "Dấu thời gian tài liệu {number} không hợp lệ hoặc chưa xác định được ({reason_vi}); "
+        "không dùng làm bằng chứng thời điểm tồn tại và không ảnh hưởng đến kết quả của các "
+        "chữ ký",
+    ),
     "note.REVOKED_AFTER_SIGNING": (
         "the signer's certificate was revoked on {revoked}, after signing",
         "Lưu ý: chứng thư số của người ký đã bị thu hồi ngày {revoked}, sau thời điểm ký",

@@ -260,6 +260,10 @@ class SignatureResult:
     revision: int = -1
     covers_whole_document: bool = False
     summary_vi: SignatureSummaryVi | None = None  # computed once, after aggregation
+    #: Decree 30 role of the signer: "personal" (the competent person), "organisation" (the
+    #: agency's seal) or "unknown"; from the certificate (kyso.layout.signature_fields.classify).
+    signer_role: str = ""
+    signer_role_evidence: str = ""
 
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -280,3 +284,4 @@ class DocumentResult:
     summary_vi: str = ""  # the whole report in Vietnamese, computed once after aggregation
     conclusion_vi: str = ""
     layout: LayoutReport | None = None  # Decree 30/2020 layout; never changes the indication
+    file_name: str = ""  # the caller's base name of the file, sanitised; "" when not given

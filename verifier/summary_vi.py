@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from kyso.layout.signature_fields import ORGANISATION, PERSONAL, classify
 from verifier.model import (
     DocumentResult,
     Indication,
@@ -19,6 +20,7 @@ from verifier.model import (
     Status,
     TimeSource,
 )
+from verifier.next_steps import next_step
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -28,6 +30,21 @@ INDICATION_VI = {
     Indication.INDETERMINATE: "CHƯA XÁC ĐỊNH ĐƯỢC",
     Indication.NO_SIGNATURE_FOUND: "KHÔNG CÓ CHỮ KÝ SỐ",
 }
+
+
+#: How the report names a signature by the Decree 30 role of its signer.
+ROLE_VI = {
+    PERSONAL: "Chữ ký số của người có thẩm quyền",
+    ORGANISATION: "Chữ ký số của cơ quan, tổ chức",
+}
+ROLE_EN = {PERSONAL: "competent person's signature", ORGANISATION: "organisation's signature"}
+
+
+def signature_label(sig: SignatureResult) -> str:
+    """ "Dấu thời gian tài liệu", or the signature named by its signer's role (Decree 30)."""
+    if sig.kind is Kind.DOCUMENT_TIMESTAMP:
+        return "Dấu thời gian tài liệu"
+    return ROLE_VI.get(sig.signer_role, "Chữ ký số")
 
 
 def vn_time(t: datetime | None) -> str:
@@ -57,15 +74,15 @@ def _integrity(sig: SignatureResult) -> str:
     crypto = _status(sig, "MESSAGE_DIGEST", "SIGNATURE_VALUE")
     changes = _status(sig, "CHANGES_AFTER_SIGNING", "DOCMDP")
     if fmt is Status.FAILED:
-        return "KHÔNG toàn vẹn: cấu trúc chữ ký không hợp lệ (có dấu hiệu giả mạo)"
+        return "KHÔNG đảm bảo: cấu trúc chữ ký không hợp lệ (có dấu hiệu giả mạo)"
     if crypto is Status.FAILED:
-        return "KHÔNG toàn vẹn: nội dung đã bị thay đổi sau khi ký hoặc chữ ký sai"
+        return "KHÔNG đảm bảo: nội dung đã bị thay đổi sau khi ký hoặc chữ ký sai"
     if changes is Status.FAILED:
-        return f"KHÔNG toàn vẹn: tài liệu bị sửa đổi sau khi ký ({sig.changes.summary_vi})"
+        return f"KHÔNG đảm bảo: tài liệu bị sửa đổi sau khi ký ({sig.changes.summary_vi})"
     # annotations added after signing: over a signature fails, over content is not confirmed
     if _status(sig, "ANNOTATION_OVERLAP") is Status.FAILED:
         return (
-            "KHÔNG toàn vẹn: chú thích được thêm sau khi ký che lên chữ ký hoặc chú thích có "
+            "KHÔNG đảm bảo: chú thích được thêm sau khi ký che lên chữ ký hoặc chú thích có "
             f"trước ({sig.changes.summary_vi})"
         )
     over_content = _status(sig, "ANNOTATION_OVER_CONTENT")
@@ -76,7 +93,7 @@ def _integrity(sig: SignatureResult) -> str:
         )
     if crypto is Status.PASSED and changes is Status.PASSED:
         extra = f" ({sig.changes.summary_vi})" if sig.changes.summary_vi else ""
-        return "Toàn vẹn: nội dung không bị thay đổi sau khi ký" + extra
+        return "Đảm bảo: nội dung không bị thay đổi sau khi ký" + extra
     if crypto is Status.PASSED:
         return "Chữ ký đúng nhưng chưa xác định được các thay đổi sau khi ký"
     return "Chưa xác định được"
@@ -144,7 +161,7 @@ def summarise_signature(sig: SignatureResult) -> SignatureSummaryVi:
 
 
 def document_conclusion(doc: DocumentResult) -> str:
-    n = len(doc.signatures)
+    n = sum(1 for s in doc.signatures if s.kind is Kind.SIGNATURE) or len(doc.signatures)
     if doc.indication is Indication.NO_SIGNATURE_FOUND:
         return "Tài liệu không có chữ ký số."
     if doc.indication is Indication.TOTAL_PASSED:
@@ -168,31 +185,42 @@ def summarise_document(doc: DocumentResult) -> None:
     """Compute the Vietnamese summary once, after aggregation: every signature's fields, the
     document's conclusion and its text (the report converters only read them)."""
     for sig in doc.signatures:
+        if sig.kind is Kind.SIGNATURE and sig.certificate is not None:
+            sig.signer_role, sig.signer_role_evidence = classify(
+                sig.certificate.common_name, sig.certificate.organisation
+            )
         sig.summary_vi = summarise_signature(sig)
     doc.conclusion_vi = document_conclusion(doc)
     doc.summary_vi = document_text(doc)
 
 
 def document_text(doc: DocumentResult) -> str:
+    step = next_step(doc.indication, doc.sub_indication)
     lines = [
         f"KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ: {INDICATION_VI[doc.indication]}",
         document_conclusion(doc),
+        f"Bước tiếp theo: {step.message_vi} ({step.code})",
     ]
+    if doc.file_name:
+        lines.append(f"Tệp: {doc.file_name}")
     lines.append(f"Chính sách kiểm tra: {doc.policy}")
     for w in doc.warnings:
-        lines.append(f"Cảnh báo: {w.message_vi} [{w.code}]")
+        lines.append(f"Cảnh báo: {w.message_vi} ({w.code})")
     for sig in doc.signatures:
-        label = "Dấu thời gian tài liệu" if sig.kind is Kind.DOCUMENT_TIMESTAMP else "Chữ ký"
         lines.append("")
         lines.append(
-            f"{label} {sig.index + 1}" + (f" ({sig.field_name})" if sig.field_name else "")
+            f"{signature_label(sig)} (số {sig.index + 1})"
+            + (f" — trường {sig.field_name}" if sig.field_name else "")
         )
         lines.extend("  " + line for line in _summary(sig).lines(sig.kind))
+        if sig.kind is Kind.SIGNATURE:
+            sig_step = next_step(sig.indication, sig.sub_indication)
+            lines.append(f"  Bước tiếp theo: {sig_step.message_vi} ({sig_step.code})")
         for w in sig.warnings:
-            lines.append(f"  Cảnh báo: {w.message_vi} [{w.code}]")
+            lines.append(f"  Cảnh báo: {w.message_vi} ({w.code})")
         for c in sig.checks:
             if c.status in (Status.FAILED, Status.INDETERMINATE, Status.WARNING):
-                lines.append(f"  - {c.message_vi} [{c.code}]")
+                lines.append(f"  - {c.message_vi} ({c.code})")
     if doc.layout is not None:  # Decree 30/2020 layout: shown, never part of the verdict
         lines.append("")
         lines.extend(doc.layout.summary_lines_vi())
@@ -201,9 +229,12 @@ def document_text(doc: DocumentResult) -> str:
 
 __all__ = [
     "INDICATION_VI",
+    "ROLE_EN",
+    "ROLE_VI",
     "VN_TZ",
     "document_conclusion",
     "document_text",
+    "signature_label",
     "summarise_document",
     "summarise_signature",
     "vn_date",

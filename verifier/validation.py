@@ -64,6 +64,7 @@ class Request:
     layout: LayoutOptions | None = None  # None: no layout report
     settings: VerifierSettings = field(default_factory=VerifierSettings)  # the limits
     visual: VisualLimits = field(default_factory=VisualLimits)  # page rendering bounds
+    file_name: str = ""  # the caller's base name of the file (sanitised), for the report
 
 
 def open_pdf(
@@ -125,6 +126,7 @@ def _verify(req: Request) -> DocumentResult:
         validation_time=now,
         document_sha256=hashlib.sha256(req.data).hexdigest().upper(),
         trust_store_version=req.snapshot.version,
+        file_name=req.file_name,
     )
     ctx = Context(
         req.data, req.snapshot, now, at_now, req.fetch, req.fetcher_backend, req.deadline,

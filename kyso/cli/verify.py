@@ -64,6 +64,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--html-report", type=Path, default=None, metavar="OUT", help="write an HTML report"
     )
+    p.add_argument(
+        "--etsi-xml",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="write the ETSI TS 119 102-2 XML validation report",
+    )
     p.add_argument("--policy", default="", help="validation policy (default: the server's, vn-gov)")
     p.add_argument(
         "--offline", action="store_true", help="do not fetch OCSP/CRL/certificates online"
@@ -80,7 +87,10 @@ def register(sub: Any) -> None:
 def _options(ns: argparse.Namespace) -> Any:
     from kyso.v1 import verifier_pb2 as pb
 
-    options = pb.VerifyOptions(policy=ns.policy)
+    # the base name only: the report names the file, the server never sees local paths
+    options = pb.VerifyOptions(policy=ns.policy, file_name=ns.file.name)
+    if ns.etsi_xml is not None:
+        options.etsi_report = True
     if ns.offline:
         options.fetch_revocation = False
     if ns.at is not None:
@@ -120,6 +130,7 @@ def report_json(report: Any) -> dict[str, Any]:
         report, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
     data.pop("human_report", None)
+    data.pop("etsi_report", None)
     data = _short(data)
     for sig in data.get("signatures", []):
         sig.setdefault("sub_indication", "NONE")
@@ -165,6 +176,8 @@ def _verify(ns: argparse.Namespace) -> int:
         if out is not None and report.human_report:
             write_bytes(out, report.human_report)
             break
+    if ns.etsi_xml is not None and report.etsi_report:
+        write_bytes(ns.etsi_xml, report.etsi_report)
     if ns.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:

@@ -25,6 +25,7 @@ from verifier.model import (
     TimestampKind,
     TimestampSummary,
 )
+from verifier.next_steps import next_step
 from verifier.summary_vi import INDICATION_VI
 
 _INDICATION = {
@@ -269,7 +270,17 @@ def _signature(sig: SignatureResult) -> pb.SignatureReport:
             message_en=sig.indication.value,
         )
     )
+    out.signer_role = sig.signer_role
+    if sig.kind is Kind.SIGNATURE:
+        out.next_step.CopyFrom(_step(sig.indication, sig.sub_indication))
     return out
+
+
+def _step(indication: Indication, sub: SubIndication) -> common_pb2.LocalizedMessage:
+    step = next_step(indication, sub)
+    return common_pb2.LocalizedMessage(
+        code=step.code, message_vi=step.message_vi, message_en=step.message_en
+    )
 
 
 _LAYOUT_STATUS = {
@@ -325,7 +336,9 @@ def to_proto(doc: DocumentResult) -> pb.ValidationReport:
         trust_store_version=doc.trust_store_version,
         elapsed_ms=doc.elapsed_ms,
         summary_vi=doc.summary_vi,
+        file_name=doc.file_name,
     )
+    out.next_step.CopyFrom(_step(doc.indication, doc.sub_indication))
     if (t := _ts(doc.validation_time)) is not None:
         out.validation_time.CopyFrom(t)
     out.signatures.extend(_signature(s) for s in doc.signatures)

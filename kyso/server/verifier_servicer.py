@@ -30,6 +30,7 @@ from kyso.server.status import grpc_errors
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from verifier import validation
+from verifier.clerk_report import file_base_name
 from verifier.layout.check import LayoutOptions, check_layout
 
 log = logging.getLogger("kyso.verifier.api")
@@ -82,6 +83,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             settings=cfg,
             layout=self._layout_options(options) if layout else None,
             visual=cfg.visual_limits(),
+            file_name=file_base_name(options.file_name),
         )
 
     def _layout_options(self, options: Any) -> LayoutOptions:
@@ -108,6 +110,10 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             else:
                 report.human_report = human_report.render_pdf(result)
                 report.human_report_mime = "application/pdf"
+        if options.etsi_report:
+            from verifier import etsi_report
+
+            report.etsi_report = etsi_report.render_xml(result)
         log.info(
             "verified document sha256=%s… signatures=%d indication=%s policy=%s in %.1f ms",
             result.document_sha256[:16],

@@ -181,20 +181,24 @@ LAYOUT_STATUS_WARNING: LayoutStatus
 LAYOUT_STATUS_NOT_CHECKED: LayoutStatus
 
 class VerifyOptions(_message.Message):
-    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report", "check_layout", "ocr")
+    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report", "check_layout", "ocr", "file_name", "etsi_report")
     VALIDATION_TIME_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     FETCH_REVOCATION_FIELD_NUMBER: _ClassVar[int]
     HUMAN_REPORT_FIELD_NUMBER: _ClassVar[int]
     CHECK_LAYOUT_FIELD_NUMBER: _ClassVar[int]
     OCR_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    ETSI_REPORT_FIELD_NUMBER: _ClassVar[int]
     validation_time: _timestamp_pb2.Timestamp
     policy: str
     fetch_revocation: bool
     human_report: HumanReportFormat
     check_layout: bool
     ocr: bool
-    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ..., check_layout: _Optional[bool] = ..., ocr: _Optional[bool] = ...) -> None: ...
+    file_name: str
+    etsi_report: bool
+    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ..., check_layout: _Optional[bool] = ..., ocr: _Optional[bool] = ..., file_name: _Optional[str] = ..., etsi_report: _Optional[bool] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("document", "options")
@@ -367,7 +371,7 @@ class VietnameseSummary(_message.Message):
     def __init__(self, issuing_ca: _Optional[str] = ..., signer: _Optional[str] = ..., managing_unit: _Optional[str] = ..., signing_time: _Optional[str] = ..., integrity: _Optional[str] = ..., validity_at_signing_time: _Optional[str] = ..., certificate_validity_period: _Optional[str] = ..., result: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class SignatureReport(_message.Message):
-    __slots__ = ("index", "kind", "field_name", "sub_filter", "indication", "sub_indication", "checks", "signer_name", "organisation", "signer_certificate", "signing_time", "signing_time_source", "claimed_signing_time", "signature_timestamp", "revocation", "trust_anchor", "changes_after", "warnings", "digest_algorithm", "signature_algorithm", "revision", "covers_whole_document", "summary_vi", "conclusion", "timestamps")
+    __slots__ = ("index", "kind", "field_name", "sub_filter", "indication", "sub_indication", "checks", "signer_name", "organisation", "signer_certificate", "signing_time", "signing_time_source", "claimed_signing_time", "signature_timestamp", "revocation", "trust_anchor", "changes_after", "warnings", "digest_algorithm", "signature_algorithm", "revision", "covers_whole_document", "summary_vi", "conclusion", "timestamps", "signer_role", "next_step")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -393,6 +397,8 @@ class SignatureReport(_message.Message):
     SUMMARY_VI_FIELD_NUMBER: _ClassVar[int]
     CONCLUSION_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STEP_FIELD_NUMBER: _ClassVar[int]
     index: int
     kind: SignatureKind
     field_name: str
@@ -418,10 +424,12 @@ class SignatureReport(_message.Message):
     summary_vi: VietnameseSummary
     conclusion: _common_pb2.LocalizedMessage
     timestamps: _containers.RepeatedCompositeFieldContainer[TimestampValidation]
-    def __init__(self, index: _Optional[int] = ..., kind: _Optional[_Union[SignatureKind, str]] = ..., field_name: _Optional[str] = ..., sub_filter: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., signer_name: _Optional[str] = ..., organisation: _Optional[str] = ..., signer_certificate: _Optional[_Union[SignerCertificateInfo, _Mapping]] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_time_source: _Optional[_Union[SigningTimeSource, str]] = ..., claimed_signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_timestamp: _Optional[_Union[TimestampValidation, _Mapping]] = ..., revocation: _Optional[_Union[RevocationResult, _Mapping]] = ..., trust_anchor: _Optional[_Union[TrustAnchorUsed, _Mapping]] = ..., changes_after: _Optional[_Union[ChangesAfter, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., digest_algorithm: _Optional[str] = ..., signature_algorithm: _Optional[str] = ..., revision: _Optional[int] = ..., covers_whole_document: _Optional[bool] = ..., summary_vi: _Optional[_Union[VietnameseSummary, _Mapping]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., timestamps: _Optional[_Iterable[_Union[TimestampValidation, _Mapping]]] = ...) -> None: ...
+    signer_role: str
+    next_step: _common_pb2.LocalizedMessage
+    def __init__(self, index: _Optional[int] = ..., kind: _Optional[_Union[SignatureKind, str]] = ..., field_name: _Optional[str] = ..., sub_filter: _Optional[str] = ..., indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., signer_name: _Optional[str] = ..., organisation: _Optional[str] = ..., signer_certificate: _Optional[_Union[SignerCertificateInfo, _Mapping]] = ..., signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signing_time_source: _Optional[_Union[SigningTimeSource, str]] = ..., claimed_signing_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_timestamp: _Optional[_Union[TimestampValidation, _Mapping]] = ..., revocation: _Optional[_Union[RevocationResult, _Mapping]] = ..., trust_anchor: _Optional[_Union[TrustAnchorUsed, _Mapping]] = ..., changes_after: _Optional[_Union[ChangesAfter, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., digest_algorithm: _Optional[str] = ..., signature_algorithm: _Optional[str] = ..., revision: _Optional[int] = ..., covers_whole_document: _Optional[bool] = ..., summary_vi: _Optional[_Union[VietnameseSummary, _Mapping]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., timestamps: _Optional[_Iterable[_Union[TimestampValidation, _Mapping]]] = ..., signer_role: _Optional[str] = ..., next_step: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ...) -> None: ...
 
 class ValidationReport(_message.Message):
-    __slots__ = ("indication", "sub_indication", "signatures", "policy", "validation_time", "document_sha256", "revisions", "warnings", "conclusion", "summary_vi", "human_report", "human_report_mime", "trust_store_version", "elapsed_ms", "layout")
+    __slots__ = ("indication", "sub_indication", "signatures", "policy", "validation_time", "document_sha256", "revisions", "warnings", "conclusion", "summary_vi", "human_report", "human_report_mime", "trust_store_version", "elapsed_ms", "layout", "etsi_report", "next_step", "file_name")
     INDICATION_FIELD_NUMBER: _ClassVar[int]
     SUB_INDICATION_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_FIELD_NUMBER: _ClassVar[int]
@@ -437,6 +445,9 @@ class ValidationReport(_message.Message):
     TRUST_STORE_VERSION_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
     LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    ETSI_REPORT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STEP_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     indication: Indication
     sub_indication: SubIndication
     signatures: _containers.RepeatedCompositeFieldContainer[SignatureReport]
@@ -452,7 +463,10 @@ class ValidationReport(_message.Message):
     trust_store_version: int
     elapsed_ms: float
     layout: LayoutReport
-    def __init__(self, indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., signatures: _Optional[_Iterable[_Union[SignatureReport, _Mapping]]] = ..., policy: _Optional[str] = ..., validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document_sha256: _Optional[str] = ..., revisions: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., summary_vi: _Optional[str] = ..., human_report: _Optional[bytes] = ..., human_report_mime: _Optional[str] = ..., trust_store_version: _Optional[int] = ..., elapsed_ms: _Optional[float] = ..., layout: _Optional[_Union[LayoutReport, _Mapping]] = ...) -> None: ...
+    etsi_report: bytes
+    next_step: _common_pb2.LocalizedMessage
+    file_name: str
+    def __init__(self, indication: _Optional[_Union[Indication, str]] = ..., sub_indication: _Optional[_Union[SubIndication, str]] = ..., signatures: _Optional[_Iterable[_Union[SignatureReport, _Mapping]]] = ..., policy: _Optional[str] = ..., validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document_sha256: _Optional[str] = ..., revisions: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.LocalizedMessage, _Mapping]]] = ..., conclusion: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., summary_vi: _Optional[str] = ..., human_report: _Optional[bytes] = ..., human_report_mime: _Optional[str] = ..., trust_store_version: _Optional[int] = ..., elapsed_ms: _Optional[float] = ..., layout: _Optional[_Union[LayoutReport, _Mapping]] = ..., etsi_report: _Optional[bytes] = ..., next_step: _Optional[_Union[_common_pb2.LocalizedMessage, _Mapping]] = ..., file_name: _Optional[str] = ...) -> None: ...
 
 class PdfRect(_message.Message):
     __slots__ = ("x0", "y0", "x1", "y1")

@@ -121,7 +121,7 @@ def test_free_text_over_the_signature_fails(stub: Any, signed: bytes) -> None:
     assert "che lên chữ ký" in overlap.message.message_vi
     assert "'Sig1'" in overlap.message.message_en
     assert "che lên hình chữ ký" in sig.changes_after.summary.message_vi
-    assert sig.summary_vi.integrity.startswith("KHÔNG toàn vẹn: chú thích")
+    assert sig.summary_vi.integrity.startswith("KHÔNG đảm bảo: chú thích")
 
 
 def test_free_text_in_an_empty_margin_passes_with_a_warning(stub: Any, signed: bytes) -> None:

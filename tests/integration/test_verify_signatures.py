@@ -112,7 +112,7 @@ def test_valid_personal_signature(stub: Any, pki: Any, document: bytes) -> None:
     assert vi.signer == "Nguyễn Thị Hồng Nhung"
     assert vi.managing_unit == "Ủy ban nhân dân tỉnh Sóc Trăng"
     assert "CA phục vụ các cơ quan Nhà nước (test)" in vi.issuing_ca
-    assert vi.integrity.startswith("Toàn vẹn")
+    assert vi.integrity.startswith("Đảm bảo")
     assert vi.validity_at_signing_time.startswith("Còn hiệu lực")
     assert vi.certificate_validity_period.startswith("từ ")
     assert vi.result == "HỢP LỆ"
@@ -128,7 +128,7 @@ def test_tampered_byte_fails(stub: Any, pki: Any, document: bytes) -> None:
     (sig,) = report.signatures
     assert sig.sub_indication == pb.SUB_INDICATION_HASH_FAILURE
     assert checks(sig)["MESSAGE_DIGEST"] == pb.CHECK_FAILED
-    assert sig.summary_vi.integrity.startswith("KHÔNG toàn vẹn")
+    assert sig.summary_vi.integrity.startswith("KHÔNG đảm bảo")
 
 
 def test_untrusted_root_is_indeterminate(stub: Any, pki: Any, document: bytes) -> None:

@@ -302,9 +302,44 @@ def test_b_lta_chain_with_a_broken_middle_timestamp(
     # each covers what precedes it
     assert [s.revision for s in report.signatures] == sorted(s.revision for s in report.signatures)
     assert ts3.covers_whole_document and not ts2.covers_whole_document
-    # the broken one is named; the document as a whole is not passed
-    assert report.indication == pb.INDICATION_TOTAL_FAILED
+    # the broken one is named with its reason; it does not fail the document by itself
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    (note,) = [w for w in report.warnings if w.code == "DOCUMENT_TIMESTAMP_NOT_USED"]
+    assert "HASH_FAILURE" in note.message_en and note.message_vi
     # without the broken one the chain passes
     assert verify(stub, _doc_timestamp(first, gen.timestamper(tsas["rsa"]))).indication == (
         pb.INDICATION_TOTAL_PASSED
     )
+
+
+def test_appended_broken_document_timestamp_does_not_fail_the_signature(
+    stub: Any, gen: GeneratedPki, tsas: dict[str, Issued], document: bytes
+) -> None:
+    """Anyone can append a document timestamp (an incremental update), as anyone can swap a
+    signature timestamp: a broken one is listed as failed with its reason, is no proof of
+    existence, and leaves the signature's verdict and the document's as they were."""
+    signed = sign_pdf(
+        document, gen.signer(tsas["signer"]), timestamper=gen.timestamper(tsas["rsa"], T1)
+    )
+    before = verify(stub, signed)
+    assert before.indication == pb.INDICATION_TOTAL_PASSED, before.summary_vi
+    broken = _doc_timestamp(signed, LyingTimestamper(gen.timestamper(tsas["rsa"])))
+    report = verify(stub, broken)
+    sig, stamp = report.signatures
+    assert sig.indication == before.signatures[0].indication
+    assert sig.signing_time == before.signatures[0].signing_time
+    assert not any(w.code == "ARCHIVE_TIMESTAMP_POE" for w in sig.warnings)
+    assert stamp.kind == pb.SIGNATURE_KIND_DOCUMENT_TIMESTAMP
+    assert stamp.indication == pb.INDICATION_TOTAL_FAILED
+    assert stamp.sub_indication == pb.SUB_INDICATION_HASH_FAILURE
+    assert report.indication == pb.INDICATION_TOTAL_PASSED, report.summary_vi
+    (note,) = [w for w in report.warnings if w.code == "DOCUMENT_TIMESTAMP_NOT_USED"]
+    assert "document timestamp 2" in note.message_en
+    assert "Dấu thời gian tài liệu 2" in note.message_vi
+    assert "DOCUMENT_TIMESTAMP_NOT_USED" in report.summary_vi
+    # an untrusted TSA's document timestamp: INDETERMINATE, reported, not counted either
+    untrusted = _doc_timestamp(signed, gen.timestamper(tsas["untrusted"]))
+    other = verify(stub, untrusted)
+    assert other.signatures[1].indication == pb.INDICATION_INDETERMINATE
+    assert other.indication == pb.INDICATION_TOTAL_PASSED, other.summary_vi
+    assert any(w.code == "DOCUMENT_TIMESTAMP_NOT_USED" for w in other.warnings)
