@@ -15,6 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from kyso.pdf.fonts import SERIF_BOLD, SERIF_REGULAR, ShapingFont
+from kyso.pdf.pdfa import declare_pdfa
 from verifier import clerk_report
 from verifier.layout.model import LayoutStatus
 from verifier.model import DocumentResult, Indication
@@ -212,6 +213,7 @@ class _Pdf:
             data = b"\n".join([*ops, footer])
             contents = self.writer.add_object(generic.StreamObject(stream_data=data))
             self.writer.insert_page(PageObject(contents, (0, 0, *_A4), ref))
+        declare_pdfa(self.writer, 2, "B", "Kết quả kiểm tra chữ ký số")
         out = BytesIO()
         self.writer.write(out)
         return out.getvalue()

@@ -71,6 +71,12 @@ def register(sub: Any) -> None:
         metavar="OUT",
         help="write the ETSI TS 119 102-2 XML validation report",
     )
+    p.add_argument(
+        "--sign-report-with",
+        default="",
+        metavar="KEY",
+        help="sign the --pdf-report with this configured key (needs the signer role and the key)",
+    )
     p.add_argument("--policy", default="", help="validation policy (default: the server's, vn-gov)")
     p.add_argument(
         "--offline", action="store_true", help="do not fetch OCSP/CRL/certificates online"
@@ -91,6 +97,8 @@ def _options(ns: argparse.Namespace) -> Any:
     options = pb.VerifyOptions(policy=ns.policy, file_name=ns.file.name)
     if ns.etsi_xml is not None:
         options.etsi_report = True
+    if ns.sign_report_with:
+        options.sign_report_with = ns.sign_report_with
     if ns.offline:
         options.fetch_revocation = False
     if ns.at is not None:

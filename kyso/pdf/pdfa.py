@@ -124,4 +124,56 @@ class MetadataConsistentWriter(IncrementalPdfFileWriter):
         self.update_container(stream)
 
 
-__all__ = ["MetadataConsistentWriter", "PdfA", "declared_pdfa"]
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (IEC 61966-2-1, ICC v2, 3 components) made by Little CMS through
+    Pillow: the output intent's destination profile for documents drawn in DeviceRGB."""
+    from PIL import ImageCms
+
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def declare_pdfa(writer: Any, part: int, conformance: str, title: str) -> None:
+    """Make a new document written by ``writer`` (pyHanko ``PdfFileWriter``) declare PDF/A
+    ``part``/``conformance``: XMP metadata with ``pdfaid`` (ISO 19005-2 6.6.4) written by pyHanko
+    together with the producer and dates (no information dictionary, so nothing can disagree,
+    6.6.2.3.1), and an sRGB output intent (``GTS_PDFA1``, 6.2.3). The caller must embed its
+    fonts and draw only in DeviceRGB; kyso's report renderer does."""
+    pdfaid = model.NS["pdfaid"]
+    meta = writer.document_meta
+    meta.title = title
+    meta.created = "now"
+    meta.xmp_extra = [
+        model.XmpStructure.of(
+            (model.ExpandedName(ns=pdfaid, local_name="part"), model.XmpValue(str(part))),
+            (
+                model.ExpandedName(ns=pdfaid, local_name="conformance"),
+                model.XmpValue(conformance),
+            ),
+        )
+    ]
+    profile = generic.StreamObject(
+        {generic.pdf_name("/N"): generic.NumberObject(3)}, stream_data=srgb_profile()
+    )
+    profile.compress()
+    intent = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/OutputIntent"),
+            generic.pdf_name("/S"): generic.pdf_name("/GTS_PDFA1"),
+            generic.pdf_name("/OutputConditionIdentifier"): generic.pdf_string("sRGB"),
+            generic.pdf_name("/Info"): generic.pdf_string("sRGB IEC61966-2.1"),
+            generic.pdf_name("/DestOutputProfile"): writer.add_object(profile),
+        }
+    )
+    writer.root[generic.pdf_name("/OutputIntents")] = generic.ArrayObject(
+        [writer.add_object(intent)]
+    )
+    writer.update_root()
+
+
+__all__ = [
+    "MetadataConsistentWriter",
+    "PdfA",
+    "declare_pdfa",
+    "declared_pdfa",
+    "srgb_profile",
+]

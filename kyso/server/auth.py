@@ -348,7 +348,14 @@ class AccessInterceptor(grpc.ServerInterceptor):
             )
         elif rule.key is not None:
             key = _field(request, rule.key)  # "" names no key: the servicer refuses it
-            if key and not identity.may_use(key):
+            if key and rule.key_roles and not identity.has_any(rule.key_roles):
+                err = PermissionDenied(
+                    "PERMISSION_DENIED",
+                    actor=identity.actor,
+                    method=name,
+                    role=" or ".join(sorted(r.value for r in rule.key_roles)),
+                )
+            elif key and not identity.may_use(key):
                 err = PermissionDenied("KEY_NOT_PERMITTED", actor=identity.actor, key=shorten(key))
         if err is None:
             return identity

@@ -39,13 +39,16 @@ class Rule:
     ``roles``: any one of them lets a client call the method; empty means open to every
     caller, without a credential (health, reflection). ``key``: the request field naming the
     signing key (``header.key`` is the first message of a stream), which must be one of the
-    client's ``keys``. ``audit``: where a refusal of an identified client is chained
-    (refusals of callers without a credential are only counted: docs/security.md).
+    client's ``keys``; when that field names a key, ``key_roles`` (if any) are needed besides
+    ``roles`` (a Verify that asks for its report to be signed). ``audit``: where a refusal of
+    an identified client is chained (refusals of callers without a credential are only
+    counted: docs/security.md).
     """
 
     roles: frozenset[Role]
     key: str | None = None
     audit: AuditName | None = None
+    key_roles: frozenset[Role] = frozenset()
 
     @property
     def open(self) -> bool:
@@ -69,8 +72,13 @@ _INTAKE = "/kyso.v1.Intake/"
 
 #: Full gRPC method name -> rule. Every method kyso serves is here; anything else is denied.
 POLICY: Mapping[str, Rule] = {
-    f"{_VERIFIER}Verify": Rule(frozenset({Role.VERIFIER})),
-    f"{_VERIFIER}VerifyStream": Rule(frozenset({Role.VERIFIER})),
+    # a signed report (sign_report_with) also needs the signer role and that key
+    f"{_VERIFIER}Verify": Rule(
+        frozenset({Role.VERIFIER}), key="options.sign_report_with", key_roles=_SIGNER
+    ),
+    f"{_VERIFIER}VerifyStream": Rule(
+        frozenset({Role.VERIFIER}), key="options.sign_report_with", key_roles=_SIGNER
+    ),
     # the layout report alone: also for a signing system checking its drafts before signing
     f"{_VERIFIER}CheckLayout": Rule(frozenset({Role.VERIFIER, Role.SIGNER})),
     # edXML packages: read, every attachment verified, cross-checked (docs/intake.md)

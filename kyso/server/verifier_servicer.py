@@ -26,6 +26,7 @@ import grpc
 from kyso.errors import InvalidInput, ResourceExhausted
 from kyso.server.context import AppContext
 from kyso.server.report_proto import layout_pb, to_proto
+from kyso.server.report_signing import sign_report
 from kyso.server.status import grpc_errors
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
@@ -98,7 +99,18 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             max_bytes=cfg.layout_max_document_bytes,
         )
 
-    def _run(self, req: validation.Request, options: pb.VerifyOptions) -> pb.ValidationReport:
+    def _run(
+        self,
+        req: validation.Request,
+        options: pb.VerifyOptions,
+        context: grpc.ServicerContext | None = None,
+    ) -> pb.ValidationReport:
+        if options.sign_report_with and options.human_report != pb.HUMAN_REPORT_PDF:
+            raise InvalidInput(
+                "OPTION_INVALID",
+                option="sign_report_with",
+                problem="only the PDF report (human_report = HUMAN_REPORT_PDF) is signed",
+            )
         result = validation.verify(req)
         report = to_proto(result)
         if options.human_report != pb.HUMAN_REPORT_NONE:
@@ -110,6 +122,14 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             else:
                 report.human_report = human_report.render_pdf(result)
                 report.human_report_mime = "application/pdf"
+                if options.sign_report_with:
+                    report.human_report = sign_report(
+                        self._ctx,
+                        context,
+                        options.sign_report_with,
+                        report.human_report,
+                        result.document_sha256,
+                    )
         if options.etsi_report:
             from verifier import etsi_report
 
@@ -129,7 +149,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
     ) -> pb.ValidationReport:
         """The one entry point of a verification (Verify, VerifyStream and the Intake service's
         attachments): ``data`` is bytes or a read-only mmap. Raises what Verify raises."""
-        return self._run(self._request(data, options, context), options)
+        return self._run(self._request(data, options, context), options, context)
 
     # ---- RPCs
     @grpc_errors

@@ -181,7 +181,7 @@ LAYOUT_STATUS_WARNING: LayoutStatus
 LAYOUT_STATUS_NOT_CHECKED: LayoutStatus
 
 class VerifyOptions(_message.Message):
-    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report", "check_layout", "ocr", "file_name", "etsi_report")
+    __slots__ = ("validation_time", "policy", "fetch_revocation", "human_report", "check_layout", "ocr", "file_name", "etsi_report", "sign_report_with")
     VALIDATION_TIME_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     FETCH_REVOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +190,7 @@ class VerifyOptions(_message.Message):
     OCR_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     ETSI_REPORT_FIELD_NUMBER: _ClassVar[int]
+    SIGN_REPORT_WITH_FIELD_NUMBER: _ClassVar[int]
     validation_time: _timestamp_pb2.Timestamp
     policy: str
     fetch_revocation: bool
@@ -198,7 +199,8 @@ class VerifyOptions(_message.Message):
     ocr: bool
     file_name: str
     etsi_report: bool
-    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ..., check_layout: _Optional[bool] = ..., ocr: _Optional[bool] = ..., file_name: _Optional[str] = ..., etsi_report: _Optional[bool] = ...) -> None: ...
+    sign_report_with: str
+    def __init__(self, validation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., fetch_revocation: _Optional[bool] = ..., human_report: _Optional[_Union[HumanReportFormat, str]] = ..., check_layout: _Optional[bool] = ..., ocr: _Optional[bool] = ..., file_name: _Optional[str] = ..., etsi_report: _Optional[bool] = ..., sign_report_with: _Optional[str] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("document", "options")

@@ -570,3 +570,33 @@ def test_the_embedded_client_certificates_work_over_mtls(
         assert audited.returncode == 0, audited.stderr
         assert '"actor": "cert:local-verifier"' in audited.stdout
         assert kyso("security_officer", "trust", "status").returncode == 0
+
+
+def test_a_signed_verification_report_needs_the_signer_role_and_the_key(
+    mtls: tuple[str, Any], client_pki: _Pki
+) -> None:
+    """sign_report_with: a verifier without the signer role is refused naming the role; a
+    signer without the verifier role cannot call Verify at all; without the option the
+    verifier verifies as before."""
+    address, _ = mtls
+    request = vpb.VerifyRequest(
+        document=decree30_pdf(),
+        options=vpb.VerifyOptions(human_report=vpb.HUMAN_REPORT_PDF, sign_report_with="personal"),
+    )
+    with _channel(address, client_pki, client_pki.verifier) as ch:
+        stub = vpb_grpc.VerifierStub(ch)
+        status, code, message = _denied(lambda: stub.Verify(request, timeout=30))
+        assert (status, code) == (S.PERMISSION_DENIED, "PERMISSION_DENIED")
+        assert "role required: signer" in message
+        # the stream's options message names the key: refused before the document is read
+        parts = [vpb.VerifyStreamRequest(options=request.options)]
+        status, code, _ = _denied(lambda: stub.VerifyStream(iter(parts), timeout=30))
+        assert (status, code) == (S.PERMISSION_DENIED, "PERMISSION_DENIED")
+        plain = vpb.VerifyRequest(document=decree30_pdf())
+        assert stub.Verify(plain, timeout=60).indication == vpb.INDICATION_NO_SIGNATURE_FOUND
+    with _channel(address, client_pki, client_pki.signer) as ch:
+        status, code, message = _denied(
+            lambda: vpb_grpc.VerifierStub(ch).Verify(request, timeout=30)
+        )
+        assert (status, code) == (S.PERMISSION_DENIED, "PERMISSION_DENIED")
+        assert "role required: verifier" in message

@@ -178,3 +178,72 @@ def test_cli_sends_the_base_name_and_writes_the_etsi_xml(
     assert "Tệp: Công văn 12.pdf" in capsys.readouterr().out
     assert schema.validate(etree.parse(str(out_xml))), schema.error_log
     assert "Công văn 12.pdf" in "".join(pdf_pages(out_pdf.read_bytes(), tmp_path))
+
+
+def test_pdf_report_is_pdf_a_2b(stub: Any, three_signatures: bytes, tmp_path: Path) -> None:
+    """What ISO 19005-2 asks that kyso controls: XMP with pdfaid part 2 / B, an sRGB output
+    intent, every font embedded, no information dictionary to disagree with the XMP, /ID;
+    qpdf finds the file sound. (No veraPDF here: the full conformance is not machine-checked.)"""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from kyso.pdf.pdfa import declared_pdfa
+
+    pdf = verify(stub, three_signatures, human_report=pb.HUMAN_REPORT_PDF).human_report
+    reader = PdfFileReader(BytesIO(pdf))
+    pdfa = declared_pdfa(reader)
+    assert pdfa is not None and (pdfa.part, pdfa.conformance) == (2, "B")
+    assert pdfa.colour_components == 3
+    intent = reader.root["/OutputIntents"][0]
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "/Info" not in reader.trailer and "/ID" in reader.trailer
+    xmp = reader.root["/Metadata"].data.decode("utf-8")
+    assert "pdf:Producer" in xmp and "Kết quả kiểm tra chữ ký số" in xmp
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all(" yes yes yes " in line for line in fonts), fonts
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+
+def test_signed_pdf_report(
+    stub: Any, three_signatures: bytes, assert_pdfsig_ok: Any, kyso_server: str
+) -> None:
+    """sign_report_with: the report is signed with a configured key (through the signing
+    service and its audit), pdfsig accepts it and kyso verifies it."""
+    report = verify(
+        stub,
+        three_signatures,
+        human_report=pb.HUMAN_REPORT_PDF,
+        sign_report_with="organisation",
+        file_name="quyet-dinh.pdf",
+    )
+    signed = report.human_report
+    assert_pdfsig_ok(signed, expected_signatures=1)
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from kyso.pdf.pdfa import declared_pdfa
+
+    pdfa = declared_pdfa(PdfFileReader(BytesIO(signed)))
+    assert pdfa is not None and pdfa.label == "PDF/A-2B"  # the signature keeps it PDF/A
+    again = verify(stub, signed)
+    assert again.indication == pb.INDICATION_TOTAL_PASSED, again.summary_vi
+    (sig,) = again.signatures
+    assert sig.field_name == "KysoVerificationReport" and sig.signer_role == "organisation"
+    # only the PDF report is signed; a key the caller may not use is refused by the guard
+    with pytest.raises(Exception) as err:
+        verify(
+            stub,
+            three_signatures,
+            human_report=pb.HUMAN_REPORT_HTML,
+            sign_report_with="organisation",
+        )
+    assert err.value.code().name == "INVALID_ARGUMENT"  # type: ignore[attr-defined]
+    with pytest.raises(Exception) as err:
+        verify(stub, three_signatures, human_report=pb.HUMAN_REPORT_PDF, sign_report_with="nope")
+    assert err.value.code().name == "PERMISSION_DENIED"  # type: ignore[attr-defined]

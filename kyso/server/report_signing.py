@@ -1,0 +1,81 @@
+"""Signing the clerk's PDF report with a configured key (``VerifyOptions.sign_report_with``).
+
+The records office archives the signed report as the proof of the check (Circular 15/2025:
+the verifying software stores the status result). Access: the guard
+(:mod:`kyso.server.policy`, ``key_roles``) has already required the signer role and the key
+besides the verifier role. The signature goes through the signing service (precheck, PAdES
+level, PKCS#11) like any Sign call, at a fixed box at the top right of page 1 (Decree 30's
+attachment profile when the key has it: the organisation's signature on a document of its
+own, no personal signature first, numbered ``KQKT-<SHA-256 prefix of the checked file>``); every
+attempt is written to the signing audit (operation ``SignVerificationReport``) before the
+report is returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import grpc
+
+from kyso.errors import KysoError
+from kyso.server.auth import caller_actor
+from kyso.server.context import AppContext
+from signer import Placement, Profile, SignatureBox, SignOptions
+from signer.audit import SigningAttempt, SigningResult
+
+#: Where the report's signature goes: page 1, top right, above the title (points, A4).
+REPORT_SIGNATURE_BOX = SignatureBox(page=1, x1=379.0, y1=790.0, x2=539.0, y2=838.0)
+REPORT_FIELD = "KysoVerificationReport"
+_OPERATION = "SignVerificationReport"
+
+
+def sign_report(
+    ctx: AppContext,
+    context: grpc.ServicerContext | None,
+    key: str,
+    report: bytes,
+    document_sha256: str,
+) -> bytes:
+    """``report`` (a PDF) signed with ``key``; raises what the signing service raises
+    (``KEY_NOT_FOUND``, precheck failures...), after writing the refusal to the signing audit;
+    ``AUDIT_UNAVAILABLE`` when the success cannot be recorded."""
+    fields = {
+        "actor": caller_actor(context) if context is not None else "",
+        "operation": _OPERATION,
+        "key": key,
+        "input_sha256": hashlib.sha256(report).hexdigest(),
+    }
+    out = io.BytesIO()
+    try:
+        profiles = ctx.signing.keys.config(key).profiles  # KEY_NOT_FOUND
+        options = SignOptions(
+            # the report is the organisation's own document, not a decision the competent
+            # person signs: the attachment profile (no personal signature first) when allowed
+            profile=Profile.ATTACHMENT if Profile.ATTACHMENT.value in profiles else None,
+            placement=Placement(rect=REPORT_SIGNATURE_BOX),
+            reason="Kết quả kiểm tra chữ ký số (kyso)",
+            document_number=f"KQKT-{document_sha256[:12]}",
+            field_name=REPORT_FIELD,
+        )
+        result = ctx.signing.sign(key, options, io.BytesIO(report), out)
+    except KysoError as exc:
+        ctx.signing_audit.record_failure(
+            SigningAttempt(result=SigningResult.REFUSED, code=exc.code, **fields)
+        )
+        raise
+    signed = out.getvalue()
+    ctx.signing_audit.record(
+        SigningAttempt(
+            result=SigningResult.OK,
+            profile=result.profile.value,
+            level=result.level.value,
+            field_name=result.field_name,
+            output_sha256=result.sha256 or hashlib.sha256(signed).hexdigest(),
+            **fields,
+        )
+    )
+    return signed
+
+
+__all__ = ["REPORT_FIELD", "REPORT_SIGNATURE_BOX", "sign_report"]
