@@ -7,12 +7,14 @@ besides the verifier role. The signature goes through the signing service (prech
 level, PKCS#11) like any Sign call, at a fixed box at the top right of page 1 (Decree 30's
 attachment profile when the key has it: the organisation's signature on a document of its
 own, no personal signature first, numbered ``KQKT-<SHA-256 prefix of the checked file>``); every
-attempt is written to the signing audit (operation ``SignVerificationReport``) before the
-report is returned.
+attempt passes the key guard (owner consent, usage limits: a key that needs its owner's code
+cannot sign reports) and is written to the signing audit (operation
+``SignVerificationReport``) before the report is returned.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 
@@ -23,6 +25,7 @@ from kyso.server.auth import caller_actor
 from kyso.server.context import AppContext
 from signer import Placement, Profile, SignatureBox, SignOptions
 from signer.audit import SigningAttempt, SigningResult
+from signer.consent import OwnerAuthorization
 
 #: Where the report's signature goes: page 1, top right, above the title (points, A4).
 REPORT_SIGNATURE_BOX = SignatureBox(page=1, x1=379.0, y1=790.0, x2=539.0, y2=838.0)
@@ -47,34 +50,43 @@ def sign_report(
         "input_sha256": hashlib.sha256(report).hexdigest(),
     }
     out = io.BytesIO()
-    try:
-        profiles = ctx.signing.keys.config(key).profiles  # KEY_NOT_FOUND
-        options = SignOptions(
-            # the report is the organisation's own document, not a decision the competent
-            # person signs: the attachment profile (no personal signature first) when allowed
-            profile=Profile.ATTACHMENT if Profile.ATTACHMENT.value in profiles else None,
-            placement=Placement(rect=REPORT_SIGNATURE_BOX),
-            reason="Kết quả kiểm tra chữ ký số (kyso)",
-            document_number=f"KQKT-{document_sha256[:12]}",
-            field_name=REPORT_FIELD,
+    with contextlib.ExitStack() as stack:
+        try:
+            config = ctx.signing.keys.config(key)  # KEY_NOT_FOUND
+            # owner consent and usage limits as for Sign: a report request carries no owner
+            # code, so a key with consent = "totp"/"pin" is refused here
+            use = stack.enter_context(
+                ctx.key_guard.begin(config, fields["input_sha256"], OwnerAuthorization())
+            )
+            options = SignOptions(
+                # the report is the organisation's own document, not a decision the competent
+                # person signs: the attachment profile (no personal signature first) if allowed
+                profile=Profile.ATTACHMENT if Profile.ATTACHMENT.value in config.profiles else None,
+                placement=Placement(rect=REPORT_SIGNATURE_BOX),
+                reason="Kết quả kiểm tra chữ ký số (kyso)",
+                document_number=f"KQKT-{document_sha256[:12]}",
+                field_name=REPORT_FIELD,
+            )
+            result = ctx.signing.sign(
+                key, options, io.BytesIO(report), out, owner_pin=use.owner_pin
+            )
+        except KysoError as exc:
+            ctx.signing_audit.record_failure(
+                SigningAttempt(result=SigningResult.REFUSED, code=exc.code, **fields)
+            )
+            raise
+        signed = out.getvalue()
+        ctx.signing_audit.record(
+            SigningAttempt(
+                result=SigningResult.OK,
+                profile=result.profile.value,
+                level=result.level.value,
+                field_name=result.field_name,
+                output_sha256=result.sha256 or hashlib.sha256(signed).hexdigest(),
+                **fields,
+            )
         )
-        result = ctx.signing.sign(key, options, io.BytesIO(report), out)
-    except KysoError as exc:
-        ctx.signing_audit.record_failure(
-            SigningAttempt(result=SigningResult.REFUSED, code=exc.code, **fields)
-        )
-        raise
-    signed = out.getvalue()
-    ctx.signing_audit.record(
-        SigningAttempt(
-            result=SigningResult.OK,
-            profile=result.profile.value,
-            level=result.level.value,
-            field_name=result.field_name,
-            output_sha256=result.sha256 or hashlib.sha256(signed).hexdigest(),
-            **fields,
-        )
-    )
+        use.commit()
     return signed
 
 

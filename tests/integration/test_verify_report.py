@@ -247,3 +247,38 @@ def test_signed_pdf_report(
     with pytest.raises(Exception) as err:
         verify(stub, three_signatures, human_report=pb.HUMAN_REPORT_PDF, sign_report_with="nope")
     assert err.value.code().name == "PERMISSION_DENIED"  # type: ignore[attr-defined]
+
+
+def test_a_key_that_needs_its_owner_cannot_sign_reports(
+    config_factory: Any, tmp_path: Path, three_signatures: bytes
+) -> None:
+    """The key guard applies to report signing as to Sign: a key with owner consent (TOTP)
+    is refused (the report request carries no owner code) and the refusal is audited."""
+    import json
+
+    from kyso.server.app import running_server
+    from kyso.server.status import error_info
+    from tests.access import admin_channel
+
+    settings = config_factory.make(
+        tmp_path, keys=[config_factory.key_table("organisation", consent="totp")]
+    )
+    with running_server(settings) as (address, ctx), admin_channel(address) as ch:
+        stub = pb_grpc.VerifierStub(ch)
+        request = pb.VerifyRequest(
+            document=three_signatures,
+            options=pb.VerifyOptions(
+                human_report=pb.HUMAN_REPORT_PDF, sign_report_with="organisation"
+            ),
+        )
+        with pytest.raises(Exception) as err:
+            stub.Verify(request, timeout=60)
+        code = error_info(err.value)[0]  # type: ignore[arg-type]
+        assert code.startswith("CONSENT_"), code
+        audit = Path(ctx.settings.signer.audit_file(ctx.settings.home))
+        entry = json.loads(audit.read_text(encoding="utf-8").splitlines()[-1])
+        assert (entry["operation"], entry["result"], entry["code"]) == (
+            "SignVerificationReport",
+            "REFUSED",
+            code,
+        )
