@@ -36,6 +36,7 @@ from kyso.cli.channel import (
     report_rpc_error,
 )
 from kyso.cli.verify import report_json as verify_report_json
+from kyso.cli.verify import short_enum_names
 from kyso.errors import KysoError
 
 EXIT_ACCEPT, EXIT_RETURN, EXIT_WARNINGS = 0, 1, 2
@@ -104,18 +105,6 @@ def _stream(options: Any, path: Path) -> Iterator[Any]:
         yield ipb.IntakeStreamRequest(chunk=chunk)
 
 
-def _short(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _short(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_short(v) for v in value]
-    if isinstance(value, str):
-        for prefix in _PREFIXES:
-            if value.startswith(prefix) and value.isupper():
-                return value[len(prefix) :]
-    return value
-
-
 def report_json(report: Any) -> dict[str, Any]:
     """The intake report as JSON; each attachment's validation as ``kyso verify --json``."""
     from google.protobuf.json_format import MessageToDict
@@ -124,7 +113,7 @@ def report_json(report: Any) -> dict[str, Any]:
         report, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
     data.pop("human_report", None)
-    data = _short(data)
+    data = short_enum_names(data, _PREFIXES)
     for att, msg in zip(data.get("attachments", []), report.attachments, strict=True):
         att["validation"] = verify_report_json(msg.validation) if msg.verified else None
     return dict(data)

@@ -118,13 +118,15 @@ def _stream(options: Any, path: Path) -> Iterator[Any]:
         yield pb.VerifyStreamRequest(chunk=chunk)
 
 
-def _short(value: Any) -> Any:
+def short_enum_names(value: Any, prefixes: tuple[str, ...] = _PREFIXES) -> Any:
+    """``value`` (JSON of a report) with enum names shorn of their ``prefixes``
+    (``INDICATION_TOTAL_PASSED`` -> ``TOTAL_PASSED``), in every dict and list."""
     if isinstance(value, dict):
-        return {k: _short(v) for k, v in value.items()}
+        return {k: short_enum_names(v, prefixes) for k, v in value.items()}
     if isinstance(value, list):
-        return [_short(v) for v in value]
+        return [short_enum_names(v, prefixes) for v in value]
     if isinstance(value, str):
-        for prefix in _PREFIXES:
+        for prefix in prefixes:
             if value.startswith(prefix) and value.isupper():
                 return value[len(prefix) :]
     return value
@@ -139,7 +141,7 @@ def report_json(report: Any) -> dict[str, Any]:
     )
     data.pop("human_report", None)
     data.pop("etsi_report", None)
-    data = _short(data)
+    data = short_enum_names(data)
     for sig in data.get("signatures", []):
         sig.setdefault("sub_indication", "NONE")
     layout = data.get("layout")
