@@ -317,6 +317,7 @@ class AuditLog(Generic[D, E]):
         self._seal = sealer
         self._parse = parse
         self.checkpointer: Checkpointer | None = None
+        self.appended, self._count = 0, threading.Lock()  # entries this process appended
 
     def attach(self, checkpointer: Checkpointer) -> None:
         """Sign this chain's head through ``checkpointer`` (every N entries, and at
@@ -326,6 +327,8 @@ class AuditLog(Generic[D, E]):
     def note_appended(self, entry: ChainEntry) -> None:
         """Called with every entry this process appended (also by a backend that appends
         through its own script, as the trust store's Redis backend does)."""
+        with self._count:  # the server's metrics read it
+            self.appended += 1
         if self.checkpointer is not None:
             self.checkpointer.after_append(entry.seq, entry.hash)
 

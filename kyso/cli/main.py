@@ -16,15 +16,22 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 
 
 def _serve(ns: argparse.Namespace) -> int:
+    from kyso.server import log_format
     from kyso.server.app import check_plaintext, serve
+    from kyso.server.observability_settings import check_metrics_listen
     from kyso.server.settings import check_listen, load_settings
 
-    if ns.listen is not None:
-        try:
-            check_listen(ns.listen)
-        except ValueError as exc:
-            raise InvalidInput("CONFIG_INVALID", problem=f"--listen: {exc}") from None
+    for option, value, check in (
+        ("--listen", ns.listen, check_listen),
+        ("--metrics-listen", ns.metrics_listen, check_metrics_listen),
+    ):
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise InvalidInput("CONFIG_INVALID", problem=f"{option}: {exc}") from None
     settings = load_settings(ns.config)
+    log_format.configure(ns.log_format or settings.logging.format, verbose=ns.verbose)
     check_plaintext(  # before the embedded defaults create anything
         ns.listen or settings.listen,
         "--listen" if ns.listen else "listen",
@@ -34,7 +41,7 @@ def _serve(ns: argparse.Namespace) -> int:
         from kyso.demo.embedded import ensure_demo
 
         settings = ensure_demo(settings)
-    serve(settings, ns.listen)
+    serve(settings, ns.listen, ns.metrics_listen)
     return 0
 
 
@@ -84,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--listen", default=None, help="HOST:PORT (default from config, else 127.0.0.1:50051)"
+    )
+    p.add_argument(
+        "--metrics-listen",
+        default=None,
+        metavar="HOST:PORT|off",
+        help="Prometheus /metrics endpoint (default from config, else 127.0.0.1:9464 or the "
+        "next free port); off: none",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("auto", "text", "json"),
+        default=None,
+        help="log lines as text or JSON (default from config, else auto: text on a terminal, "
+        "JSON otherwise)",
     )
     p.set_defaults(func=_serve)
     p = sub.add_parser("health", help="ask the server's health service; exit 0 when SERVING")

@@ -37,7 +37,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -319,6 +319,9 @@ class HttpFetcher:
         self.addresses = AddressPolicy(settings)
         self.user_agent = user_agent
         self._aia_hosts = {h.lower() for h in settings.aia_hosts}
+        #: Called after each fetch with (purpose, URL, seconds, ok); the server's metrics set
+        #: it. Runs on the request's event loop: it must be quick and must not raise.
+        self.on_fetch: Callable[[str, str, float, bool], None] | None = None
 
     def budget(self, deadline: float | None = None) -> RequestBudget:
         """A new budget for one request ending at ``deadline`` (monotonic; None: the default)."""
@@ -367,6 +370,7 @@ class HttpFetcher:
         budget = budget or current_budget() or self.budget()
         self._check_url(url, purpose, budget)
         timeout = budget.begin(url)
+        started, ok = time.monotonic(), False
         task = asyncio.current_task()
         inner = asyncio.ensure_future(
             self._exchange(method, url, purpose, accept, data, headers, budget, timeout)
@@ -374,12 +378,17 @@ class HttpFetcher:
         assert task is not None
         with budget._tracking(inner):
             try:
-                return await asyncio.shield(inner)
+                fetched = await asyncio.shield(inner)
+                ok = True
+                return fetched
             except asyncio.CancelledError:
                 inner.cancel()
                 if task.cancelling():  # our caller is being cancelled: let it be
                     raise
                 raise FetchFailed("the request ended (deadline or cancellation)", url=url) from None
+            finally:
+                if self.on_fetch is not None:
+                    self.on_fetch(purpose.value, url, time.monotonic() - started, ok)
 
     def _check_url(self, url: str, purpose: Purpose, budget: RequestBudget) -> None:
         try:

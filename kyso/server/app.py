@@ -145,13 +145,28 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def _start_metrics(ctx: AppContext, listen: str, setting: str) -> str | None:
+    """Serve ``/metrics`` (``off``: not); its URL. Closes ``ctx`` when it cannot start."""
+    assert ctx.observability is not None
+    try:
+        return ctx.observability.start_endpoint(listen, setting=setting)
+    except BaseException:
+        ctx.close()
+        raise
+
+
 @contextlib.contextmanager
 def running_server(
-    settings: Settings, listen: str | None = None
+    settings: Settings, listen: str | None = None, *, metrics_listen: str = "off"
 ) -> Iterator[tuple[str, AppContext]]:
-    """Start a real server in this process (tests, benchmarks); yields its address."""
+    """Start a real server in this process (tests, benchmarks); yields its address.
+
+    ``metrics_listen``: the ``/metrics`` endpoint (``off`` by default here, unlike
+    ``kyso serve``); ``ctx.observability.endpoint`` says where it listens.
+    """
     tls = CertificateReloader(settings.tls) if settings.tls else None
     ctx = build_context(settings)
+    _start_metrics(ctx, metrics_listen, "metrics_listen")
     server, port, _ = build_server(ctx, listen or "127.0.0.1:0", tls=tls)
     server.start()
     _freeze_startup_heap()
@@ -162,10 +177,11 @@ def running_server(
         ctx.close()
 
 
-def serve(settings: Settings, listen: str | None = None) -> None:
+def serve(settings: Settings, listen: str | None = None, metrics_listen: str | None = None) -> None:
     """Run until SIGINT/SIGTERM; in-flight requests get a grace period.
 
-    ``listen`` (``--listen``) replaces the ``listen`` setting. Start-up problems raise a
+    ``listen`` (``--listen``) replaces the ``listen`` setting, ``metrics_listen``
+    (``--metrics-listen``) the ``[metrics] listen`` one. Start-up problems raise a
     :class:`kyso.errors.KysoError` (``kyso serve`` prints it on one line). SIGHUP makes the
     next TLS handshake re-read the certificate files.
     """
@@ -179,6 +195,8 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     except BaseException:
         ctx.close()
         raise
+    metrics_setting = "--metrics-listen" if metrics_listen else "metrics.listen"
+    metrics_url = _start_metrics(ctx, metrics_listen or settings.metrics.listen, metrics_setting)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
@@ -196,6 +214,9 @@ def serve(settings: Settings, listen: str | None = None) -> None:
     host = address.rsplit(":", 1)[0]
     log.info("kyso serving on %s:%d", host, port)
     print(f"kyso: serving on {host}:{port}", flush=True)
+    if metrics_url is not None:  # after "serving on": scripts read that line first
+        log.info("metrics on %s", metrics_url)
+        print(f"kyso: metrics on {metrics_url}", flush=True)
     stop.wait()
     # Readiness first (NOT_SERVING), then the in-flight requests get the grace period; at its
     # end gRPC cancels them, which cancels their fetches (kyso.server.deadlines).

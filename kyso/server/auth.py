@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import grpc
 
 from kyso.errors import KysoError, PermissionDenied, Unauthenticated
+from kyso.server import request_log
 from kyso.server.identity import ClientIdentity, client_identity, normalise_san, parse_subject
 from kyso.server.identity import subject_matches as _subject_matches
 from kyso.server.policy import POLICY, Role, Rule, short_name
@@ -214,6 +215,11 @@ class AnonymousRefusals:
                 name,
             )
 
+    def snapshot(self) -> dict[str, int]:
+        """Refusals so far by method (``Signer.Sign``); the metrics read it."""
+        with self._lock:
+            return dict(self.by_method)
+
 
 def _deny(context: grpc.ServicerContext, err: KysoError) -> NoReturn:
     abort(context, err)
@@ -324,6 +330,7 @@ class AccessInterceptor(grpc.ServerInterceptor):
         if identity is None:
             self.anonymous.count(method, context.peer() or "")
             _deny(context, Unauthenticated("UNAUTHENTICATED"))
+        request_log.note_client(identity.name)  # the access log's client
         return identity
 
     def _admit(

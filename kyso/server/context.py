@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from grpc_health.v1.health import HealthServicer
 
     from kyso.server.auth import IdentityResolver
+    from kyso.server.observability import Observability
 
 
 @dataclass
@@ -56,6 +57,7 @@ class AppContext:
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
     identities: IdentityResolver | None = None  # who is calling (set with the guard)
+    observability: Observability | None = None  # metrics, access log, tracing (set last)
 
     @property
     def keys(self) -> KeyRegistry:
@@ -138,6 +140,9 @@ def build_context(settings: Settings) -> AppContext:
 
         ctx.interceptors.append(build_interceptor(ctx))  # first: who may call at all
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
+        from kyso.server import observability
+
+        ctx.observability = observability.attach(ctx)  # outermost interceptor: sees refusals
     except BaseException:
         for close in reversed(closers):
             with contextlib.suppress(Exception):

@@ -12,6 +12,7 @@ The file's shape::
     [[keys]]        -> signer.settings.KeySettings, one table per key
     [tls]           -> TlsSettings (without it, plaintext on loopback only)
     [[clients]]     -> ClientSettings, one table per client: identity, roles, keys
+    [metrics] [logging] [tracing] -> kyso.server.observability_settings
 
 Relative paths in the file are relative to the file; the file may be at most
 :data:`CONFIG_LIMIT` bytes. Environment variables override the file: ``KYSO_<KEY>`` for a
@@ -52,6 +53,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from kyso.errors import InvalidInput
 from kyso.pki.settings import FetchSettings
 from kyso.server.clients import ClientSettings, check_clients
+from kyso.server.observability_settings import LoggingSettings, MetricsSettings, TracingSettings
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
@@ -263,6 +265,15 @@ class ServerSettings(SettingsModel):
     )
     audit: AuditSettings = Field(
         AuditSettings(), description="the [audit] section: signed checkpoints of both audits"
+    )
+    metrics: MetricsSettings = Field(
+        MetricsSettings(), description="the [metrics] section: the Prometheus endpoint"
+    )
+    logging: LoggingSettings = Field(
+        LoggingSettings(), description="the [logging] section: text or JSON lines"
+    )
+    tracing: TracingSettings = Field(
+        TracingSettings(), description="the [tracing] section: OpenTelemetry (kyso[otel])"
     )
 
     @model_validator(mode="before")

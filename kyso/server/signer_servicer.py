@@ -19,6 +19,7 @@ from google.protobuf import timestamp_pb2
 
 from kyso.errors import InvalidInput, KysoError
 from kyso.pdf.input import check_size
+from kyso.server import request_log
 from kyso.server.auth import caller_actor, current_identity
 from kyso.server.context import AppContext
 from kyso.server.status import grpc_errors
@@ -162,6 +163,7 @@ class _Audited:
             self._write(SigningResult.ERROR, code="INTERNAL")
 
     def _write(self, result: SigningResult, **fields: str) -> None:
+        request_log.note_document(self.fields.get("input_sha256", ""))
         self._audit.record_failure(SigningAttempt(result=result, **{**self.fields, **fields}))
 
     def ok(self, result: SignResult | None = None, **fields: str) -> None:
@@ -173,6 +175,11 @@ class _Audited:
                 **fields,
             }
         self._audit.record(SigningAttempt(result=SigningResult.OK, **{**self.fields, **fields}))
+        request_log.note_document(self.fields.get("input_sha256", ""))  # the access log
+        if result is not None:  # the metrics: a signature made
+            request_log.note_signature(
+                self.fields.get("key", ""), result.profile.value, result.level.value
+            )
 
 
 def _sha256(data: bytes) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import grpc
 
 from kyso.errors import InvalidInput, ResourceExhausted
+from kyso.server import request_log
 from kyso.server.context import AppContext
 from kyso.server.report_proto import layout_pb, to_proto
 from kyso.server.report_signing import sign_report
@@ -33,6 +34,7 @@ from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from verifier import validation
 from verifier.clerk_report import file_base_name
 from verifier.layout.check import LayoutOptions, check_layout
+from verifier.layout.model import LayoutReport
 
 log = logging.getLogger("kyso.verifier.api")
 
@@ -112,6 +114,8 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 problem="only the PDF report (human_report = HUMAN_REPORT_PDF) is signed",
             )
         result = validation.verify(req)
+        _note(result.document_sha256, result.layout)
+        request_log.note_verification(result.indication.value)
         report = to_proto(result)
         if options.human_report != pb.HUMAN_REPORT_NONE:
             from verifier import human_report
@@ -226,10 +230,16 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             len(report.findings),
             report.elapsed_ms,
         )
-        return pb.CheckLayoutResponse(
-            layout=layout_pb(report),
-            document_sha256=hashlib.sha256(request.document).hexdigest().upper(),
-        )
+        sha256 = hashlib.sha256(request.document).hexdigest()
+        _note(sha256, report)
+        return pb.CheckLayoutResponse(layout=layout_pb(report), document_sha256=sha256.upper())
+
+
+def _note(document_sha256: str, layout: LayoutReport | None) -> None:
+    """For the access log and the metrics (:mod:`kyso.server.request_log`)."""
+    request_log.note_document(document_sha256)
+    if layout is not None:
+        request_log.note_layout((f.rule, f.severity.value) for f in layout.findings)
 
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:

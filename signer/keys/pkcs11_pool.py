@@ -141,8 +141,22 @@ class TokenPool:
         self._sessions: list[Any] = []
         self._objects: dict[tuple[int, int, str, str], Any] = {}
         self._call_lock = _module_lock(module)
+        self._counts = threading.Lock()  # guards the two counters below
+        self._lent = 0
+        #: Calls that met a token error (each retry counted); read by the server's metrics.
+        self.errors = 0
         with self._call_lock:
             self._open()
+
+    @property
+    def size(self) -> int:
+        """Sessions the pool keeps open."""
+        return self._size
+
+    @property
+    def in_use(self) -> int:
+        """Sessions lent out now (waiting callers not counted)."""
+        return self._lent
 
     # ------------------------------------------------------------------ lifecycle
     def _token(self) -> Any:
@@ -237,6 +251,11 @@ class TokenPool:
                 self._close_all(self._sessions)
                 self._open()
 
+    def _count(self, *, lent: int = 0, errors: int = 0) -> None:
+        with self._counts:
+            self._lent += lent
+            self.errors += errors
+
     # ------------------------------------------------------------------ use
     def run(self, fn: Callable[[Any], T]) -> T:
         """Call ``fn(session)`` with a session of its own; reopen and retry once on token errors."""
@@ -244,10 +263,12 @@ class TokenPool:
             generation = self._generation
             idle = self._idle
             session = idle.get()
+            self._count(lent=1)
             try:
                 with self._call_lock:
                     return fn(session)
             except _REOPEN_ERRORS as exc:
+                self._count(errors=1)
                 if attempt == 2:
                     raise Unavailable(
                         "TOKEN_UNAVAILABLE",
@@ -257,6 +278,7 @@ class TokenPool:
                 self._reopen(generation)
                 continue
             finally:
+                self._count(lent=-1)
                 if generation == self._generation:
                     idle.put(session)
         raise AssertionError("unreachable")

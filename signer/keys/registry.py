@@ -348,6 +348,11 @@ class KeyRegistry:
             except Exception as exc:
                 log.warning("key %s not loaded: %s", name, getattr(exc, "code", type(exc).__name__))
 
+    def pools(self) -> list[TokenPool]:
+        """The PKCS#11 session pools opened so far (one per module and token)."""
+        with self._lock:
+            return list(self._pools.values())
+
     def close(self) -> None:
         for pool in self._pools.values():
             pool.close()

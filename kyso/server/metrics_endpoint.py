@@ -1,0 +1,85 @@
+"""The ``/metrics`` HTTP endpoint on a port of its own (``[metrics] listen``, ``--metrics-listen``).
+
+Default ``127.0.0.1:9464``. When the port is taken, the next ones are tried (up to
+:data:`PORT_TRIES` in all): a second kyso on the host, or another exporter on 9464, does not stop
+the server; the address taken is printed at start. Port 0 takes any free port; ``off`` serves
+no endpoint (the metrics are still kept). The endpoint is plain HTTP served by prometheus-client
+in a daemon thread; it answers from counters only, so request work never blocks it.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+from kyso.errors import InvalidInput
+from kyso.settings import shorten
+
+log = logging.getLogger("kyso.metrics")
+
+OFF = "off"
+#: Ports tried from the configured one: 9464, 9465, ... 9479.
+PORT_TRIES = 16
+
+
+@dataclass
+class MetricsEndpoint:
+    """A running endpoint; :meth:`close` stops it."""
+
+    host: str
+    port: int
+    _server: Any
+    _thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/metrics"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def start_endpoint(
+    listen: str, registry: CollectorRegistry, *, setting: str = "metrics.listen"
+) -> MetricsEndpoint | None:
+    """Serve ``registry`` on ``listen`` (HOST:PORT, or ``off``: None).
+
+    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming ``setting`` when neither the port
+    nor the next :data:`PORT_TRIES` - 1 can be bound, or the host is not one of this machine.
+    """
+    if listen == OFF:
+        return None
+    host, _, port_text = listen.rpartition(":")
+    host = host.strip("[]")
+    first = int(port_text)
+    ports = [0] if first == 0 else [p for p in range(first, first + PORT_TRIES) if p <= 65535]
+    last: OSError | None = None
+    for port in ports:
+        try:
+            server, thread = start_http_server(port, addr=host, registry=registry)
+        except OSError as exc:
+            last = exc
+            if exc.errno == errno.EADDRINUSE:
+                continue
+            break
+        bound = server.server_address[1]
+        if bound != first and first != 0:
+            log.warning("metrics port %d is taken: serving metrics on %d", first, bound)
+        return MetricsEndpoint(host, bound, server, thread)
+    reason = "in use" if last is not None and last.errno == errno.EADDRINUSE else "not available"
+    raise InvalidInput(
+        "CONFIG_INVALID",
+        problem=f"{setting}: cannot serve metrics on {shorten(listen)} "
+        f"(ports {ports[0]}-{ports[-1]} {reason}); choose another port or `off`",
+    )
+
+
+__all__ = ["OFF", "PORT_TRIES", "MetricsEndpoint", "start_endpoint"]
