@@ -28,6 +28,7 @@ import grpc
 
 from kyso.edxml.reader import read_package
 from kyso.errors import InvalidInput, ResourceExhausted
+from kyso.server import request_log
 from kyso.server.context import AppContext
 from kyso.server.intake_proto import evidence, to_proto
 from kyso.server.status import grpc_errors
@@ -58,6 +59,7 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         human = verify_options.human_report
         verify_options.human_report = pb.HUMAN_REPORT_NONE
         package = read_package(source, cfg.reader_limits())
+        request_log.note_document(package.sha256)  # the package's, before its attachments'
         try:
             planned = assessment.plan(package, self._policy, cfg.damaged_replacement_runs)
             outcomes, reports = [], {}

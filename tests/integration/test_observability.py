@@ -8,6 +8,7 @@ subprocess is called with an ``x-request-id`` and its standard error read back a
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import logging
 import os
@@ -15,19 +16,21 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 import pytest
-from documents import DECREE30_NAME, decree30_pdf
+from documents import DECREE30_NAME, decree30_pdf, make_pdf
 from prometheus_client.parser import text_string_to_metric_families
 from test_sign_support import sign
 
 from kyso.server.app import running_server
 from kyso.server.metrics_endpoint import PORT_TRIES, start_endpoint
+from kyso.server.observability_settings import TracingSettings
 from kyso.server.request_log import REQUEST_ID_KEY
 from kyso.v1 import signer_pb2 as spb
 from kyso.v1 import signer_pb2_grpc as spb_grpc
@@ -81,7 +84,9 @@ def channel(observed: tuple[str, Any]) -> Iterator[grpc.Channel]:
         ch.close()
 
 
-def test_metrics_count_a_signature_and_a_verification(channel, metrics_url, assert_pdfsig_ok):
+def test_metrics_count_a_signature_and_a_verification(
+    channel, metrics_url, assert_pdfsig_ok, softhsm_token
+):
     before = scrape(metrics_url)
     signed = sign(channel, decree30_pdf(), level=spb.PADES_B_T, placement=PLACEMENT).document
     assert_pdfsig_ok(signed, expected_signatures=1)
@@ -107,9 +112,9 @@ def test_metrics_count_a_signature_and_a_verification(channel, metrics_url, asse
         if k[0] == "kyso_fetch_duration_seconds_count" and ("purpose", "TSA") in k[1]
     ]
     assert tsa and all(dict(k[1])["responder"].startswith("127.0.0.1:") for k in tsa), tsa
-    assert value(after, "kyso_pkcs11_sessions", token="kyso-test") >= 1 or any(
-        k[0] == "kyso_pkcs11_sessions" for k in after
-    )
+    token = softhsm_token.token_label
+    assert value(after, "kyso_pkcs11_sessions", token=token) >= 1
+    assert value(after, "kyso_pkcs11_sessions_in_use", token=token) == 0  # all given back
     assert any(k[0] == "kyso_revocation_cache_lookups_total" for k in after)
 
 
@@ -282,3 +287,77 @@ def test_a_bad_metrics_listen_is_one_line_naming_the_option(kyso_config):
     )
     assert done.returncode == 3, done.stderr
     assert done.stderr.count("\n") == 1 and "--metrics-listen" in done.stderr, done.stderr
+
+
+# -- tracing: spans to a real OTLP/HTTP receiver on 127.0.0.1 ------------------------------------
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_tracing_sends_a_span_per_rpc_with_the_callers_parent(make_config):
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces"
+    config = make_config().model_copy(
+        update={"tracing": TracingSettings(enabled=True, endpoint=endpoint)}
+    )
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    try:
+        with running_server(config) as (address, _ctx), admin_channel(address) as ch:
+            spb_grpc.SignerStub(ch).ListKeys(
+                spb.ListKeysRequest(),
+                metadata=[("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01")],
+                timeout=30,
+            )
+        # closing the server flushed the spans
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    spans = []
+    for body in _Receiver.bodies:
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource in request.resource_spans:
+            service = {a.key: a.value.string_value for a in resource.resource.attributes}
+            for scope in resource.scope_spans:
+                spans.extend((service.get("service.name"), s) for s in scope.spans)
+    (found,) = [(svc, s) for svc, s in spans if s.name == "/kyso.v1.Signer/ListKeys"]
+    assert found[0] == "kyso" and found[1].trace_id.hex() == trace_id
+
+
+def test_layout_findings_are_counted_by_rule(channel, metrics_url):
+    before = scrape(metrics_url)
+    answer = vpb_grpc.VerifierStub(channel).CheckLayout(
+        vpb.CheckLayoutRequest(document=make_pdf(["Not a Decree 30 document"])), timeout=60
+    )
+    after = scrape(metrics_url)
+    assert answer.layout.findings  # no national motto, no number, no signer block...
+    rules = {f.rule for f in answer.layout.findings}
+
+    def total(samples: Samples) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for (name, labels), v in samples.items():
+            if name == "kyso_layout_findings_total":
+                rule = dict(labels)["rule"]
+                out[rule] = out.get(rule, 0) + v
+        return out
+
+    grown = {r: n - total(before).get(r, 0) for r, n in total(after).items()}
+    assert {r for r, n in grown.items() if n} == rules
+    assert sum(grown.values()) == len(answer.layout.findings)
