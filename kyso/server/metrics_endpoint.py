@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 
 from kyso.errors import InvalidInput
+from kyso.server.settings import is_loopback
 from kyso.settings import shorten
 
 log = logging.getLogger("kyso.metrics")
@@ -71,6 +72,8 @@ def start_endpoint(
                 continue
             break
         bound = server.server_address[1]
+        if not is_loopback(listen):
+            log.warning("metrics are served in plain HTTP to whoever reaches %s", shorten(listen))
         if bound != first and first != 0:
             log.warning("metrics port %d is taken: serving metrics on %d", first, bound)
         return MetricsEndpoint(host, bound, server, thread)

@@ -30,6 +30,7 @@ from test_sign_support import RECT_SMALL, rpc_error
 
 from kyso.cli.channel import EXIT_ERROR
 from kyso.server.app import running_server
+from kyso.server.auth import AccessInterceptor
 from kyso.server.status import error_info
 from kyso.server.tokens import add_token
 from kyso.v1 import signer_pb2 as spb
@@ -439,7 +440,7 @@ def test_a_token_on_loopback_names_its_client(token_server: tuple[str, Any, str]
 
 def test_anonymous_refusals_are_counted_not_chained(token_server: tuple[str, Any, str]) -> None:
     address, ctx, _ = token_server
-    guard = ctx.interceptors[0]
+    guard = next(i for i in ctx.interceptors if isinstance(i, AccessInterceptor))
     before = (len(_signing_entries(ctx)), len(ctx.trust.history(limit=1000)), guard.anonymous.total)
     add = tpb.AddTrustCertificateRequest(certificate=b"x", reason="flood")
     with grpc.insecure_channel(address) as ch:
