@@ -1,8 +1,9 @@
 """The ``/metrics`` HTTP endpoint on a port of its own (``[metrics] listen``, ``--metrics-listen``).
 
 Default ``127.0.0.1:9464``. When the port is taken, the next ones are tried (up to
-:data:`PORT_TRIES` in all): a second kyso on the host, or another exporter on 9464, does not stop
-the server; the address taken is printed at start. Port 0 takes any free port; ``off`` serves
+:data:`PORT_TRIES` in all), then any free port: a second kyso on the host, or another exporter
+on 9464, never stops the server; the address taken is printed at start. Port 0 takes any free
+port; ``off`` serves
 no endpoint (the metrics are still kept). The endpoint is plain HTTP served by prometheus-client
 in a daemon thread; it answers from counters only, so request work never blocks it.
 """
@@ -53,15 +54,15 @@ def start_endpoint(
 ) -> MetricsEndpoint | None:
     """Serve ``registry`` on ``listen`` (HOST:PORT, or ``off``: None).
 
-    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming ``setting`` when neither the port
-    nor the next :data:`PORT_TRIES` - 1 can be bound, or the host is not one of this machine.
+    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming ``setting`` when no port at all can
+    be bound on the host (not an address of this machine).
     """
     if listen == OFF:
         return None
     host, _, port_text = listen.rpartition(":")
     host = host.strip("[]")
     first = int(port_text)
-    ports = [0] if first == 0 else [p for p in range(first, first + PORT_TRIES) if p <= 65535]
+    ports = [p for p in range(first, first + PORT_TRIES) if 0 < p <= 65535] + [0]
     last: OSError | None = None
     for port in ports:
         try:
@@ -77,11 +78,11 @@ def start_endpoint(
         if bound != first and first != 0:
             log.warning("metrics port %d is taken: serving metrics on %d", first, bound)
         return MetricsEndpoint(host, bound, server, thread)
-    reason = "in use" if last is not None and last.errno == errno.EADDRINUSE else "not available"
+    reason = (last.strerror if last is not None else None) or "no port"
     raise InvalidInput(
         "CONFIG_INVALID",
-        problem=f"{setting}: cannot serve metrics on {shorten(listen)} "
-        f"(ports {ports[0]}-{ports[-1]} {reason}); choose another port or `off`",
+        problem=f"{setting}: cannot serve metrics on {shorten(listen)} ({reason}): "
+        "not an address of this host? Choose another, or `off`",
     )
 
 

@@ -31,8 +31,8 @@ class MetricsSettings(SettingsModel):
 
     listen: MetricsListen = Field(
         DEFAULT_METRICS_LISTEN,
-        description="HOST:PORT of the Prometheus `/metrics` endpoint (plain HTTP); the next free "
-        "port (up to 15 more) when taken, 0 for any free port, `off` for no endpoint",
+        description="HOST:PORT of the Prometheus `/metrics` endpoint (plain HTTP); when taken the "
+        "next free port (up to 15 more), then any; 0 for any free port, `off` for no endpoint",
     )
 
 

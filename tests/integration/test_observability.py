@@ -28,6 +28,7 @@ from documents import DECREE30_NAME, decree30_pdf, make_pdf
 from prometheus_client.parser import text_string_to_metric_families
 from test_sign_support import sign
 
+from kyso.errors import InvalidInput
 from kyso.server.app import running_server
 from kyso.server.metrics_endpoint import PORT_TRIES, start_endpoint
 from kyso.server.observability_settings import TracingSettings
@@ -173,9 +174,15 @@ def test_a_taken_metrics_port_moves_to_the_next_free_one(observed):
         assert endpoint is not None
         try:
             assert taken < endpoint.port < taken + PORT_TRIES
-            assert any(k[0] == "kyso_requests_total" for k in scrape(endpoint.url))
+            assert any(k[0] == "kyso_revocation_cache_lookups_total" for k in scrape(endpoint.url))
         finally:
             endpoint.close()
+
+
+def test_an_address_not_of_this_host_is_one_error_naming_the_setting(observed):
+    registry = observed[1].observability.metrics.registry
+    with pytest.raises(InvalidInput, match=r"--metrics-listen: cannot serve metrics on 192\.0\.2"):
+        start_endpoint("192.0.2.1:9464", registry, setting="--metrics-listen")  # TEST-NET-1
 
 
 def test_off_serves_no_endpoint(kyso_config, observed):
