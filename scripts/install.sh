@@ -4,8 +4,8 @@
 # ruff, mypy, ...). The virtualenv is isolated from system site-packages, so a pytest or a
 # library installed outside the project never stands in for the project's own.
 # Idempotent: packages already present are not reinstalled, and the virtualenv is only
-# refreshed when pyproject.toml (or the extras asked for) changed. Without root, missing
-# packages are reported.
+# refreshed when pyproject.toml or client/pyproject.toml (or the extras asked for) changed.
+# Without root, missing packages are reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -56,7 +56,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.kyso-installed
-hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+hash="$(cat pyproject.toml client/pyproject.toml | sha256sum | cut -d' ' -f1)"
 # The stamp says what was installed for which pyproject.toml: "<sha256> serve|test".
 # A test install also serves; a serving install is extended when the tests ask for more.
 case "$(cat "$stamp" 2>/dev/null || true)" in
@@ -65,6 +65,9 @@ case "$(cat "$stamp" 2>/dev/null || true)" in
     *) current=0 ;;
 esac
 if [ "$current" -eq 0 ] || [ ! -x .venv/bin/kyso ]; then
+    # kyso-client first (client/: the kyso.v1 stubs and the Python client): kyso depends on it
+    echo "install: pip install -e client" >&2
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e client
     echo "install: pip install -e '.$extras'" >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
     echo "$hash $mode" > "$stamp"

@@ -22,7 +22,15 @@ PACKAGES = ("kyso", "signer", "verifier", "trust_store")
 GENERATED = REPO / "kyso" / "v1"
 
 #: The wire and the wiring: only kyso.server and kyso.cli may import these.
-WIRE = ("grpc", "google.protobuf", "kyso.v1", "kyso.server", "kyso.cli", "kyso.demo")
+WIRE = (
+    "grpc",
+    "google.protobuf",
+    "kyso.v1",
+    "kyso_client",
+    "kyso.server",
+    "kyso.cli",
+    "kyso.demo",
+)
 DOMAIN = ("signer", "verifier", "trust_store")
 
 #: importer package -> module prefixes it must not import.

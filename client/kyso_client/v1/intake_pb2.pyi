@@ -1,5 +1,5 @@
-from kyso.v1 import common_pb2 as _common_pb2
-from kyso.v1 import verifier_pb2 as _verifier_pb2
+from kyso_client.v1 import common_pb2 as _common_pb2
+from kyso_client.v1 import verifier_pb2 as _verifier_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from kyso.v1 import trust_store_pb2 as kyso_dot_v1_dot_trust__store__pb2
+from kyso_client.v1 import trust_store_pb2 as kyso_dot_v1_dot_trust__store__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
