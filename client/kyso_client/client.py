@@ -23,7 +23,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
 
@@ -150,14 +149,14 @@ class KysoClient:
         def retryable(exc: BaseException) -> bool:
             return isinstance(exc, KysoRpcError) and exc.status is grpc.StatusCode.UNAVAILABLE
 
-        def stop_at_deadline(state: RetryCallState) -> bool:
-            # the next wait would end past the deadline: give up now
+        def stop(state: RetryCallState) -> bool:
+            # out of attempts, or the next wait would end past the deadline: give up now
             wait = state.upcoming_sleep or 0.0
-            return time.monotonic() + wait >= deadline
+            return state.attempt_number >= policy.attempts or time.monotonic() + wait >= deadline
 
         retrying = Retrying(
             retry=retry_if_exception(retryable),
-            stop=stop_after_attempt(max(1, policy.attempts)) | stop_at_deadline,
+            stop=stop,
             wait=wait_exponential_jitter(
                 initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
             ),
@@ -182,8 +181,8 @@ class KysoClient:
         document: Document,
         key: str,
         *,
-        profile: str | int | None = None,
-        level: str | int | None = None,
+        profile: str | spb.SignatureProfile | None = None,
+        level: str | spb.PadesLevel | None = None,
         placement: spb.SignPlacement | None = None,
         options: spb.SignOptions | None = None,
         totp: str | None = None,
@@ -274,7 +273,9 @@ class KysoClient:
         if _size(document) <= self.unary_limit:
             data = _read(document)
             return self.call(
-                self.verifier.Verify, lambda: vpb.VerifyRequest(document=data, options=opts), timeout
+                self.verifier.Verify,
+                lambda: vpb.VerifyRequest(document=data, options=opts),
+                timeout,
             )
 
         def requests() -> Iterator[vpb.VerifyStreamRequest]:
@@ -332,7 +333,11 @@ class KysoClient:
 
     # ------------------------------------------------------------------ trust store (reads)
     def trust_list(
-        self, *, role: int = 0, purpose: int = 0, timeout: float | None = None
+        self,
+        *,
+        role: tpb.TrustRole = tpb.TRUST_ROLE_UNSPECIFIED,
+        purpose: tpb.TrustPurpose = tpb.TRUST_PURPOSE_UNSPECIFIED,
+        timeout: float | None = None,
     ) -> tpb.ListTrustCertificatesResponse:
         """The trust store's certificates, optionally one ``TrustRole`` / ``TrustPurpose``."""
         return self.call(

@@ -1,4 +1,9 @@
-"""The CLI's gRPC client side: channel, chunked upload, refused-call reporting, exit codes."""
+"""The CLI's gRPC client side: channel, chunked upload, refused-call reporting, exit codes.
+
+The channel, the bearer-token interceptor, the unary/stream threshold and the reading of
+error details are kyso-client's (``kyso_client``, client/); this module adds the CLI's
+options (``--ca/--cert/--key``, ``--token-file``), the local credential and its messages.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,20 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
+from kyso_client.channel import CHUNK, UNARY_LIMIT, BearerToken, make_channel
+from kyso_client.errors import KysoRpcError
 
 from kyso.cli._input import read_bytes, read_text
 from kyso.errors import InvalidInput
-from kyso.server.status import error_info
 
 #: Exit status of every command for an error reported as an English code and a Vietnamese message.
 EXIT_ERROR = 3
-CHUNK = 1024 * 1024
-UNARY_LIMIT = 3 * 1024 * 1024  # above this the CLI streams (gRPC's default is 4 MiB)
+#: The CLI's channel limit (bytes): large reports and the unary answers of a big server limit.
+CLI_MAX_MESSAGE = 512 * 1024 * 1024
+
+__all__ = ["CHUNK", "EXIT_ERROR", "UNARY_LIMIT", "BearerToken", "channel", "client_channel"]
 
 
 #: Environment variables standing for ``--ca``, ``--cert`` and ``--key``.
@@ -99,51 +106,12 @@ def bearer_token(ns: argparse.Namespace) -> str | None:
     return None
 
 
-class BearerToken(
-    grpc.UnaryUnaryClientInterceptor,
-    grpc.UnaryStreamClientInterceptor,
-    grpc.StreamUnaryClientInterceptor,
-    grpc.StreamStreamClientInterceptor,
-):
-    """Adds ``authorization: Bearer <token>`` to every call that does not carry one."""
-
-    def __init__(self, token: str) -> None:
-        self._header = ("authorization", f"Bearer {token}")
-
-    def _details(self, details: Any) -> Any:
-        metadata = list(details.metadata or ())
-        if any(k == "authorization" for k, _ in metadata):
-            return details
-        return details._replace(metadata=[*metadata, self._header])
-
-    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(self._details(details), request)
-
-    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(self._details(details), request)
-
-    def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return continuation(self._details(details), requests)
-
-    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return continuation(self._details(details), requests)
-
-
 def channel(
     address: str, tls: grpc.ChannelCredentials | None = None, token: str | None = None
 ) -> grpc.Channel:
     """A channel to ``address``: TLS with ``tls``, else plaintext; every call carries
-    ``token`` as a bearer token when given."""
-    limit = 512 * 1024 * 1024
-    options = [
-        ("grpc.max_receive_message_length", limit),
-        ("grpc.max_send_message_length", limit),
-    ]
-    if tls is not None:
-        ch = grpc.secure_channel(address, tls, options=options)
-    else:
-        ch = grpc.insecure_channel(address, options=options)
-    return grpc.intercept_channel(ch, BearerToken(token)) if token else ch
+    ``token`` as a bearer token when given (:func:`kyso_client.make_channel`)."""
+    return make_channel(address, tls, token, max_message_bytes=CLI_MAX_MESSAGE)
 
 
 def client_channel(
@@ -170,7 +138,8 @@ _HINTS = {
 def report_rpc_error(err: grpc.RpcError) -> None:
     """One line on stderr, ``kyso: CODE: English (Vietnamese)`` (and the Vietnamese message
     on a second line when the server's text lacks it)."""
-    code, vi = error_info(err)
+    typed = KysoRpcError.from_rpc_error(err)
+    code, vi = typed.code, typed.message_vi if typed.from_kyso else ""
     details = (err.details() if hasattr(err, "details") else str(err)) or ""
     # kyso's own statuses already start with their code ("CODE: English (Vietnamese)").
     line = details if details.startswith(f"{code}:") else f"{code}: {details}"

@@ -3,9 +3,12 @@
 Errors know only their meaning (``kyso.errors``); this is the one place that
 says which gRPC status each meaning becomes.  Every servicer method is wrapped
 by :func:`grpc_errors`: a ``KysoError`` becomes its status with
-``code: English (Vietnamese)`` as the message and a ``google.rpc.ErrorInfo``
-whose ``reason`` is the stable code; anything else becomes INTERNAL without
-leaking internals (the traceback goes to the log only).
+``code: English (Vietnamese)`` as the message and, in ``grpc-status-details-bin``, a
+``google.rpc.ErrorInfo`` (``reason``: the stable code, ``domain``: ``kyso.v1``,
+``metadata``: ``message_en``, ``message_vi`` and the message's parameters) and a
+``google.rpc.LocalizedMessage`` (``locale``: ``vi-VN``, the clerk's text); anything else
+becomes INTERNAL (INTERNAL_ERROR, same details) without leaking internals (the traceback goes
+to the log only). Clients read them with ``kyso_client.KysoRpcError`` (docs/api.md).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from kyso_client.errors import DOMAIN, LOCALE_VI, KysoRpcError
 
 from kyso.errors import (
     Aborted,
@@ -55,8 +59,6 @@ STATUS: Mapping[type[KysoError], grpc.StatusCode] = {
 }
 """The gRPC status of each meaning; a subclass takes its nearest mapped ancestor's."""
 
-_INTERNAL_MESSAGE = str(Internal("INTERNAL_ERROR"))
-
 
 def status_code(err: KysoError) -> grpc.StatusCode:
     """The gRPC status for ``err``: that of its class or nearest mapped ancestor."""
@@ -67,15 +69,20 @@ def status_code(err: KysoError) -> grpc.StatusCode:
 
 
 def to_status(err: KysoError) -> grpc.Status:
-    info = error_details_pb2.ErrorInfo(
-        reason=err.code,
-        domain="kyso",
-        metadata={"message_vi": err.message_vi, "message_en": err.message_en},
-    )
-    detail = any_pb2.Any()
-    detail.Pack(info)
+    """The status of ``err``: its code, ``CODE: English (Vietnamese)``, ErrorInfo and the
+    Vietnamese LocalizedMessage. ErrorInfo.metadata carries the message's parameters as
+    quoted in the message (cut to 200 characters, :func:`kyso.errors.quoted`)."""
+    metadata = {name: str(value) for name, value in err.params.items()}
+    metadata.update(message_vi=err.message_vi, message_en=err.message_en)
+    info = error_details_pb2.ErrorInfo(reason=err.code, domain=DOMAIN, metadata=metadata)
+    text = error_details_pb2.LocalizedMessage(locale=LOCALE_VI, message=err.message_vi)
+    details = []
+    for message in (info, text):
+        detail = any_pb2.Any()
+        detail.Pack(message)
+        details.append(detail)
     code = status_code(err).value[0]
-    return rpc_status.to_status(status_pb2.Status(code=code, message=str(err), details=[detail]))
+    return rpc_status.to_status(status_pb2.Status(code=code, message=str(err), details=details))
 
 
 def abort(context: grpc.ServicerContext, err: KysoError) -> None:
@@ -99,7 +106,7 @@ def grpc_errors(method: F) -> F:
             if context.code() is not None:  # already aborted by the method itself
                 raise
             log.exception("%s failed", method.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, _INTERNAL_MESSAGE)
+            abort(context, Internal("INTERNAL_ERROR"))
         return None
 
     return wrapper  # type: ignore[return-value]
@@ -115,16 +122,11 @@ def _guard_stream(gen: Any, context: grpc.ServicerContext, name: str) -> Any:
         if context.code() is not None:
             raise
         log.exception("%s failed", name)
-        context.abort(grpc.StatusCode.INTERNAL, _INTERNAL_MESSAGE)
+        abort(context, Internal("INTERNAL_ERROR"))
 
 
 def error_info(err: grpc.RpcError) -> tuple[str, str]:
-    """Client side: the stable code and Vietnamese message of a failed call."""
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
-    if status is not None:
-        for d in status.details:
-            if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                d.Unpack(info)
-                return info.reason, info.metadata.get("message_vi", "")
-    return err.code().name if hasattr(err, "code") else "UNKNOWN", ""
+    """Client side: the stable code and Vietnamese message of a failed call (the status name
+    and "" for a status without kyso's details). See ``kyso_client.KysoRpcError``."""
+    typed = KysoRpcError.from_rpc_error(err)
+    return typed.code, typed.message_vi if typed.from_kyso else ""

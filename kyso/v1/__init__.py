@@ -8,17 +8,37 @@ object, so one descriptor pool entry and one set of classes).
 
 from __future__ import annotations
 
-import importlib
 import sys
 
-#: The generated modules, one ``<file>_pb2`` and ``<file>_pb2_grpc`` per .proto file.
-MODULES = tuple(
-    f"{name}{suffix}"
-    for name in ("common", "intake", "signer", "trust_store", "verifier")
-    for suffix in ("_pb2", "_pb2_grpc")
+from kyso_client.v1 import (
+    common_pb2,
+    common_pb2_grpc,
+    intake_pb2,
+    intake_pb2_grpc,
+    signer_pb2,
+    signer_pb2_grpc,
+    trust_store_pb2,
+    trust_store_pb2_grpc,
+    verifier_pb2,
+    verifier_pb2_grpc,
 )
 
-for _name in MODULES:
-    _module = importlib.import_module(f"kyso_client.v1.{_name}")
+_MODULES = {
+    "common_pb2": common_pb2,
+    "common_pb2_grpc": common_pb2_grpc,
+    "intake_pb2": intake_pb2,
+    "intake_pb2_grpc": intake_pb2_grpc,
+    "signer_pb2": signer_pb2,
+    "signer_pb2_grpc": signer_pb2_grpc,
+    "trust_store_pb2": trust_store_pb2,
+    "trust_store_pb2_grpc": trust_store_pb2_grpc,
+    "verifier_pb2": verifier_pb2,
+    "verifier_pb2_grpc": verifier_pb2_grpc,
+}
+#: The generated modules, one ``<file>_pb2`` and ``<file>_pb2_grpc`` per .proto file.
+MODULES = tuple(_MODULES)
+
+for _name, _module in _MODULES.items():
     sys.modules[f"{__name__}.{_name}"] = _module
-    globals()[_name] = _module
+
+__all__ = ["MODULES", *MODULES]

@@ -31,9 +31,10 @@ def test_stubs_are_current(tmp_path: Path) -> None:
 
 
 def test_one_copy_of_the_generated_code() -> None:
-    import kyso.v1
     import kyso.v1.signer_pb2
     import kyso_client.v1.signer_pb2
+
+    import kyso.v1
     from kyso.v1 import verifier_pb2
 
     assert kyso.v1.signer_pb2 is kyso_client.v1.signer_pb2

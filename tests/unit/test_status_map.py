@@ -35,9 +35,13 @@ def test_status_carries_the_code_as_error_info_reason() -> None:
     rich.details[0].Unpack(info)
     assert (info.reason, info.domain, info.metadata["message_vi"]) == (
         "POLICY_NOT_FOUND",
-        "kyso",
+        "kyso.v1",
         "không có chính sách kiểm tra x",
     )
+    assert info.metadata["policy"] == "x"  # the message's parameters, as quoted
+    text = error_details_pb2.LocalizedMessage()
+    rich.details[1].Unpack(text)
+    assert (text.locale, text.message) == ("vi-VN", "không có chính sách kiểm tra x")
     assert (
         status_code(InvalidInput("NOT_A_PDF", problem="empty")) is grpc.StatusCode.INVALID_ARGUMENT
     )
