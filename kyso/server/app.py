@@ -15,11 +15,11 @@ from concurrent import futures
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
 from kyso.server import intake_servicer as intake_api
+from kyso.server import reflection
 from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
@@ -109,7 +109,7 @@ def build_server(
     for name in ["", *names]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     ctx.health = health_servicer
-    reflection.enable_server_reflection(
+    reflection.enable(
         [
             *names,
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
