@@ -23,7 +23,8 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from kyso_client.channel import CHUNK, UNARY_LIMIT, TlsOptions, make_channel
@@ -157,9 +158,8 @@ class KysoClient:
         retrying = Retrying(
             retry=retry_if_exception(retryable),
             stop=stop,
-            wait=wait_exponential_jitter(
-                initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
-            ),
+            wait=wait_exponential(multiplier=policy.initial_backoff, max=policy.max_backoff)
+            + wait_random(0, policy.jitter),
             reraise=True,
         )
         return retrying(attempt)

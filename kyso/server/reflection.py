@@ -6,7 +6,9 @@ generated ``*_pb2.py``. proto/compile_stubs.py also writes ``kyso_client/v1/kyso
 a ``FileDescriptorSet`` built with ``protoc --include_source_info``; for kyso's own files this
 servicer answers with those protos instead, so ``grpcurl describe`` and other reflection
 clients show the documentation of every service, method and field. Other files (health,
-reflection, ``google/protobuf/*``) come from the pool as before.
+reflection, ``google/protobuf/*``) come from the pool as before. A method's full name
+(``grpcurl describe kyso.v1.Signer.SignStream``) resolves to its service's file, which the
+reference servicer does not do.
 """
 
 from __future__ import annotations
@@ -69,7 +71,15 @@ class CommentedReflection(reflection.ReflectionServicer):
         try:
             descriptor = self._pool.FindFileContainingSymbol(fully_qualified_name)
         except KeyError:
-            return super()._file_containing_symbol(request, fully_qualified_name)
+            # The pool does not index methods ("kyso.v1.Signer.SignStream"): their service's file.
+            service, _, method = fully_qualified_name.rpartition(".")
+            try:
+                found = self._pool.FindServiceByName(service)
+            except KeyError:
+                return super()._file_containing_symbol(request, fully_qualified_name)
+            if found.methods_by_name.get(method) is None:
+                return super()._file_containing_symbol(request, fully_qualified_name)
+            descriptor = found.file
         return self._answer(descriptor, request)
 
 
