@@ -174,3 +174,24 @@ def test_every_service_method_message_field_and_enum_is_documented() -> None:
             if path not in documented
         ]
     assert not missing, f"{len(missing)} undocumented:\n" + "\n".join(missing)
+
+
+# ---------------------------------------------------------------- docs/api.md
+def test_docs_api_lists_every_rpc_and_only_known_codes() -> None:
+    import grpc
+
+    from kyso.errors import CATALOGUE
+
+    text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [name for name, _ in _rpcs() if f"| `{name.split('.')[1]}` |" not in text]
+    assert not missing, f"RPCs not in docs/api.md: {missing}"
+    services = {f"kyso.v1.{name.split('.')[0]}" for name, _ in _rpcs()}
+    assert all(f"`{s}`" in text for s in services)
+    known = set(CATALOGUE) | {s.name for s in grpc.StatusCode} | {"MESSAGE_TOO_LARGE"}
+    enum_values = {v.name for f in _files() for e in f.enum_type for v in e.value} | {
+        "RETURN_TO_SENDER",
+        "ACCEPT",
+    }
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]{3,})`", text))
+    unknown = sorted(named - known - enum_values - {"RPC_REQUEST_STANDARD_NAME"})
+    assert not unknown, f"docs/api.md names codes that are not in the catalogue: {unknown}"
