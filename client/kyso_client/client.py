@@ -293,8 +293,9 @@ class KysoClient:
         ocr: bool | None = None,
         timeout: float | None = None,
     ) -> vpb.CheckLayoutResponse:
-        """The Decree 30/2020 layout report of ``document`` alone (unary: up to the server's
-        ``max_document_bytes``; the channel's limit is raised for it)."""
+        """The Decree 30/2020 layout report of ``document`` alone. CheckLayout has no streaming
+        form: the document goes in one message, up to the server's ``max_document_bytes`` and
+        the channel's limit (:data:`~kyso_client.channel.MAX_RECEIVE`, 64 MiB)."""
         opts = vpb.CheckLayoutOptions(policy=policy)
         if ocr is not None:
             opts.ocr = ocr

@@ -469,3 +469,20 @@ def test_sighup_rereads_the_files_and_keeps_serving(tmp_path: Path, pki: _Pki) -
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_kyso_client_speaks_mtls(mtls_server: str, pki: _Pki) -> None:
+    """kyso-client's TlsOptions (paths): served with the client certificate; without it the
+    handshake fails and the client says UNAVAILABLE (after its retries, within the deadline)."""
+    from kyso_client import KysoClient, KysoRpcError, RetryPolicy, TlsOptions
+
+    tls = TlsOptions(ca=pki.ca, cert=pki.client_cert, key=pki.client_key)
+    with KysoClient(mtls_server, tls=tls) as kyso:
+        assert kyso.trust_status(timeout=10).identity
+    no_cert = TlsOptions(ca=pki.ca)
+    with KysoClient(mtls_server, tls=no_cert, retry=RetryPolicy(attempts=2)) as kyso:
+        with pytest.raises(KysoRpcError) as caught:
+            kyso.list_keys(timeout=10)
+    assert caught.value.status is grpc.StatusCode.UNAVAILABLE
+    with pytest.raises(ValueError, match="go together"):
+        KysoClient(mtls_server, tls=TlsOptions(ca=pki.ca, cert=pki.client_cert))
