@@ -32,8 +32,10 @@ COPY signer ./signer
 COPY verifier ./verifier
 COPY trust_store ./trust_store
 COPY proto ./proto
+COPY client ./client
+# kyso-client (the kyso.v1 stubs) first: kyso depends on it and it is not on PyPI
 RUN python3 -m venv /opt/kyso/venv \
-    && /opt/kyso/venv/bin/pip install . \
+    && /opt/kyso/venv/bin/pip install ./client . \
     && rm -rf /root/.cache
 
 USER kyso
