@@ -4,6 +4,7 @@ google.rpc.ErrorInfo and LocalizedMessage (vi-VN), and grpcurl through reflectio
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -265,6 +266,28 @@ def test_grpcurl_through_reflection_sees_the_comments_and_calls(kyso_server: str
         check=True,
     )
     assert "personal" in {k["name"] for k in json.loads(keys.stdout)["keys"]}
+    # a refused call: the status as JSON with ErrorInfo and LocalizedMessage resolved
+    request = {"document": base64.b64encode(decree30_pdf()).decode(), "options": {"policy": "x"}}
+    refused = subprocess.run(
+        [
+            *run,
+            "-format-error",
+            "-H",
+            f"authorization: Bearer {ADMIN_TOKEN}",
+            "-d",
+            json.dumps(request),
+            kyso_server,
+            "kyso.v1.Verifier/Verify",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    status = json.loads(refused.stderr)  # grpcurl prints a failed call's status on stderr
+    details = {d["@type"].rsplit("/", 1)[1]: d for d in status["details"]}
+    assert details["google.rpc.ErrorInfo"]["reason"] == "POLICY_NOT_FOUND"
+    assert details["google.rpc.ErrorInfo"]["domain"] == "kyso.v1"
+    assert details["google.rpc.LocalizedMessage"]["locale"] == "vi-VN"
 
 
 def test_reflection_serves_the_proto_comments(grpc_channel) -> None:
