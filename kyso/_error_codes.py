@@ -142,7 +142,12 @@ INVALID_INPUT: Mapping[str, Texts] = {
         "thuật toán {algorithm} không được phép (thuật toán băm cần SHA-256 trở lên)",
     ),
     # configuration (seen by operators at start-up)
-    "CONFIG_INVALID": Texts("the configuration is invalid: {problem}", "cấu hình không hợp lệ"),
+    "CONFIG_INVALID": Texts(
+        "the configuration is invalid: {problem}",
+        "cấu hình kyso không hợp lệ: sửa khóa cấu hình (hoặc biến môi trường KYSO_*) được nêu "
+        "theo kiểu giá trị cần có, rồi khởi động lại kyso; mọi khóa được liệt kê trong "
+        "docs/configuration.md",
+    ),
     "CONFIG_PIN_IN_FILE": Texts(
         "a PIN must not be written in the config file; use pin_env or pin_file",
         "không được ghi mã PIN trong tệp cấu hình; dùng pin_env hoặc pin_file",

@@ -11,6 +11,9 @@ the type it expects, on one line; names it repeats are cut to :data:`ECHO_LIMIT`
 
 from __future__ import annotations
 
+import difflib
+import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -180,13 +183,47 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _describe(error: ErrorDetails, env_prefix: str | None) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``"; did you mean redis_url?"`` for a misspelt ``redis_ulr``, else ``""`` (difflib's
+    closest match, similarity 0.6 or more)."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``X``, ``X | None``, ``tuple[X, ...]`` or ``Annotated[...]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg) if arg is not type(None) else None
+        if found is not None:
+            return found
+    return None
+
+
+def known_keys(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The keys the table at ``loc`` (a path below ``model``, list indexes included) accepts."""
+    for part in loc:
+        if model is None:
+            return ()
+        if isinstance(part, str):
+            info = model.model_fields.get(part)
+            model = _model_of(info.annotation) if info is not None else None
+    return tuple(model.model_fields) if model is not None else ()
+
+
+def _describe(
+    error: ErrorDetails, env_prefix: str | None, model: type[BaseModel] | None = None
+) -> str:
     """One problem; never quotes the value (it may be a secret)."""
     loc = tuple(error["loc"])
     where = (env_name(env_prefix, loc) if env_prefix else key_path(loc)) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{where}: unknown setting"
+        hint = ""
+        if loc and isinstance(loc[-1], str):
+            hint = did_you_mean(loc[-1], known_keys(model, loc[:-1]))
+        return f"{where}: unknown setting{hint}"
     if kind == "missing":
         return f"{where}: required"
     if kind in _EXPECTED:
@@ -197,20 +234,26 @@ def _describe(error: ErrorDetails, env_prefix: str | None) -> str:
 
 
 def settings_error(
-    exc: ValidationError, source: str, *, env_prefix: str | None = None
+    exc: ValidationError,
+    source: str,
+    *,
+    env_prefix: str | None = None,
+    model: type[BaseModel] | None = None,
 ) -> InvalidInput:
     """Every problem of ``exc`` in one ``CONFIG_INVALID`` error naming ``source``.
 
-    The problem (English, for the operator; the catalogue's Vietnamese text is the short
-    "cấu hình không hợp lệ") names each bad key's path and the type it expects, on one line;
-    with ``env_prefix`` keys are named as the environment variables that set them. A PIN
+    The problem (English, for the operator; the catalogue's Vietnamese text says what to do
+    with it) names each bad key's path and the type it expects, on one line;
+    with ``env_prefix`` keys are named as the environment variables that set them; with
+    ``model`` (the file's root model) an unknown key gets the closest known one ("did you
+    mean redis_url?"). A PIN
     written in the file keeps its own code, ``CONFIG_PIN_IN_FILE``: the fix is not another
     value but moving the secret out of the file.
     """
     errors = exc.errors(include_url=False)
     if any(e["type"] == "pin_in_file" for e in errors):
         return InvalidInput("CONFIG_PIN_IN_FILE")
-    problems = "; ".join(_describe(e, env_prefix) for e in errors)
+    problems = "; ".join(_describe(e, env_prefix, model) for e in errors)
     return InvalidInput("CONFIG_INVALID", problem=Composed(f"{source}: {problems}"))
 
 
@@ -227,8 +270,10 @@ __all__ = [
     "OptionalNewFilePath",
     "SettingsModel",
     "Strings",
+    "did_you_mean",
     "env_name",
     "key_path",
+    "known_keys",
     "settings_error",
     "shorten",
 ]

@@ -8,6 +8,7 @@ environment variable) or ``pin_file`` (a file readable only by kyso) and read by
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,12 +16,21 @@ from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kyso.errors import InvalidInput
-from kyso.settings import FilePaths, OptionalFilePath, OptionalNewFilePath, SettingsModel
+from kyso.settings import (
+    FilePaths,
+    OptionalFilePath,
+    OptionalNewFilePath,
+    SettingsModel,
+    shorten,
+)
 
 ProfileName = Literal["personal", "organisation", "attachment"]
 LevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 #: How a key's owner authorises each use (docs/security.md, "Owner consent").
 ConsentKind = Literal["totp", "pin", "none"]
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _lower_all(value: Any) -> Any:
@@ -52,6 +62,11 @@ class KeySettings(SettingsModel):
     chain: FilePaths = Field((), description="intermediate CA certificates (PEM/DER files)")
     image: OptionalFilePath = Field(None, description="signature or seal PNG")
     module: str | None = Field(None, description="pkcs11: the vendor's PKCS#11 library")
+    module_env: dict[str, str] = Field(
+        {},
+        description="pkcs11: environment variables the module reads, set by kyso before it "
+        'loads the module (e.g. `{ SOFTHSM2_CONF = "/var/lib/kyso/softhsm2.conf" }`)',
+    )
     token_label: str | None = Field(None, description="pkcs11: label of the token")
     key_label: str | None = Field(None, description="pkcs11: CKA_LABEL of the private key")
     key_id: str | None = Field(
@@ -103,6 +118,17 @@ class KeySettings(SettingsModel):
             data = dict(data)
             data["profiles"] = [data.pop("profile")]
         return data
+
+    @model_validator(mode="after")
+    def _module_env_names(self) -> KeySettings:
+        """Variable names a shell could export; never ``KYSO_*`` (kyso's own settings)."""
+        for name in self.module_env:
+            if _ENV_NAME.fullmatch(name) is None or name.upper().startswith("KYSO_"):
+                raise ValueError(
+                    f"module_env: {shorten(name)} is not an environment variable name "
+                    "(letters, digits, _; not KYSO_*)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _pin_consent_has_no_stored_pin(self) -> KeySettings:

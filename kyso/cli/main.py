@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kyso.cli._input import seconds
@@ -37,11 +38,24 @@ def _serve(ns: argparse.Namespace) -> int:
         "--listen" if ns.listen else "listen",
         tls=settings.tls is not None,
     )
+    on_serving: Callable[[str], None] | None = None
     if settings.embedded_defaults:
-        from kyso.demo.embedded import ensure_demo
+        from kyso.demo.embedded import ensure_demo, write_config
 
-        settings = ensure_demo(settings)
-    serve(settings, ns.listen, ns.metrics_listen)
+        settings = ensure_demo(settings, ns.listen)
+        home, written = settings.home, settings.listen
+
+        def _record(address: str) -> None:  # kyso.toml shows the port --listen :0 got
+            if address != written:
+                write_config(home, address)
+
+        on_serving = _record
+
+    elif settings.demo_pki:
+        from kyso.demo.embedded import start_demo_responders
+
+        start_demo_responders(settings)
+    serve(settings, ns.listen, ns.metrics_listen, on_serving=on_serving)
     return 0
 
 
@@ -68,6 +82,7 @@ def _health(ns: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import audit as cli_audit
+    from kyso.cli import config as cli_config
     from kyso.cli import intake as cli_intake
     from kyso.cli import layout as cli_layout
     from kyso.cli import sign as cli_sign
@@ -112,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=seconds("--timeout"), default=4.0, help="seconds (default %(default)s)"
     )
     p.set_defaults(func=_health)
-    for module in (cli_sign, cli_verify, cli_layout, cli_intake, cli_trust, cli_audit):
+    for module in (cli_sign, cli_verify, cli_layout, cli_intake, cli_trust, cli_audit, cli_config):
         module.register(sub)
     return parser
 

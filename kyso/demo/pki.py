@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import errno
 import io
 import os
 import socket
@@ -40,6 +41,23 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def listening_socket(host: str, port: int) -> socket.socket | None:
+    """A TCP socket bound to ``host:port`` and listening, or None when the port is taken.
+
+    Port 0 takes any free one (read it from ``getsockname()``). Binding before the PKI is
+    built reserves the port its URLs will name; :class:`Responders` then serves on it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        return None
+    return sock
 
 
 def _write_private(path: Path, data: bytes) -> Path:
@@ -243,14 +261,29 @@ class _OcspGetSupport:
 class Responders:
     """Certomancer's Animator (OCSP, CRL, TSA, certificate repository) served in a daemon thread."""
 
-    def __init__(self, archs: Iterable[PKIArchitecture], host: str, port: int) -> None:
+    def __init__(
+        self,
+        archs: Iterable[PKIArchitecture],
+        host: str,
+        port: int,
+        *,
+        sock: socket.socket | None = None,
+    ) -> None:
+        """Serve on ``sock`` (from :func:`listening_socket`; closed here) when given, else
+        bind ``host:port``. Raises :class:`OSError` when the port is taken (werkzeug itself
+        would print its own message and exit the process)."""
         store = AnimatorArchStore({a.arch_label: a for a in archs})
         app = _OcspGetSupport(
             _WholeSecondsAnimator(store, with_web_ui=False, allow_time_override=False)
         )
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
-        )
+        if sock is None:
+            sock = listening_socket(host, port)
+            if sock is None:
+                raise OSError(errno.EADDRINUSE, f"{host}:{port} is in use")
+        with sock:  # werkzeug serves on a duplicate of it
+            self._server: BaseWSGIServer = make_server(
+                host, port, app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
+            )
         self.port = int(self._server.server_port)
         self.base_url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(

@@ -10,7 +10,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 
 import grpc
@@ -177,13 +177,21 @@ def running_server(
         ctx.close()
 
 
-def serve(settings: Settings, listen: str | None = None, metrics_listen: str | None = None) -> None:
+def serve(
+    settings: Settings,
+    listen: str | None = None,
+    metrics_listen: str | None = None,
+    *,
+    on_serving: Callable[[str], None] | None = None,
+) -> None:
     """Run until SIGINT/SIGTERM; in-flight requests get a grace period.
 
     ``listen`` (``--listen``) replaces the ``listen`` setting, ``metrics_listen``
     (``--metrics-listen``) the ``[metrics] listen`` one. Start-up problems raise a
     :class:`kyso.errors.KysoError` (``kyso serve`` prints it on one line). SIGHUP makes the
-    next TLS handshake re-read the certificate files.
+    next TLS handshake re-read the certificate files. ``on_serving`` gets the address
+    actually bound (``HOST:PORT``, the port chosen when ``listen`` asked for 0) before
+    ``kyso: serving on`` is printed.
     """
     address = listen or settings.listen
     setting = "--listen" if listen else "listen"
@@ -212,7 +220,10 @@ def serve(settings: Settings, listen: str | None = None, metrics_listen: str | N
     server.start()
     _freeze_startup_heap()
     host = address.rsplit(":", 1)[0]
-    log.info("kyso serving on %s:%d", host, port)
+    if on_serving is not None:
+        on_serving(f"{host}:{port}")
+    # printed once, for people and scripts; the log line would repeat it on a terminal
+    log.debug("kyso serving on %s:%d", host, port)
     print(f"kyso: serving on {host}:{port}", flush=True)
     if metrics_url is not None:  # after "serving on": scripts read that line first
         log.info("metrics on %s", metrics_url)

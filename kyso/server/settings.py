@@ -61,6 +61,7 @@ from kyso.settings import (
     OptionalFilePath,
     OptionalNewFilePath,
     SettingsModel,
+    did_you_mean,
     settings_error,
     shorten,
 )
@@ -275,6 +276,11 @@ class ServerSettings(SettingsModel):
     tracing: TracingSettings = Field(
         TracingSettings(), description="the [tracing] section: OpenTelemetry (kyso[otel])"
     )
+    demo_pki: bool = Field(
+        False,
+        description="serve the embedded demo PKI's OCSP/CRL/TSA responders of `<home>/demo` "
+        "(127.0.0.1, the port recorded there); the kyso.toml of the embedded defaults sets it",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -290,6 +296,21 @@ class ServerSettings(SettingsModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate key names {[shorten(n) for n in duplicates]}")
+        return self
+
+    @model_validator(mode="after")
+    def _one_module_env_per_module(self) -> ServerSettings:
+        """A module is loaded once per process, with one environment: keys sharing it agree."""
+        seen: dict[str, tuple[str, dict[str, str]]] = {}
+        for key in self.keys:
+            if key.backend != "pkcs11" or not key.module:
+                continue
+            first = seen.setdefault(key.module, (key.name, key.module_env))
+            if first[1] != key.module_env:
+                raise ValueError(
+                    f"keys {shorten(first[0])} and {shorten(key.name)} load the same PKCS#11 "
+                    "module with different module_env: give every key of a module the same one"
+                )
         return self
 
     @model_validator(mode="after")
@@ -425,7 +446,10 @@ class _EnvOverrides(PydanticBaseSettingsSource):
                 pins.add(audit["checkpoint_pin_env"])
         unknown = sorted(n for n in others if n not in pins)
         if unknown:
-            problems = "; ".join(f"{shorten(n)}: unknown setting" for n in unknown)
+            known = [*VARIABLES, *OTHER_VARIABLES]
+            problems = "; ".join(
+                f"{shorten(n)}: unknown setting{did_you_mean(n.upper(), known)}" for n in unknown
+            )
             raise InvalidInput(
                 "CONFIG_INVALID",
                 problem=f"the environment: {problems} (docs/configuration.md lists the "
@@ -491,7 +515,9 @@ def _environment(data: dict[str, Any]) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise settings_error(exc, "the environment", env_prefix=ENV_PREFIX) from None
+        raise settings_error(
+            exc, "the environment", env_prefix=ENV_PREFIX, model=ServerSettings
+        ) from None
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -526,7 +552,7 @@ def load_settings(path: Path | None) -> Settings:
             raw, strict=True, context={BASE_DIR: path.parent.resolve()}
         )
     except ValidationError as exc:
-        raise settings_error(exc, str(path)) from None
+        raise settings_error(exc, str(path), model=ServerSettings) from None
     # Only what the file set: defaults (home above all) are computed with the environment.
     return _environment(checked.model_dump(exclude_unset=True)).with_origin(source=path)
 

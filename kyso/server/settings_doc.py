@@ -48,6 +48,8 @@ def type_name(annotation: Any) -> str:
         return " \\| ".join(names)
     if origin is tuple:
         return f"list of {type_name(args[0])}"
+    if origin is dict:
+        return f"table of {type_name(args[1])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table"
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -86,6 +88,8 @@ def _default(info: FieldInfo) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, str):
         return f'`"{value}"`'
+    if isinstance(value, dict) and not value:
+        return "`{}`"
     if isinstance(value, tuple):
         return "`[" + ", ".join(f'"{v}"' for v in value) + "]`"
     return f"`{value}`"

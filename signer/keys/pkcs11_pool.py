@@ -24,10 +24,11 @@ the GIL, so the PDF work of other requests goes on meanwhile.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import pkcs11
@@ -84,11 +85,18 @@ def _module_lock(module: str) -> threading.Lock:
         return _MODULE_LOCKS.setdefault(module, threading.Lock())
 
 
-def _library(module: str) -> Any:
-    """One loaded module per path: C_Initialize may run once per process."""
+def _library(module: str, module_env: Mapping[str, str] | None = None) -> Any:
+    """One loaded module per path: C_Initialize may run once per process.
+
+    ``module_env`` (the key's ``module_env`` setting, e.g. ``SOFTHSM2_CONF``) is exported to
+    the process before the first load: modules read their configuration from the
+    environment when they are initialised, so a configuration file copied elsewhere works
+    without the operator exporting anything.
+    """
     with _LIBS_LOCK:
         lib = _LIBS.get(module)
         if lib is None:
+            os.environ.update(module_env or {})
             try:
                 lib = pkcs11.lib(module)
             except (RuntimeError, OSError, p11_errors.PKCS11Error) as exc:
@@ -130,8 +138,10 @@ class TokenPool:
         token_label: str | None,
         pin_reader: Callable[[], str | None],
         size: int = 4,
+        module_env: Mapping[str, str] | None = None,
     ) -> None:
         self.module = module
+        self.module_env = dict(module_env or {})
         self.token_label = token_label
         self._pin_reader = pin_reader
         self._size = max(1, size)
@@ -173,7 +183,7 @@ class TokenPool:
             return self._find_token()
 
     def _find_token(self) -> Any:
-        lib = _library(self.module)
+        lib = _library(self.module, self.module_env)
         try:
             if self.token_label:
                 return lib.get_token(token_label=self.token_label)

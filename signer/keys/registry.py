@@ -414,7 +414,9 @@ class KeyRegistry:
             size = max(
                 k.pool_size for k in self._configs.values() if (k.module, k.token_label) == ident
             )
-            pool = TokenPool(config.module, config.token_label, config.read_pin, size)
+            pool = TokenPool(
+                config.module, config.token_label, config.read_pin, size, config.module_env
+            )
             self._pools[ident] = pool
         return pool
 

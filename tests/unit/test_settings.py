@@ -139,8 +139,51 @@ def test_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
     err = _error(tmp_path, text)
     assert err.code == "CONFIG_INVALID"
     assert f"{named}: unknown setting" in err.message_en
-    assert err.message_vi == "cấu hình không hợp lệ"
+    assert err.message_vi.startswith("cấu hình kyso không hợp lệ: sửa khóa cấu hình")
     assert str(tmp_path / "kyso.toml") in err.message_en
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('redis_ulr = "redis://127.0.0.1"\n', "redis_ulr: unknown setting; did you mean redis_url?"),
+        ("[signer]\ntsa = 'http://x'\n", "signer.tsa: unknown setting; did you mean tsa_url?"),
+        (
+            "[[keys]]\nname = 'k'\ntoken_lable = 'x'\n",
+            "keys[0].token_lable: unknown setting; did you mean token_label?",
+        ),
+        ("[fetch]\ntimeout = 5\n", "fetch.timeout: unknown setting; did you mean timeout_seconds?"),
+        ("colour = 1\n", "colour: unknown setting ("),  # nothing close: no suggestion
+    ],
+)
+def test_unknown_key_suggests_the_closest(tmp_path: Path, text: str, message: str) -> None:
+    """Issue 12 §2: a misspelt key is refused with the known key it is closest to."""
+    err = _error(tmp_path, text)
+    assert message in str(err), str(err)
+
+
+def test_key_without_name_is_one_message(tmp_path: Path) -> None:
+    """Issue 12 §2: a [[keys]] table without `name` was a traceback."""
+    err = _error(tmp_path, '[[keys]]\nbackend = "pkcs12"\nkey_file = "k.p12"\n')
+    assert err.code == "CONFIG_INVALID"
+    assert "keys[0].name: required" in err.message_en, err.message_en
+
+
+def test_module_env_names_and_agreement(tmp_path: Path) -> None:
+    """module_env carries what a PKCS#11 module reads (SOFTHSM2_CONF); names are checked and
+    keys of one module must agree (the module is loaded once per process)."""
+    key = '[[keys]]\nname = "{n}"\nmodule = "/m.so"\nmodule_env = {{ {env} }}\n'
+    good = key.format(n="a", env='SOFTHSM2_CONF = "/x.conf"')
+    settings = _load(tmp_path, good)
+    assert settings.keys[0].module_env == {"SOFTHSM2_CONF": "/x.conf"}
+    err = _error(tmp_path, key.format(n="a", env='"A B" = "x"'))
+    assert "keys[0]: module_env: A B is not an environment variable name" in (
+        err.message_en
+    )
+    err = _error(tmp_path, key.format(n="a", env='KYSO_LISTEN = "x"'))
+    assert "not an environment variable name" in err.message_en
+    err = _error(tmp_path, good + key.format(n="b", env='SOFTHSM2_CONF = "/y.conf"'))
+    assert "load the same PKCS#11 module with different module_env" in err.message_en
 
 
 @pytest.mark.parametrize(

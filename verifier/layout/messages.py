@@ -6,6 +6,8 @@ was expected and what was found (both filled in by the rule).
 
 from __future__ import annotations
 
+import re
+
 # code: (rule, English, Vietnamese)
 CODES: dict[str, tuple[str, str, str]] = {
     "NATIONAL_TITLE_MISSING": (
@@ -271,19 +273,122 @@ NOT_APPLICABLE_WHY: dict[str, tuple[str, str]] = {
 }
 
 
+#: The fixed ``expected``/``found`` texts the rules fill in, in Vietnamese. A clerk reads the
+#: Vietnamese message only: a detail with no entry here (nor in :data:`DETAIL_PATTERNS_VI`)
+#: and English words in it is left out of it (the English message keeps it). An example is
+#: marked "ví dụ" so that it does not read as the required value.
+DETAIL_VI: dict[str, str] = {
+    "not found": "không tìm thấy",
+    "no text": "không có chữ",
+    "no text in the signature": "chữ ký số không có dòng chữ nào",
+    "an empty list": "danh sách trống",
+    "an image": "có hình ảnh",
+    "italic": "chữ nghiêng",
+    "upright font": "chữ đứng",
+    "upright text": "chữ nằm ngang, đọc xuôi",
+    "no spaces": "không có dấu cách",
+    "the name alone": "chỉ họ và tên (không kèm học hàm, học vị)",
+    "one signer block": "một khối chữ ký",
+    "a text layer": "trang có lớp chữ",
+    "a text layer, or OCR of the scan": "trang có lớp chữ, hoặc đọc được bản quét bằng OCR",
+    "top right of page 1": "phía trên, bên phải trang 1",
+    "same row as the number": "cùng hàng với số, ký hiệu",
+    "none on page 1": "không có trên trang 1",
+    "no organisation signature": "không có chữ ký số của cơ quan",
+    "no signer block was found to compare with": "không tìm thấy khối chữ ký để so sánh",
+    "a visible personal signature": "chữ ký số cá nhân có hình ảnh",
+    "a personal signature, then the organisation's": (
+        "chữ ký số của người có thẩm quyền, sau đó chữ ký số của cơ quan"
+    ),
+    "the handwritten signature's image": "hình ảnh chữ ký tay",
+    "between the signer's title and name lines": ("giữa dòng chức vụ và dòng họ tên của người ký"),
+    "the organisation's signature with its seal": "chữ ký số của cơ quan, có hình con dấu",
+    "the seal's image over the personal signature": (
+        "hình con dấu trùm lên chữ ký của người có thẩm quyền"
+    ),
+    "the copying organisation's signature, page 1": "chữ ký số của cơ quan sao, trên trang 1",
+    "SAO Y, SAO LỤC or TRÍCH SAO": "SAO Y, SAO LỤC hoặc TRÍCH SAO",
+    "the issuing body in capitals, top left": (
+        "tên cơ quan ban hành, chữ in hoa, phía trên bên trái"
+    ),
+    "the type name in capitals (e.g. QUYẾT ĐỊNH) and the subject, or 'V/v ...'": (
+        "tên loại văn bản in hoa (ví dụ: QUYẾT ĐỊNH) và trích yếu, hoặc 'V/v ...'"
+    ),
+    "Số: <number>/<type code>-<issuer> (e.g. Số: 05/QĐ-UBND)": (
+        "Số: <số>/<ký hiệu loại văn bản>-<cơ quan ban hành> (ví dụ: Số: 05/QĐ-UBND)"
+    ),
+    "the issuer's abbreviation in capitals (e.g. UBND)": (
+        "chữ viết tắt tên cơ quan ban hành in hoa (ví dụ: UBND)"
+    ),
+    "<place>, ngày DD tháng MM năm YYYY (e.g. Sóc Trăng, ngày 05 tháng 3 năm 2022)": (
+        "<địa danh>, ngày ... tháng ... năm ... (ví dụ: Sóc Trăng, ngày 05 tháng 3 năm 2022)"
+    ),
+    "days 1-9 and months 1-2 with a leading zero (e.g. ngày 05, tháng 01)": (
+        "ngày dưới 10 và tháng 1, 2 có số 0 ở trước (ví dụ: ngày 05, tháng 01)"
+    ),
+    "title lines (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH), space, the signer's name": (
+        "dòng chức vụ (ví dụ: KT. CHỦ TỊCH / PHÓ CHỦ TỊCH), khoảng trống ký, họ tên người ký"
+    ),
+    "a last line 'Lưu: VT, ...'": "dòng cuối 'Lưu: VT, ...'",
+}
+
+#: Details with numbers or names in them: (pattern, Vietnamese template with ``\1``...).
+DETAIL_PATTERNS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"scanned page read by OCR in ([\d.]+) s"),
+        r"trang quét, đọc bằng OCR trong \1 giây",
+    ),
+    (re.compile(r"(\d+) of (\d+) characters turned"), r"\1/\2 ký tự bị xoay"),
+    (re.compile(r"(\d+) pt apart"), r"cách nhau \1 pt"),
+    (re.compile(r"signers: (.*)"), r"người ký: \1"),
+    (re.compile(r"page (\d+), (\(.*\)|no widget)"), r"trang \1, \2"),
+    (re.compile(r"210 mm x 297 mm \(± ([\d.]+) mm\)"), r"210 mm x 297 mm (± \1 mm)"),
+    (re.compile(r"([\d.]+ mm x [\d.]+ mm)"), r"\1"),
+    (
+        re.compile(r"not found on the pages read by OCR or without text: (.*)"),
+        r"không tìm thấy trên các trang đọc bằng OCR hoặc không có chữ: \1",
+    ),
+)
+
+#: English words that keep a detail out of the Vietnamese message when no entry above names it.
+_ENGLISH = re.compile(
+    r"\b(?:the|not|found|no|none|only|by|with|of|on|page|signed|signature|image|expected|"
+    r"and|or|as|at|number|between|first|signs|text|seal|personal|organisation)\b"
+)
+
+
+def detail_vi(text: str) -> str:
+    """The Vietnamese of an ``expected``/``found`` detail, or ``""`` when it has none.
+
+    Quoted document text (``'...'``) and values without English words stay as they are.
+    """
+    if text in DETAIL_VI:
+        return DETAIL_VI[text]
+    for pattern, template in DETAIL_PATTERNS_VI:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return match.expand(template)
+    if text[:1] in "'\"" and text[-1:] == text[:1]:
+        return text  # the document's own words
+    return "" if _ENGLISH.search(text) else text
+
+
 def render(code: str, expected: str, found: str) -> tuple[str, str]:
-    """(English, Vietnamese) message of a finding."""
+    """(English, Vietnamese) message of a finding; the Vietnamese one has no English words
+    (:func:`detail_vi`)."""
     _, en, vi = CODES[code]
     if code.endswith("_NOT_APPLICABLE"):
         return f"{en}: {found}", f"{vi}: {found}"
     parts_en, parts_vi = [en], [vi]
     if expected:
         parts_en.append(f"expected {expected}")
-        parts_vi.append(f"yêu cầu: {expected}")
+        if expected_vi := detail_vi(expected):
+            parts_vi.append(f"cần có: {expected_vi}")
     if found:
         parts_en.append(f"found {found}")
-        parts_vi.append(f"thực tế: {found}")
+        if found_vi := detail_vi(found):
+            parts_vi.append(f"thực tế: {found_vi}")
     return "; ".join(parts_en), "; ".join(parts_vi)
 
 
-__all__ = ["CODES", "NOT_APPLICABLE_WHY", "render"]
+__all__ = ["CODES", "DETAIL_VI", "NOT_APPLICABLE_WHY", "detail_vi", "render"]

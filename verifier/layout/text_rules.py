@@ -25,6 +25,11 @@ A4_MM = (210.0, 297.0)
 _NUMBER = re.compile(r"^S[ốóoô]\s*(?P<colon>:?)\s*(?P<rest>.*)$", re.IGNORECASE)
 _SYMBOL = re.compile(r"^(?P<num>\d+)/(?:(?P<year>\d{4})/)?(?P<symbol>[^\s/]+)$")
 
+#: What the rules expect, with examples marked as such (messages.DETAIL_VI has the Vietnamese).
+NUMBER_SYMBOL_SHAPE = "Số: <number>/<type code>-<issuer> (e.g. Số: 05/QĐ-UBND)"
+PLACE_DATE_SHAPE = "<place>, ngày DD tháng MM năm YYYY (e.g. Sóc Trăng, ngày 05 tháng 3 năm 2022)"
+PLACE_DATE_PADDING = "days 1-9 and months 1-2 with a leading zero (e.g. ngày 05, tháng 01)"
+
 
 def _src(page: PageText | None) -> str:
     return page.source if page is not None else ""
@@ -126,7 +131,7 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
     v = vocabulary()
     if e is None:
         judge.add(
-            "NUMBER_SYMBOL_MISSING", page=1, expected="Số: 05/QĐ-UBND", found="not found",
+            "NUMBER_SYMBOL_MISSING", page=1, expected=NUMBER_SYMBOL_SHAPE, found="not found",
             source=src,
         )  # fmt: skip
         return
@@ -139,7 +144,7 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
     s = _SYMBOL.match(re.sub(r"\s+", "", rest))
     if m is None or not m.group("colon") or s is None:
         judge.add(
-            "NUMBER_SYMBOL_FORMAT", expected="Số: <number>/<type code>-<issuer> (Số: 05/QĐ-UBND)",
+            "NUMBER_SYMBOL_FORMAT", expected=NUMBER_SYMBOL_SHAPE,
             found=repr(text), **kw,
         )  # fmt: skip
         return
@@ -166,7 +171,7 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
     ]
     if lower:
         judge.add(
-            "NUMBER_SYMBOL_FORMAT", expected="the issuer's abbreviation in capitals (UBND)",
+            "NUMBER_SYMBOL_FORMAT", expected="the issuer's abbreviation in capitals (e.g. UBND)",
             found=repr("-".join(lower)), **kw,
         )  # fmt: skip
 
@@ -174,7 +179,7 @@ def _number(e: Element | None, wanted_code: str | None, judge: Judge, src: str) 
 def _place_date(e: Element | None, number: Element | None, judge: Judge, src: str) -> None:
     if e is None:
         judge.add(
-            "PLACE_DATE_MISSING", page=1, expected="Sóc Trăng, ngày 05 tháng 3 năm 2022",
+            "PLACE_DATE_MISSING", page=1, expected=PLACE_DATE_SHAPE,
             found="not found", source=src,
         )  # fmt: skip
         return
@@ -188,7 +193,10 @@ def _place_date(e: Element | None, number: Element | None, judge: Judge, src: st
         bad.append(f"tháng {month}")
     if bad:
         judge.add(
-            "PLACE_DATE_NOT_PADDED", expected="ngày 05, tháng 01/02", found=", ".join(bad), **kw
+            "PLACE_DATE_NOT_PADDED",
+            expected=PLACE_DATE_PADDING,
+            found=", ".join(bad),
+            **kw,
         )
     if e.lines[0].italic is False:  # the font says upright; OCR and unknown fonts say nothing
         judge.add("PLACE_DATE_NOT_ITALIC", expected="italic", found="upright font", **kw)
