@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.DEBUG if ns.verbose else logging.INFO,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        if not ns.verbose:  # fontTools reports every table of every font it subsets
+            logging.getLogger("fontTools").setLevel(logging.ERROR)
         return int(ns.func(ns))
     except KysoError as err:
         print(f"kyso: {err}", file=sys.stderr)  # as the server's status: CODE: English (Vi)

@@ -45,8 +45,9 @@ from kyso.demo import images as demo_images
 from kyso.demo import pki as demo_pki
 from kyso.demo.clients import clients_toml, ensure_client_pki
 from kyso.demo.sample import SAMPLE_NAME, write_sample
-from kyso.errors import InvalidInput
+from kyso.errors import Composed, InvalidInput
 from kyso.server.settings import Settings, load_settings
+from kyso.settings import shorten
 
 log = logging.getLogger("kyso.demo")
 
@@ -454,14 +455,16 @@ def _start_responders(demo: Path, port: int, sock: socket.socket | None = None) 
                 return
             raise InvalidInput(
                 "CONFIG_INVALID",
-                problem=f"the demo PKI responders of {demo.parent} need 127.0.0.1:{port} (the "
-                f"port its certificates name, in {demo / 'state.json'}) and another program "
-                f"holds it: stop that program, or start kyso once with {PORT_ENV}=0 (any free "
-                f"port) or {PORT_ENV}=PORT to issue the demo certificates again for that port",
+                problem=Composed(
+                    f"demo PKI responders: another program holds 127.0.0.1:{port}, the port "
+                    f"the demo certificates of {shorten(str(demo))} name: stop it, or start "
+                    f"kyso once with {PORT_ENV}=0 (any free port) or {PORT_ENV}=PORT to issue "
+                    "the demo certificates again for another port"
+                ),
             )
         responders = demo_pki.Responders([arch], "127.0.0.1", port, sock=sock).start()
         _responders[demo] = responders
-        log.info("demo PKI responders on %s", responders.base_url)
+        print(f"kyso: demo PKI responders (OCSP, CRL, TSA) on {responders.base_url}", flush=True)
 
 
 def stop_responders() -> None:
@@ -516,8 +519,10 @@ def start_demo_responders(settings: Settings) -> None:
     if not (demo / "state.json").exists():
         raise InvalidInput(
             "CONFIG_INVALID",
-            problem=f"demo_pki: no demo PKI in {demo} (kyso serve without --config creates "
-            "one); set demo_pki = false or home to the demo's data directory",
+            problem=Composed(
+                f"demo_pki: no demo PKI in {shorten(str(demo))} (kyso serve without --config "
+                "creates one); set demo_pki = false, or home to the demo's data directory"
+            ),
         )
     state = json.loads((demo / "state.json").read_text())
     _start_responders(demo, int(state["port"]))

@@ -284,7 +284,7 @@ class Responders:
             self._server: BaseWSGIServer = make_server(
                 host, port, app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
             )
-        self.port = int(self._server.server_port)
+        self.port = int(self._server.server_address[1])
         self.base_url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="kyso-pki-responders", daemon=True
