@@ -272,18 +272,22 @@ def _history(ns: argparse.Namespace) -> int:
 
 @guarded
 def _status(ns: argparse.Namespace) -> int:
+    from google.protobuf.descriptor import FieldDescriptor
     from google.protobuf.json_format import MessageToDict
 
     from kyso.v1 import trust_store_pb2 as pb
 
     resp = call(ns, "Status", pb.TrustStoreStatusRequest())
-    print(
-        json.dumps(
-            MessageToDict(resp, always_print_fields_with_no_presence=True),
-            ensure_ascii=False,
-            indent=2,
-        )
+    data = MessageToDict(
+        resp, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    # protobuf's JSON writes 64-bit integers as strings; the counters are numbers here, with
+    # the field names of the .proto like every other --json output of kyso
+    for field in resp.DESCRIPTOR.fields:
+        wide = field.cpp_type in (FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT64)
+        if wide and isinstance(data.get(field.name), str):
+            data[field.name] = int(data[field.name])
+    print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -422,6 +426,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_history)
 
     p = tsub.add_parser("status", help="storage, Redis state, revocation cache counters")
+    p.add_argument(
+        "--json", action="store_true", help="accepted for symmetry: the status is always JSON"
+    )
     p.set_defaults(func=_status)
 
     p = tsub.add_parser("token", help="create a client token (run on the server machine)")
