@@ -83,7 +83,9 @@ OTHER_VARIABLES: dict[str, str] = {
     HOME_ENV: "default data directory of the server (when the file names no `home`) and the CLI",
     "KYSO_SERVER": "gRPC address the client commands call (`--server`)",
     "KYSO_TOKEN": "bearer token the client commands send (`--token-file` wins over it)",
-    "KYSO_DEMO_PKI_PORT": "port of the embedded demo PKI's responders, when it is created",
+    "KYSO_DEMO_PKI_PORT": "port of the embedded demo PKI's responders when it is created "
+    "(default 50080; a free one when that is taken); at a later start, when another program "
+    "holds the recorded port, the port to issue the demo certificates again for (0: any free)",
     "KYSO_TLS_CA": "CA certificates (PEM) the client commands trust for the server (`--ca`)",
     "KYSO_TLS_CERT": "client certificate (PEM) the client commands present (`--cert`)",
     "KYSO_TLS_KEY": "private key (PEM) of the client certificate (`--key`)",
