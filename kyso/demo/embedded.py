@@ -33,8 +33,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +41,10 @@ from certomancer.registry import CertLabel
 
 from kyso.demo import images as demo_images
 from kyso.demo import pki as demo_pki
+from kyso.demo import responders
 from kyso.demo.clients import clients_toml, ensure_client_pki
+from kyso.demo.responders import DEFAULT_PKI_PORT, DEMO_ARCH, PORT_ENV
+from kyso.demo.responders import stop_responders as stop_responders  # re-exported (tests)
 from kyso.demo.sample import SAMPLE_NAME, write_sample
 from kyso.errors import Composed, InvalidInput
 from kyso.server.settings import Settings, load_settings
@@ -51,9 +52,6 @@ from kyso.settings import shorten
 
 log = logging.getLogger("kyso.demo")
 
-DEMO_ARCH = "kyso-demo"
-DEFAULT_PKI_PORT = 50080
-PORT_ENV = "KYSO_DEMO_PKI_PORT"
 TOKEN_LABEL = "kyso-demo"  # noqa: S105 - a token label, not a secret
 _STATE_VERSION = 1
 
@@ -157,9 +155,6 @@ _KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "demo-personal": (("personal",), "signature.png"),
     "demo-organisation": (("organisation", "attachment"), "seal.png"),
 }
-
-_responders_lock = threading.Lock()
-_responders: dict[Path, demo_pki.Responders] = {}
 
 
 def softhsm_module() -> str | None:
@@ -411,105 +406,20 @@ def _reissue(demo: Path, state: dict[str, Any], port: int) -> dict[str, Any]:
     return state
 
 
-def _serves_this_demo(demo: Path, port: int) -> bool:
-    """Whether 127.0.0.1:``port`` already answers for this demo PKI (another kyso serving
-    the same data directory): its certificate repository returns the stored CA certificate."""
-    url = f"http://127.0.0.1:{port}/{DEMO_ARCH}/certs/root/ca/ca.crt"
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            body = answer.read(65536)
-    except (OSError, ValueError):
-        return False
-    stored = pem.unarmor((demo / "certs" / "ca.cert.pem").read_bytes())[2]
-    return body in (stored, (demo / "certs" / "ca.cert.pem").read_bytes())
-
-
-def _start_responders(demo: Path, port: int, sock: socket.socket | None = None) -> None:
-    """Serve the demo PKI's OCSP/CRL/TSA once per process (idempotent), on ``sock`` when
-    given (reserved before the PKI was built), else on 127.0.0.1:``port``.
-
-    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming ``KYSO_DEMO_PKI_PORT`` when
-    another program holds the port.
-    """
-    with _responders_lock:
-        if demo in _responders:
-            if sock is not None:
-                sock.close()
-            return
-        arch = _architecture(demo, port)
-        stored = (demo / "certs" / "root.cert.pem").read_bytes()
-        if pem.unarmor(stored)[2] != arch.get_cert(CertLabel("root")).dump():
-            if sock is not None:
-                sock.close()
-            log.warning("demo PKI in %s does not match its keys; responders not started", demo)
-            return
-        if sock is None:
-            sock = demo_pki.listening_socket("127.0.0.1", port)
-        if sock is None:
-            if _serves_this_demo(demo, port):
-                print(
-                    f"kyso: demo PKI responders: already served on 127.0.0.1:{port} by another "
-                    "kyso of this data directory",
-                    flush=True,
-                )
-                return
-            raise InvalidInput(
-                "CONFIG_INVALID",
-                problem=Composed(
-                    f"demo PKI responders: another program holds 127.0.0.1:{port}, the port "
-                    f"the demo certificates of {shorten(str(demo))} name: stop it, or start "
-                    f"kyso once with {PORT_ENV}=0 (any free port) or {PORT_ENV}=PORT to issue "
-                    "the demo certificates again for another port"
-                ),
-            )
-        responders = demo_pki.Responders([arch], "127.0.0.1", port, sock=sock).start()
-        _responders[demo] = responders
-        print(f"kyso: demo PKI responders (OCSP, CRL, TSA) on {responders.base_url}", flush=True)
-
-
-def stop_responders() -> None:
-    """Stop the responders started by :func:`ensure_demo` in this process (tests)."""
-    with _responders_lock:
-        for responders in _responders.values():
-            responders.close()
-        _responders.clear()
-
-
 #: the name on the sample draft's signer block: the demo-personal certificate's, without "(demo)"
 SAMPLE_SIGNER = "Nguyễn Văn An"
 
 
-def _requested_port() -> int | None:
-    """``KYSO_DEMO_PKI_PORT`` (0: any free port), None when unset.
-
-    Raises :class:`InvalidInput` (``CONFIG_INVALID``) naming it when it is no port.
-    """
-    text = os.environ.get(PORT_ENV)
-    if text is None:
-        return None
-    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
-        raise InvalidInput(
-            "CONFIG_INVALID", problem=f"{PORT_ENV}: expected a port 0-65535 (0: any free one)"
-        )
-    return int(text)
-
-
-def _reserve(port: int, *, why: str) -> socket.socket:
-    """A listening socket on 127.0.0.1:``port``, else on a free port (said on one line)."""
-    sock = demo_pki.listening_socket("127.0.0.1", port)
-    if sock is None:
-        sock = demo_pki.listening_socket("127.0.0.1", 0)
-        if sock is None:
-            raise InvalidInput(
-                "CONFIG_INVALID",
-                problem=f"no free port on 127.0.0.1 for the demo PKI responders ({PORT_ENV})",
-            )
-        print(
-            f"kyso: demo PKI port {port} ({why}) is taken; its responders use 127.0.0.1:"
-            f"{sock.getsockname()[1]} instead (recorded in the data directory)",
-            flush=True,
-        )
-    return sock
+def _start_responders(demo: Path, port: int, sock: socket.socket | None = None) -> None:
+    """The demo's responders, unless its certificates do not match its keys (a warning)."""
+    arch = _architecture(demo, port)
+    stored = (demo / "certs" / "root.cert.pem").read_bytes()
+    if pem.unarmor(stored)[2] != arch.get_cert(CertLabel("root")).dump():
+        if sock is not None:
+            sock.close()
+        log.warning("demo PKI in %s does not match its keys; responders not started", demo)
+        return
+    responders.start(demo, arch, port, sock)
 
 
 def start_demo_responders(settings: Settings) -> None:
@@ -545,13 +455,13 @@ def ensure_demo(settings: Settings, listen: str | None = None) -> Settings:
     demo = home / "demo"
     for leftover in home.glob(".demo-build-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    requested = _requested_port()
+    requested = responders.requested_port()
     sock: socket.socket | None = None
     first = not (demo / "state.json").exists()
     if first:
         print("kyso: first start: creating the demo PKI, keys and trust store", flush=True)
         why = PORT_ENV if requested is not None else "the default"
-        sock = _reserve(DEFAULT_PKI_PORT if requested is None else requested, why=why)
+        sock = responders.reserve(DEFAULT_PKI_PORT if requested is None else requested, why=why)
         build = _build(home, int(sock.getsockname()[1]))
         try:
             build.rename(demo)
@@ -565,8 +475,8 @@ def ensure_demo(settings: Settings, listen: str | None = None) -> Settings:
         held = demo_pki.listening_socket("127.0.0.1", int(state["port"]))
         if held is not None:
             sock = held  # the recorded port is free: nothing to repair
-        elif not _serves_this_demo(demo, int(state["port"])):
-            sock = _reserve(requested, why=PORT_ENV)
+        elif not responders.serves(demo, int(state["port"])):
+            sock = responders.reserve(requested, why=PORT_ENV)
             state = _reissue(demo, state, int(sock.getsockname()[1]))
             print(
                 f"kyso: demo certificates issued again for responders on 127.0.0.1:{state['port']}",

@@ -192,6 +192,8 @@ def test_copied_config_signs_without_softhsm2_conf(tmp_path: Path) -> None:
     token is found through ``module_env`` (SOFTHSM2_CONF unset), the demo responders start
     (``demo_pki = true``), and a B-LT signature is made and verified."""
     home = tmp_path / "home"
+    copy = tmp_path / "elsewhere" / "kyso.toml"
+    copy.parent.mkdir()
     with _serving(home) as (address, _):
         _register_secrets(home)
         _readme_tour(address, home, tmp_path / "tour")
@@ -201,9 +203,11 @@ def test_copied_config_signs_without_softhsm2_conf(tmp_path: Path) -> None:
         assert status["degraded"] is False
         counters = [k for k in status if k.endswith(("_errors", "_hits", "_misses", "_served"))]
         assert len(counters) == 5 and all(type(status[k]) is int for k in counters), status
-    copy = tmp_path / "elsewhere" / "kyso.toml"
-    copy.parent.mkdir()
-    shutil.copy(home / "kyso.toml", copy)
+        shutil.copy(home / "kyso.toml", copy)
+        # the copy run beside the embedded kyso: the demo responders are already served
+        with _serving(home, "--config", str(copy)) as (beside, output):
+            assert "already served on 127.0.0.1:" in "".join(output)
+            _sign_and_verify(beside, home, tmp_path / "beside.pdf")
     check = subprocess.run(
         [sys.executable, "-m", "kyso.cli", "config", "check", str(copy)],
         capture_output=True,
