@@ -72,9 +72,16 @@ def check_secrets(settings: Settings) -> None:
     modules = [k.module or "" for k in settings.keys if k.backend == "pkcs11"]
     modules.append(settings.audit.checkpoint_pkcs11_module or "")
     if any("softhsm" in module for module in modules):
-        token_dir = softhsm_token_directory()
-        if token_dir is not None:
-            check_secret_directory(token_dir, "SOFTHSM2_CONF directories.tokendir")
+        # a key's module_env names the configuration kyso will export; else the environment's
+        confs = {
+            k.module_env.get("SOFTHSM2_CONF") or os.environ.get("SOFTHSM2_CONF")
+            for k in settings.keys
+            if "softhsm" in (k.module or "")
+        } or {os.environ.get("SOFTHSM2_CONF")}
+        for conf in sorted(c for c in confs if c):
+            token_dir = softhsm_token_directory(conf)
+            if token_dir is not None:
+                check_secret_directory(token_dir, "SOFTHSM2_CONF directories.tokendir")
 
 
 __all__ = ["check_secrets", "secret_files", "softhsm_token_directory"]
