@@ -146,7 +146,10 @@ def test_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('redis_ulr = "redis://127.0.0.1"\n', "redis_ulr: unknown setting; did you mean redis_url?"),
+        (
+            'redis_ulr = "redis://127.0.0.1"\n',
+            "redis_ulr: unknown setting; did you mean redis_url?",
+        ),
         ("[signer]\ntsa = 'http://x'\n", "signer.tsa: unknown setting; did you mean tsa_url?"),
         (
             "[[keys]]\nname = 'k'\ntoken_lable = 'x'\n",
@@ -177,9 +180,7 @@ def test_module_env_names_and_agreement(tmp_path: Path) -> None:
     settings = _load(tmp_path, good)
     assert settings.keys[0].module_env == {"SOFTHSM2_CONF": "/x.conf"}
     err = _error(tmp_path, key.format(n="a", env='"A B" = "x"'))
-    assert "keys[0]: module_env: A B is not an environment variable name" in (
-        err.message_en
-    )
+    assert "keys[0]: module_env: A B is not an environment variable name" in (err.message_en)
     err = _error(tmp_path, key.format(n="a", env='KYSO_LISTEN = "x"'))
     assert "not an environment variable name" in err.message_en
     err = _error(tmp_path, good + key.format(n="b", env='SOFTHSM2_CONF = "/y.conf"'))
