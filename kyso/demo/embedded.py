@@ -11,15 +11,18 @@ under the data directory (``KYSO_HOME``, else the user's data directory):
 * ``clients/``: a local client CA, one client certificate per role and a server certificate
   for 127.0.0.1 (:mod:`kyso.demo.clients`), to try mTLS and the roles on one machine; the
   local CLI itself uses the token the server makes in ``auth/`` (:mod:`kyso.server.tokens`);
-* ``kyso.toml``: the equivalent configuration, rewritten at every start, to read and copy;
+* ``kyso.toml``: the equivalent configuration, rewritten at every start with the address kyso
+  listens on, to read and copy: it carries the SoftHSM2 configuration as the keys'
+  ``module_env`` and ``demo_pki = true``, so ``kyso serve --config COPY`` works as it is;
 * ``demo/mau-quyet-dinh.pdf``: a Decree 30 draft decision whose signer block names the demo
   signer (:mod:`kyso.demo.sample`), to try ``kyso sign`` and ``kyso layout`` on.
 
 ``demo/`` is built in a temporary directory and renamed at the end, so a crash halfway
 leaves nothing half-made; later starts reuse it. The PKI's OCSP, CRL and TSA responders run
-in a daemon thread of the kyso process on 127.0.0.1 (port 50080 unless
-``KYSO_DEMO_PKI_PORT`` says otherwise at creation), so signing with prechecks, B-T and B-LT
-works offline.
+in a daemon thread of the kyso process on 127.0.0.1, so signing with prechecks, B-T and B-LT
+works offline; their port is chosen at creation (``KYSO_DEMO_PKI_PORT``, else 50080, else a
+free one when that is taken) and recorded in ``demo/state.json`` (:mod:`kyso.demo.responders`
+says what happens when it is taken later).
 """
 
 from __future__ import annotations
