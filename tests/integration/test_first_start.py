@@ -132,6 +132,8 @@ def _sign_and_verify(address: str, home: Path, out: Path) -> None:
 def _hold(port: int = 0) -> socket.socket:
     """A listening socket on 127.0.0.1 (another program holding the port)."""
     sock = socket.socket()
+    # SO_REUSEADDR: the port kyso's responders just served may still have TIME_WAIT sockets
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen()
     return sock
