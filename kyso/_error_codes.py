@@ -404,6 +404,14 @@ DEADLINE_EXCEEDED: Mapping[str, Texts] = {
         "verification took longer than the request deadline",
         "kiểm tra chữ ký vượt quá thời gian cho phép",
     ),
+    "SIGNING_DEADLINE_EXCEEDED": Texts(
+        "signing stopped: the request deadline passed or the caller went away (at {step})",
+        "đã dừng ký số: quá thời gian cho phép của yêu cầu hoặc bên gọi đã hủy",
+    ),
+    "REQUEST_DEADLINE_EXCEEDED": Texts(
+        "the request's deadline passed before kyso could start it",
+        "yêu cầu đã quá thời gian cho phép trước khi được xử lý",
+    ),
 }
 
 PERMISSION_DENIED: Mapping[str, Texts] = {

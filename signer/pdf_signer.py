@@ -38,7 +38,7 @@ from kyso.errors import InvalidInput, KysoError, Precondition, Unavailable, quot
 from kyso.pdf import input as document_input
 from kyso.pdf.page_geometry import MM, PageGeometry, page_geometry
 from kyso.pdf.pdfa import PdfA, declared_pdfa
-from signer import appearance, event_loop, levels, personal_signature
+from signer import appearance, deadline, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
 from signer.model import PadesLevel, Profile, SignOptions, SignResult
 from signer.placement import (
@@ -191,6 +191,7 @@ class SigningService:
         level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
         snapshot = self._snapshot()
         self.precheck.check(cert, chain, snapshot)
+        deadline.check("precheck")
         writer = document_input.open_for_signing(source)
         now = datetime.now(VN_TIME).replace(microsecond=0)
         # one time for /ModDate and xmp:ModifyDate (PDF/A: the two must agree)
@@ -384,6 +385,7 @@ class SigningService:
     def _run(self, plan: Plan, output: BinaryIO) -> None:
         async def _go() -> None:
             prepared, tbs, out, attrs = await self.digest(plan, output)
+            deadline.check("signature")  # the key is not used for a caller that has gone
             post = await tbs.perform_signature(
                 document_digest=prepared.document_digest, pdf_cms_signed_attrs=attrs
             )
@@ -399,6 +401,8 @@ class SigningService:
             plan.writer, existing_fields_only=plan.existing_field
         )
         session.system_time = plan.now
+        if plan.level.rank >= PadesLevel.B_LT.rank:
+            deadline.check("revocation data")
         validation_info = await session.perform_presign_validation(plan.writer)
         tbs = session.prepare_tbs_document(
             validation_info=validation_info, bytes_reserved=plan.bytes_reserved

@@ -181,6 +181,13 @@ class SignerSettings(SettingsModel):
     precheck_cache_seconds: int = Field(
         300, ge=0, description="how long a passed signer-certificate check is reused"
     )
+    request_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="deadline of a signing RPC (Sign, SignStream, PrepareSignature, "
+        "CompleteSignature) whose caller sends none; a caller's earlier deadline wins",
+    )
     personal_placement_fallback: Literal["refuse", "signer_name"] = Field(
         "refuse",
         description="a personal signature without a placement goes into the document's one "

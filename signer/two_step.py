@@ -38,7 +38,7 @@ from kyso.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from signer import event_loop, levels
+from signer import deadline, event_loop, levels
 from signer.keys.files import load_certificates
 from signer.model import PadesLevel, Profile, SignOptions, SignResult
 from signer.pdf_signer import SigningService, guard_pyhanko
@@ -314,6 +314,7 @@ class TwoStepSigner:
             )
             await PdfTBSDocument.async_finish_signing(output, prepared, sig_cms)
 
+        deadline.check("timestamp")  # a caller that has gone keeps its pending signature
         guard_pyhanko(lambda: event_loop.run(_go()))
         self._store.delete(pending_id)
         data = output.getvalue()

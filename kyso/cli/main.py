@@ -60,24 +60,34 @@ def _serve(ns: argparse.Namespace) -> int:
 
 
 def _health(ns: argparse.Namespace) -> int:
-    """Exit 0 when the server answers SERVING (the Docker HEALTHCHECK), else 1."""
+    """Exit 0 when the server answers SERVING for ``--service`` (default ``""``, readiness: the
+    Docker HEALTHCHECK), else 1. ``--list``: every name and its status (docs/operations.md);
+    exit 0 when the overall one is SERVING."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     from kyso.cli.channel import channel, credentials
 
+    name = health_pb2.HealthCheckResponse.ServingStatus.Name
     try:
         with channel(ns.server, credentials(ns)) as ch:
-            status = (
-                health_pb2_grpc.HealthStub(ch)
-                .Check(health_pb2.HealthCheckRequest(), timeout=ns.timeout)
-                .status
-            )
+            stub = health_pb2_grpc.HealthStub(ch)
+            if ns.list:
+                listed = stub.List(health_pb2.HealthListRequest(), timeout=ns.timeout).statuses
+                statuses = {service: r.status for service, r in listed.items()}
+            else:
+                request = health_pb2.HealthCheckRequest(service=ns.service)
+                statuses = {ns.service: stub.Check(request, timeout=ns.timeout).status}
     except grpc.RpcError as err:
         print(f"kyso: {err.code().name}", file=sys.stderr)
         return 1
-    print(health_pb2.HealthCheckResponse.ServingStatus.Name(status))
-    return 0 if status == health_pb2.HealthCheckResponse.SERVING else 1
+    if ns.list:
+        for service in sorted(statuses):
+            print(f"{service or '(overall)'}\t{name(statuses[service])}")
+    else:
+        print(name(statuses[ns.service]))
+    overall = statuses.get("" if ns.list else ns.service)
+    return 0 if overall == health_pb2.HealthCheckResponse.SERVING else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("health", help="ask the server's health service; exit 0 when SERVING")
     p.add_argument(
         "--timeout", type=seconds("--timeout"), default=4.0, help="seconds (default %(default)s)"
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--service",
+        default="",
+        help="health service name, e.g. kyso.v1.Signer or kyso.key/NAME (default: overall)",
+    )
+    which.add_argument(
+        "--list", action="store_true", help="print every name and its status (docs/operations.md)"
     )
     p.set_defaults(func=_health)
     for module in (cli_sign, cli_verify, cli_layout, cli_intake, cli_trust, cli_audit, cli_config):

@@ -126,6 +126,14 @@ class RequestBudget:
         """Seconds left before the budget's deadline (negative once past)."""
         return self.deadline - time.monotonic()
 
+    def tighten(self, deadline: float, setting: str) -> None:
+        """End fetching by ``deadline`` (monotonic) if that is earlier; ``setting`` then names
+        the limit (e.g. the default deadline of a signing RPC whose caller sent none)."""
+        with self._lock:
+            if deadline < self.deadline:
+                self.deadline = deadline
+                self.time_limit = setting
+
     def refuse(self, problem: str, setting: str, url: str) -> FetchFailed:
         """Record a refusal naming ``setting`` and return the error to raise."""
         host = urlsplit(url).netloc[:80]

@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
+from kyso.server import health as dependency_health
 from kyso.server import intake_servicer as intake_api
 from kyso.server import reflection
 from kyso.server import signer_servicer as signer_api
@@ -104,11 +105,11 @@ def build_server(
     names: list[str] = []
     for api in _APIS:
         names.extend(api.register(server, ctx))
-    health_servicer = health.HealthServicer()
+    health_servicer = dependency_health.HealthService()  # Check, Watch and List
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in ["", *names]:
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     ctx.health = health_servicer
+    # one status per dependency and the services' derived from them (kyso.server.health)
+    dependency_health.start(ctx, health_servicer, tuple(names))
     reflection.enable(
         [
             *names,

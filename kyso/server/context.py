@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from grpc_health.v1.health import HealthServicer
 
     from kyso.server.auth import IdentityResolver
+    from kyso.server.health import HealthMonitor
     from kyso.server.observability import Observability
 
 
@@ -56,6 +57,7 @@ class AppContext:
     interceptors: list[grpc.ServerInterceptor] = field(default_factory=list)
     closers: list[Callable[[], Any]] = field(default_factory=list)
     health: HealthServicer | None = None  # set once the gRPC server is built
+    health_monitor: HealthMonitor | None = None  # the dependencies' states (kyso.server.health)
     identities: IdentityResolver | None = None  # who is calling (set with the guard)
     observability: Observability | None = None  # metrics, access log, tracing (set last)
 

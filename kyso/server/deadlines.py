@@ -18,7 +18,10 @@ from typing import Any
 
 import grpc
 
-from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
+from kyso.errors import DeadlineExceeded
+from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget, request_scope
+from kyso.server.status import abort
+from signer.deadline import WorkDeadline
 
 #: Fetching ends this share of the caller's time before its deadline (at least 50 ms, at most
 #: 0.5 s), so the work after a cut-off fetch still answers with a report in time.
@@ -91,6 +94,7 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
 
     def _unary(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
         def scoped(request: Any, context: grpc.ServicerContext) -> Any:
+            _refuse_if_late(context)
             with self._running(), request_scope(self.budget(context)):
                 return behaviour(request, context)
 
@@ -98,6 +102,7 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
 
     def _streaming(self, behaviour: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def scoped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            _refuse_if_late(context)
             with self._running():
                 scope = request_scope(self.budget(context))
                 scope.__enter__()
@@ -110,4 +115,38 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
         return scoped
 
 
-__all__ = ["FetchBudgetInterceptor"]
+def _refuse_if_late(context: grpc.ServicerContext) -> None:
+    """A request that waited for a worker thread past its deadline is not started:
+    ``DEADLINE_EXCEEDED`` (``REQUEST_DEADLINE_EXCEEDED``) at once, no work done for it."""
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        abort(context, DeadlineExceeded("REQUEST_DEADLINE_EXCEEDED"))
+
+
+def work_deadline(
+    context: grpc.ServicerContext, default_seconds: float, default_setting: str
+) -> WorkDeadline:
+    """The :class:`signer.deadline.WorkDeadline` of the RPC served with ``context``.
+
+    With a caller's deadline: the instant the request's fetches are cut off (the budget's,
+    a small margin before the caller's), so a fetch ended by it reads as the deadline
+    passing; without one: ``default_seconds`` from now (the setting ``default_setting``),
+    which then also ends the request's fetches. ``ended`` is true once gRPC has ended
+    the call (client cancelled, deadline passed, server shutting down)."""
+    now = time.monotonic()
+    budget = current_budget()
+    remaining = context.time_remaining()
+    if remaining is None:
+        at = now + default_seconds
+        if budget is not None:  # the default deadline bounds the fetches too
+            budget.tighten(at, default_setting)
+    elif budget is not None and budget.time_limit == "request deadline":
+        at = budget.deadline
+    else:
+        at = now + remaining
+    if budget is not None:
+        return WorkDeadline(at, lambda: budget.cancelled)
+    return WorkDeadline(at, lambda: not context.is_active())
+
+
+__all__ = ["FetchBudgetInterceptor", "work_deadline"]

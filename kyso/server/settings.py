@@ -36,7 +36,7 @@ import tomllib
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -204,6 +204,29 @@ class TlsSettings(SettingsModel):
         return self
 
 
+class HealthSettings(SettingsModel):
+    """The ``[health]`` section: the background checks behind the gRPC health service
+    (:mod:`kyso.server.health`, docs/operations.md)."""
+
+    interval_seconds: float = Field(
+        5.0, gt=0, le=3600, description="seconds between two checks of each dependency"
+    )
+    probe_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="a check that has not answered after this long counts as NOT_SERVING",
+    )
+    tsa_probe: Literal["off", "connect", "timestamp"] = Field(
+        "connect",
+        description="how `kyso.tsa` is checked: `connect` (a TCP connection to the TSA), "
+        "`timestamp` (a real RFC 3161 request, which some TSAs bill) or `off`",
+    )
+    tsa_interval_seconds: float = Field(
+        60.0, gt=0, le=86400, description="seconds between two checks of the TSA"
+    )
+
+
 class ServerSettings(SettingsModel):
     """The whole file, validated strictly; :class:`Settings` adds the environment."""
 
@@ -282,6 +305,9 @@ class ServerSettings(SettingsModel):
         False,
         description="serve the embedded demo PKI's OCSP/CRL/TSA responders of `<home>/demo` "
         "(127.0.0.1, the port recorded there); the kyso.toml of the embedded defaults sets it",
+    )
+    health: HealthSettings = Field(
+        HealthSettings(), description="the [health] section: checks behind the health service"
     )
 
     @model_validator(mode="before")

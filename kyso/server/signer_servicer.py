@@ -22,6 +22,7 @@ from kyso.pdf.input import check_size
 from kyso.server import request_log
 from kyso.server.auth import caller_actor, current_identity
 from kyso.server.context import AppContext
+from kyso.server.deadlines import work_deadline
 from kyso.server.status import grpc_errors
 from kyso.v1 import signer_pb2 as pb
 from kyso.v1 import signer_pb2_grpc as pb_grpc
@@ -33,6 +34,7 @@ from signer import (
     SigningService,
     SignOptions,
     SignResult,
+    deadline,
 )
 from signer.audit import SigningAttempt, SigningAudit, SigningResult
 from signer.consent import OwnerAuthorization
@@ -198,10 +200,19 @@ class SignerServicer(pb_grpc.SignerServicer):
         actor = caller_actor(context)
         return _Audited(self._ctx.signing_audit, actor, operation, options)
 
+    def _deadline(self, context: grpc.ServicerContext) -> contextlib.AbstractContextManager[Any]:
+        """The RPC's deadline for the signer's checks (:mod:`signer.deadline`): the caller's,
+        else ``[signer] request_timeout_seconds``."""
+        default = self._ctx.settings.signer.request_timeout_seconds
+        return deadline.scope(work_deadline(context, default, "signer.request_timeout_seconds"))
+
     @grpc_errors
     def Sign(self, request: pb.SignRequest, context: grpc.ServicerContext) -> pb.SignResponse:
         with contextlib.ExitStack() as stack:
-            with self._audited(context, "Sign", request.options) as audit:
+            with (
+                self._audited(context, "Sign", request.options) as audit,
+                self._deadline(context),
+            ):
                 input_sha256 = _sha256(request.document)
                 audit.fields.update(key=request.key, input_sha256=input_sha256)
                 check_size(len(request.document), self._ctx.settings.max_document_bytes)
@@ -236,7 +247,7 @@ class SignerServicer(pb_grpc.SignerServicer):
         header = first.header if first is not None and first.HasField("header") else None
         with contextlib.ExitStack() as stack:
             audit = self._audited(context, "SignStream", header.options if header else None)
-            with audit:
+            with audit, self._deadline(context):
                 if header is None:
                     raise InvalidInput("STREAM_HEADER_REQUIRED")
                 audit.fields["key"] = header.key
@@ -354,7 +365,10 @@ class SignerServicer(pb_grpc.SignerServicer):
     def PrepareSignature(
         self, request: pb.PrepareSignatureRequest, context: grpc.ServicerContext
     ) -> pb.PrepareSignatureResponse:
-        with self._audited(context, "PrepareSignature", request.options) as audit:
+        with (
+            self._audited(context, "PrepareSignature", request.options) as audit,
+            self._deadline(context),
+        ):
             audit.fields["input_sha256"] = _sha256(request.document)
             check_size(len(request.document), self._ctx.settings.max_document_bytes)
             prepared = self._two_step.prepare(
@@ -378,7 +392,7 @@ class SignerServicer(pb_grpc.SignerServicer):
         self, request: pb.CompleteSignatureRequest, context: grpc.ServicerContext
     ) -> pb.CompleteSignatureResponse:
         which = request.WhichOneof("value")
-        with self._audited(context, "CompleteSignature", None) as audit:
+        with self._audited(context, "CompleteSignature", None) as audit, self._deadline(context):
             audit.fields.update(
                 pending_id=request.id[:128],
                 input_sha256=request.document_sha256.strip().lower()[:64],

@@ -310,7 +310,15 @@ class TokenPool:
             if count != 1:
                 raise NotFound("KEY_NOT_ON_TOKEN", count=count, label=label, key_id=key_id)
 
-        self.run(_find)
+        generation = self._generation
+        try:
+            self.run(_find)
+        except NotFound:
+            # A session opened before the token went away sees no objects, even once the token
+            # is back: re-open the pool (and, if the token is not listed, the module) and look
+            # again; a token still away raises TOKEN_NOT_FOUND / TOKEN_UNAVAILABLE here.
+            self._reopen(generation)
+            self.run(_find)
 
     def run_logged_in(self, pin: str, key_name: str, fn: Callable[[Any], T]) -> T:
         """Call ``fn(session)`` in a session of its own logged in with ``pin`` for this call
