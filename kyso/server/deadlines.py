@@ -63,7 +63,7 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
 
     def budget(self, context: grpc.ServicerContext) -> RequestBudget:
         """The budget of the RPC served with ``context``; cancelled when the RPC ends."""
-        remaining = context.time_remaining()
+        remaining = caller_remaining(context)
         deadline = None
         if remaining is not None:
             margin = min(_MARGIN_MAX, max(_MARGIN_MIN, remaining * _MARGIN_SHARE))
@@ -115,6 +115,18 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
         return scoped
 
 
+#: gRPC Python reports "no deadline" as a time remaining of about 292 years, not None
+_NO_DEADLINE_SECONDS = 10 * 365 * 86400.0
+
+
+def caller_remaining(context: grpc.ServicerContext) -> float | None:
+    """Seconds until the caller's deadline; None when it sent none."""
+    remaining = context.time_remaining()
+    if remaining is None or remaining > _NO_DEADLINE_SECONDS:
+        return None
+    return float(remaining)
+
+
 def _refuse_if_late(context: grpc.ServicerContext) -> None:
     """A request that waited for a worker thread past its deadline is not started:
     ``DEADLINE_EXCEEDED`` (``REQUEST_DEADLINE_EXCEEDED``) at once, no work done for it."""
@@ -135,7 +147,7 @@ def work_deadline(
     the call (client cancelled, deadline passed, server shutting down)."""
     now = time.monotonic()
     budget = current_budget()
-    remaining = context.time_remaining()
+    remaining = caller_remaining(context)
     if remaining is None:
         at = now + default_seconds
         if budget is not None:  # the default deadline bounds the fetches too
@@ -149,4 +161,4 @@ def work_deadline(
     return WorkDeadline(at, lambda: not context.is_active())
 
 
-__all__ = ["FetchBudgetInterceptor", "work_deadline"]
+__all__ = ["FetchBudgetInterceptor", "caller_remaining", "work_deadline"]

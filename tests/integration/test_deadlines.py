@@ -92,7 +92,7 @@ def _deadline_exceeded(outcome: Any, reason: str = "SIGNING_DEADLINE_EXCEEDED") 
     assert outcome.code() == grpc.StatusCode.DEADLINE_EXCEEDED, outcome
     # kyso answers a little before the deadline (fetches end a margin early) with its own code;
     # gRPC's own DEADLINE_EXCEEDED carries none
-    code = error_info(outcome)[1]
+    code = error_info(outcome)[0]
     assert code in (reason, ""), code
 
 
@@ -130,7 +130,7 @@ def test_sign_b_t_without_a_deadline_gets_the_default(
         outcome, _ = _ends_in_time(ctx, lambda: sign(request), DEADLINE)
         assert isinstance(outcome, grpc.RpcError), outcome
         assert outcome.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        assert error_info(outcome)[1] == "SIGNING_DEADLINE_EXCEEDED"
+        assert error_info(outcome)[0] == "SIGNING_DEADLINE_EXCEEDED"
 
 
 def _tarpit_key(
