@@ -238,3 +238,81 @@ def test_a_request_queued_past_its_deadline_is_not_started(
         held.exception(timeout=10)  # the Verify ends by its own deadline
         assert _tracker(ctx).wait_idle(2.0)
         assert len(ctx.signing_audit.entries()) == before  # the Sign never ran
+
+
+def test_sign_stream_b_t_with_a_tarpit_tsa(make_config: Any, tarpit: HostileHttp) -> None:
+    config = make_config(tsa_url=tarpit.url("blackhole", "tsa-stream"), fetch=SLOW_FETCH)
+    from kyso.server.app import running_server
+
+    document = make_pdf(["QUYẾT ĐỊNH", "Ký theo luồng"])
+    header = spb.SignStreamHeader(
+        key="personal",
+        size=len(document),
+        options=spb.SignOptions(
+            profile=spb.PROFILE_PERSONAL,
+            level=spb.PADES_B_T,
+            placement=spb.SignPlacement(rect=RECT_SMALL),
+        ),
+    )
+    parts = [spb.SignStreamRequest(header=header), spb.SignStreamRequest(chunk=document)]
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
+        stream = spb_grpc.SignerStub(channel).SignStream
+
+        def call() -> list[Any]:
+            return list(stream(iter(parts), timeout=DEADLINE))
+
+        outcome, _ = _ends_in_time(ctx, call, DEADLINE)
+        _deadline_exceeded(outcome)
+
+
+def test_complete_signature_b_t_with_a_tarpit_tsa(
+    make_config: Any, pki: Any, config_factory: Any, tarpit: HostileHttp
+) -> None:
+    """The TSA is asked only by CompleteSignature: it ends by its deadline, and the pending
+    signature is kept (the caller may complete it again once the TSA answers)."""
+    from test_sign_two_step import _prepare, _raw_signature
+
+    config = make_config(tsa_url=tarpit.url("blackhole", "tsa-complete"), fetch=SLOW_FETCH)
+    from kyso.server.app import running_server
+
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
+        prepared = _prepare(channel, pki, config_factory, "personal", make_pdf(["Hai bước"]))
+        request = spb.CompleteSignatureRequest(
+            id=prepared.id,
+            signature=_raw_signature(pki, "personal", prepared.signed_attributes),
+            document_sha256=prepared.document_sha256,
+        )
+        complete = spb_grpc.SignerStub(channel).CompleteSignature
+        outcome, _ = _ends_in_time(ctx, lambda: complete(request, timeout=DEADLINE), DEADLINE)
+        _deadline_exceeded(outcome)
+        assert ctx.two_step._store.get(prepared.id) is not None  # still pending
+
+
+def test_a_trust_store_change_queued_past_its_deadline_is_not_made(
+    make_config: Any, pki: Any, hostile_pki: HostilePki, tarpit: HostileHttp
+) -> None:
+    from kyso.v1 import trust_store_pb2 as tpb
+    from kyso.v1 import trust_store_pb2_grpc as tpb_grpc
+
+    cert, key = hostile_pki.leaf("Tarpit trust holder", ocsp=tarpit.url("blackhole", "t"))
+    stuck = hostile_pki.signed(cert, key)
+    config = make_config(workers=1, trust=[hostile_pki.root_path], fetch=SLOW_FETCH)
+    from kyso.server.app import running_server
+
+    with running_server(config) as (address, ctx), admin_channel(address) as channel:
+        version = ctx.trust.snapshot().version
+        held = vpb_grpc.VerifierStub(channel).Verify.future(
+            vpb.VerifyRequest(document=stuck), timeout=3.0
+        )
+        time.sleep(0.3)
+        add = tpb.AddTrustCertificateRequest(
+            certificate=pki.cert_path("ca").read_bytes(),
+            role=tpb.TRUST_ROLE_INTERMEDIATE,
+            reason="deadline test",
+        )
+        with pytest.raises(grpc.RpcError) as err:
+            tpb_grpc.TrustStoreStub(channel).Add(add, timeout=0.5)
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        held.exception(timeout=10)
+        assert _tracker(ctx).wait_idle(2.0)
+        assert ctx.trust.snapshot().version == version  # nothing changed, nothing audited

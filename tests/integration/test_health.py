@@ -255,3 +255,30 @@ def test_shutdown_stays_not_serving(make_config: Any) -> None:
         assert _check(channel) == NOT_SERVING
         assert _check(channel, "kyso.key/personal") == NOT_SERVING
         assert _check(channel, "kyso.v1.Signer") == NOT_SERVING
+
+
+def test_kyso_health_cli(make_config: Any) -> None:
+    """``kyso health``: the overall status by default, one name with --service, all with --list;
+    the exit status follows the one asked for."""
+    import subprocess
+    import sys
+
+    url = f"http://127.0.0.1:{free_port()}/tsa"  # kyso.tsa NOT_SERVING, the rest SERVING
+    config = make_config(tsa_url=url, health=FAST)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "kyso.cli", "--server", address, "health", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    with running_server(config) as (address, _), admin_channel(address) as channel:
+        _wait_for(channel, {"kyso.tsa": NOT_SERVING})
+        overall = cli()
+        assert (overall.returncode, overall.stdout.strip()) == (0, "SERVING"), overall.stderr
+        tsa = cli("--service", "kyso.tsa")
+        assert (tsa.returncode, tsa.stdout.strip()) == (1, "NOT_SERVING"), tsa.stderr
+        listed = cli("--list")
+        assert listed.returncode == 0, listed.stderr
+        rows = dict(line.split("\t") for line in listed.stdout.splitlines())
+        assert rows["(overall)"] == "SERVING"
+        assert rows["kyso.tsa"] == "NOT_SERVING"
+        assert rows["kyso.key/personal"] == "SERVING"
