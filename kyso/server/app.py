@@ -108,8 +108,6 @@ def build_server(
     health_servicer = dependency_health.HealthService()  # Check, Watch and List
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     ctx.health = health_servicer
-    # one status per dependency and the services' derived from them (kyso.server.health)
-    dependency_health.start(ctx, health_servicer, tuple(names))
     reflection.enable(
         [
             *names,
@@ -133,6 +131,8 @@ def build_server(
             problem=f"{setting}: cannot listen on {shorten(listen)}: "
             "the address is in use or not available on this host",
         )
+    # once bound: one status per dependency and the services' from them (kyso.server.health)
+    dependency_health.start(ctx, health_servicer, tuple(names))
     return server, port, health_servicer
 
 

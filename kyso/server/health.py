@@ -12,8 +12,7 @@ Service names (docs/operations.md "Health and readiness"):
 * ``kyso.key/<name>``: the key's private key (its certificate for ``consent = "pin"``) found on
   its PKCS#11 token past every cache; files keys: loaded at start-up;
 * ``kyso.redis``: ``PING`` (only with ``redis_url``);
-* ``kyso.trust_store``: a snapshot is loaded and has at least one anchor; a local store's
-  directory is still readable;
+* ``kyso.trust_store``: a snapshot is loaded; a local store's directory is still readable;
 * ``kyso.tsa``: the TSA reachable (TCP connect, or a real RFC 3161 request; only with a
   ``tsa_url`` and ``tsa_probe`` not ``off``);
 * ``kyso.audit``: the signing and trust-store audit chains writable (files opened for append;
@@ -169,6 +168,7 @@ class HealthMonitor:
         self._services: tuple[str, ...] = ()
         self._published: dict[str, Status] = {}
         self._deps: dict[str, _Dependency] = {}
+        self._threads: list[threading.Thread] = []
         for name in ctx.keys.names():
             self._add(f"{KEY_PREFIX}{name}", _key_probe(ctx, name), cfg.interval_seconds)
         if ctx.redis is not None:
@@ -230,6 +230,8 @@ class HealthMonitor:
         end = time.monotonic() + self.timeout
         for thread in threads:
             thread.join(max(0.0, end - time.monotonic()))
+        for name, state in self.statuses().items():
+            _note(name, Status.UNKNOWN, state)
 
     def start(self, servicer: HealthServicer, services: tuple[str, ...]) -> None:
         """Publish into ``servicer`` for the kyso ``services`` and start the checking."""
@@ -238,10 +240,16 @@ class HealthMonitor:
         self.check_all()
         self.publish()
         for dep in self._deps.values():
-            threading.Thread(
-                target=self._loop, args=(dep,), name=f"kyso-health-{dep.name}", daemon=True
-            ).start()
-        threading.Thread(target=self._publisher, name="kyso-health-publish", daemon=True).start()
+            self._threads.append(
+                threading.Thread(
+                    target=self._loop, args=(dep,), name=f"kyso-health-{dep.name}", daemon=True
+                )
+            )
+        self._threads.append(
+            threading.Thread(target=self._publisher, name="kyso-health-publish", daemon=True)
+        )
+        for thread in self._threads:
+            thread.start()
 
     def _loop(self, dep: _Dependency) -> None:
         first = dep.name == TSA  # the others were checked by start()
@@ -250,15 +258,7 @@ class HealthMonitor:
             if dep.started is not None:  # the last check still hangs: no second one beside it
                 continue
             before = dep.state.status
-            state = dep.run_once()
-            if state.status is not before:
-                log.log(
-                    logging.INFO if state.status is Status.SERVING else logging.WARNING,
-                    "health: %s is %s%s",
-                    dep.name,
-                    state.status.value,
-                    f" ({state.detail})" if state.detail else "",
-                )
+            _note(dep.name, before, dep.run_once())
 
     def _publisher(self) -> None:
         while not self._stop.wait(_PUBLISH_SECONDS):
@@ -276,7 +276,28 @@ class HealthMonitor:
                     self._published[name] = status
 
     def close(self) -> None:
+        """Stop checking; wait up to the probe timeout for a check in progress, so none
+        re-opens a token or a connection the closing context has just closed."""
         self._stop.set()
+        end = time.monotonic() + self.timeout
+        for thread in self._threads:
+            thread.join(max(0.0, end - time.monotonic()))
+
+
+def _note(name: str, before: Status, state: DependencyState) -> None:
+    """Log a change of state: WARNING when a dependency is down (at start-up too), INFO when
+    it is back; the first SERVING is not news."""
+    if state.status is before or state.status is Status.UNKNOWN:
+        return
+    if before is Status.UNKNOWN and state.status is Status.SERVING:
+        return
+    log.log(
+        logging.INFO if state.status is Status.SERVING else logging.WARNING,
+        "health: %s is %s%s",
+        name,
+        state.status.value,
+        f" ({state.detail})" if state.detail else "",
+    )
 
 
 def readiness(ctx: AppContext, deps: Mapping[str, DependencyState]) -> dict[str, Status]:
@@ -335,14 +356,13 @@ def _redis_probe(client: Any) -> Probe:
 
 
 def _trust_probe(ctx: AppContext) -> Probe:
-    from trust_store import Purpose
+    path = ctx.settings.trust_store_path
+    # a local store's directory, if it had one at start-up (an empty store may have none)
+    local = ctx.settings.redis_url is None and path.is_dir()
 
     def probe() -> None:
-        snapshot = ctx.trust.snapshot()
-        if not any(snapshot.anchors(p) for p in Purpose):
-            raise LookupError("NO_TRUST_ANCHORS")
-        if ctx.settings.redis_url is None:
-            path = ctx.settings.trust_store_path
+        ctx.trust.snapshot()  # loaded (an empty store is serving: anchors are added through it)
+        if local:
             with os.scandir(path) as entries:  # the store's directory is still there
                 next(entries, None)
 

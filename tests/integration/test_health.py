@@ -282,3 +282,26 @@ def test_kyso_health_cli(make_config: Any) -> None:
         assert rows["(overall)"] == "SERVING"
         assert rows["kyso.tsa"] == "NOT_SERVING"
         assert rows["kyso.key/personal"] == "SERVING"
+
+
+def test_trust_store_directory_away_and_back(make_config: Any) -> None:
+    config = make_config(keys=["personal"], health=FAST)
+    with running_server(config) as (address, _), admin_channel(address) as channel:
+        up = {"kyso.trust_store": SERVING, "kyso.v1.Verifier": SERVING, "": SERVING}
+        _wait_for(channel, up)
+        path = config.trust_store_path
+        away = path.with_name(path.name + ".away")
+        path.rename(away)
+        try:
+            _wait_for(
+                channel,
+                {
+                    "kyso.trust_store": NOT_SERVING,
+                    "kyso.v1.Verifier": NOT_SERVING,
+                    "kyso.v1.TrustStore": NOT_SERVING,
+                    "": NOT_SERVING,
+                },
+            )
+        finally:
+            away.rename(path)
+        _wait_for(channel, up)
