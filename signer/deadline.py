@@ -21,16 +21,23 @@ from dataclasses import dataclass
 from kyso.errors import DeadlineExceeded, KysoError
 
 
+def _never() -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class WorkDeadline:
     """``at``: :func:`time.monotonic` instant after which the work is pointless; ``ended``: true
-    once the call itself ended (cancelled by the client, or answered by gRPC's deadline)."""
+    once the call itself ended (cancelled by the client, or answered by gRPC's deadline);
+    ``cut``: true once a fetch of this request was cut off by this deadline (its fetches end a
+    little before ``at``)."""
 
     at: float
-    ended: Callable[[], bool] = lambda: False
+    ended: Callable[[], bool] = _never
+    cut: Callable[[], bool] = _never
 
     def passed(self) -> bool:
-        return self.ended() or time.monotonic() >= self.at
+        return self.ended() or self.cut() or time.monotonic() >= self.at
 
 
 _current: contextvars.ContextVar[WorkDeadline | None] = contextvars.ContextVar(

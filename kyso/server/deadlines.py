@@ -115,6 +115,8 @@ class FetchBudgetInterceptor(grpc.ServerInterceptor):
         return scoped
 
 
+#: what :class:`RequestBudget` calls the caller's deadline when it bounds the fetches
+_CALLER_DEADLINE = "request deadline"
 #: gRPC Python reports "no deadline" as a time remaining of about 292 years, not None
 _NO_DEADLINE_SECONDS = 10 * 365 * 86400.0
 
@@ -140,11 +142,11 @@ def work_deadline(
 ) -> WorkDeadline:
     """The :class:`signer.deadline.WorkDeadline` of the RPC served with ``context``.
 
-    With a caller's deadline: the instant the request's fetches are cut off (the budget's,
-    a small margin before the caller's), so a fetch ended by it reads as the deadline
-    passing; without one: ``default_seconds`` from now (the setting ``default_setting``),
-    which then also ends the request's fetches. ``ended`` is true once gRPC has ended
-    the call (client cancelled, deadline passed, server shutting down)."""
+    The caller's deadline, else ``default_seconds`` from now (the setting ``default_setting``),
+    which then also ends the request's fetches. ``ended``: gRPC has ended the call (client
+    cancelled, deadline passed, server shutting down); ``cut``: a fetch was refused or cut off
+    because the deadline's time for fetching was up (the budget names the deadline, not a
+    fetch setting), so the failure it caused is the deadline's."""
     now = time.monotonic()
     budget = current_budget()
     remaining = caller_remaining(context)
@@ -152,13 +154,17 @@ def work_deadline(
         at = now + default_seconds
         if budget is not None:  # the default deadline bounds the fetches too
             budget.tighten(at, default_setting)
-    elif budget is not None and budget.time_limit == "request deadline":
-        at = budget.deadline
     else:
         at = now + remaining
-    if budget is not None:
-        return WorkDeadline(at, lambda: budget.cancelled)
-    return WorkDeadline(at, lambda: not context.is_active())
+    if budget is None:
+        return WorkDeadline(at, lambda: not context.is_active())
+    limits = {_CALLER_DEADLINE, default_setting}
+
+    def cut() -> bool:
+        limit = budget.time_limit
+        return limit in limits and any(r.setting == limit for r in list(budget.refusals))
+
+    return WorkDeadline(at, lambda: budget.cancelled, cut)
 
 
 __all__ = ["FetchBudgetInterceptor", "caller_remaining", "work_deadline"]
