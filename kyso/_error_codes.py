@@ -52,6 +52,14 @@ INVALID_INPUT: Mapping[str, Texts] = {
     "OPTION_INVALID": Texts(
         "option {option} is invalid ({problem})", "tùy chọn {option} không hợp lệ"
     ),
+    "COMMAND_LINE_INVALID": Texts(
+        "the command line is invalid: {problem} (kyso --help, kyso COMMAND --help)",
+        "dòng lệnh không hợp lệ; xem kyso --help",
+    ),
+    "OUTPUT_CLOSED": Texts(
+        "the output was closed before everything was written (e.g. `| head`)",
+        "đầu ra đã bị đóng trước khi ghi xong",
+    ),
     "STREAM_HEADER_REQUIRED": Texts(
         "the first message of the stream must carry the header (options)",
         "thông điệp đầu tiên phải là phần đầu (chứa tùy chọn)",
@@ -357,6 +365,25 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
         "văn bản đã chuẩn bị quá lớn để lưu chờ ký hai bước",
     ),
     "PENDING_LIMIT": Texts("too many pending signatures", "quá nhiều chữ ký đang chờ hoàn tất"),
+    "PENDING_CLIENT_LIMIT": Texts(
+        "client {client} already has {value} two-step signatures waiting for "
+        "CompleteSignature (limit {limit} = {value}); complete them or let them expire",
+        "máy khách {client} đã có {value} chữ ký hai bước đang chờ hoàn tất "
+        "(giới hạn {limit} = {value}); hãy hoàn tất hoặc chờ chúng hết hạn",
+    ),
+    # per-client limits at the door (kyso.server.client_limits, docs/security.md)
+    "CLIENT_RATE_LIMITED": Texts(
+        "client {client} is calling faster than its limit {limit} = {value} a second "
+        "(burst {burst}); retry in {retry} s",
+        "máy khách {client} gọi nhanh hơn giới hạn {limit} = {value} lần mỗi giây; "
+        "hãy thử lại sau {retry} giây",
+    ),
+    "CLIENT_CONCURRENCY_LIMITED": Texts(
+        "client {client} already has {value} calls running (limit {limit} = {value}); "
+        "retry when one has ended",
+        "máy khách {client} đã có {value} yêu cầu đang xử lý (giới hạn {limit} = {value}); "
+        "hãy thử lại khi một yêu cầu kết thúc",
+    ),
     "KEY_LIMIT_REACHED": Texts(
         "key {key} has reached its limit {limit} = {value}",
         "khóa {key} đã đạt giới hạn số lần ký ({limit} = {value})",
@@ -364,6 +391,20 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
 }
 
 UNAVAILABLE: Mapping[str, Texts] = {
+    # the CLI: a call that never reached kyso (kyso.cli.channel.transport_error)
+    "SERVER_UNREACHABLE": Texts(
+        "cannot reach the kyso server at {address} ({problem}); check --server (KYSO_SERVER) "
+        "and that `kyso serve` runs",
+        "không kết nối được tới máy chủ kyso tại {address}; kiểm tra --server và máy chủ "
+        "đã chạy chưa",
+    ),
+    "TLS_HANDSHAKE_FAILED": Texts(
+        "the TLS handshake with {address} failed ({problem}): check --ca (the CA of the "
+        "server's certificate, whose names must include the address) and, with mTLS, "
+        "--cert/--key (a client certificate of the server's client CA)",
+        "bắt tay TLS với máy chủ {address} thất bại; kiểm tra chứng thư CA (--ca) và chứng "
+        "thư máy khách (--cert/--key)",
+    ),
     "TSA_UNAVAILABLE": Texts(
         "the timestamp authority did not answer", "máy chủ cấp dấu thời gian không phản hồi"
     ),

@@ -64,51 +64,122 @@ class Prepared:
     expires_at: datetime
 
 
+#: Reserve a pending slot of one owner in Redis: drop its expired ids (scores are expiry times
+#: in ms, Redis's own clock so that replicas agree), refuse at the limit, else add the id.
+#: KEYS[1] the owner's sorted set; ARGV: id, limit, ttl seconds. Returns 1 taken, 0 refused.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local ttl = tonumber(ARGV[3]) * 1000
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ttl + 1000)
+return 1
+"""
+
+
 class PendingStore:
-    """Prepared signatures by id with a TTL: Redis when configured, else this process."""
+    """Prepared signatures by id with a TTL: Redis when configured, else this process.
+
+    Every prepared signature belongs to an *owner* (the calling client, ``token:NAME``), which
+    may have at most a given number waiting: :meth:`reserve` takes a place before any PDF work
+    is done, :meth:`put` fills it, :meth:`release` gives it back when the work failed. In Redis
+    the owner's places are a sorted set ``<ns>:signer:pending-owner:<owner>`` (id -> expiry)
+    beside the records ``<ns>:signer:pending:<id>``, both expiring with the TTL; in process, a
+    dictionary, also bounded as a whole (:data:`_MAX_PENDING_IN_PROCESS`, bytes).
+    """
 
     def __init__(self, redis_client: Any, ttl_seconds: int, namespace: str = "kyso") -> None:
         self._redis = redis_client
         self._ttl = max(1, int(ttl_seconds))
         self._prefix = f"{namespace}:signer:pending:"
-        self._local: dict[str, tuple[float, bytes]] = {}
+        self._owner_prefix = f"{namespace}:signer:pending-owner:"
+        # id -> (expiry, record or None while reserved, owner)
+        self._local: dict[str, tuple[float, bytes | None, str]] = {}
         self._lock = threading.Lock()
+        self._reserve_script = (
+            redis_client.register_script(_RESERVE) if redis_client is not None else None
+        )
 
     @property
     def ttl(self) -> int:
         """Seconds a prepared signature is kept (at least 1)."""
         return self._ttl
 
-    def put(self, record: bytes) -> str:
-        """Keep ``record`` for :attr:`ttl` seconds under a new random id, returned.
+    def waiting(self, owner: str) -> int:
+        """How many places ``owner`` holds now (reserved or filled, not expired)."""
+        if self._redis is not None:
+            try:
+                key = self._owner_prefix + owner
+                now_ms = int(time.time() * 1000)
+                return int(self._redis.zcount(key, now_ms, "+inf"))
+            except Exception as exc:
+                raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
+        now = time.monotonic()
+        with self._lock:
+            return sum(1 for exp, _, who in self._local.values() if who == owner and exp > now)
 
-        Raises :class:`ResourceExhausted` (record too large, too many pending in this process)
-        and :class:`Unavailable` (Redis unreachable)."""
-        if len(record) > _MAX_RECORD_BYTES:
-            raise ResourceExhausted("PENDING_TOO_LARGE")
+    def reserve(
+        self, owner: str, limit: int, setting: str = "limits.max_pending_signatures"
+    ) -> str:
+        """A new random id, one of at most ``limit`` places of ``owner`` for :attr:`ttl` seconds.
+
+        Raises :class:`ResourceExhausted` (``PENDING_CLIENT_LIMIT`` naming ``setting``;
+        ``PENDING_LIMIT`` when this process holds too many in all) and :class:`Unavailable`
+        (Redis unreachable)."""
         pending_id = secrets.token_urlsafe(24)
+        if self._redis is not None and self._reserve_script is not None:
+            try:
+                taken = self._reserve_script(
+                    keys=[self._owner_prefix + owner], args=[pending_id, limit, self._ttl]
+                )
+            except Exception as exc:
+                raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
+            if not taken:
+                raise self._over(owner, limit, setting)
+            return pending_id
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, (exp, _, _) in self._local.items() if exp <= now]:
+                del self._local[key]
+            if sum(1 for _, _, who in self._local.values() if who == owner) >= limit:
+                raise self._over(owner, limit, setting)
+            if len(self._local) >= _MAX_PENDING_IN_PROCESS:
+                raise ResourceExhausted("PENDING_LIMIT")
+            self._local[pending_id] = (now + self._ttl, None, owner)
+        return pending_id
+
+    @staticmethod
+    def _over(owner: str, limit: int, setting: str) -> ResourceExhausted:
+        return ResourceExhausted("PENDING_CLIENT_LIMIT", client=owner, limit=setting, value=limit)
+
+    def put(self, pending_id: str, owner: str, record: bytes) -> None:
+        """Keep ``record`` in the place :meth:`reserve` gave, for :attr:`ttl` seconds.
+
+        Raises :class:`ResourceExhausted` (record too large, too many bytes in this process)
+        and :class:`Unavailable` (Redis unreachable); the place is given back then."""
+        if len(record) > _MAX_RECORD_BYTES:
+            self.release(pending_id, owner)
+            raise ResourceExhausted("PENDING_TOO_LARGE")
         if self._redis is not None:
             try:
                 self._redis.set(self._prefix + pending_id, record, ex=self._ttl)
             except Exception as exc:
+                self.release(pending_id, owner)
                 raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
-            return pending_id
+            return
         now = time.monotonic()
         with self._lock:
-            for key in [k for k, (exp, _) in self._local.items() if exp <= now]:
-                del self._local[key]
-            held = sum(len(record) for _, record in self._local.values())
-            if (
-                len(self._local) >= _MAX_PENDING_IN_PROCESS
-                or held + len(record) > _MAX_IN_PROCESS_BYTES
-            ):
+            held = sum(len(r) for _, r, _ in self._local.values() if r is not None)
+            if held + len(record) > _MAX_IN_PROCESS_BYTES:
+                self._local.pop(pending_id, None)
                 raise ResourceExhausted("PENDING_LIMIT")
-            self._local[pending_id] = (now + self._ttl, record)
-        return pending_id
+            self._local[pending_id] = (now + self._ttl, record, owner)
 
     def get(self, pending_id: str) -> bytes | None:
-        """The record kept under ``pending_id``; None when unknown, expired or malformed. Raises
-        :class:`Unavailable` when Redis is unreachable."""
+        """The record kept under ``pending_id``; None when unknown, expired, still being
+        prepared or malformed. Raises :class:`Unavailable` when Redis is unreachable."""
         if not _ID.match(pending_id):
             return None
         if self._redis is not None:
@@ -124,11 +195,15 @@ class PendingStore:
                 return None
             return found[1]
 
-    def delete(self, pending_id: str) -> None:
-        """Forget ``pending_id`` (best effort: a record left behind expires anyway)."""
+    def release(self, pending_id: str, owner: str) -> None:
+        """Forget ``pending_id`` and give ``owner`` its place back (best effort: what is left
+        behind expires anyway)."""
         if self._redis is not None:
             try:
-                self._redis.delete(self._prefix + pending_id)
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.delete(self._prefix + pending_id)
+                pipe.zrem(self._owner_prefix + owner, pending_id)
+                pipe.execute()
             except Exception:  # noqa: S110 - it expires anyway
                 pass
             return
@@ -190,15 +265,41 @@ class TwoStepSigner:
         self._store = store
 
     def prepare(
-        self, document: bytes, certificate: bytes, chain: list[bytes], options: SignOptions
+        self,
+        document: bytes,
+        certificate: bytes,
+        chain: list[bytes],
+        options: SignOptions,
+        owner: str = "anonymous",
+        max_pending: int = _MAX_PENDING_IN_PROCESS,
+        limit_setting: str = "limits.max_pending_signatures",
     ) -> Prepared:
         """Do the PDF work for a certificate whose key stays with the client: field, appearance,
         placeholder and ByteRange digest; keep the prepared document and return what to sign.
 
+        ``owner`` (the calling client) may have at most ``max_pending`` prepared signatures
+        waiting (``limit_setting`` names the setting): its place is taken before any work.
         B-B or B-T only. Raises :class:`InvalidInput` (no certificate, level above B-T, and
-        what :meth:`SigningService.plan` raises) and the errors of :meth:`PendingStore.put`."""
+        what :meth:`SigningService.plan` raises) and the errors of :meth:`PendingStore.reserve`
+        and :meth:`PendingStore.put`."""
         if not certificate:
             raise InvalidInput("CERTIFICATE_REQUIRED")
+        pending_id = self._store.reserve(owner, max_pending, limit_setting)
+        try:
+            return self._prepare(pending_id, owner, document, certificate, chain, options)
+        except BaseException:
+            self._store.release(pending_id, owner)
+            raise
+
+    def _prepare(
+        self,
+        pending_id: str,
+        owner: str,
+        document: bytes,
+        certificate: bytes,
+        chain: list[bytes],
+        options: SignOptions,
+    ) -> Prepared:
         cert = load_certificates(certificate)[0]
         chain_certs = tuple(c for data in chain for c in load_certificates(data))
         config = self._service.settings
@@ -250,9 +351,10 @@ class TwoStepSigner:
                 "signing_time": plan.now.isoformat(),
                 "subject": plan.subject,
                 "pdfa": plan.pdfa.label if plan.pdfa is not None else "",
+                "owner": owner,
             }
         ).encode()
-        pending_id = self._store.put(record)
+        self._store.put(pending_id, owner, record)
         return Prepared(
             pending_id,
             signed_attrs,
@@ -316,7 +418,7 @@ class TwoStepSigner:
 
         deadline.check("timestamp")  # a caller that has gone keeps its pending signature
         guard_pyhanko(lambda: event_loop.run(_go()))
-        self._store.delete(pending_id)
+        self._store.release(pending_id, str(state.get("owner", "anonymous")))
         data = output.getvalue()
         box = SignatureBox(*state["box"]) if state["box"] else None
         result = SignResult(

@@ -112,7 +112,7 @@ def _audit_verify(ns: argparse.Namespace) -> int:
         try:
             resp = call(ns, "VerifyAudit", pb.VerifyAuditRequest(log=name))
         except grpc.RpcError as err:
-            report_rpc_error(err)
+            report_rpc_error(err, ns)
             return EXIT_ERROR
         verdict = Verdict(
             resp.ok,

@@ -18,7 +18,8 @@ from kyso_client.channel import CHUNK, UNARY_LIMIT, BearerToken, make_channel
 from kyso_client.errors import KysoRpcError
 
 from kyso.cli._input import read_bytes, read_text
-from kyso.errors import InvalidInput
+from kyso.errors import InvalidInput, KysoError, Unavailable
+from kyso.settings import shorten
 
 #: Exit status of every command for an error reported as an English code and a Vietnamese message.
 EXIT_ERROR = 3
@@ -128,20 +129,51 @@ def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
             yield chunk
 
 
-#: What to do about a refused credential, after the server's message.
-_HINTS = {
-    "UNAUTHENTICATED": " — give a client certificate (--cert/--key) or a bearer token "
-    "(--token-file, KYSO_TOKEN)",
-}
-
-
-def report_rpc_error(err: grpc.RpcError) -> None:
-    """One line on stderr, ``kyso: CODE: English (Vietnamese)`` (and the Vietnamese message
-    on a second line when the server's text lacks it)."""
+def _error_info(err: grpc.RpcError) -> tuple[str, str]:
+    """The stable code and Vietnamese message of a failed call ("" when not kyso's own)."""
     typed = KysoRpcError.from_rpc_error(err)
-    code, vi = typed.code, typed.message_vi if typed.from_kyso else ""
+    return typed.code, typed.message_vi if typed.from_kyso else ""
+
+
+def _credential_hint(ns: argparse.Namespace | None) -> str:
+    """What to give after ``UNAUTHENTICATED``: only the options this command has."""
+    token = "--token-file, KYSO_TOKEN" if hasattr(ns, "token_file") else "KYSO_TOKEN"
+    return f" — give a client certificate (--cert/--key) or a bearer token ({token})"
+
+
+#: Words of gRPC's transport messages that mean the TLS handshake failed (BoringSSL, TSI).
+_TLS_WORDS = ("ssl", "tls", "handshake", "tsi_", "certificate")
+
+
+def transport_error(err: grpc.RpcError, server: str = "") -> KysoError | None:
+    """The catalogue error for a call that never reached kyso: ``TLS_HANDSHAKE_FAILED`` or
+    ``SERVER_UNREACHABLE`` (bilingual, naming ``server``); None for kyso's own statuses
+    (which carry an ``ErrorInfo``) and for anything else."""
+    if not hasattr(err, "code") or err.code() != grpc.StatusCode.UNAVAILABLE:
+        return None
+    _, vi = _error_info(err)
+    if vi:  # kyso's own UNAVAILABLE (TSA down, Redis, a token): reported as it is
+        return None
+    details = (err.details() if hasattr(err, "details") else "") or ""
+    problem = shorten(details.replace("\n", " "), 200)
+    address = shorten(server or "the server", 200)
+    if any(word in details.lower() for word in _TLS_WORDS):
+        return Unavailable("TLS_HANDSHAKE_FAILED", address=address, problem=problem)
+    return Unavailable("SERVER_UNREACHABLE", address=address, problem=problem)
+
+
+def report_rpc_error(err: grpc.RpcError, ns: argparse.Namespace | None = None) -> None:
+    """One line on stderr, ``kyso: CODE: English (Vietnamese)`` (and the Vietnamese message
+    on a second line when the server's text lacks it). A call that never reached kyso (no
+    server, a failed TLS handshake) is one bilingual line naming ``--server``."""
+    local = transport_error(err, str(getattr(ns, "server", "") or ""))
+    if local is not None:
+        print(f"kyso: {local}", file=sys.stderr)
+        return
+    code, vi = _error_info(err)
     details = (err.details() if hasattr(err, "details") else str(err)) or ""
     # kyso's own statuses already start with their code ("CODE: English (Vietnamese)").
     line = details if details.startswith(f"{code}:") else f"{code}: {details}"
-    line += _HINTS.get(code, "")
+    if code == "UNAUTHENTICATED":
+        line += _credential_hint(ns)
     print(f"kyso: {line}" + (f"\n  {vi}" if vi and vi not in details else ""), file=sys.stderr)

@@ -168,7 +168,7 @@ def _intake(ns: argparse.Namespace) -> int:
         with client_channel(ns) as ch:
             report = _call(ipb_grpc.IntakeStub(ch), ns, path, ns.pdf_report is not None)
     except grpc.RpcError as err:
-        report_rpc_error(err)
+        report_rpc_error(err, ns)
         return EXIT_ERROR
     if ns.pdf_report is not None and report.human_report:
         write_bytes(ns.pdf_report, report.human_report)

@@ -51,7 +51,7 @@ def _layout(ns: argparse.Namespace) -> int:
                 timeout=ns.timeout,
             )
     except grpc.RpcError as err:
-        report_rpc_error(err)
+        report_rpc_error(err, ns)
         return EXIT_ERROR
     if ns.json:
         print(json.dumps(report_json(response), ensure_ascii=False, indent=2))

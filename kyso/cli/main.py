@@ -1,4 +1,12 @@
-"""The ``kyso`` command: ``serve`` runs the server, every other command is a gRPC client."""
+"""The ``kyso`` command: ``serve`` runs the server, every other command is a gRPC client.
+
+Exit status, the same for every command: 0 success (TOTAL_PASSED, ACCEPT, SERVING); 1 a
+negative result (TOTAL_FAILED, RETURN_TO_SENDER, a broken audit chain); 2 a result that is
+neither (INDETERMINATE, ACCEPT_WITH_WARNINGS, a layout WARNING); 3 an error — a refused call,
+an unreachable server, a bad command line (``COMMAND_LINE_INVALID``, not argparse's 2, which
+would read as INDETERMINATE), a file that cannot be read or written, an output closed early
+(``OUTPUT_CLOSED``) — printed as one line ``kyso: CODE: English (Vietnamese)``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from kyso.cli._input import seconds
 from kyso.cli.channel import EXIT_ERROR, add_tls_options
@@ -79,7 +88,9 @@ def _health(ns: argparse.Namespace) -> int:
                 request = health_pb2.HealthCheckRequest(service=ns.service)
                 statuses = {ns.service: stub.Check(request, timeout=ns.timeout).status}
     except grpc.RpcError as err:
-        print(f"kyso: {err.code().name}", file=sys.stderr)
+        from kyso.cli.channel import transport_error
+
+        print(f"kyso: {transport_error(err, ns.server) or err.code().name}", file=sys.stderr)
         return 1
     if ns.list:
         for service in sorted(statuses):
@@ -88,6 +99,33 @@ def _health(ns: argparse.Namespace) -> int:
         print(name(statuses[ns.service]))
     overall = statuses.get("" if ns.list else ns.service)
     return 0 if overall == health_pb2.HealthCheckResponse.SERVING else 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with kyso's one error line and exit status 3 for a bad command line
+    (argparse's own 2 means INDETERMINATE to ``kyso verify``). Sub-command parsers are of
+    this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        # one line, as every other mistake: the message says where the usage is
+        print(f"kyso: {InvalidInput('COMMAND_LINE_INVALID', problem=message)}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _output_closed() -> int:
+    """The reader of standard output went away (``kyso verify x.pdf --json | head -1``): one
+    line on stderr, exit 3, and no second BrokenPipeError when Python flushes at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    try:
+        print(f"kyso: {InvalidInput('OUTPUT_CLOSED')}", file=sys.stderr)
+    except OSError:
+        pass
+    return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,9 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kyso.cli import trust as cli_trust
     from kyso.cli import verify as cli_verify
 
-    parser = argparse.ArgumentParser(
-        prog="kyso", description="PAdES signing and verification service"
-    )
+    parser = _Parser(prog="kyso", description="PAdES signing and verification service")
     parser.add_argument(
         "--server",
         default=os.environ.get("KYSO_SERVER", DEFAULT_SERVER),
@@ -152,10 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; every :class:`KysoError` (a bad number in the arguments included)
-    is one line on stderr, ``kyso: CODE: English (Vietnamese)`` as a refused call prints it,
-    and exit status 3."""
+    """Run one command; every :class:`KysoError` (a bad number in the arguments included),
+    a bad command line, a call that failed or never reached the server and an output closed
+    early is one line on stderr, ``kyso: CODE: English (Vietnamese)`` as a refused call
+    prints it, and exit status 3 (never a traceback)."""
+    import grpc
+
+    from kyso.cli.channel import report_rpc_error
+
     parser = build_parser()
+    ns: argparse.Namespace | None = None
     try:
         ns = parser.parse_args(argv)
         logging.basicConfig(
@@ -164,10 +206,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         if not ns.verbose:  # fontTools reports every table of every font it subsets
             logging.getLogger("fontTools").setLevel(logging.ERROR)
-        return int(ns.func(ns))
+        code = int(ns.func(ns))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except KysoError as err:
         print(f"kyso: {err}", file=sys.stderr)  # as the server's status: CODE: English (Vi)
         return EXIT_ERROR
+    except grpc.RpcError as err:  # a command that did not catch its own
+        report_rpc_error(err, ns)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return _output_closed()
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ def _sign(ns: argparse.Namespace) -> int:
         os.replace(tmp, out)
     except grpc.RpcError as err:
         tmp.unlink(missing_ok=True)
-        report_rpc_error(err)
+        report_rpc_error(err, ns)
         return EXIT_ERROR
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -210,7 +210,7 @@ def _keys(ns: argparse.Namespace) -> int:
         with client_channel(ns) as ch:
             resp = pb_grpc.SignerStub(ch).ListKeys(pb.ListKeysRequest(), timeout=ns.timeout)
     except grpc.RpcError as err:
-        report_rpc_error(err)
+        report_rpc_error(err, ns)
         return EXIT_ERROR
     if not resp.keys:
         print("kyso: no signing keys configured", file=sys.stderr)

@@ -46,7 +46,7 @@ def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         try:
             return func(ns)
         except grpc.RpcError as err:
-            report_rpc_error(err)
+            report_rpc_error(err, ns)
             return EXIT_ERROR
 
     return run
@@ -292,10 +292,17 @@ def _status(ns: argparse.Namespace) -> int:
 
 
 def _token_add(ns: argparse.Namespace) -> int:
-    from kyso.server.settings import load_settings
+    from kyso.server.settings import default_home, load_settings
     from kyso.server.tokens import CLIENTS, OFFICERS, READERS, add_token, token_files
 
-    settings = load_settings(ns.config)
+    config = ns.config
+    if config is None:  # the file `kyso serve` writes for its embedded defaults, as keys enroll
+        config = default_home() / "kyso.toml"
+        if not config.is_file():
+            raise InvalidInput(
+                "CONFIG_INVALID", problem=f"no --config given and {config} does not exist"
+            )
+    settings = load_settings(config)
     files = token_files(settings)
     if ns.role is None:
         if not any(c.name == ns.name and c.token for c in settings.clients):
@@ -441,7 +448,12 @@ def register(sub: Any) -> None:
         help="a token of the trust store's legacy officer/reader files; without it, a token "
         "for the [[clients]] table NAME (token = true)",
     )
-    p.add_argument("--config", type=Path, default=None)
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the server's TOML configuration (default: $KYSO_HOME/kyso.toml)",
+    )
     p.set_defaults(func=_token_add)
 
     for child in tsub.choices.values():

@@ -2,7 +2,8 @@
 
 Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE or no signature, 3 error.
 ``--json`` prints one JSON object (the report, with enum names shortened: ``TOTAL_PASSED``,
-``HASH_FAILURE``...); otherwise a readable Vietnamese summary.
+``HASH_FAILURE``...); otherwise a readable Vietnamese summary. Several files, a directory,
+``--csv`` or ``--json-lines``: many documents at once (:mod:`kyso.cli.verify_batch`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from kyso.cli._input import read_bytes, readable_size, seconds, write_bytes
+from kyso.cli._input import integer, read_bytes, readable_size, seconds, write_bytes
 from kyso.cli.channel import (
     EXIT_ERROR,
     UNARY_LIMIT,
@@ -55,9 +56,34 @@ def _when(text: str) -> datetime:
 
 def register(sub: Any) -> None:
     """Add ``verify`` to the ``kyso`` parser."""
-    p = sub.add_parser("verify", help="verify every signature of a PDF")
-    p.add_argument("file", type=Path, help="the PDF to verify")
+    p = sub.add_parser("verify", help="verify every signature of a PDF (or of many)")
+    p.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        metavar="FILE|DIR",
+        help="the PDF to verify; several, or a directory (its *.pdf): a batch with a summary",
+    )
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--csv", type=Path, default=None, metavar="OUT", help="batch: write the summary as CSV"
+    )
+    p.add_argument(
+        "--json-lines",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="batch: write one JSON object per document (its report, or its error)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=integer("--jobs", 1, 32),
+        default=4,
+        help="batch: documents verified at once (default %(default)s)",
+    )
+    p.add_argument(
+        "-r", "--recursive", action="store_true", help="batch: also the *.pdf below each DIR"
+    )
     p.add_argument(
         "--pdf-report", type=Path, default=None, metavar="OUT", help="write a PDF report for clerks"
     )
@@ -90,11 +116,12 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_verify)
 
 
-def _options(ns: argparse.Namespace) -> Any:
+def options(ns: argparse.Namespace, path: Path) -> Any:
+    """The request's options from the command line, for the document ``path``."""
     from kyso.v1 import verifier_pb2 as pb
 
     # the base name only: the report names the file, the server never sees local paths
-    options = pb.VerifyOptions(policy=ns.policy, file_name=ns.file.name)
+    options = pb.VerifyOptions(policy=ns.policy, file_name=path.name)
     if ns.etsi_xml is not None:
         options.etsi_report = True
     if ns.sign_report_with:
@@ -110,7 +137,8 @@ def _options(ns: argparse.Namespace) -> Any:
     return options
 
 
-def _stream(options: Any, path: Path) -> Iterator[Any]:
+def stream_requests(options: Any, path: Path) -> Iterator[Any]:
+    """The VerifyStream messages: the options, then the document in chunks."""
     from kyso.v1 import verifier_pb2 as pb
 
     yield pb.VerifyStreamRequest(options=options)
@@ -161,26 +189,44 @@ def exit_code(indication: Any) -> int:
     return EXIT_INDETERMINATE
 
 
+_SINGLE_ONLY = ("pdf_report", "html_report", "etsi_xml")
+
+
 def _verify(ns: argparse.Namespace) -> int:
     from kyso.v1 import verifier_pb2_grpc as pb_grpc
 
-    path: Path = ns.file
+    files: list[Path] = ns.files
+    if len(files) > 1 or files[0].is_dir() or ns.csv is not None or ns.json_lines is not None:
+        for name in _SINGLE_ONLY:
+            if getattr(ns, name) is not None:
+                raise InvalidInput(
+                    "OPTION_INVALID",
+                    option="--" + name.replace("_", "-"),
+                    problem="one document at a time (not with several files, a directory, "
+                    "--csv or --json-lines)",
+                )
+        from kyso.cli.verify_batch import run
+
+        return run(ns, files)
+    path = files[0]
     size = readable_size(path)
-    options = _options(ns)
+    request_options = options(ns, path)
     try:
         with client_channel(ns) as ch:
             stub = pb_grpc.VerifierStub(ch)
             if size > UNARY_LIMIT:
-                report = stub.VerifyStream(_stream(options, path), timeout=ns.timeout)
+                report = stub.VerifyStream(
+                    stream_requests(request_options, path), timeout=ns.timeout
+                )
             else:
                 from kyso.v1 import verifier_pb2 as pb
 
                 report = stub.Verify(
-                    pb.VerifyRequest(document=read_bytes(path), options=options),
+                    pb.VerifyRequest(document=read_bytes(path), options=request_options),
                     timeout=ns.timeout,
                 )
     except grpc.RpcError as err:
-        report_rpc_error(err)
+        report_rpc_error(err, ns)
         return EXIT_ERROR
     for out in (ns.pdf_report, ns.html_report):
         if out is not None and report.human_report:

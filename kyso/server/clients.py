@@ -68,6 +68,18 @@ class ClientSettings(SettingsModel):
     keys: Strings = Field(
         (), description="signing keys a `signer` may use, by their `[[keys]]` name"
     )
+    max_concurrent: int | None = Field(
+        None, ge=1, description="its own `[limits] max_concurrent` (calls running at once)"
+    )
+    rate_per_second: float | None = Field(
+        None, gt=0, description="its own `[limits] rate_per_second` (calls a second)"
+    )
+    burst: int | None = Field(None, ge=1, description="its own `[limits] burst`")
+    max_pending_signatures: int | None = Field(
+        None,
+        ge=1,
+        description="its own `[limits] max_pending_signatures` (two-step signatures waiting)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ClientSettings:

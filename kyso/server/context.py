@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kyso.pki.revocation_cache import CachingFetcherBackend, fetcher_backend
+from kyso.server.client_limits import LimitsSettings, LimitTable
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.secret_check import check_secrets
 from kyso.server.settings import Settings
@@ -60,6 +61,8 @@ class AppContext:
     health_monitor: HealthMonitor | None = None  # the dependencies' states (kyso.server.health)
     identities: IdentityResolver | None = None  # who is calling (set with the guard)
     observability: Observability | None = None  # metrics, access log, tracing (set last)
+    #: per-client limits (set with the limits interceptor; the defaults until then)
+    client_limits: LimitTable = field(default_factory=lambda: LimitTable(LimitsSettings(), ()))
 
     @property
     def keys(self) -> KeyRegistry:
@@ -139,8 +142,10 @@ def build_context(settings: Settings) -> AppContext:
         _warn_unenrolled(ctx)
         from kyso.server.auth import build_interceptor  # guards every RPC (policy table)
         from kyso.server.deadlines import FetchBudgetInterceptor
+        from kyso.server.limits_interceptor import build_limits_interceptor
 
-        ctx.interceptors.append(build_interceptor(ctx))  # first: who may call at all
+        ctx.interceptors.append(build_interceptor(ctx))  # who may call at all
+        ctx.interceptors.insert(0, build_limits_interceptor(ctx))  # first: per-client limits
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
         from kyso.server import observability
 

@@ -54,6 +54,7 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
     def _intake(self, source: bytes | Path, options: Any, context: grpc.ServicerContext) -> Any:
         started = time.perf_counter()
         cfg = self._ctx.settings.intake
+        _check_options(options)
         verify_options = pb.VerifyOptions()
         verify_options.CopyFrom(options.verify)
         human = verify_options.human_report
@@ -154,6 +155,7 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("part") != "options":
             raise InvalidInput("STREAM_HEADER_REQUIRED")
+        _check_options(first.options)  # before the package is read
         with tempfile.NamedTemporaryFile(prefix="kyso-intake-") as spool:
             size = 0
             for msg in request_iterator:
@@ -167,6 +169,18 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
                 raise InvalidInput("EDXML_EMPTY")
             spool.flush()
             return self._intake(Path(spool.name), first.options, context)
+
+
+def _check_options(options: Any) -> None:
+    """Refuse what an intake does not do: sign the attachments' reports (the access rule of
+    Intake asks for no key, so ``verify.sign_report_with`` must not reach the verifier;
+    refused rather than ignored, so the caller knows). Raises :class:`InvalidInput`."""
+    if options.verify.sign_report_with:
+        raise InvalidInput(
+            "OPTION_INVALID",
+            option="verify.sign_report_with",
+            problem="an intake does not sign reports; sign the clerk's report with Verify",
+        )
 
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:

@@ -11,7 +11,8 @@ The file's shape::
     [audit]         -> trust_store.settings.AuditSettings (signed checkpoints of both audits)
     [[keys]]        -> signer.settings.KeySettings, one table per key
     [tls]           -> TlsSettings (without it, plaintext on loopback only)
-    [[clients]]     -> ClientSettings, one table per client: identity, roles, keys
+    [[clients]]     -> ClientSettings, one table per client: identity, roles, keys, limits
+    [limits]        -> kyso.server.client_limits.LimitsSettings (per-client defaults)
     [metrics] [logging] [tracing] -> kyso.server.observability_settings
 
 Relative paths in the file are relative to the file; the file may be at most
@@ -52,6 +53,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from kyso.errors import InvalidInput
 from kyso.pki.settings import FetchSettings
+from kyso.server.client_limits import LimitsSettings
 from kyso.server.clients import ClientSettings, check_clients
 from kyso.server.observability_settings import LoggingSettings, MetricsSettings, TracingSettings
 from kyso.settings import (
@@ -283,6 +285,11 @@ class ServerSettings(SettingsModel):
     )
     clients: tuple[ClientSettings, ...] = Field(
         (), description="clients and their roles, one [[clients]] table each (deny by default)"
+    )
+    limits: LimitsSettings = Field(
+        LimitsSettings(),
+        description="the [limits] section: per-client concurrency, rate and pending two-step "
+        "signatures (docs/security.md)",
     )
     tokens_file: OptionalNewFilePath = Field(
         None,

@@ -371,11 +371,15 @@ class SignerServicer(pb_grpc.SignerServicer):
         ):
             audit.fields["input_sha256"] = _sha256(request.document)
             check_size(len(request.document), self._ctx.settings.max_document_bytes)
+            limits = self._ctx.client_limits.of(current_identity())
             prepared = self._two_step.prepare(
                 request.document,
                 request.certificate,
                 list(request.chain),
                 options_from_pb(request.options),
+                owner=caller_actor(context),
+                max_pending=limits.max_pending_signatures,
+                limit_setting=limits.setting("max_pending_signatures"),
             )
         audit.ok(output_sha256=prepared.document_sha256, pending_id=prepared.id)
         return pb.PrepareSignatureResponse(

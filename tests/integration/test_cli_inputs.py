@@ -51,7 +51,18 @@ CASES = {
         "FILE_UNWRITABLE",
     ),
     "sign-image-directory": ([*_SIGN, *_RECT, "--image", "{dir}"], "FILE_UNREADABLE"),
-    "verify-directory": (["verify", "{dir}"], "FILE_UNREADABLE"),
+    "verify-empty-directory": (["verify", "{dir}"], "OPTION_INVALID"),  # a batch of nothing
+    "verify-missing": (["verify", "{dir}/missing.pdf"], "FILE_UNREADABLE"),
+    "verify-batch-with-pdf-report": (
+        ["verify", "{pdf}", "{pdf}", "--pdf-report", "{dir}/r.pdf"],
+        "OPTION_INVALID",
+    ),
+    "verify-jobs-zero": (["verify", "{pdf}", "{pdf}", "--jobs", "0"], "OPTION_INVALID"),
+    # a bad command line: exit 3 like every mistake, never argparse's 2 (INDETERMINATE)
+    "no-command": ([], "COMMAND_LINE_INVALID"),
+    "unknown-option": (["verify", "{pdf}", "--no-such-option"], "COMMAND_LINE_INVALID"),
+    "verify-no-file": (["verify"], "COMMAND_LINE_INVALID"),
+    "unknown-choice": (["sign", "{pdf}", "-o", "{out}", "--level", "B-X"], "COMMAND_LINE_INVALID"),
     "verify-timeout-negative": (["verify", "{pdf}", "--timeout", "-1"], "OPTION_INVALID"),
     "verify-at-not-a-date": (["verify", "{pdf}", "--at", "yesterday"], "OPTION_INVALID"),
     "verify-report-unwritable": (

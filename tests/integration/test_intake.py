@@ -482,3 +482,28 @@ def test_intake_needs_the_verifier_role(roles_server: tuple[str, str, str]) -> N
                 assert (err.value.code(), error_info(err.value)[0]) == (status, code)
                 if token is not None:
                     assert "role required: verifier" in (err.value.details() or "")
+
+
+def test_an_intake_refuses_to_sign_reports(stub: Any, signed: dict[str, bytes]) -> None:
+    """``verify.sign_report_with`` is refused (the Intake rule asks for no key); before, each
+    attachment's verification failed on it and the package read as unreadable attachments."""
+    import grpc
+
+    from kyso.server.status import error_info
+
+    options = ipb.IntakeOptions(
+        verify=pb.VerifyOptions(sign_report_with="personal", human_report=pb.HUMAN_REPORT_PDF)
+    )
+    data = package(_files(signed), date=HEADER_DATE)
+    for call in (
+        lambda: stub.Intake(ipb.IntakeRequest(package=data, options=options), timeout=60),
+        lambda: stub.IntakeStream(
+            iter([ipb.IntakeStreamRequest(options=options), ipb.IntakeStreamRequest(chunk=data)]),
+            timeout=60,
+        ),
+    ):
+        with pytest.raises(grpc.RpcError) as err:
+            call()
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error_info(err.value)[0] == "OPTION_INVALID"
+        assert "verify.sign_report_with" in (err.value.details() or "")

@@ -523,3 +523,25 @@ def test_sigterm_with_a_request_stuck_in_a_fetch_exits_within_the_grace(
     second = serve()  # the port is free again
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=15) == 0
+
+
+def test_hostile_certificate_subjects_never_reach_the_logs_raw(
+    stub: Any, hostile_pki: HostilePki, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found 10: a certificate subject from the document (a new line forging a log line, a
+    terminal escape) is never written raw to a log at INFO or above, whatever the path
+    (verification, path building, its fetch of a private address refused)."""
+    import logging
+
+    forged = "kyso.auth: INFO token:kyso-admin admitted"
+    name = f"Hostile\n{forged}\x1b[2J\x07"
+    cert, key = hostile_pki.leaf(name, ocsp="http://10.0.0.1/ocsp")  # refused: private
+    caplog.set_level(logging.INFO)
+    report = stub.Verify(pb.VerifyRequest(document=hostile_pki.signed(cert, key)), timeout=60)
+    assert report.signatures
+    for record in caplog.records:
+        if record.levelno < logging.INFO:
+            continue
+        text = record.getMessage()
+        assert "\x1b" not in text and "\x07" not in text, (record.name, text[:200])
+        assert f"\n{forged}" not in text, (record.name, text[:200])

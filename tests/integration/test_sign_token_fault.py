@@ -9,6 +9,7 @@ until it is re-initialised.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -61,16 +62,39 @@ def _keys(channel: grpc.Channel) -> dict[str, pb.SigningKeyInfo]:
     return {k.name: k for k in stub(channel).ListKeys(pb.ListKeysRequest(), timeout=30).keys}
 
 
-def test_token_away_and_back(grpc_channel: grpc.Channel, fault_token, assert_pdfsig_ok):
+def _take_away(directory: Path, how: str) -> Callable[[], None]:
+    """Make the token go away (``directory``: its whole directory moved out of the token
+    directory, as pulling a USB token out; ``objects``: its object files moved away, the
+    directory left: cached handles go stale, CKR_OBJECT_HANDLE_INVALID, reproducer
+    token_fault.py ``objects``); return what brings it back."""
+    if how == "directory":
+        # Out of the token directory: SoftHSM2 takes every directory in it for a token.
+        away = directory.parent.parent / f"{directory.name}.away"
+        directory.rename(away)
+        return lambda: away.rename(directory)
+    stash = directory.parent.parent / f"{directory.name}.objects.away"
+    stash.mkdir()
+    for item in directory.glob("*.object"):
+        item.rename(stash / item.name)
+
+    def back() -> None:
+        for item in stash.glob("*.object"):
+            item.rename(directory / item.name)
+        stash.rmdir()
+
+    return back
+
+
+@pytest.mark.parametrize("how", ["directory", "objects"])
+def test_token_away_and_back(
+    grpc_channel: grpc.Channel, fault_token, assert_pdfsig_ok, how: str
+) -> None:
     document = decree30_pdf()
     placement = pb.SignPlacement(rect=RECT_SMALL)
     sign(grpc_channel, document, key="fault", level=pb.PADES_B_B, placement=placement)
     assert _keys(grpc_channel)["fault"].available
 
-    directory = _token_dir(fault_token)
-    # Out of the token directory: SoftHSM2 takes every directory in it for a token.
-    away = directory.parent.parent / f"{directory.name}.away"
-    directory.rename(away)
+    bring_back = _take_away(_token_dir(fault_token), how)
     try:
         status, code = rpc_error(
             lambda: sign(
@@ -84,7 +108,7 @@ def test_token_away_and_back(grpc_channel: grpc.Channel, fault_token, assert_pdf
         # A key on another token of the same module keeps signing while one is away.
         sign(grpc_channel, document, key="steady", level=pb.PADES_B_B, placement=placement)
     finally:
-        away.rename(directory)
+        bring_back()
 
     deadline = time.monotonic() + 10
     while True:

@@ -131,3 +131,134 @@ def test_validation_time_option(kyso_server: str, files: dict[str, Path], capsys
     )
     data = json.loads(capsys.readouterr().out)
     assert data["validation_time"].startswith("2020-12-31T17:00:00")
+
+
+# -- many documents at once (issue 12, §9) -------------------------------------------------
+
+
+def _batch_dir(files: dict[str, Path], tmp_path: Path, names: list[str]) -> Path:
+    d = tmp_path / "hop-thu"
+    d.mkdir()
+    for name in names:
+        (d / files[name].name).write_bytes(files[name].read_bytes())
+    (d / "ghi-chu.txt").write_text("not a PDF: left out")
+    return d
+
+
+def test_a_directory_is_a_batch_with_a_summary_csv_and_json_lines(
+    kyso_server: str, files: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    import csv
+
+    names = ["signed", "tampered", "unsigned", "stranger", "big", "text"]
+    d = _batch_dir(files, tmp_path, names)
+    out_csv, out_jsonl = tmp_path / "tong-hop.csv", tmp_path / "tong-hop.jsonl"
+    capsys.readouterr()
+    status = _run(
+        kyso_server, str(d), "--csv", str(out_csv), "--json-lines", str(out_jsonl), "--jobs", "3"
+    )
+    captured = capsys.readouterr()
+    assert status == 3  # text.pdf could not be checked: an error, not a signature failure
+    assert captured.err == ""  # no progress bar without a terminal, no traceback
+    rows = {Path(r["file"]).stem: r for r in csv.DictReader(out_csv.open(encoding="utf-8"))}
+    assert set(rows) == set(names)
+    assert {k: rows[k]["indication"] for k in names} == {
+        "signed": "TOTAL_PASSED",
+        "tampered": "TOTAL_FAILED",
+        "unsigned": "NO_SIGNATURE_FOUND",
+        "stranger": "INDETERMINATE",
+        "big": "TOTAL_PASSED",  # streamed (> 3 MiB)
+        "text": "ERROR",
+    }
+    assert rows["text"]["error"].startswith("NOT_A_PDF")
+    assert rows["signed"]["signers"] and rows["signed"]["layout"]
+    assert rows["tampered"]["sub_indication"] == "HASH_FAILURE"
+    lines = [json.loads(line) for line in out_jsonl.read_text(encoding="utf-8").splitlines()]
+    assert [Path(line["file"]).stem for line in lines] == sorted(
+        Path(files[n].name).stem for n in names
+    )
+    by_name = {Path(line["file"]).stem: line for line in lines}
+    assert by_name["signed"]["report"]["indication"] == "TOTAL_PASSED"
+    assert by_name["text"]["report"] is None and by_name["text"]["indication"] == "ERROR"
+    # the table on stdout: one line per document, then the total in Vietnamese
+    table = captured.out.strip().splitlines()
+    assert len(table) == len(names) + 1
+    assert table[-1].startswith("6 văn bản: 2 hợp lệ, 1 không hợp lệ")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["signed", "big"], 0),
+        (["signed", "unsigned"], 2),
+        (["signed", "stranger", "tampered"], 1),
+        (["signed", "tampered", "text"], 3),
+    ],
+)
+def test_the_exit_status_of_a_batch_is_its_worst_result(
+    kyso_server: str, files: dict[str, Path], capsys: Any, names: list[str], expected: int
+) -> None:
+    assert _run(kyso_server, *(str(files[n]) for n in names)) == expected
+    capsys.readouterr()
+
+
+def test_a_batch_without_a_server_is_one_line_and_no_signature_failure(
+    files: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    out = tmp_path / "r.csv"
+    capsys.readouterr()
+    status = main(
+        ["--server", "127.0.0.1:1", "verify", str(files["signed"]), str(files["tampered"]),
+         "--csv", str(out), "--timeout", "3", "--jobs", "1"]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert status == 3
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert captured.err.startswith("kyso: SERVER_UNREACHABLE: cannot reach the kyso server")
+    assert "không kết nối được" in captured.err
+    text = out.read_text(encoding="utf-8")
+    assert "TOTAL_FAILED" not in text and "ERROR" in text
+
+
+def test_one_file_without_a_server_is_one_bilingual_line(
+    files: dict[str, Path], capsys: Any
+) -> None:
+    capsys.readouterr()
+    assert main(["--server", "127.0.0.1:1", "verify", str(files["signed"]), "--timeout", "3"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "127.0.0.1:1" in err and "không kết nối được" in err
+
+
+def test_an_output_closed_early_is_one_line(kyso_server: str, files: dict[str, Path]) -> None:
+    """``kyso verify x.pdf --json | head -1``: the reader goes away before the report."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KYSO_SERVER": kyso_server}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kyso.cli", "verify", str(files["signed"]), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `head` exits: every write of kyso's now fails
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 3
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert err.strip().splitlines() == [err.strip()]
+    assert err.startswith("kyso: OUTPUT_CLOSED: ") and "đầu ra" in err
+
+
+def test_the_credential_hint_names_only_the_options_of_the_command(
+    kyso_server: str, files: dict[str, Path], tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    monkeypatch.setenv("KYSO_TOKEN", "")
+    monkeypatch.setenv("KYSO_HOME", str(tmp_path))  # no local credential there
+    capsys.readouterr()
+    assert _run(kyso_server, str(files["signed"])) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("kyso: UNAUTHENTICATED") and "KYSO_TOKEN" in err
+    assert "--token-file" not in err  # `kyso verify` has no such option
+    assert main(["--server", kyso_server, "trust", "list"]) == 3
+    assert "--token-file" in capsys.readouterr().err
