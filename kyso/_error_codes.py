@@ -393,8 +393,8 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
 UNAVAILABLE: Mapping[str, Texts] = {
     # the CLI: a call that never reached kyso (kyso.cli.channel.transport_error)
     "SERVER_UNREACHABLE": Texts(
-        "cannot reach the kyso server at {address} ({problem}); check --server (KYSO_SERVER) "
-        "and that `kyso serve` runs",
+        "cannot reach the kyso server at {address} ({problem}); check --server (KYSO_SERVER), "
+        "that `kyso serve` runs, and give --ca if the server has [tls]",
         "không kết nối được tới máy chủ kyso tại {address}; kiểm tra --server và máy chủ "
         "đã chạy chưa",
     ),

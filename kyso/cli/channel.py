@@ -143,12 +143,23 @@ def _credential_hint(ns: argparse.Namespace | None) -> str:
 
 #: Words of gRPC's transport messages that mean the TLS handshake failed (BoringSSL, TSI).
 _TLS_WORDS = ("ssl", "tls", "handshake", "tsi_", "certificate")
+#: ... and those that mean nothing answered at all (no process on the port, a wrong name).
+_NOBODY_WORDS = ("connection refused", "failed to connect to remote host", "dns", "resolve")
 
 
-def transport_error(err: grpc.RpcError, server: str = "") -> KysoError | None:
+def speaks_tls(ns: argparse.Namespace | None) -> bool:
+    """Whether the command's channel is TLS (``--ca``, ``--cert`` or ``--key`` given)."""
+    return any(getattr(ns, f"tls_{name}", None) is not None for name in ("ca", "cert", "key"))
+
+
+def transport_error(err: grpc.RpcError, server: str = "", tls: bool = False) -> KysoError | None:
     """The catalogue error for a call that never reached kyso: ``TLS_HANDSHAKE_FAILED`` or
     ``SERVER_UNREACHABLE`` (bilingual, naming ``server``); None for kyso's own statuses
-    (which carry an ``ErrorInfo``) and for anything else."""
+    (which carry an ``ErrorInfo``) and for anything else.
+
+    With TLS 1.3 a server that refuses the client's certificate closes the connection after
+    the client thinks the handshake is done: the client sees only "Socket closed". So on a
+    ``tls`` channel any failure but "nobody answered" is reported as the handshake's."""
     if not hasattr(err, "code") or err.code() != grpc.StatusCode.UNAVAILABLE:
         return None
     _, vi = _error_info(err)
@@ -157,7 +168,9 @@ def transport_error(err: grpc.RpcError, server: str = "") -> KysoError | None:
     details = (err.details() if hasattr(err, "details") else "") or ""
     problem = shorten(details.replace("\n", " "), 200)
     address = shorten(server or "the server", 200)
-    if any(word in details.lower() for word in _TLS_WORDS):
+    lowered = details.lower()
+    nobody = any(word in lowered for word in _NOBODY_WORDS)
+    if any(word in lowered for word in _TLS_WORDS) or (tls and not nobody):
         return Unavailable("TLS_HANDSHAKE_FAILED", address=address, problem=problem)
     return Unavailable("SERVER_UNREACHABLE", address=address, problem=problem)
 
@@ -166,7 +179,7 @@ def report_rpc_error(err: grpc.RpcError, ns: argparse.Namespace | None = None) -
     """One line on stderr, ``kyso: CODE: English (Vietnamese)`` (and the Vietnamese message
     on a second line when the server's text lacks it). A call that never reached kyso (no
     server, a failed TLS handshake) is one bilingual line naming ``--server``."""
-    local = transport_error(err, str(getattr(ns, "server", "") or ""))
+    local = transport_error(err, str(getattr(ns, "server", "") or ""), speaks_tls(ns))
     if local is not None:
         print(f"kyso: {local}", file=sys.stderr)
         return

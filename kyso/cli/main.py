@@ -88,9 +88,10 @@ def _health(ns: argparse.Namespace) -> int:
                 request = health_pb2.HealthCheckRequest(service=ns.service)
                 statuses = {ns.service: stub.Check(request, timeout=ns.timeout).status}
     except grpc.RpcError as err:
-        from kyso.cli.channel import transport_error
+        from kyso.cli.channel import speaks_tls, transport_error
 
-        print(f"kyso: {transport_error(err, ns.server) or err.code().name}", file=sys.stderr)
+        local = transport_error(err, ns.server, speaks_tls(ns))
+        print(f"kyso: {local or err.code().name}", file=sys.stderr)
         return 1
     if ns.list:
         for service in sorted(statuses):

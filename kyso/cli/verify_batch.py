@@ -32,7 +32,13 @@ from typing import Any
 import grpc
 
 from kyso.cli._input import read_bytes, readable_size, write_bytes
-from kyso.cli.channel import EXIT_ERROR, UNARY_LIMIT, client_channel, transport_error
+from kyso.cli.channel import (
+    EXIT_ERROR,
+    UNARY_LIMIT,
+    client_channel,
+    speaks_tls,
+    transport_error,
+)
 from kyso.errors import InvalidInput, KysoError
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
@@ -178,7 +184,7 @@ def run(ns: argparse.Namespace, paths: list[Path]) -> int:
         try:
             return _outcome(path, _verify_one(stub, path, ns))
         except grpc.RpcError as err:
-            local = transport_error(err, ns.server)
+            local = transport_error(err, ns.server, speaks_tls(ns))
             if local is not None:
                 stop.set()
                 unreachable.append(local)

@@ -518,7 +518,33 @@ def test_the_cli_reports_refusals_on_one_line(
     )
     assert done.returncode == EXIT_ERROR
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("kyso: UNAUTHENTICATED: ")
-    assert "--token-file" in done.stderr
+    assert "KYSO_TOKEN" in done.stderr
+    assert "--token-file" not in done.stderr  # `kyso keys` has no such option
+
+
+@pytest.mark.parametrize("who", ["none", "stranger", "wrong-ca"])
+def test_a_failed_tls_handshake_is_one_line_saying_what_to_check(
+    mtls: tuple[str, Any], client_pki: _Pki, tmp_path: Path, who: str
+) -> None:
+    """Without a client certificate, with one of another CA, or trusting another CA for the
+    server: one bilingual line naming the address and the options, not a bare UNAVAILABLE."""
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(decree30_pdf())
+    stranger = client_pki.stranger
+    assert stranger.cert_path and stranger.key_path
+    tls = ["--ca", str(client_pki.ca)]
+    if who == "stranger":
+        tls += ["--cert", str(stranger.cert_path), "--key", str(stranger.key_path)]
+    elif who == "wrong-ca":  # the stranger's certificate is no CA of the server's
+        tls = ["--ca", str(stranger.cert_path)]
+    done = _kyso(
+        "--server", mtls[0], *tls, "verify", str(pdf), "--timeout", "10", env={"KYSO_TOKEN": ""}
+    )
+    assert done.returncode == EXIT_ERROR, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("kyso: TLS_HANDSHAKE_FAILED: "), done.stderr
+    assert mtls[0] in done.stderr and "--cert/--key" in done.stderr
+    assert "bắt tay TLS" in done.stderr
 
 
 def test_the_embedded_client_certificates_work_over_mtls(

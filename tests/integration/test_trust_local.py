@@ -150,3 +150,37 @@ def test_a_follower_never_moves_readers_back(tmp_path: Path, pki: TestPki) -> No
         assert store.snapshot() is newer
     finally:
         store.close()
+
+
+def test_token_add_without_config_reads_the_data_directorys_kyso_toml(
+    tmp_path: Path, pki: TestPki
+) -> None:
+    """``kyso trust token add NAME`` on the server machine, without ``--config``: the clients
+    of ``$KYSO_HOME/kyso.toml`` (the file ``kyso serve`` writes), as ``kyso keys enroll``;
+    before, it read the embedded defaults (no [[clients]]) and refused every name."""
+    from kyso.server.settings import load_settings
+    from kyso.v1 import trust_store_pb2 as tpb
+    from kyso.v1 import trust_store_pb2_grpc as tpb_grpc
+    from tests.access import token_channel
+
+    home = _home_with_root(tmp_path, pki)
+    config = home / "kyso.toml"
+    config.write_text(
+        f'home = "{home}"\n[trust_store]\npath = "{home / "trust"}"\n'
+        '[[clients]]\nname = "van-thu-script"\ntoken = true\nroles = ["verifier"]\n',
+        encoding="utf-8",
+    )
+    env = {"KYSO_HOME": str(home), "KYSO_TOKEN": ""}
+    added = kyso_cli("trust", "token", "add", "van-thu-script", env=env)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.decode().strip()
+    assert " van-thu-script" in (home / "auth" / "tokens").read_text()
+    with (
+        running_server(load_settings(config)) as (address, _ctx),
+        token_channel(address, token) as channel,
+    ):
+        tpb_grpc.TrustStoreStub(channel).Status(tpb.TrustStoreStatusRequest(), timeout=30)
+    refused = kyso_cli("trust", "token", "add", "nobody", env=env)
+    assert refused.returncode == 3 and b"OPTION_INVALID" in refused.stderr
+    missing = kyso_cli("trust", "token", "add", "x", env={**env, "KYSO_HOME": str(tmp_path)})
+    assert missing.returncode == 3 and b"kyso.toml does not exist" in missing.stderr
