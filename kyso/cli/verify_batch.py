@@ -39,7 +39,7 @@ from kyso.cli.channel import (
     speaks_tls,
     transport_error,
 )
-from kyso.errors import InvalidInput, KysoError
+from kyso.errors import Internal, InvalidInput, KysoError
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INDETERMINATE = 0, 1, 2
 ERROR = "ERROR"
@@ -196,7 +196,8 @@ def run(ns: argparse.Namespace, paths: list[Path]) -> int:
         except KysoError as err:
             return Outcome(str(path), ERROR, error=f"{err.code}: {err.message_en}")
         except Exception as exc:  # a fault of the client itself: still not a signature failure
-            return Outcome(str(path), ERROR, error=f"CLIENT_ERROR: {type(exc).__name__}")
+            err = Internal("INTERNAL_ERROR")
+            return Outcome(str(path), ERROR, error=f"{err.code}: {type(exc).__name__}")
 
     with (
         client_channel(ns) as ch,
