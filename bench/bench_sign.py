@@ -102,6 +102,9 @@ name = "{ADMIN_CLIENT}"
 token = true
 roles = ["signer"]
 keys = ["personal", "organisation"]
+max_concurrent = 256  # the benchmark's clients all call as this one (docs/security.md)
+rate_per_second = 100000.0
+burst = 100000
 """,
         encoding="utf-8",
     )

@@ -45,13 +45,13 @@ class LimitsSettings(SettingsModel):
         "threads); more are refused with RESOURCE_EXHAUSTED `CLIENT_CONCURRENCY_LIMITED`",
     )
     rate_per_second: float = Field(
-        50.0,
+        100.0,
         gt=0,
         description="calls a second one client may make on average (a token bucket); more are "
         "refused with RESOURCE_EXHAUSTED `CLIENT_RATE_LIMITED`",
     )
     burst: int = Field(
-        100, ge=1, description="calls one client may make at once above its rate (bucket size)"
+        200, ge=1, description="calls one client may make at once above its rate (bucket size)"
     )
     max_pending_signatures: int = Field(
         20,
