@@ -107,19 +107,6 @@ class PendingStore:
         """Seconds a prepared signature is kept (at least 1)."""
         return self._ttl
 
-    def waiting(self, owner: str) -> int:
-        """How many places ``owner`` holds now (reserved or filled, not expired)."""
-        if self._redis is not None:
-            try:
-                key = self._owner_prefix + owner
-                now_ms = int(time.time() * 1000)
-                return int(self._redis.zcount(key, now_ms, "+inf"))
-            except Exception as exc:
-                raise Unavailable("PENDING_STORE_UNAVAILABLE") from exc
-        now = time.monotonic()
-        with self._lock:
-            return sum(1 for exp, _, who in self._local.values() if who == owner and exp > now)
-
     def reserve(
         self, owner: str, limit: int, setting: str = "limits.max_pending_signatures"
     ) -> str:

@@ -196,8 +196,8 @@ def run(ns: argparse.Namespace, paths: list[Path]) -> int:
         except KysoError as err:
             return Outcome(str(path), ERROR, error=f"{err.code}: {err.message_en}")
         except Exception as exc:  # a fault of the client itself: still not a signature failure
-            err = Internal("INTERNAL_ERROR")
-            return Outcome(str(path), ERROR, error=f"{err.code}: {type(exc).__name__}")
+            fault = Internal("INTERNAL_ERROR")
+            return Outcome(str(path), ERROR, error=f"{fault.code}: {type(exc).__name__}")
 
     with (
         client_channel(ns) as ch,
