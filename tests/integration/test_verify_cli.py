@@ -262,3 +262,38 @@ def test_the_credential_hint_names_only_the_options_of_the_command(
     assert "--token-file" not in err  # `kyso verify` has no such option
     assert main(["--server", kyso_server, "trust", "list"]) == 3
     assert "--token-file" in capsys.readouterr().err
+
+
+def test_a_batch_shows_a_progress_bar_on_a_terminal(
+    kyso_server: str, files: dict[str, Path], tmp_path: Path
+) -> None:
+    """stderr a terminal: rich's progress bar ("Đang kiểm tra", done/total); stdout a pipe:
+    the tab-separated table (the other tests: no terminal, no bar)."""
+    import pty
+    import subprocess
+    import sys
+
+    d = _batch_dir(files, tmp_path, ["signed", "unsigned"])
+    leader, follower = pty.openpty()
+    env = {**os.environ, "KYSO_SERVER": kyso_server, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kyso.cli", "verify", str(d)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "Đang kiểm tra".encode() in seen and b"/2" in seen
+    assert out.decode().splitlines()[-1].startswith("2 văn bản: 1 hợp lệ")
