@@ -22,6 +22,7 @@ import io
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -114,16 +115,32 @@ def _outcome(path: Path, report: Any) -> Outcome:
     )
 
 
+#: The server's per-client limits (docs/security.md): a batch waits and tries again.
+_RETRIED = ("CLIENT_CONCURRENCY_LIMITED", "CLIENT_RATE_LIMITED")
+_RETRIES, _BACKOFF_SECONDS = 20, 0.1
+
+
 def _verify_one(stub: Any, path: Path, ns: argparse.Namespace) -> Any:
+    """One document's report; a refusal by the client's concurrency or rate limit (``--jobs``
+    above the server's ``max_concurrent`` for this client) is tried again after a growing
+    pause (at most ~25 s in all), any other error raised."""
     from kyso.cli.verify import options, stream_requests
+    from kyso.server.status import error_info
     from kyso.v1 import verifier_pb2 as pb
 
     opts = options(ns, path)
-    if readable_size(path) > UNARY_LIMIT:
-        return stub.VerifyStream(stream_requests(opts, path), timeout=ns.timeout)
-    return stub.Verify(
-        pb.VerifyRequest(document=read_bytes(path), options=opts), timeout=ns.timeout
-    )
+    for attempt in range(_RETRIES + 1):
+        try:
+            if readable_size(path) > UNARY_LIMIT:
+                return stub.VerifyStream(stream_requests(opts, path), timeout=ns.timeout)
+            request = pb.VerifyRequest(document=read_bytes(path), options=opts)
+            return stub.Verify(request, timeout=ns.timeout)
+        except grpc.RpcError as err:
+            limited = err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            if not limited or error_info(err)[0] not in _RETRIED or attempt == _RETRIES:
+                raise
+            time.sleep(min(2.0, _BACKOFF_SECONDS * (attempt + 1)))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def exit_status(outcomes: list[Outcome]) -> int:

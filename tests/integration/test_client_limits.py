@@ -279,3 +279,30 @@ def test_a_flood_of_anonymous_prepares_locks_nobody_out(
     with admin_channel(address) as admin:
         prepared = _prepare(admin, pki, config_factory)
         assert _complete(admin, pki, prepared).document
+
+
+def test_a_batch_above_its_clients_concurrency_waits_and_tries_again(
+    server: tuple[str, Any, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``kyso verify DIR --jobs 4`` as a client allowed one call at a time: every document is
+    verified (the refusals are retried), none reported as an error."""
+    import csv
+
+    from kyso.cli.main import main
+
+    address, _ctx, tokens = server
+    for n in range(6):
+        (tmp_path / f"cong-van-{n}.pdf").write_bytes(decree30_pdf())
+    monkeypatch.setenv("KYSO_TOKEN", tokens["cham"])
+    out = tmp_path / "r.csv"
+    status = main(
+        ["--server", address, "verify", str(tmp_path), "--jobs", "4", "--csv", str(out),
+         "--offline"]
+    )  # fmt: skip
+    capsys.readouterr()
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["indication"] for r in rows] == ["NO_SIGNATURE_FOUND"] * 6, rows
+    assert status == 2
