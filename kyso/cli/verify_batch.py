@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from kyso_client.errors import KysoRpcError
 
 from kyso.cli._input import read_bytes, readable_size, write_bytes
 from kyso.cli.channel import (
@@ -125,7 +126,6 @@ def _verify_one(stub: Any, path: Path, ns: argparse.Namespace) -> Any:
     above the server's ``max_concurrent`` for this client) is tried again after a growing
     pause (at most ~25 s in all), any other error raised."""
     from kyso.cli.verify import options, stream_requests
-    from kyso.server.status import error_info
     from kyso.v1 import verifier_pb2 as pb
 
     opts = options(ns, path)
@@ -137,7 +137,8 @@ def _verify_one(stub: Any, path: Path, ns: argparse.Namespace) -> Any:
             return stub.Verify(request, timeout=ns.timeout)
         except grpc.RpcError as err:
             limited = err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            if not limited or error_info(err)[0] not in _RETRIED or attempt == _RETRIES:
+            code = KysoRpcError.from_rpc_error(err).code
+            if not limited or code not in _RETRIED or attempt == _RETRIES:
                 raise
             time.sleep(min(2.0, _BACKOFF_SECONDS * (attempt + 1)))
     raise AssertionError("unreachable")  # pragma: no cover
@@ -206,9 +207,7 @@ def run(ns: argparse.Namespace, paths: list[Path]) -> int:
                 stop.set()
                 unreachable.append(local)
                 return Outcome(str(path), ERROR, error=f"{local.code}: {local.message_en}")
-            from kyso.server.status import error_info
-
-            code, _ = error_info(err)
+            code = KysoRpcError.from_rpc_error(err).code
             return Outcome(str(path), ERROR, error=f"{code}: {(err.details() or '')[:200]}")
         except KysoError as err:
             return Outcome(str(path), ERROR, error=f"{err.code}: {err.message_en}")
