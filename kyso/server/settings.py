@@ -37,7 +37,7 @@ import tomllib
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -55,6 +55,7 @@ from kyso.errors import InvalidInput
 from kyso.pki.settings import FetchSettings
 from kyso.server.client_limits import LimitsSettings
 from kyso.server.clients import ClientSettings, check_clients
+from kyso.server.health_settings import HealthSettings
 from kyso.server.observability_settings import LoggingSettings, MetricsSettings, TracingSettings
 from kyso.settings import (
     BASE_DIR,
@@ -204,29 +205,6 @@ class TlsSettings(SettingsModel):
                 "clients without a certificate"
             )
         return self
-
-
-class HealthSettings(SettingsModel):
-    """The ``[health]`` section: the background checks behind the gRPC health service
-    (:mod:`kyso.server.health`, docs/operations.md)."""
-
-    interval_seconds: float = Field(
-        5.0, gt=0, le=3600, description="seconds between two checks of each dependency"
-    )
-    probe_timeout_seconds: float = Field(
-        2.0,
-        gt=0,
-        le=60,
-        description="a check that has not answered after this long counts as NOT_SERVING",
-    )
-    tsa_probe: Literal["off", "connect", "timestamp"] = Field(
-        "connect",
-        description="how `kyso.tsa` is checked: `connect` (a TCP connection to the TSA), "
-        "`timestamp` (a real RFC 3161 request, which some TSAs bill) or `off`",
-    )
-    tsa_interval_seconds: float = Field(
-        60.0, gt=0, le=86400, description="seconds between two checks of the TSA"
-    )
 
 
 class ServerSettings(SettingsModel):
