@@ -57,11 +57,18 @@ _STALE_MEMORY = 4096
 @dataclass(frozen=True)
 class _Entry:
     der: bytes
-    obj: Any  # parsed asn1crypto object, shared read-only
+    obj: Any  # parsed asn1crypto object: never handed out (see private)
     expires_at: float  # nextUpdate, or stored_at + fallback TTL
 
     def fresh(self, now: float) -> bool:
         return now < self.expires_at
+
+    def private(self) -> Any:
+        """A per-request parse of the entry: asn1crypto parses lazily and certvalidator
+        registers the certificates inside an OCSP response, so one object walked by two
+        request threads at once races (``KeyError: No field numbered 1`` under concurrent
+        first signatures). ``load`` reads only the outer header; the rest is parsed on use."""
+        return type(self.obj).load(self.der)
 
 
 @dataclass
@@ -319,7 +326,7 @@ class _CachingOCSPFetcher(_BoundedHttp, RequestsOCSPFetcher):  # type: ignore[mi
         known = self._cache.lookup(key, ocsp.OCSPResponse.load)
         if known is not None and known.fresh(self._cache.now()):
             self._cache.count(hit=True)
-            return known.obj
+            return known.private()  # type: ignore[no-any-return]
         self._cache.count(hit=False)
         try:
             resp: ocsp.OCSPResponse = await super()._fetch(cert, authority)
@@ -328,7 +335,7 @@ class _CachingOCSPFetcher(_BoundedHttp, RequestsOCSPFetcher):  # type: ignore[mi
             if known is not None and self._cache.usable_stale(known):
                 self._cache.mark_stale(known)
                 log.warning("OCSP responder unavailable; serving a cached response past nextUpdate")
-                return known.obj
+                return known.private()  # type: ignore[no-any-return]
             raise
         self._cache.store(key, resp.dump(), resp, _ocsp_next_update(resp))
         return resp
@@ -370,7 +377,7 @@ class _CachingCRLFetcher(_BoundedHttp, RequestsCRLFetcher):  # type: ignore[misc
             known = self._cache.lookup(key, crl.CertificateList.load)
             if known is not None and known.fresh(self._cache.now()):
                 self._cache.count(hit=True)
-                return known.obj  # type: ignore[no-any-return]
+                return known.private()  # type: ignore[no-any-return]
             self._cache.count(hit=False)
             try:
                 fetched = await self._download(url)
@@ -379,7 +386,7 @@ class _CachingCRLFetcher(_BoundedHttp, RequestsCRLFetcher):  # type: ignore[misc
                 if known is not None and self._cache.usable_stale(known):
                     self._cache.mark_stale(known)
                     log.warning("CRL distribution point unavailable; serving a cached CRL")
-                    return known.obj  # type: ignore[no-any-return]
+                    return known.private()  # type: ignore[no-any-return]
                 raise
             self._cache.store(key, fetched.dump(), fetched, _crl_next_update(fetched))
             return fetched

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,18 @@ from pyhanko_certvalidator.authority import AuthorityWithCert
 from kyso.pki.fetching import HttpFetcher
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache
 from kyso.pki.settings import FetchSettings
+from kyso.server.log_privacy import apply_personal_name_policy
 from tests.pki import TestPki
 
 #: The test responders listen on 127.0.0.1, which fetches may reach only when configured.
 LOCAL = HttpFetcher(FetchSettings(timeout_seconds=3, allowed_networks=("127.0.0.1/32",)))
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_names_in_logs() -> None:
+    """As ``kyso serve`` sets it (log_personal_names = false): this file uses the cache
+    without a server, and the session's log scan must not see certvalidator's subjects."""
+    apply_personal_name_policy(False)
 
 
 class _Clock:
@@ -80,6 +89,30 @@ def test_ocsp_answer_is_reused_until_next_update(pki: TestPki) -> None:
     assert backend.stats().misses == 2
     assert third["response_status"].native == "successful"
     assert not backend.is_stale(third)
+
+
+def test_each_hit_gets_its_own_parse(pki: TestPki) -> None:
+    """asn1crypto parses lazily and certvalidator walks (and registers the certificates of)
+    what it is given: one cached object shared by two request threads raced (a signer's
+    precheck answered INTERNAL, KeyError in NameTypeAndValue, under concurrent first Signs).
+    Every hit is a private parse of the same bytes; and concurrent hits all succeed."""
+    backend = _backend()
+    first, second, third = _ocsp(backend, pki), _ocsp(backend, pki), _ocsp(backend, pki)
+    assert second is not third and second is not first
+    assert second.dump() == third.dump() == first.dump()
+    crl_a, crl_b = _crls(backend, pki)[0], _crls(backend, pki)[0]
+    assert crl_a is not crl_b and crl_a.dump() == crl_b.dump()
+
+    def walk(_: int) -> str:
+        resp = _ocsp(backend, pki)
+        basic = resp["response_bytes"]["response"].parsed
+        names = [c.subject.human_friendly for c in basic["certs"] or ()]
+        status = basic["tbs_response_data"]["responses"][0]["cert_status"].name
+        return f"{status}:{len(names)}"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = set(pool.map(walk, range(64)))
+    assert len(results) == 1
 
 
 def test_crl_cached_per_issuer_and_url(pki: TestPki) -> None:
