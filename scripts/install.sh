@@ -17,7 +17,7 @@ case "${1:-}" in
     *) echo "install: unknown argument $1 (expected --test or nothing)" >&2; exit 2 ;;
 esac
 
-PACKAGES=(python3 python3-venv python3-dev gcc softhsm2 opensc poppler-utils qpdf
+PACKAGES=(python3 python3-venv python3-dev gcc softhsm2 opensc poppler-utils qpdf nginx
           libnss3-tools fonts-liberation2 redis-server tesseract-ocr tesseract-ocr-vie)
 
 missing=()

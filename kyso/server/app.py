@@ -136,6 +136,35 @@ def build_server(
     return server, port, health_servicer
 
 
+def build_health_server(
+    servicer: health.HealthServicer, listen: str, *, setting: str = "health_listen"
+) -> tuple[grpc.Server, int]:
+    """A plaintext server on ``listen`` with ``servicer`` (the main port's health service) and
+    nothing else: no kyso service, no reflection.
+
+    Kubernetes ``grpc:`` probes speak no TLS, so with ``[tls]`` they cannot ask the main port.
+    Health is open to every caller there too, and names no secret. Raises
+    :class:`InvalidInput` (``CONFIG_INVALID``) naming ``setting`` when ``listen`` cannot be
+    bound.
+    """
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kyso-health"),
+        options=[("grpc.max_receive_message_length", 64 * 1024)],
+    )
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    try:
+        port = server.add_insecure_port(listen) if _bindable(listen, reuse_port=False) else 0
+    except RuntimeError:  # grpc: "Failed to bind to address ..."
+        port = 0
+    if port == 0:
+        raise InvalidInput(
+            "CONFIG_INVALID",
+            problem=f"{setting}: cannot listen on {shorten(listen)}: "
+            "the address is in use or not available on this host",
+        )
+    return server, port
+
+
 def _freeze_startup_heap() -> None:
     """Keep start-up objects (modules, trust store, policies) out of the cyclic collector.
 
@@ -201,6 +230,9 @@ def serve(
     ctx = build_context(settings)
     try:
         server, port, health_servicer = build_server(ctx, address, setting=setting, tls=tls)
+        probes = None
+        if settings.health_listen:
+            probes = build_health_server(health_servicer, settings.health_listen)
     except BaseException:
         ctx.close()
         raise
@@ -229,6 +261,13 @@ def serve(
     if metrics_url is not None:  # after "serving on": scripts read that line first
         log.info("metrics on %s", metrics_url)
         print(f"kyso: metrics on {metrics_url}", flush=True)
+    if probes is not None:
+        probes[0].start()
+        probe_host = settings.health_listen.rsplit(":", 1)[0] if settings.health_listen else ""
+        log.info("kyso health probes (plaintext, health only) on %s:%d", probe_host, probes[1])
+        print(
+            f"kyso: health probes (plaintext, health only) on {probe_host}:{probes[1]}", flush=True
+        )
     stop.wait()
     # Readiness first (NOT_SERVING), then the in-flight requests get the grace period; at its
     # end gRPC cancels them, which cancels their fetches (kyso.server.deadlines).
@@ -236,6 +275,8 @@ def serve(
     grace = settings.shutdown_grace_seconds
     log.info("kyso stopping: in-flight requests have %.1f s", grace)
     server.stop(grace=grace).wait(grace + 5)
+    if probes is not None:  # answered NOT_SERVING through the grace period
+        probes[0].stop(grace=0)
     ctx.close()
     _exit_if_stuck(ctx)
 

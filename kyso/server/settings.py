@@ -166,11 +166,18 @@ def is_loopback(listen: str) -> bool:
         return False
 
 
+def _check_optional_listen(value: str | None) -> str | None:
+    return None if value is None else check_listen(value)
+
+
 def _empty_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
 Listen = Annotated[str, AfterValidator(check_listen)]
+OptionalListen = Annotated[
+    str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_optional_listen)
+]
 RedisUrl = Annotated[str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_redis_url)]
 
 
@@ -220,6 +227,12 @@ class ServerSettings(SettingsModel):
         DEFAULT_LISTEN,
         description="gRPC address, HOST:PORT (port 0-65535, 0: any free one; IPv6 in brackets); "
         "without [tls] a loopback address only",
+    )
+    health_listen: OptionalListen = Field(
+        None,
+        description="HOST:PORT of a second, plaintext listener serving only the gRPC health "
+        "service (Kubernetes `grpc:` probes speak no TLS); off by default; any address, since "
+        "health is open to every caller on `listen` too",
     )
     redis_url: RedisUrl = Field(
         None,
