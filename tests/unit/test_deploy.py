@@ -254,3 +254,31 @@ def test_nginx_accepts_the_compose_load_balancer(tmp_path: Path) -> None:
         timeout=60,
     )
     assert broken.returncode != 0
+
+
+def test_health_listen_is_validated_and_a_taken_port_is_one_error(tmp_path: Path) -> None:
+    """The setting the probes depend on: HOST:PORT like ``listen``; a port in use is
+    CONFIG_INVALID naming ``health_listen``, not a gRPC traceback."""
+    import socket
+
+    from grpc_health.v1.health import HealthServicer
+
+    from kyso.errors import InvalidInput
+    from kyso.server.app import build_health_server
+    from kyso.server.settings import load_settings
+
+    config = tmp_path / "kyso.toml"
+    config.write_text(f'home = "{tmp_path}"\nhealth_listen = "0.0.0.0:8081"\n')
+    assert load_settings(config).health_listen == "0.0.0.0:8081"
+    config.write_text(f'home = "{tmp_path}"\nhealth_listen = "8081"\n')
+    with pytest.raises(InvalidInput) as bad:
+        load_settings(config)
+    assert "health_listen: expected HOST:PORT" in bad.value.message_en
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        with pytest.raises(InvalidInput) as in_use:
+            build_health_server(HealthServicer(), address)
+    assert in_use.value.code == "CONFIG_INVALID"
+    assert "health_listen: cannot listen on" in in_use.value.message_en
