@@ -41,6 +41,19 @@ def _request(document: bytes) -> pb.SignRequest:
     )
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(cluster: Cluster) -> list[int]:
+    return [r.proc.pid for r in cluster.replicas if r.proc is not None]
+
+
 def _throughput(address: str, token: str, calls: int, clients: int, warm: int) -> float:
     """Signatures per second through ``address`` with ``clients`` callers."""
     document = decree30_pdf()
@@ -77,16 +90,23 @@ def main() -> None:
         with standalone(Path(tmp) / "one", 1) as (first, token):
             warm = ns.clients
             _throughput(first.replicas[0].address, token, 0, ns.clients, warm)  # warm-up only
+            cpu = _cpu_seconds(_pids(first))
             direct = _throughput(first.replicas[0].address, token, ns.calls, ns.clients, 0)
-            print(f"baseline: 1 replica, direct (no nginx): {direct:6.1f} signatures/s")
+            cpu = (_cpu_seconds(_pids(first)) - cpu) / ns.calls
+            print(
+                f"baseline: 1 replica, direct (no nginx): {direct:6.1f} signatures/s, "
+                f"replica CPU {cpu * 1000:.1f} ms per signature"
+            )
+            cpu = _cpu_seconds(_pids(first))
             rates = {1: _throughput(_address(first), token, ns.calls, ns.clients, 0)}
-            _report(1, rates[1], direct, first)
+            _report(1, rates[1], direct, first, _cpu_seconds(_pids(first)) - cpu, ns.calls)
         for count in range(2, ns.max_replicas + 1):
             with standalone(Path(tmp) / f"n{count}", count) as (cluster, token):
-                rates[count] = _throughput(
-                    _address(cluster), token, ns.calls, ns.clients, ns.clients * count
-                )
-                _report(count, rates[count], direct, cluster)
+                _throughput(_address(cluster), token, 0, ns.clients, ns.clients * count)
+                cpu = _cpu_seconds(_pids(cluster))
+                rates[count] = _throughput(_address(cluster), token, ns.calls, ns.clients, 0)
+                cpu = _cpu_seconds(_pids(cluster)) - cpu
+                _report(count, rates[count], direct, cluster, cpu, ns.calls)
     print(f"load average after: {os.getloadavg()}")
 
 
@@ -95,13 +115,18 @@ def _address(cluster: Cluster) -> str:
     return cluster.nginx.address
 
 
-def _report(count: int, rate: float, direct: float, cluster: Cluster) -> None:
+def _report(
+    count: int, rate: float, direct: float, cluster: Cluster, cpu: float, calls: int
+) -> None:
+    """One line: throughput, its ratio to the baseline, the replicas' CPU per signature (all
+    replicas together: flat when a replica adds no work to the others) and the spread."""
     assert cluster.nginx is not None
     served = cluster.nginx.served_by()
     spread = ", ".join(f"{served[r.address]}" for r in cluster.replicas)
     print(
         f"nginx -> {count} replica(s): {rate:6.1f} signatures/s, "
-        f"{rate / direct:4.2f}x the baseline; calls per replica: {spread}"
+        f"{rate / direct:4.2f}x the baseline, replica CPU {cpu / calls * 1000:.1f} ms per "
+        f"signature; calls per replica (warm-up included): {spread}"
     )
 
 
