@@ -185,6 +185,7 @@ class Replica:
     health_port: int
     config: Path
     log: Path
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -203,7 +204,7 @@ class Replica:
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )
         out.close()
 
@@ -369,8 +370,11 @@ class Cluster:
                 admin_client=self.admin_client,
                 tokens_file=tokens,
             )
+            # the token's own SoftHSM2 configuration, whatever this process's environment
+            # says now (an embedded demo started in this process points it elsewhere)
+            env = {"SOFTHSM2_CONF": str(self.token.conf_path)}
             self.replicas.append(
-                Replica(name, port, health_port, config, self.root / f"{name}.log")
+                Replica(name, port, health_port, config, self.root / f"{name}.log", env)
             )
         # The first replica seeds Redis from its trust directory; the others follow it.
         self.replicas[0].start()
