@@ -69,32 +69,36 @@ def load_bundle(name: str, extra: Path | None = None) -> Bundle:
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         items = manifest["certificates"]
-    except (OSError, ValueError, KeyError) as exc:
+        # The manifest's shape, checked before any file is read: a list of objects whose
+        # role and purposes are known values (a wrong type is a broken bundle, not a crash).
+        entries = [
+            (
+                str(item["file"]),
+                str(item["sha256"]),
+                TrustRole(item["role"]),
+                frozenset(Purpose(p) for p in item["purposes"]),
+            )
+            for item in items
+        ]
+        description = str(manifest.get("description", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Precondition("TRUST_BUNDLE_BROKEN", bundle=name) from exc
     certs: list[BundleCertificate] = []
-    for item in items:
-        file = str(item["file"])
+    for file, sha256, role, purposes in entries:
         if "/" in file or file.startswith("."):
             raise _mismatch(file, "bad file name")
         try:
             data = (directory / file).read_bytes()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
             raise _mismatch(file, "missing") from exc
         try:
             parsed = parse_bundle(data)
         except InvalidInput as exc:
             raise _mismatch(file, "not a certificate") from exc
-        pin = str(item["sha256"]).replace(":", "").upper()
+        pin = sha256.replace(":", "").upper()
         if len(parsed) != 1 or sha256_fingerprint(parsed[0]) != pin:
             raise _mismatch(file, f"expected {pin[:8]}…{pin[-4:]}")
         certs.append(
-            BundleCertificate(
-                certificate=parsed[0],
-                role=TrustRole(item["role"]),
-                purposes=frozenset(Purpose(p) for p in item["purposes"]),
-                file=file,
-            )
+            BundleCertificate(certificate=parsed[0], role=role, purposes=purposes, file=file)
         )
-    return Bundle(
-        name=name, description=str(manifest.get("description", "")), certificates=tuple(certs)
-    )
+    return Bundle(name=name, description=description, certificates=tuple(certs))

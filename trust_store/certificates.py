@@ -39,10 +39,11 @@ def _from_pkcs7(der: bytes) -> list[x509.Certificate]:
         if info["content_type"].native != "signed_data":
             raise ValueError("not signed-data")
         choices = info["content"]["certificates"]
-        certs = [c.chosen for c in choices if c.name == "certificate"]
+        # Re-encoding parses each certificate's inner fields: a damaged one fails here.
+        ders = [c.chosen.dump(force=True) for c in choices if c.name == "certificate"]
     except (ValueError, TypeError, KeyError) as exc:
         raise _bad_bundle("the PKCS#7 bundle is damaged or truncated") from exc
-    return [_load_certificate(c.dump(force=True)) for c in certs]
+    return [_load_certificate(der) for der in ders]
 
 
 def _from_der(der: bytes) -> list[x509.Certificate]:
