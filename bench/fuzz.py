@@ -238,7 +238,8 @@ def _run(ns: argparse.Namespace, tmp: Path, seeds_dir: Path, pki: Any, token: An
     for i in range(ns.workers):
         home = tmp / f"worker-home-{i}"
         home.mkdir()
-        configs.append(_config(home, pki, token))
+        # OCR (tesseract, up to 12 s a document) is not what is fuzzed: off.
+        configs.append(_config(home, pki, token, verifier="layout_ocr = false"))
     generation = [0] * ns.workers
 
     def start(i: int) -> _Worker:

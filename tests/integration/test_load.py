@@ -60,7 +60,7 @@ def test_hostile_documents_are_answered(serve: ServeProcess, tmp_path: Path) -> 
 
     unsigned = make_pdf(["Công văn thử nghiệm tải"])
     signed = signed_by(serve.address, unsigned)
-    docs = hostile_documents(signed)
+    docs = hostile_documents(signed_by(serve.address, unsigned, level="B-T"))
     workload = Workload(unsigned=unsigned, signed=signed, hostile=docs)
     result = asyncio.run(
         run_load(serve.address, workload, clients=4, seconds=15.0, hostile_every=3)
