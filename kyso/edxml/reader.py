@@ -58,6 +58,9 @@ _FEED_CHUNK = 256 * 1024
 _TEXT_BUFFER = 1024 * 1024
 _FIELD_CHARS = 8192  # longest text kept of one header field (Decree 30's longest is 1000)
 _JUNK_BEFORE_XML = 16  # stray bytes tolerated before '<' by the lenient retry
+#: Deepest element nesting read (edXML's deepest path is about 10). The path functions look up
+#: the element stack, so 200,000 nested elements cost O(n²): minutes (found by bench/fuzz.py).
+_MAX_DEPTH = 64
 
 _ORG_FIELDS = {
     "OrganId": "organ_id",
@@ -185,6 +188,8 @@ class _Handler(xml.sax.handler.ContentHandler):
             self._root(uri, local)
         if uri == EDOC_NS:
             raise _Refused(Refusal.LEGACY_EDOC, f"element {local} in the e-doc namespace")
+        if len(self.stack) >= _MAX_DEPTH:
+            raise _Refused(Refusal.NOT_EDXML, f"elements nested deeper than {_MAX_DEPTH}")
         self.stack.append(local)
         self.in_qcvn.append(uri in (QCVN_NS, XMLDSIG_NS))
         self.text.clear()

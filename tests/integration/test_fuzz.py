@@ -348,3 +348,22 @@ def test_regression_bundle_manifest_shapes(targets: Targets, manifest: bytes | s
     # A NUL in a file name is that file's problem (PIN_MISMATCH "missing"); the rest, the
     # manifest's.
     assert outcome.result in ("TRUST_BUNDLE_BROKEN", "TRUST_BUNDLE_PIN_MISMATCH"), outcome
+
+
+def test_regression_deeply_nested_edxml_is_refused_at_once(grpc_channel: Any) -> None:
+    """Found by bench/fuzz.py: an edXML message with 200,000 nested elements in a header field
+    (a 1.6 MB message) kept Intake busy past 60 s (the reader looked up the whole element
+    stack for every element: O(n²)); now refused as not edXML within seconds."""
+    import time
+
+    from kyso.v1 import intake_pb2 as ipb
+    from kyso.v1 import intake_pb2_grpc as igrpc
+    from tests.edxml_packages import package
+
+    depth = 200_000
+    nested = b"<a>" * depth + b"</a>" * depth
+    message = package().replace(b"<edXML:Content>", b"<edXML:Content>" + nested, 1)
+    started = time.monotonic()
+    report = igrpc.IntakeStub(grpc_channel).Intake(ipb.IntakeRequest(package=message), timeout=60)
+    assert time.monotonic() - started < 20
+    assert "PACKAGE_NOT_EDXML" in str(report), str(report)[:2000]
