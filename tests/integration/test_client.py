@@ -207,15 +207,21 @@ def test_unavailable_is_retried_until_the_server_is_up(make_config) -> None:
 def test_deadlines(kyso_server: str) -> None:
     with KysoClient(kyso_server, token=ADMIN_TOKEN) as kyso:
         assert kyso.timeout == DEFAULT_TIMEOUT  # every call has one unless told otherwise
+        big = _pdf_with_blob(8 * MiB)
         started = time.monotonic()
-        with pytest.raises(KysoRpcError) as caught:
-            kyso.verify(_pdf_with_blob(8 * MiB), timeout=0.2)
+        # The deadline ends the call (DEADLINE_EXCEEDED, the client's own clock), or the
+        # server answered before it (an unsigned 8 MiB document can take less than 0.2 s).
+        try:
+            report = kyso.verify(big, timeout=0.2)
+        except KysoRpcError as err:
+            assert (err.status, err.code) == (
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                "DEADLINE_EXCEEDED",
+            )
+            assert err.message_vi == "đã hết thời gian chờ máy chủ kyso trả lời"
+        else:
+            assert time.monotonic() - started < 0.2 + 0.1, report.indication
         assert time.monotonic() - started < 10  # generous: the call stops at its deadline
-    assert (caught.value.status, caught.value.code) == (
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        "DEADLINE_EXCEEDED",
-    )
-    assert caught.value.message_vi == "đã hết thời gian chờ máy chủ kyso trả lời"
     # retries never outlive the deadline: a server that never comes up
     with KysoClient(f"127.0.0.1:{_free_port()}", token=ADMIN_TOKEN) as nowhere:
         started = time.monotonic()
