@@ -388,6 +388,18 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
         "key {key} has reached its limit {limit} = {value}",
         "khóa {key} đã đạt giới hạn số lần ký ({limit} = {value})",
     ),
+    "VERIFY_MEMORY_LIMIT": Texts(
+        "checking the document needed more memory than process_pool.memory_limit_bytes = "
+        "{limit} allows; the work was stopped",
+        "kiểm tra văn bản cần nhiều bộ nhớ hơn giới hạn process_pool.memory_limit_bytes = "
+        "{limit}; việc kiểm tra đã bị dừng",
+    ),
+    "VERIFY_CPU_LIMIT": Texts(
+        "checking the document needed more CPU time than process_pool.cpu_seconds = {limit} "
+        "allows; the work was stopped",
+        "kiểm tra văn bản cần nhiều thời gian xử lý hơn giới hạn process_pool.cpu_seconds = "
+        "{limit}; việc kiểm tra đã bị dừng",
+    ),
 }
 
 UNAVAILABLE: Mapping[str, Texts] = {
@@ -437,6 +449,11 @@ UNAVAILABLE: Mapping[str, Texts] = {
     "KEY_STATE_UNAVAILABLE": Texts(
         "the keys' usage and consent state cannot be read or written ({problem})",
         "không đọc/ghi được trạng thái sử dụng của khóa ký",
+    ),
+    "VERIFY_WORKER_LOST": Texts(
+        "the worker process checking the document ended unexpectedly ({problem}); "
+        "it was replaced, try again",
+        "tiến trình kiểm tra văn bản bị dừng bất thường; đã được thay thế, hãy thử lại",
     ),
 }
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from kyso.server.auth import IdentityResolver
     from kyso.server.health import HealthMonitor
     from kyso.server.observability import Observability
+    from kyso.server.worker_pool import WorkerPool
 
 
 @dataclass
@@ -63,6 +64,7 @@ class AppContext:
     observability: Observability | None = None  # metrics, access log, tracing (set last)
     #: per-client limits (set with the limits interceptor; the defaults until then)
     client_limits: LimitTable = field(default_factory=lambda: LimitTable(LimitsSettings(), ()))
+    pool: WorkerPool | None = None  # the cage: verification workers (None: in this process)
 
     @property
     def keys(self) -> KeyRegistry:
@@ -147,6 +149,12 @@ def build_context(settings: Settings) -> AppContext:
         ctx.interceptors.append(build_interceptor(ctx))  # who may call at all
         ctx.interceptors.insert(0, build_limits_interceptor(ctx))  # first: per-client limits
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
+        if settings.process_pool.size != 0:
+            from kyso.server.worker_pool import WorkerPool
+
+            ctx.pool = WorkerPool(settings, revocation.cache)
+            closers.append(ctx.pool.close)  # first to close: no verification outlives it
+            ctx.pool.start()
         from kyso.server import observability
 
         ctx.observability = observability.attach(ctx)  # outermost interceptor: sees refusals

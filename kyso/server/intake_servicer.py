@@ -121,7 +121,8 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
             mapped = content = mmap.mmap(data.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             try:
-                report = self._verifier.verify_document(content, options, context)
+                fd = data.fileno() if mapped is not None else None
+                report = self._verifier.verify_document(content, options, context, fd)
             except InvalidInput as exc:  # NOT_A_PDF, DOCUMENT_ENCRYPTED: a finding, not an error
                 return None, AttachmentEvidence(indication="", error_code=exc.code)
             ev = evidence(report)

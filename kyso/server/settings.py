@@ -9,6 +9,7 @@ The file's shape::
     [intake]        -> verifier.intake.settings.IntakeSettings (edXML packages)
     [trust_store]   -> trust_store.settings.TrustStoreSettings
     [audit]         -> trust_store.settings.AuditSettings (signed checkpoints of both audits)
+    [process_pool]  -> kyso.server.pool_settings.ProcessPoolSettings (verification workers)
     [[keys]]        -> signer.settings.KeySettings, one table per key
     [tls]           -> TlsSettings (without it, plaintext on loopback only)
     [[clients]]     -> ClientSettings, one table per client: identity, roles, keys, limits
@@ -57,6 +58,7 @@ from kyso.server.client_limits import LimitsSettings
 from kyso.server.clients import ClientSettings, check_clients
 from kyso.server.health_settings import HealthSettings
 from kyso.server.observability_settings import LoggingSettings, MetricsSettings, TracingSettings
+from kyso.server.pool_settings import ProcessPoolSettings
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
@@ -264,6 +266,10 @@ class ServerSettings(SettingsModel):
         TrustStoreSettings(), description="the [trust_store] section"
     )
     fetch: FetchSettings = Field(FetchSettings(), description="the [fetch] section")
+    process_pool: ProcessPoolSettings = Field(
+        ProcessPoolSettings(),
+        description="the [process_pool] section: worker processes that verify (docs/robustness.md)",
+    )
     shutdown_grace_seconds: float = Field(
         10.0,
         gt=0,

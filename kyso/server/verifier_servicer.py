@@ -8,33 +8,37 @@ Input handling, chosen and documented in docs/verification.md:
   can store and show, never a PASSED;
 * the verification deadline (the request's, capped by ``[verifier] request_timeout_seconds``)
   → DEADLINE_EXCEEDED.
+
+The work runs in a worker process of the cage (:mod:`kyso.server.worker_pool`) with hard
+limits, unless ``[process_pool] size = 0``; signing the clerk's report stays here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mmap
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
 
 from kyso.errors import InvalidInput, ResourceExhausted
+from kyso.pki.fetching import current_budget
 from kyso.server import request_log
 from kyso.server.context import AppContext
-from kyso.server.report_proto import layout_pb, to_proto
 from kyso.server.report_signing import sign_report
 from kyso.server.status import grpc_errors
+from kyso.server.verify_jobs import LayoutJob, VerifyJob, run_layout, run_verify
 from kyso.v1 import verifier_pb2 as pb
 from kyso.v1 import verifier_pb2_grpc as pb_grpc
 from verifier import validation
 from verifier.clerk_report import file_base_name
-from verifier.layout.check import LayoutOptions, check_layout
-from verifier.layout.model import LayoutReport
+from verifier.layout.check import LayoutOptions
 
 log = logging.getLogger("kyso.verifier.api")
 
@@ -106,6 +110,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         req: validation.Request,
         options: pb.VerifyOptions,
         context: grpc.ServicerContext | None = None,
+        fd: int | None = None,
     ) -> pb.ValidationReport:
         if options.sign_report_with and options.human_report != pb.HUMAN_REPORT_PDF:
             raise InvalidInput(
@@ -113,47 +118,54 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 option="sign_report_with",
                 problem="only the PDF report (human_report = HUMAN_REPORT_PDF) is signed",
             )
-        result = validation.verify(req)
-        _note(result.document_sha256, result.layout)
-        request_log.note_verification(result.indication.value)
-        report = to_proto(result)
-        if options.human_report != pb.HUMAN_REPORT_NONE:
-            from verifier import human_report
-
-            if options.human_report == pb.HUMAN_REPORT_HTML:
-                report.human_report = human_report.render_html(result).encode("utf-8")
-                report.human_report_mime = "text/html; charset=utf-8"
-            else:
-                report.human_report = human_report.render_pdf(result)
-                report.human_report_mime = "application/pdf"
-                if options.sign_report_with:
-                    report.human_report = sign_report(
-                        self._ctx,
-                        context,
-                        options.sign_report_with,
-                        report.human_report,
-                        result.document_sha256,
-                    )
-        if options.etsi_report:
-            from verifier import etsi_report
-
-            report.etsi_report = etsi_report.render_xml(result)
-        log.info(
-            "verified document sha256=%s… signatures=%d indication=%s policy=%s in %.1f ms",
-            result.document_sha256[:16],
-            len(result.signatures),
-            result.indication.value,
-            result.policy,
-            result.elapsed_ms,
-        )
+        pool = self._ctx.pool
+        if pool is None:  # [process_pool] size = 0: in this process, without the cage
+            report, sha = run_verify(req, options.human_report, options.etsi_report)
+        else:
+            budget = current_budget() or self._ctx.revocation.http.budget()
+            job = VerifyJob(
+                request=replace(  # the worker supplies these four
+                    req,
+                    data=b"",
+                    policy=None,  # type: ignore[arg-type]
+                    snapshot=None,  # type: ignore[arg-type]
+                    fetcher_backend=None,
+                ),
+                policy=req.policy.name,
+                human_report=options.human_report,
+                etsi_report=options.etsi_report,
+                budget_deadline=budget.deadline,
+                budget_time_limit=budget.time_limit,
+            )
+            assert req.deadline is not None
+            payload, sha = pool.run(
+                job,
+                req.snapshot,
+                req.data,
+                fd=fd,
+                deadline=req.deadline,
+                cancelled=_cancellation(context),
+            )
+            report = pb.ValidationReport.FromString(payload)
+        _note_report(report)
+        if options.sign_report_with:  # in this process: keys, key guard and audit live here
+            report.human_report = sign_report(
+                self._ctx, context, options.sign_report_with, report.human_report, sha
+            )
         return report
 
     def verify_document(
-        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext | None
+        self,
+        data: Any,
+        options: pb.VerifyOptions,
+        context: grpc.ServicerContext | None,
+        fd: int | None = None,
     ) -> pb.ValidationReport:
         """The one entry point of a verification (Verify, VerifyStream and the Intake service's
-        attachments): ``data`` is bytes or a read-only mmap. Raises what Verify raises."""
-        return self._run(self._request(data, options, context), options, context)
+        attachments): ``data`` is bytes or a read-only mmap; ``fd``, when given, an open file
+        of the same bytes (a spooled stream: the worker maps it instead of a copy through its
+        pipe). Raises what Verify raises, and the cage's errors (kyso.server.worker_pool)."""
+        return self._run(self._request(data, options, context), options, context, fd)
 
     # ---- RPCs
     @grpc_errors
@@ -189,7 +201,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 raise InvalidInput("NOT_A_PDF", problem="empty")
             spool.flush()
             with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return self.verify_document(mapped, options, context)
+                return self.verify_document(mapped, options, context, fd=spool.fileno())
 
     @grpc_errors
     def CheckLayout(
@@ -203,43 +215,54 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         if not request.document:
             raise InvalidInput("NOT_A_PDF", problem="empty")
         policy = self._ctx.policies.get(request.options.policy or cfg.default_policy)
-        try:
-            reader = validation.open_pdf(request.document)  # NOT_A_PDF, DOCUMENT_ENCRYPTED
-        except InvalidInput:
-            raise
-        except Exception as exc:  # unreadable structure: PDFium may still read it
-            log.info("layout: pyHanko cannot read the document: %s", type(exc).__name__)
-            reader = None
         budget = cfg.request_timeout_seconds
         remaining = context.time_remaining() if context is not None else None
         if remaining is not None:
             budget = min(budget, max(0.1, remaining - 0.05))
-        report = check_layout(
-            request.document,
-            policy.layout,
-            self._layout_options(request.options),
-            reader=reader,
+        job = LayoutJob(
+            policy=policy.name,
+            options=self._layout_options(request.options),
             deadline=time.monotonic() + budget,
-            policy_name=policy.name,
         )
-        log.info(
-            "layout checked: status=%s kind=%s source=%s findings=%d in %.1f ms",
-            report.status.value,
-            report.document_kind.value,
-            report.text_source,
-            len(report.findings),
-            report.elapsed_ms,
-        )
-        sha256 = hashlib.sha256(request.document).hexdigest()
-        _note(sha256, report)
-        return pb.CheckLayoutResponse(layout=layout_pb(report), document_sha256=sha256.upper())
+        pool = self._ctx.pool
+        if pool is None:
+            response = run_layout(request.document, policy, job)
+        else:
+            payload, _ = pool.run(
+                job,
+                self._ctx.trust.snapshot(),
+                request.document,
+                fd=None,
+                deadline=job.deadline,
+                cancelled=_cancellation(context),
+            )
+            response = pb.CheckLayoutResponse.FromString(payload)
+        request_log.note_document(response.document_sha256)
+        _note_layout(response.layout)
+        return response
 
 
-def _note(document_sha256: str, layout: LayoutReport | None) -> None:
-    """For the access log and the metrics (:mod:`kyso.server.request_log`)."""
-    request_log.note_document(document_sha256)
-    if layout is not None:
-        request_log.note_layout((f.rule, f.severity.value) for f in layout.findings)
+def _cancellation(context: grpc.ServicerContext | None) -> threading.Event:
+    """Set when the RPC ends (answered, cancelled, past its deadline): the worker is stopped."""
+    ended = threading.Event()
+    if context is not None and not context.add_callback(ended.set):
+        ended.set()  # already over
+    return ended
+
+
+def _note_report(report: pb.ValidationReport) -> None:
+    """For the access log and the metrics (:mod:`kyso.server.request_log`), from the answer
+    this process holds, however the verification ran (in a worker or here)."""
+    request_log.note_document(report.document_sha256)
+    request_log.note_verification(pb.Indication.Name(report.indication).removeprefix("INDICATION_"))
+    if report.HasField("layout"):
+        _note_layout(report.layout)
+
+
+def _note_layout(layout: pb.LayoutReport) -> None:
+    request_log.note_layout(
+        (f.rule, pb.ConstraintLevel.Name(f.severity).removeprefix("LEVEL_")) for f in layout.findings
+    )
 
 
 def register(server: grpc.Server, ctx: AppContext) -> list[str]:

@@ -1,0 +1,65 @@
+"""The ``[process_pool]`` section: the cage in which untrusted verification work runs.
+
+Parsing, change analysis, path building, rendering and OCR of a Verify, VerifyStream,
+CheckLayout or an Intake attachment run in worker processes (:mod:`kyso.server.worker_pool`)
+with these hard limits per request; docs/robustness.md ("The cage") says what runs where.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kyso.settings import SettingsModel
+
+MiB = 1024 * 1024
+
+
+class ProcessPoolSettings(SettingsModel):
+    """Worker processes for verification: how many, and the limits of each request."""
+
+    size: int | None = Field(
+        None,
+        ge=0,
+        le=256,
+        description="warm worker processes (default: the number of CPUs); 0: verify inside "
+        "the server process, without the cage (debugging only)",
+    )
+    max_size: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="most worker processes at once: more start on demand when every warm one "
+        "is busy (e.g. waiting on a slow responder) and stop after `idle_seconds` (default: "
+        "`workers`, the gRPC threads)",
+    )
+    memory_limit_bytes: int = Field(
+        1024 * MiB,
+        ge=64 * MiB,
+        description="address space one request may add to a warm worker (its RLIMIT_AS is "
+        "its size at rest plus this); a request that needs more fails with RESOURCE_EXHAUSTED "
+        "VERIFY_MEMORY_LIMIT and its worker is replaced",
+    )
+    cpu_seconds: int = Field(
+        120,
+        ge=1,
+        description="CPU time of one request in its worker (RLIMIT_CPU); over it: "
+        "RESOURCE_EXHAUSTED VERIFY_CPU_LIMIT, the worker is replaced",
+    )
+    max_requests_per_worker: int = Field(
+        500, ge=1, description="requests a worker serves before it is replaced (recycling)"
+    )
+    idle_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="how long a worker started on demand (beyond `size`) may stay idle",
+    )
+    kill_grace_seconds: float = Field(
+        0.2,
+        ge=0,
+        le=5,
+        description="after the request's deadline (or cancellation) the worker has this long to "
+        "answer before it is killed (SIGKILL) and replaced",
+    )
+
+
+__all__ = ["ProcessPoolSettings"]

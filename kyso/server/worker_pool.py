@@ -1,0 +1,433 @@
+"""The cage: worker processes that verify untrusted documents under hard limits (issue 9).
+
+The gRPC thread that serves a Verify, VerifyStream, CheckLayout or an Intake attachment hands
+the work to an idle worker process (:mod:`kyso.server.verify_worker`) and waits on its pipe,
+holding no lock and no GIL while the worker parses, builds paths, renders and OCRs. Meanwhile
+it answers the worker's questions (the shared revocation cache lives here, with its Redis) and
+re-logs the worker's log lines. It stops waiting when
+
+* the worker answers: the report's proto bytes (or a :class:`kyso.errors.KysoError`);
+* the request's deadline plus ``kill_grace_seconds`` passes, or the call is cancelled: the
+  worker is killed (SIGKILL) → ``DEADLINE_EXCEEDED``;
+* the worker dies: at its memory limit → ``RESOURCE_EXHAUSTED VERIFY_MEMORY_LIMIT``; past
+  its CPU time (SIGXCPU) → ``RESOURCE_EXHAUSTED VERIFY_CPU_LIMIT``; otherwise (the OS's OOM
+  killer, an operator's ``kill``, a crash in a C library) → ``UNAVAILABLE VERIFY_WORKER_LOST``.
+
+A worker that ended abnormally is replaced at once, so the pool heals. ``size`` workers stay
+warm; when all are busy for more than a moment (a slow responder, a long document) more start,
+up to ``max_size``, and stop again after ``idle_seconds``: I/O-bound requests do not starve the
+pool, and CPU-bound ones use every core.
+
+Workers come from a ``forkserver`` (never ``fork`` from the threaded gRPC server) that has
+imported :mod:`kyso.server.verify_worker` once, so starting one costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
+from typing import Any
+
+from asn1crypto import crl, ocsp
+
+from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
+from kyso.pki.revocation_cache import RevocationCache, _Entry
+from kyso.server import verify_jobs, verify_worker
+from kyso.server.settings import Settings
+from trust_store.model import TrustSnapshot
+
+log = logging.getLogger("kyso.worker_pool")
+
+#: How long a request waits for an idle worker before the pool starts another (up to max_size).
+_GROW_AFTER = 0.05
+#: The longest the waiting thread sleeps between looks at the deadline and the cancellation.
+_TICK = 0.05
+#: A worker whose address space came this close to its limit ran out of memory.
+_MEMORY_MARGIN = 64 * 1024 * 1024
+
+_CONTEXT: Any = None
+_CONTEXT_LOCK = threading.Lock()
+
+
+def _mp_context() -> Any:
+    """The forkserver context, preloaded with the worker module (pyHanko and the verifier)."""
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["kyso.server.verify_worker"])
+            _CONTEXT = ctx
+        return _CONTEXT
+
+
+class WorkerLost(Exception):
+    """The worker ended before it answered; ``error`` is what the caller gets."""
+
+    def __init__(self, error: KysoError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    pid: int = 0
+    started: float = field(default_factory=time.monotonic)
+    served: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+    snapshot: TrustSnapshot | None = None  # the last one sent
+    vsize: int = 0  # largest address space seen from outside (bytes)
+    limit: int = 0  # its RLIMIT_AS (bytes), once it said it is ready
+    vsize_at_rest: int = 0
+
+    rest_peak: int = 0  # its VmPeak once ready (inherited from the forkserver, possibly)
+
+    def near_limit(self, peak: int) -> bool:
+        """Whether a peak address space of ``peak`` bytes reached this worker's limit (within
+        an eighth of its allowance, at most :data:`_MEMORY_MARGIN`)."""
+        if self.limit <= 0 or peak <= self.rest_peak:
+            return False
+        allowance = self.limit - self.vsize_at_rest
+        return peak >= self.limit - min(_MEMORY_MARGIN, allowance // 8)
+
+
+def _parser(key: str) -> Callable[[bytes], Any]:
+    return ocsp.OCSPResponse.load if key.startswith("ocsp:") else crl.CertificateList.load
+
+
+def _vsize(pid: int) -> int:
+    """The address space of ``pid`` in bytes (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return int(fields[20])  # field 23, vsize (after pid and comm)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class WorkerPool:
+    """Worker processes for the verifications of one server process (``AppContext.pool``)."""
+
+    def __init__(self, settings: Settings, cache: RevocationCache) -> None:
+        cfg = settings.process_pool
+        self.settings = settings
+        self.size = cfg.size if cfg.size is not None else (os.cpu_count() or 1)
+        self.max_size = max(self.size, cfg.max_size or settings.workers)
+        self._cfg = cfg
+        self._cache = cache
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._count = 0  # workers alive or starting
+        self._closed = False
+        self._warming = False  # the warm workers are still being started
+        self._encoded: tuple[TrustSnapshot, bytes] | None = None
+        self._log_level = logging.getLogger().getEffectiveLevel()
+        self.replaced = 0  # workers that ended abnormally (killed, lost, over a limit)
+
+    # -- life -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the warm workers in the background (they warm up while the server starts;
+        the first one needs the forkserver, which imports pyHanko and the verifier once)."""
+        with self._cond:
+            self._count += self.size
+            self._warming = True
+        threading.Thread(target=self._start_warm, name="kyso-pool-start", daemon=True).start()
+
+    def _start_warm(self) -> None:
+        for _ in range(self.size):
+            worker = self._spawn()
+            with self._cond:
+                if worker is None or self._closed:
+                    self._count -= 1
+                else:
+                    self._idle.append(worker)
+                self._cond.notify()
+            if worker is not None and self._closed:
+                self._stop(worker)
+        with self._cond:
+            self._warming = False
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stop every worker (idle ones are told to, busy ones are killed by their thread)."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for worker in idle:
+            self._stop(worker)
+
+    @property
+    def busy(self) -> int:
+        with self._cond:
+            return self._count - len(self._idle)
+
+    def pids(self) -> list[int]:
+        """The idle workers' process ids (tests, health)."""
+        with self._cond:
+            return [w.pid for w in self._idle]
+
+    def _spawn(self) -> _Worker | None:
+        ctx = _mp_context()
+        parent, child = ctx.Pipe(duplex=True)
+        process = ctx.Process(
+            target=verify_worker.main,
+            args=(child, self.settings, self._log_level),
+            name="kyso-verify-worker",
+            daemon=True,
+        )
+        try:
+            process.start()
+        except Exception:
+            log.exception("cannot start a verification worker")
+            parent.close()
+            child.close()
+            return None
+        finally:
+            child.close()
+        return _Worker(process, parent, pid=int(process.pid))
+
+    def _stop(self, worker: _Worker, *, kill: bool = False) -> None:
+        if not kill:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+            worker.process.join(0.5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(1.0)
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        with contextlib.suppress(ValueError, AttributeError):
+            worker.process.close()
+
+    # -- one request ------------------------------------------------------------------------
+
+    def _acquire(self, deadline: float, cancelled: threading.Event) -> _Worker:
+        grow_at = time.monotonic() + _GROW_AFTER
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise Unavailable("VERIFY_WORKER_LOST", problem="the server is stopping")
+                if self._idle:
+                    return self._idle.pop()
+                now = time.monotonic()
+                grow = now >= grow_at and not self._warming and self._count < self.max_size
+                if self._count < self.size or grow:
+                    self._count += 1
+                    break
+                if now >= deadline or cancelled.is_set():
+                    raise DeadlineExceeded("DEADLINE_EXCEEDED")
+                wake = min(deadline, grow_at) if now < grow_at else deadline
+                self._cond.wait(max(0.001, min(_TICK, wake - now)))
+        worker = self._spawn()
+        if worker is None:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise Unavailable("VERIFY_WORKER_LOST", problem="no worker could be started")
+        return worker
+
+    def _release(self, worker: _Worker, *, healthy: bool) -> None:
+        worker.last_used = time.monotonic()
+        retire = not healthy or worker.served >= self._cfg.max_requests_per_worker
+        stale: list[_Worker] = []
+        with self._cond:
+            if retire or self._closed:
+                self._count -= 1
+            else:
+                self._idle.append(worker)
+            # workers started on demand stop after idle_seconds (the oldest idle first)
+            limit = worker.last_used - self._cfg.idle_seconds
+            while self._count > self.size and self._idle and self._idle[0].last_used < limit:
+                stale.append(self._idle.pop(0))
+                self._count -= 1
+            replace = (retire and not self._closed) and self._count < self.size
+            if replace:
+                self._count += 1
+            self._cond.notify()
+        if retire or self._closed:
+            self._stop(worker, kill=not healthy)
+        for old in stale:
+            self._stop(old)
+        if replace:  # the pool heals: a warm worker takes the retired one's place
+            fresh = self._spawn()
+            with self._cond:
+                if fresh is None:
+                    self._count -= 1
+                else:
+                    self._idle.append(fresh)
+                self._cond.notify()
+
+    def _snapshot_blob(self, worker: _Worker, snapshot: TrustSnapshot) -> bytes | None:
+        if worker.snapshot is snapshot:
+            return None
+        encoded = self._encoded
+        if encoded is None or encoded[0] is not snapshot:
+            encoded = (snapshot, verify_jobs.encode_snapshot(snapshot))
+            self._encoded = encoded
+        worker.snapshot = snapshot
+        return encoded[1]
+
+    def run(
+        self,
+        job: verify_jobs.VerifyJob | verify_jobs.LayoutJob,
+        snapshot: TrustSnapshot,
+        data: Any,
+        *,
+        fd: int | None,
+        deadline: float,
+        cancelled: threading.Event,
+    ) -> tuple[bytes, str]:
+        """Run ``job`` on ``data`` (bytes, or an open file ``fd`` of the same bytes) in a worker;
+        returns the answer's proto bytes and the document's SHA-256 (empty for a layout job).
+
+        ``deadline`` (:func:`time.monotonic`): the worker is killed that long after it plus
+        ``kill_grace_seconds``. Raises the worker's :class:`KysoError`, or the pool's
+        (``DEADLINE_EXCEEDED``, ``VERIFY_MEMORY_LIMIT``, ``VERIFY_CPU_LIMIT``,
+        ``VERIFY_WORKER_LOST``).
+        """
+        worker = self._acquire(deadline, cancelled)
+        healthy = False
+        try:
+            worker.served += 1
+            worker.conn.send(job)
+            worker.conn.send(self._snapshot_blob(worker, snapshot))
+            if fd is not None:
+                worker.conn.send("fd")
+                reduction.send_handle(worker.conn, fd, worker.pid)
+            else:
+                worker.conn.send("bytes")
+                worker.conn.send_bytes(data)
+            answer = self._wait(worker, deadline + self._cfg.kill_grace_seconds, cancelled)
+            # a worker that logged a MemoryError or came this close to its limit failed an
+            # allocation somewhere (a library may have swallowed the MemoryError): its answer
+            # is not trusted, and it is replaced (its heap is suspect)
+            healthy = not (answer[-1] or worker.near_limit(answer[-2]))
+        except (OSError, EOFError) as exc:  # the pipe broke: the worker is gone
+            raise self._lost(worker, exc).error from None
+        except WorkerLost as lost:
+            raise lost.error from None
+        finally:
+            self._release(worker, healthy=healthy)
+        if not healthy:
+            self.replaced += 1
+            log.warning("verification worker %d reached its memory limit", worker.pid)
+            raise self._memory()
+        if answer[0] == "ok":
+            return answer[1], answer[2]
+        raise verify_jobs.rebuild_error(answer[1])
+
+    def _memory(self) -> ResourceExhausted:
+        return ResourceExhausted("VERIFY_MEMORY_LIMIT", limit=self._cfg.memory_limit_bytes)
+
+    def _wait(self, worker: _Worker, kill_at: float, cancelled: threading.Event) -> tuple[Any, ...]:
+        conn = worker.conn
+        while True:
+            now = time.monotonic()
+            if now >= kill_at or cancelled.is_set():
+                self._kill(worker)
+                self.replaced += 1
+                log.warning(
+                    "verification worker %d killed: %s",
+                    worker.pid,
+                    "the call was cancelled" if cancelled.is_set() else "past the deadline",
+                )
+                raise WorkerLost(DeadlineExceeded("DEADLINE_EXCEEDED"))
+            if not conn.poll(min(_TICK, kill_at - now)):
+                worker.vsize = max(worker.vsize, _vsize(worker.pid))
+                continue
+            message = conn.recv()
+            kind = message[0]
+            if kind in ("ok", "error"):
+                return tuple(message)
+            if kind == "log":
+                self._relog(worker, *message[1:])
+            elif kind == "cache_get":
+                entry = self._cache.lookup(message[1], _parser(message[1]))
+                conn.send(None if entry is None else (entry.der, entry.expires_at))
+            elif kind == "cache_put":
+                _, key, der, next_update = message
+                with contextlib.suppress(ValueError):
+                    self._cache.store(key, der, _parser(key)(der), next_update)
+            elif kind == "cache_count":
+                self._cache.count(hit=bool(message[1]))
+            elif kind == "cache_error":
+                self._cache.count_fetch_error()
+            elif kind == "cache_stale":
+                self._cache.mark_stale(_Entry(der=message[1], obj=None, expires_at=0.0))
+            elif kind == "ready":
+                _, _, worker.vsize_at_rest, worker.limit, worker.rest_peak = message
+                worker.vsize = max(worker.vsize, worker.vsize_at_rest)
+            elif kind == "memory":
+                raise self._lost(worker, None, memory=True)
+            elif kind == "crash":
+                raise self._lost(worker, None, problem=f"{message[1]} in the worker")
+
+    @staticmethod
+    def _relog(worker: _Worker, name: str, level: int, text: str, exc_text: str | None) -> None:
+        logger = logging.getLogger(name)
+        if not logger.isEnabledFor(level):
+            return
+        record = logger.makeRecord(name, level, "(worker)", 0, text, (), None)
+        record.worker = worker.pid
+        if exc_text:
+            record.exc_text = exc_text
+        logger.handle(record)
+
+    def _kill(self, worker: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError, OSError, ValueError, AttributeError):
+            worker.process.kill()
+        worker.process.join(1.0)
+
+    def _lost(
+        self,
+        worker: _Worker,
+        exc: BaseException | None,
+        *,
+        memory: bool = False,
+        problem: str = "",
+    ) -> WorkerLost:
+        """Classify a worker that ended before answering; it is replaced by :meth:`_release`."""
+        worker.process.join(1.0)
+        if worker.process.is_alive():
+            self._kill(worker)
+        code = worker.process.exitcode
+        self.replaced += 1
+        near_limit = worker.near_limit(worker.vsize)
+        error: KysoError
+        if memory or code == verify_worker.EXIT_MEMORY:
+            error = self._memory()
+        elif code == -signal.SIGXCPU:
+            error = ResourceExhausted("VERIFY_CPU_LIMIT", limit=self._cfg.cpu_seconds)
+        elif code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS) and near_limit:
+            error = self._memory()
+        else:
+            if not problem:
+                problem = (
+                    f"ended by signal {signal.Signals(-code).name}"
+                    if code is not None and code < 0
+                    else f"exit status {code}"
+                )
+            error = Unavailable("VERIFY_WORKER_LOST", problem=problem)
+        log.warning(
+            "verification worker %d ended (exit %s, %s): %s",
+            worker.pid,
+            code,
+            type(exc).__name__ if exc is not None else "no answer",
+            error.code,
+        )
+        return WorkerLost(error)
+
+
+__all__ = ["WorkerPool"]
