@@ -32,6 +32,10 @@ from verifier.policy import PolicyRegistry
 
 log = logging.getLogger("kyso.server")
 
+#: How long start-up waits for the cage's warm workers (the first server of a process also
+#: waits for the forkserver's imports); past it they keep starting in the background.
+_POOL_START_SECONDS = 30.0
+
 if TYPE_CHECKING:
     import grpc
     import redis
@@ -88,6 +92,10 @@ def build_context(settings: Settings) -> AppContext:
     """
     check_secrets(settings)  # before any key, PIN or token is read
     apply_personal_name_policy(settings.log_personal_names)
+    if settings.process_pool.size != 0:  # the cage's forkserver warms up meanwhile
+        from kyso.server.worker_pool import boot_forkserver
+
+        boot_forkserver()
     closers: list[Callable[[], Any]] = []
     policies = PolicyRegistry(settings.verifier.policy_dir)
     policies.get(settings.verifier.default_policy)  # a bad policy fails at start-up
@@ -155,6 +163,7 @@ def build_context(settings: Settings) -> AppContext:
             ctx.pool = WorkerPool(settings, revocation.cache)
             closers.append(ctx.pool.close)  # first to close: no verification outlives it
             ctx.pool.start()
+            ctx.pool.wait_ready(_POOL_START_SECONDS)  # serve once Verify can be served
         from kyso.server import observability
 
         ctx.observability = observability.attach(ctx)  # outermost interceptor: sees refusals

@@ -427,7 +427,9 @@ def _from_text(name: str, text: str, kind: Any) -> Any:
                 problem=f"the environment: {name}: expected a JSON array of key tables "
                 f"({exc.msg} at line {exc.lineno}, column {exc.colno})",
             ) from None
-    if kind in _SCALARS:
+    if kind in _SCALARS or (
+        typing.get_args(kind) and set(typing.get_args(kind)) <= {*_SCALARS, type(None)}
+    ):  # a number or boolean, or an optional one (`int | None`)
         try:
             doc = tomllib.loads(f"value = {text}")
         except tomllib.TOMLDecodeError:

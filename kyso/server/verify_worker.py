@@ -1,8 +1,8 @@
 """The worker process of the cage: verification of one request at a time, with hard limits.
 
 Started by :class:`kyso.server.worker_pool.WorkerPool` from a forkserver that has already
-imported this module (and with it pyHanko, certvalidator, the verifier, the report renderers),
-so a new worker is ready in milliseconds. Its limits (``[process_pool]``):
+imported this module and warmed it up (:mod:`kyso.server.worker_warmup`), so a new worker is
+ready in milliseconds. Its limits (``[process_pool]``):
 
 * address space: the warm worker's size plus ``memory_limit_bytes`` (RLIMIT_AS, hard, for
   the worker's whole life, so at most that much more for any request): an allocation past
@@ -34,16 +34,11 @@ import os
 import resource
 import signal
 import threading
-import time
 from dataclasses import replace
 from datetime import datetime
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any
-
-# Imported here, in the forkserver, once for every worker (the reason this module exists).
-import pyhanko.sign.validation  # noqa: F401
-import pyhanko_certvalidator  # noqa: F401
 
 from kyso import errors
 from kyso.pdf import hex_strings
@@ -53,7 +48,6 @@ from kyso.server import verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
-from verifier import etsi_report, human_report  # noqa: F401 - warm imports
 from verifier.policy import PolicyRegistry
 
 log = logging.getLogger("kyso.worker")
@@ -306,7 +300,6 @@ def main(conn: Connection, settings: Settings, log_level: int) -> None:
     worker = _Worker(channel, settings)
     root.addHandler(worker.memory_watch)
     _warm_up(worker)
-    worker.memory_watch.seen = False
     size, peak = _vm_sizes()
     limit = size + settings.process_pool.memory_limit_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -314,7 +307,8 @@ def main(conn: Connection, settings: Settings, log_level: int) -> None:
     worker.serve()
 
 
-_WARM_PDF = (
+#: A one-page PDF without signatures, verified to warm a worker up (kyso.server.worker_warmup).
+WARM_PDF = (
     b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
@@ -323,25 +317,8 @@ _WARM_PDF = (
 
 
 def _warm_up(worker: _Worker) -> None:
-    """One verification of a tiny PDF, so the first request does not pay for lazy set-up."""
-    from verifier import validation
-
-    logging.disable(logging.CRITICAL)  # its "verified" line is no request's
-    try:
-        req = validation.Request(
-            data=_WARM_PDF,
-            policy=worker.policies.get(worker.settings.verifier.default_policy),
-            snapshot=worker.snapshot,
-            fetch=False,
-            fetcher_backend=None,
-            deadline=time.monotonic() + 10,
-            settings=worker.settings.verifier,
-        )
-        verify_jobs.run_verify(req, 0, False)
-    except Exception:  # noqa: S110 - warming up is best effort
-        pass
-    finally:
-        logging.disable(logging.NOTSET)
+    """Load this worker's own policies (the forkserver warmed the rest up)."""
+    worker.policies.get(worker.settings.verifier.default_policy)
 
 
-__all__ = ["EXIT_MEMORY", "ServerCache", "main"]
+__all__ = ["EXIT_MEMORY", "WARM_PDF", "ServerCache", "main"]

@@ -19,7 +19,8 @@ up to ``max_size``, and stop again after ``idle_seconds``: I/O-bound requests do
 pool, and CPU-bound ones use every core.
 
 Workers come from a ``forkserver`` (never ``fork`` from the threaded gRPC server) that has
-imported :mod:`kyso.server.verify_worker` once, so starting one costs milliseconds.
+imported and warmed up the verifier once (:mod:`kyso.server.worker_warmup`), so starting one
+costs milliseconds.
 """
 
 from __future__ import annotations
@@ -59,14 +60,24 @@ _CONTEXT_LOCK = threading.Lock()
 
 
 def _mp_context() -> Any:
-    """The forkserver context, preloaded with the worker module (pyHanko and the verifier)."""
+    """The forkserver context, preloaded with the warmed-up worker module."""
     global _CONTEXT
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["kyso.server.verify_worker"])
+            # __main__ too, as multiprocessing does by default: each worker would import it
+            ctx.set_forkserver_preload(["__main__", "kyso.server.worker_warmup"])
             _CONTEXT = ctx
         return _CONTEXT
+
+
+def boot_forkserver() -> None:
+    """Start the forkserver now, without waiting: it imports and warms up the verifier while
+    the server process builds the rest of its context (the first worker waits for it)."""
+    from multiprocessing import forkserver
+
+    _mp_context()
+    forkserver.ensure_running()
 
 
 class WorkerLost(Exception):
@@ -130,6 +141,7 @@ class WorkerPool:
         self._count = 0  # workers alive or starting
         self._closed = False
         self._warming = False  # the warm workers are still being started
+        self._growing = False  # a worker beyond size is being started (one at a time)
         self._encoded: tuple[TrustSnapshot, bytes] | None = None
         self._log_level = logging.getLogger().getEffectiveLevel()
         self.replaced = 0  # workers that ended abnormally (killed, lost, over a limit)
@@ -158,6 +170,11 @@ class WorkerPool:
         with self._cond:
             self._warming = False
             self._cond.notify_all()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the warm workers; True when they are all up."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._warming, timeout)
 
     def close(self) -> None:
         """Stop every worker (idle ones are told to, busy ones are killed by their thread)."""
@@ -222,15 +239,27 @@ class WorkerPool:
                 if self._idle:
                     return self._idle.pop()
                 now = time.monotonic()
-                grow = now >= grow_at and not self._warming and self._count < self.max_size
+                # beyond size, one worker starts at a time: starting many at once would slow
+                # down the busy ones (and the answers that free their gRPC threads)
+                grow = (
+                    now >= grow_at
+                    and not (self._warming or self._growing)
+                    and self._count < self.max_size
+                )
                 if self._count < self.size or grow:
                     self._count += 1
+                    self._growing = grow
                     break
                 if now >= deadline or cancelled.is_set():
                     raise DeadlineExceeded("DEADLINE_EXCEEDED")
                 wake = min(deadline, grow_at) if now < grow_at else deadline
                 self._cond.wait(max(0.001, min(_TICK, wake - now)))
-        worker = self._spawn()
+        try:
+            worker = self._spawn()
+        finally:
+            with self._cond:
+                self._growing = False
+                self._cond.notify_all()
         if worker is None:
             with self._cond:
                 self._count -= 1
@@ -430,4 +459,4 @@ class WorkerPool:
         return WorkerLost(error)
 
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerPool", "boot_forkserver"]
