@@ -261,7 +261,8 @@ def _note_report(report: pb.ValidationReport) -> None:
 
 def _note_layout(layout: pb.LayoutReport) -> None:
     request_log.note_layout(
-        (f.rule, pb.ConstraintLevel.Name(f.severity).removeprefix("LEVEL_")) for f in layout.findings
+        (f.rule, pb.ConstraintLevel.Name(f.severity).removeprefix("LEVEL_"))
+        for f in layout.findings
     )
 
 
