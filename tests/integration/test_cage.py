@@ -191,19 +191,17 @@ def caged(make_config: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ----------------------------------------------------------------------------- tests
-def test_the_default_server_verifies_in_workers(
-    kyso_context: Any, grpc_channel: Any, signed_bt: bytes, bomb: bytes
-) -> None:
-    """The suite's server cages its verifications; the token bomb under the default limits:
+def test_a_caged_server_with_one_worker_per_cpu(caged: Any, signed_bt: bytes, bomb: bytes) -> None:
+    """``size`` unset: one warm worker per CPU; the token bomb under the default limits:
     INDETERMINATE naming the limit, the tree's memory well inside the budget."""
-    assert kyso_context.pool is not None
-    stub = vgrpc.VerifierStub(grpc_channel)
-    assert _verify(stub, signed_bt).indication == vpb.INDICATION_TOTAL_PASSED
-    with _TreePeak() as peak:
-        report = _verify(stub, bomb)
-    assert report.indication == vpb.INDICATION_INDETERMINATE
-    assert any("max_object_stream_decoded_bytes" in w.message_en for w in report.warnings)
-    assert peak.growth_mb < RSS_BUDGET_MB, peak.growth_mb
+    with caged({"size": None}) as (stub, ctx, _):
+        assert ctx.pool is not None
+        assert _verify(stub, signed_bt).indication == vpb.INDICATION_TOTAL_PASSED
+        with _TreePeak() as peak:
+            report = _verify(stub, bomb)
+        assert report.indication == vpb.INDICATION_INDETERMINATE
+        assert any("max_object_stream_decoded_bytes" in w.message_en for w in report.warnings)
+        assert peak.growth_mb < RSS_BUDGET_MB, peak.growth_mb
 
 
 @pytest.mark.parametrize("how", ["unary", "stream"])
