@@ -101,6 +101,9 @@ class Precheck:
         self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], snapshot: TrustSnapshot
     ) -> None:
         moment = datetime.now(UTC)
+        # the key's certificate is shared by every request thread: asn1crypto parses lazily,
+        # so two first requests reading it at once race; each check reads its own parse
+        cert = private_copies([cert])[0]
         check_validity_now(cert, moment)
         check_key_usage(cert)
         check_algorithms(cert)
@@ -109,7 +112,7 @@ class Precheck:
             raise Precondition(
                 "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
             )
-        leaf = private_copies([cert])[0]
+        leaf = cert
         anchor_copies = private_copies(anchors)
         # the client's chain is untrusted input: only certificates on signature-verified
         # paths (bounded, kyso.pki.candidates) reach certvalidator's name-driven builder
