@@ -59,11 +59,10 @@ from kyso.server.clients import ClientSettings, check_clients
 from kyso.server.health_settings import HealthSettings
 from kyso.server.observability_settings import LoggingSettings, MetricsSettings, TracingSettings
 from kyso.server.pool_settings import ProcessPoolSettings
+from kyso.server.tls_settings import TlsSettings
 from kyso.settings import (
     BASE_DIR,
     DirectoryPath,
-    FilePath,
-    OptionalFilePath,
     OptionalNewFilePath,
     SettingsModel,
     did_you_mean,
@@ -181,39 +180,6 @@ OptionalListen = Annotated[
     str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_optional_listen)
 ]
 RedisUrl = Annotated[str | None, BeforeValidator(_empty_is_none), AfterValidator(_check_redis_url)]
-
-
-class TlsSettings(SettingsModel):
-    """The ``[tls]`` section: the server's certificate and, for mTLS, the client CA.
-
-    TLS 1.2 and 1.3 as gRPC's BoringSSL negotiates them (1.3 when both ends have it). The
-    files are read at start-up and again when they change (:mod:`kyso.server.tls`).
-    """
-
-    certificate: FilePath = Field(
-        description="server certificate chain (PEM), leaf first; its SANs must name the "
-        "address clients dial"
-    )
-    private_key: FilePath = Field(description="private key (PEM) of the server certificate")
-    client_ca: OptionalFilePath = Field(
-        None,
-        description="CA certificates (PEM) every client certificate must chain to (mTLS); "
-        "required unless `allow_token_only = true`",
-    )
-    allow_token_only: bool = Field(
-        False,
-        description="accept clients without a certificate (bearer tokens only) when "
-        "`client_ca` is not set",
-    )
-
-    @model_validator(mode="after")
-    def _mtls_unless_allowed(self) -> TlsSettings:
-        if self.client_ca is None and not self.allow_token_only:
-            raise ValueError(
-                "client_ca is required (mTLS); set allow_token_only = true to accept "
-                "clients without a certificate"
-            )
-        return self
 
 
 class ServerSettings(SettingsModel):
