@@ -54,6 +54,7 @@ for _p in (str(REPO), str(REPO / "tests"), str(REPO / "tests" / "integration")):
 
 from kyso.demo.images import seal_png, signature_png  # noqa: E402
 from kyso.pdf import hex_strings  # noqa: E402
+from kyso.pki import der_lengths  # noqa: E402
 from kyso.server.settings import ServerSettings, Settings, load_settings  # noqa: E402
 from signer.settings import SignerSettings  # noqa: E402
 from tests.access import (  # noqa: E402
@@ -75,6 +76,7 @@ from tests.shared_corpus import CASES, CORPUS, MANIFEST, SHARED, TRUST  # noqa: 
 
 # As the server does at start-up (kyso.server.app.build_server), for in-process verification.
 hex_strings.install()
+der_lengths.install()
 # The kyso CLI the tests run (subprocesses inherit it) calls with the admin credential.
 os.environ["KYSO_TOKEN"] = ADMIN_TOKEN
 

@@ -46,6 +46,7 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 from redis.exceptions import RedisError
 
 from kyso.pki.fetching import Fetched, HttpFetcher, Purpose, RequestBudget, current_budget
+from kyso.pki.parsed import materialise
 from kyso.pki.settings import FetchSettings
 
 log = logging.getLogger("kyso.revocation")
@@ -57,18 +58,18 @@ _STALE_MEMORY = 4096
 @dataclass(frozen=True)
 class _Entry:
     der: bytes
-    obj: Any  # parsed asn1crypto object: never handed out (see private)
+    obj: Any  # parsed asn1crypto object, fully parsed before it is shared (kyso.pki.parsed)
     expires_at: float  # nextUpdate, or stored_at + fallback TTL
 
     def fresh(self, now: float) -> bool:
         return now < self.expires_at
 
-    def private(self) -> Any:
-        """A per-request parse of the entry: asn1crypto parses lazily and certvalidator
-        registers the certificates inside an OCSP response, so one object walked by two
-        request threads at once races (``KeyError: No field numbered 1`` under concurrent
-        first signatures). ``load`` reads only the outer header; the rest is parsed on use."""
-        return type(self.obj).load(self.der)
+    def shared(self) -> Any:
+        """The entry's object, shared by every request that hits it: it was fully parsed
+        (:func:`kyso.pki.parsed.materialise`) before it was stored, so concurrent readers
+        only read, and what one request memoises on it (name hashes, the responder's
+        certificate registration: ~2 ms per OCSP response) the next one reuses."""
+        return self.obj
 
 
 @dataclass
@@ -129,7 +130,7 @@ class RevocationCache:
         expires = next_update.timestamp() if next_update is not None else now + self.fallback_ttl
         if expires <= now:  # already past nextUpdate: usable once, never "fresh" later
             expires = now
-        entry = _Entry(der=der, obj=obj, expires_at=expires)
+        entry = _Entry(der=der, obj=materialise(obj), expires_at=expires)
         self._remember(key, entry)
         self._redis_put(key, entry, now)
         return entry
@@ -192,7 +193,7 @@ class RevocationCache:
             obj = parse(der)
         except ValueError:
             return None
-        return _Entry(der=der, obj=obj, expires_at=expires_at)
+        return _Entry(der=der, obj=materialise(obj), expires_at=expires_at)
 
     def _redis_put(self, key: str, entry: _Entry, now: float) -> None:
         if self._redis is None:
@@ -326,7 +327,7 @@ class _CachingOCSPFetcher(_BoundedHttp, RequestsOCSPFetcher):  # type: ignore[mi
         known = self._cache.lookup(key, ocsp.OCSPResponse.load)
         if known is not None and known.fresh(self._cache.now()):
             self._cache.count(hit=True)
-            return known.private()  # type: ignore[no-any-return]
+            return known.shared()  # type: ignore[no-any-return]
         self._cache.count(hit=False)
         try:
             resp: ocsp.OCSPResponse = await super()._fetch(cert, authority)
@@ -335,7 +336,7 @@ class _CachingOCSPFetcher(_BoundedHttp, RequestsOCSPFetcher):  # type: ignore[mi
             if known is not None and self._cache.usable_stale(known):
                 self._cache.mark_stale(known)
                 log.warning("OCSP responder unavailable; serving a cached response past nextUpdate")
-                return known.private()  # type: ignore[no-any-return]
+                return known.shared()  # type: ignore[no-any-return]
             raise
         self._cache.store(key, resp.dump(), resp, _ocsp_next_update(resp))
         return resp
@@ -377,7 +378,7 @@ class _CachingCRLFetcher(_BoundedHttp, RequestsCRLFetcher):  # type: ignore[misc
             known = self._cache.lookup(key, crl.CertificateList.load)
             if known is not None and known.fresh(self._cache.now()):
                 self._cache.count(hit=True)
-                return known.private()  # type: ignore[no-any-return]
+                return known.shared()  # type: ignore[no-any-return]
             self._cache.count(hit=False)
             try:
                 fetched = await self._download(url)
@@ -386,7 +387,7 @@ class _CachingCRLFetcher(_BoundedHttp, RequestsCRLFetcher):  # type: ignore[misc
                 if known is not None and self._cache.usable_stale(known):
                     self._cache.mark_stale(known)
                     log.warning("CRL distribution point unavailable; serving a cached CRL")
-                    return known.private()  # type: ignore[no-any-return]
+                    return known.shared()  # type: ignore[no-any-return]
                 raise
             self._cache.store(key, fetched.dump(), fetched, _crl_next_update(fetched))
             return fetched

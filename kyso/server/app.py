@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
+from kyso.pki import der_lengths
 from kyso.server import health as dependency_health
 from kyso.server import intake_servicer as intake_api
 from kyso.server import reflection
@@ -87,9 +88,11 @@ def build_server(
     TLS, or when it cannot be bound: in use, or not an address of this host.
     """
     check_plaintext(listen, setting, tls=tls is not None)
-    # The one process-wide patch of pyHanko: its per-token hex-string reader makes a
-    # signature's /Contents cost ~15 ms (kyso.pdf.hex_strings says why and what changes).
+    # The process-wide patches: pyHanko's per-token hex-string reader makes a signature's
+    # /Contents cost ~15 ms (kyso.pdf.hex_strings); asn1crypto re-encodes every value whose
+    # definite length ends in 0x80 at each dump (kyso.pki.der_lengths).
     hex_strings.install()
+    der_lengths.install()
     cfg = ctx.settings
     # room for the envelope; an Intake package may be larger than a document
     limit = max(cfg.max_document_bytes, cfg.intake.max_package_bytes) + 1024 * 1024

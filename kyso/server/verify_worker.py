@@ -42,6 +42,7 @@ from typing import Any
 
 from kyso import errors
 from kyso.pdf import hex_strings
+from kyso.pki import der_lengths
 from kyso.pki.fetching import HttpFetcher, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
 from kyso.server import verify_jobs
@@ -297,6 +298,7 @@ def main(conn: Connection, settings: Settings, log_level: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU/SIGSEGV write no core file
     _one_malloc_arena()
     hex_strings.install()
+    der_lengths.install()
     worker = _Worker(channel, settings)
     root.addHandler(worker.memory_watch)
     _warm_up(worker)

@@ -16,6 +16,7 @@ import time
 import aiohttp
 
 from kyso.pdf import hex_strings
+from kyso.pki import der_lengths
 from kyso.server import verify_jobs, verify_worker
 from kyso.v1 import verifier_pb2 as pb
 from trust_store.model import TrustSnapshot
@@ -36,6 +37,7 @@ def warm() -> None:
     settings = VerifierSettings()
     policy = PolicyRegistry(settings.policy_dir).get(settings.default_policy)
     hex_strings.install()
+    der_lengths.install()
     logging.disable(logging.CRITICAL)  # its lines are no request's
     try:
         req = validation.Request(

@@ -17,6 +17,7 @@ from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.authority import AuthorityWithCert
 
 from kyso.pki.fetching import HttpFetcher
+from kyso.pki.parsed import is_materialised
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache
 from kyso.pki.settings import FetchSettings
 from kyso.server.log_privacy import apply_personal_name_policy
@@ -91,17 +92,19 @@ def test_ocsp_answer_is_reused_until_next_update(pki: TestPki) -> None:
     assert not backend.is_stale(third)
 
 
-def test_each_hit_gets_its_own_parse(pki: TestPki) -> None:
+def test_hits_share_one_fully_parsed_object(pki: TestPki) -> None:
     """asn1crypto parses lazily and certvalidator walks (and registers the certificates of)
-    what it is given: one cached object shared by two request threads raced (a signer's
-    precheck answered INTERNAL, KeyError in NameTypeAndValue, under concurrent first Signs).
-    Every hit is a private parse of the same bytes; and concurrent hits all succeed."""
+    what it is given: one cached object still being parsed when two request threads read it
+    raced (a signer's precheck answered INTERNAL, KeyError in NameTypeAndValue, under
+    concurrent first Signs). The cache parses every entry fully before anyone sees it, then
+    hands the same object to every hit (what one request memoises, the next reuses); and
+    concurrent hits all succeed."""
     backend = _backend()
     first, second, third = _ocsp(backend, pki), _ocsp(backend, pki), _ocsp(backend, pki)
-    assert second is not third and second is not first
-    assert second.dump() == third.dump() == first.dump()
+    assert first is second is third
+    assert is_materialised(first)
     crl_a, crl_b = _crls(backend, pki)[0], _crls(backend, pki)[0]
-    assert crl_a is not crl_b and crl_a.dump() == crl_b.dump()
+    assert crl_a is crl_b and is_materialised(crl_a)
 
     def walk(_: int) -> str:
         resp = _ocsp(backend, pki)
