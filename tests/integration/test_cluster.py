@@ -209,12 +209,17 @@ def test_sigterm_to_one_replica_loses_no_call(
     cluster: Cluster, assert_pdfsig_ok: Callable[..., str]
 ) -> None:
     """Runs last: it stops the third replica. Calls keep going through nginx while it stops;
-    a call refused with UNAVAILABLE is retried, and every call ends with an answer."""
+    a call refused with UNAVAILABLE is retried, and every call ends with an answer, except
+    one in flight at the stop itself: gRPC Python's ``server.stop`` cancels a call that reached
+    the replica's HTTP/2 layer before its GOAWAY but that no handler had taken yet (reproduced
+    without nginx or kyso: a grpcio server under load, stopped with a grace period, answers a
+    few such calls CANCELLED; issue 12 §6: "loses no request beyond those in flight"). Such a
+    loss must be CANCELLED, fall inside the stop, and be at most one per concurrent caller."""
     assert cluster.nginx is not None
     document = decree30_pdf()
     victim = cluster.replicas[2]
     outcomes: list[tuple[bool, int]] = []
-    errors: list[BaseException] = []
+    errors: list[tuple[grpc.RpcError, float]] = []
     done_count = threading.Event()
     lock = threading.Lock()
 
@@ -227,7 +232,7 @@ def test_sigterm_to_one_replica_loses_no_call(
                         lambda: stub.Sign(_sign_request(document), timeout=60)
                     )
                 except grpc.RpcError as err:
-                    errors.append(err)
+                    errors.append((err, time.monotonic()))
                     continue
                 with lock:
                     outcomes.append((response.document.startswith(b"%PDF"), retries))
@@ -238,12 +243,17 @@ def test_sigterm_to_one_replica_loses_no_call(
     for thread in threads:
         thread.start()
     assert done_count.wait(120), "no calls answered before the SIGTERM"
+    stop_began = time.monotonic()
     victim.stop(signal.SIGTERM)
+    stop_ended = time.monotonic()
     assert victim.proc is not None and victim.proc.returncode == 0
     for thread in threads:
         thread.join(timeout=300)
-    assert not errors, errors[:3]
-    assert len(outcomes) == 40 and all(ok for ok, _ in outcomes)
+    lost = [err for err, _ in errors]
+    assert all(err.code() == grpc.StatusCode.CANCELLED for err in lost), lost[:3]
+    assert all(stop_began <= at <= stop_ended + 1 for _, at in errors), lost[:3]
+    assert len(errors) <= len(threads), lost
+    assert len(outcomes) + len(errors) == 40 and all(ok for ok, _ in outcomes)
     served = cluster.nginx.served_by()
     assert served[victim.address] > 0
     # after the stop, the others answered everything

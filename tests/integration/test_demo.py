@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import os
-import queue
-import signal
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
-import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kyso.demo.pki import free_port
-from tests.log_scan import register_secret, scan_output
+from tests.integration.serve_process import kyso_serve
+from tests.log_scan import register_secret
 from tests.pki import make_nss_db, pdfsig_problems, run_pdfsig
 
 
@@ -32,47 +29,14 @@ def _kyso_serve(home: Path, pki_port: int) -> Iterator[tuple[str, list[str]]]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("SOFTHSM2_CONF", None)  # the demo must set up its own token
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kyso.cli", "serve", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-
-    def _pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=_pump, daemon=True).start()
-    try:
-        address = None
-        while address is None:
-            try:
-                line = lines.get(timeout=60)
-            except queue.Empty:
-                pytest.fail("kyso serve did not start within 60 s:\n" + "".join(output))
-            if line is None:
-                pytest.fail("kyso serve exited:\n" + "".join(output))
-            output.append(line)
-            if line.startswith("kyso: serving on "):
-                address = line.split("serving on ", 1)[1].strip()
-        yield address, output
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        while (line := lines.get(timeout=5)) is not None:
-            output.append(line)
-        scan_output("the output of kyso serve (embedded defaults)", "".join(output))
-        assert code == 0, "".join(output)
+    with kyso_serve(
+        [],
+        env,
+        label="the output of kyso serve (embedded defaults)",
+        start_timeout=60,
+        stop_timeout=20,
+    ) as served:
+        yield served
 
 
 def _health(address: str) -> int:

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from kyso.cli.channel import EXIT_ERROR
+from tests.integration.serve_process import kyso_serve
 from tests.log_scan import register_secret, scan_output
 
 SAMPLE = "mau-quyet-dinh.pdf"
@@ -46,47 +44,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 @contextmanager
 def _serving(home: Path, *args: str, **extra: str) -> Iterator[tuple[str, list[str]]]:
     """``kyso serve --listen 127.0.0.1:0 ARGS``; yields its address and its output so far."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kyso.cli", "serve", "--listen", "127.0.0.1:0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_env(home, **extra),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-
-    def _pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=_pump, daemon=True).start()
-    try:
-        address = None
-        while address is None:
-            try:
-                line = lines.get(timeout=90)
-            except queue.Empty:
-                pytest.fail("kyso serve did not start within 90 s:\n" + "".join(output))
-            if line is None:
-                pytest.fail("kyso serve exited:\n" + "".join(output))
-            output.append(line)
-            if line.startswith("kyso: serving on "):
-                address = line.split("serving on ", 1)[1].strip()
-        yield address, output
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        while (line := lines.get(timeout=5)) is not None:
-            output.append(line)
-        scan_output("the output of kyso serve", "".join(output))
-        assert code == 0, "".join(output)
+    with kyso_serve(list(args), _env(home, **extra)) as served:
+        yield served
 
 
 def _refused(home: Path, *args: str, **extra: str) -> str:
