@@ -333,7 +333,7 @@ def hostile_documents(signed: bytes) -> list[tuple[str, bytes]]:
     return docs
 
 
-def _config(home: Path, pki: Any, token: Any, verifier: str = "") -> Path:
+def _config(home: Path, pki: Any, token: Any, verifier: str = "", clients: int = 32) -> Path:
     """kyso.toml: the personal key on the token, the test root trusted, the admin client;
     ``verifier``: lines of a ``[verifier]`` table."""
     import hashlib
@@ -382,11 +382,15 @@ certificate = "{pki.cert_path("personal")}"
 chain = [{chain}]
 image = "{image}"
 
+# One identity stands for every calling service here: its limits let all the clients in.
 [[clients]]
 name = "{client["name"]}"
 token = true
 roles = [{roles}]
 keys = ["personal"]
+max_concurrent = {max(64, clients * 2)}
+rate_per_second = 100000.0
+burst = 100000
 """,
         encoding="utf-8",
     )
@@ -449,7 +453,7 @@ def main() -> None:
             token = make_softhsm_token(tmp / "hsm", pki, labels=("personal",))
             home = tmp / "home"
             home.mkdir()
-            config = _config(home, pki, token)
+            config = _config(home, pki, token, clients=ns.clients)
             unsigned = make_pdf(["Công văn thử nghiệm tải", "Ủy ban nhân dân tỉnh Sóc Trăng"])
             setup = ServeProcess(config)
             try:

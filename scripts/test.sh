@@ -19,7 +19,15 @@ echo "== ruff format --check" >&2
 echo "== mypy" >&2
 "$py" -m mypy || lint=1
 echo "== pytest" >&2
-"$py" -m pytest -q -p no:cacheprovider "$@"
+# One pytest-xdist worker per CPU (KYSO_TEST_WORKERS overrides; 0: one process), a file per
+# worker at a time (--dist loadfile) so that a module's fixtures (a cluster, a server) start once.
+# Most tests wait on servers, responders and subprocesses, so the CPUs are rarely both busy.
+workers="${KYSO_TEST_WORKERS:-auto}"
+if [ "$workers" = "0" ]; then
+    "$py" -m pytest -q -p no:cacheprovider "$@"
+else
+    "$py" -m pytest -q -p no:cacheprovider -n "$workers" --dist loadfile "$@"
+fi
 status=$?
 # pytest: 0 passed, 1 tests failed, 2 interrupted, 3 internal error, 4 usage error,
 # 5 no tests collected; every non-zero status is a failure here.

@@ -99,11 +99,32 @@ def pytest_configure(config: pytest.Config) -> None:
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     _register_secret(ADMIN_TOKEN, "the tests' admin bearer token")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WORKERS, "kyso-log-scan-workers")
+
+
+class _WorkerFindings:
+    """Under pytest-xdist each worker scans its own logs; the controller, which decides the
+    exit status, gathers their findings (``workeroutput``) when each worker ends."""
+
+    def __init__(self) -> None:
+        self.findings: list[str] = []
+
+    @pytest.hookimpl
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.findings.extend(getattr(node, "workeroutput", {}).get("log_scan_findings", []))
+
+
+_WORKERS = _WorkerFindings()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the session when a PIN, a registered secret or document bytes reached a log."""
-    findings = SCANNER.findings()
+    findings = SCANNER.findings() + _WORKERS.findings
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports and fails
+        workeroutput["log_scan_findings"] = findings
+        return
     if not findings:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -15,6 +15,7 @@ from typing import Any
 from asn1crypto import pem, x509
 
 from kyso.errors import Internal
+from kyso.pki.parsed import materialise
 from trust_store.model import Purpose, TrustEntry, TrustRole, TrustSnapshot, sha256_fingerprint
 
 FORMAT = "kyso-trust-store/1"
@@ -88,7 +89,9 @@ def decode_inline(text: str | bytes) -> TrustSnapshot:
         entries = []
         for meta in doc["entries"]:
             _, _, der = pem.unarmor(meta["pem"].encode())
-            entries.append(entry_from_metadata(meta, x509.Certificate.load(der)))
+            # a snapshot's certificates are read by every request thread at once
+            cert = materialise(x509.Certificate.load(der))
+            entries.append(entry_from_metadata(meta, cert))
         return TrustSnapshot(version=int(doc["version"]), entries=tuple(entries))
     except (ValueError, KeyError, TypeError) as exc:
         raise CorruptStateError("TRUST_STORE_CORRUPT", problem="unreadable state") from exc

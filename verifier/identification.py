@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from asn1crypto import cms, x509
 
 from kyso.pki.algorithms import key_strength
+from kyso.pki.parsed import materialise
 from verifier.integrity import find_attr
 from verifier.model import CertificateSummary
 
@@ -32,7 +33,7 @@ def intern_certificate(cert: x509.Certificate) -> x509.Certificate:
         if known is not None:
             _INTERNED.move_to_end(der)
             return known
-        fresh = x509.Certificate.load(der)
+        fresh = materialise(x509.Certificate.load(der))  # shared by request threads
         _INTERNED[der] = fresh
         if len(_INTERNED) > _INTERN_MAX:
             _INTERNED.popitem(last=False)

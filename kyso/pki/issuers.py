@@ -18,6 +18,8 @@ from pyhanko_certvalidator.authority import AuthorityWithCert
 from pyhanko_certvalidator.fetchers.api import Fetchers
 from pyhanko_certvalidator.path import ValidationPath
 
+from kyso.pki.parsed import materialise
+
 _LEARNED: OrderedDict[bytes, x509.Certificate] = OrderedDict()
 _LEARNED_MAX = 512
 _lock = threading.Lock()
@@ -52,7 +54,7 @@ def learn(path: ValidationPath, supplied: Iterable[x509.Certificate]) -> None:
         for c in certs:
             ski = c.key_identifier
             if ski is not None and c.sha256 not in known:
-                _LEARNED[ski] = c
+                _LEARNED[ski] = materialise(c)  # read by every request thread from now on
                 _LEARNED.move_to_end(ski)
                 while len(_LEARNED) > _LEARNED_MAX:
                     _LEARNED.popitem(last=False)

@@ -4,8 +4,8 @@ asn1crypto parses lazily: a child is decoded the first time it is read, and
 ``_parse_children`` fills a value's ``children`` list in place. Two threads reading the same
 fresh value can meet a half-filled list (``KeyError: No field numbered 1`` in NameTypeAndValue,
 seen under concurrent first signatures). Once every lazy parse has been done, readers only
-read; what asn1crypto still memoises later (names' hashable forms, ``native``) is a single
-assignment of a value every thread computes alike. So a value parsed once, walked through
+read; what asn1crypto still memoises later (names' hashable forms) is a single assignment of
+a value every thread computes alike. So a value parsed once, walked through
 here before anyone else can see it, can be shared, and what each request memoises on it
 (name hashes, ~2 ms per OCSP response) serves the next request too.
 """
@@ -43,6 +43,12 @@ def materialise(value: Any) -> Any:
                 stack.append(node._parsed[0])
         except (ValueError, TypeError, KeyError):
             continue
+    # ``native`` fills a dict in place (``_native = {}``, then one key per child): a second
+    # reader meanwhile sees it half-filled. Filled once here, it is only read afterwards.
+    try:
+        value.native  # noqa: B018
+    except (ValueError, TypeError, KeyError):
+        pass
     return value
 
 

@@ -102,7 +102,7 @@ def test_hits_share_one_fully_parsed_object(pki: TestPki) -> None:
     backend = _backend()
     first, second, third = _ocsp(backend, pki), _ocsp(backend, pki), _ocsp(backend, pki)
     assert first is second is third
-    assert is_materialised(first)
+    assert is_materialised(first) and first._native is not None  # native: filled once, read after
     crl_a, crl_b = _crls(backend, pki)[0], _crls(backend, pki)[0]
     assert crl_a is crl_b and is_materialised(crl_a)
 
@@ -186,17 +186,16 @@ def test_unreachable_redis_falls_back_to_the_responder(pki: TestPki) -> None:
     assert backend.stats().hits == 1
 
 
-def test_cache_hit_costs_well_under_a_millisecond(pki: TestPki) -> None:
+def test_hits_are_answered_without_asking_the_responder(pki: TestPki) -> None:
+    """What a hit costs is measured by bench/bench_verify.py (one-page Verify, cached), not
+    here: a timed assertion fails on a busy machine, not on a slow cache."""
     backend = _backend()
     cert, authority = pki.cert("personal"), AuthorityWithCert(pki.cert("ca"))
 
-    async def run(n: int) -> float:
-        await backend.get_fetchers().ocsp_fetcher.fetch(cert, authority)  # warm
-        start = time.perf_counter()
+    async def run(n: int) -> None:
+        await backend.get_fetchers().ocsp_fetcher.fetch(cert, authority)  # the one miss
         for _ in range(n):
             await backend.get_fetchers().ocsp_fetcher.fetch(cert, authority)
-        return (time.perf_counter() - start) / n
 
-    per_hit = asyncio.run(run(500))
-    assert backend.stats().hits == 500
-    assert per_hit < 0.0005, f"cache hit took {per_hit * 1e6:.0f} µs"
+    asyncio.run(run(500))
+    assert (backend.stats().hits, backend.stats().misses) == (500, 1)

@@ -31,7 +31,7 @@ from tests.access import admin_channel
 from tests.integration.test_trust_support import kyso_cli
 
 S = grpc.StatusCode
-LOCK_SECONDS = 2
+LOCK_SECONDS = 5  # long enough for the checks made while locked, on a busy machine
 MAX_FAILURES = 3
 SIGNER = {
     "consent_max_failures": MAX_FAILURES,
@@ -111,6 +111,14 @@ def _entries(ctx: Any) -> list[dict[str, Any]]:
 def _key_info(channel: grpc.Channel, name: str) -> Any:
     keys = stub(channel).ListKeys(pb.ListKeysRequest(), timeout=30).keys
     return next(k for k in keys if k.name == name)
+
+
+def _lock_lasted(channel: grpc.Channel, name: str, locked_at: float) -> float:
+    """Seconds from ``locked_at`` (time.monotonic) until ListKeys shows ``name`` unlocked."""
+    while _key_info(channel, name).HasField("locked_until"):
+        assert time.monotonic() - locked_at < LOCK_SECONDS + 10, "the lock never ended"
+        time.sleep(0.1)
+    return time.monotonic() - locked_at
 
 
 # ------------------------------------------------------------------------------ the module's server
@@ -231,6 +239,7 @@ def test_failures_lock_the_key_for_the_configured_time(
     for n in range(1, MAX_FAILURES + 1):
         code = rpc_error(lambda: sign(grpc_channel, document, "personal-ec", owner.wrong()))
         assert code == (S.UNAUTHENTICATED, "CONSENT_INVALID"), n
+    locked_at = time.monotonic()
     # Locked: even the right code is refused, and the lock shows in ListKeys and `kyso keys`.
     good = owner.next()
     assert rpc_error(lambda: sign(grpc_channel, document, "personal-ec", good)) == (
@@ -242,7 +251,7 @@ def test_failures_lock_the_key_for_the_configured_time(
     listed = kyso_cli("keys", env={"KYSO_SERVER": kyso_server})
     assert listed.returncode == 0, listed.stderr
     assert b"LOCKED until" in listed.stdout and b"totp (enrolled)" in listed.stdout
-    time.sleep(LOCK_SECONDS + 1)
+    assert _lock_lasted(grpc_channel, "personal-ec", locked_at) >= LOCK_SECONDS - 0.5
     # The lock is over; the code refused while locked was not taken and still signs.
     signed = sign(grpc_channel, document, "personal-ec", good)
     assert signed.document
@@ -508,8 +517,9 @@ def test_owner_pin_logs_in_for_each_signature(
             # the third failure in a row (the two above and the one before the success do not
             # add up: a success resets the count) ...
             assert rpc_error(lambda: _sign(channel, "222222"))[1] == "CONSENT_INVALID"
+            locked_at = time.monotonic()
             assert rpc_error(lambda: _sign(channel, pin)) == (S.FAILED_PRECONDITION, "KEY_LOCKED")
-            time.sleep(LOCK_SECONDS + 1)
+            assert _lock_lasted(channel, "owner-pin", locked_at) >= LOCK_SECONDS - 0.5
             assert _sign(channel, pin).document
             # kyso sign --owner-pin - : asked without echo, here read from standard input
             src = tmp_path / "qd.pdf"

@@ -76,7 +76,12 @@ def test_planted_leak() -> None:
     logging.getLogger("kyso.test.plant").warning("leaking %s", secret)
 
 
-def test_a_planted_secret_fails_the_whole_session() -> None:
+@pytest.mark.parametrize(
+    "workers",
+    [[], ["-n", "1"]],
+    ids=["one-process", "xdist-worker"],  # scripts/test.sh runs the suite with pytest-xdist
+)
+def test_a_planted_secret_fails_the_whole_session(workers: list[str]) -> None:
     secret = secrets.token_urlsafe(12)
     done = subprocess.run(
         [
@@ -86,6 +91,7 @@ def test_a_planted_secret_fails_the_whole_session() -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            *workers,
             f"{Path(__file__).relative_to(REPO)}::test_planted_leak",
         ],
         capture_output=True,
