@@ -41,7 +41,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from kyso.errors import InvalidInput
+from kyso.errors import Composed, InvalidInput
 from kyso.secret_files import write_secret
 
 log = logging.getLogger("kyso.audit.checkpoints")
@@ -192,7 +192,9 @@ def sign_checkpoint(signer: CheckpointSigner, chain: str, seq: int, digest: str)
 
 
 def _config_error(setting: str, path: Path, problem: str) -> InvalidInput:
-    return InvalidInput("CONFIG_INVALID", problem=f"{setting}: {path}: {problem}")
+    # The operator's own paths and kyso's words, never a caller's input: not cut at
+    # QUOTE_LIMIT (two long paths would cut off the fix the message gives).
+    return InvalidInput("CONFIG_INVALID", problem=Composed(f"{setting}: {path}: {problem}"))
 
 
 def load_private_key(path: Path, setting: str = "audit.checkpoint_key") -> PrivateKey:

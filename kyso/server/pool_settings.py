@@ -18,12 +18,12 @@ class ProcessPoolSettings(SettingsModel):
     """Worker processes for verification: how many, and the limits of each request."""
 
     size: int | None = Field(
-        0,
+        None,
         ge=0,
         le=256,
-        description="warm worker processes, the cage (docs/robustness.md); unset: the number "
-        "of CPUs; 0 (the default in this release, until the cage's cost is measured on a quiet "
-        "machine, docs/benchmarks.md): verify inside the server process",
+        description="warm worker processes, the cage (docs/robustness.md); unset (the default): "
+        "the number of CPUs; 0: verify inside the server process, without the cage's limits "
+        "(for a development machine; docs/benchmarks.md measures both)",
     )
     max_size: int | None = Field(
         None,

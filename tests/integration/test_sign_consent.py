@@ -237,9 +237,9 @@ def test_failures_lock_the_key_for_the_configured_time(
     owner = codes["personal-ec"]
     document = decree30_pdf()
     for n in range(1, MAX_FAILURES + 1):
+        locked_at = time.monotonic()  # the lock starts while the last failure is answered
         code = rpc_error(lambda: sign(grpc_channel, document, "personal-ec", owner.wrong()))
         assert code == (S.UNAUTHENTICATED, "CONSENT_INVALID"), n
-    locked_at = time.monotonic()
     # Locked: even the right code is refused, and the lock shows in ListKeys and `kyso keys`.
     good = owner.next()
     assert rpc_error(lambda: sign(grpc_channel, document, "personal-ec", good)) == (
@@ -516,8 +516,8 @@ def test_owner_pin_logs_in_for_each_signature(
             assert rpc_error(lambda: _sign(channel, "111111"))[1] == "CONSENT_INVALID"
             # the third failure in a row (the two above and the one before the success do not
             # add up: a success resets the count) ...
+            locked_at = time.monotonic()  # the lock starts while this failure is answered
             assert rpc_error(lambda: _sign(channel, "222222"))[1] == "CONSENT_INVALID"
-            locked_at = time.monotonic()
             assert rpc_error(lambda: _sign(channel, pin)) == (S.FAILED_PRECONDITION, "KEY_LOCKED")
             assert _lock_lasted(channel, "owner-pin", locked_at) >= LOCK_SECONDS - 0.5
             assert _sign(channel, pin).document
