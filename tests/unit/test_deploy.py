@@ -121,8 +121,27 @@ def test_probes_are_grpc_on_the_health_only_port_of_kyso_toml() -> None:
     assert isinstance(pod["securityContext"]["runAsUser"], int)
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    # the grace kyso takes on SIGTERM fits in the pod's
-    assert config["shutdown_grace_seconds"] + 5 <= pod["terminationGracePeriodSeconds"]
+    # the grace kyso takes on SIGTERM, after the preStop pause, fits in the pod's
+    pause = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert pause + config["shutdown_grace_seconds"] + 5 <= pod["terminationGracePeriodSeconds"]
+
+
+def _mebibytes(quantity: str) -> int:
+    units = {"Mi": 1, "Gi": 1024}
+    return int(quantity[:-2]) * units[quantity[-2:]]
+
+
+def test_the_cage_fits_the_pods_memory_limit() -> None:
+    """Every worker the pool may start (max_size, ~110 MiB each at rest, docs/benchmarks.md
+    "Load") and the server (~250 MiB) stay under the pod's limit, with a request's peak of
+    room: otherwise a busy pod is OOM-killed. ``workers`` (16) would not fit: the pool's
+    default max_size is the number of gRPC threads."""
+    config = _kyso_toml()
+    pool = config["process_pool"]
+    (container,) = _kind("Deployment")["spec"]["template"]["spec"]["containers"]
+    limit = _mebibytes(container["resources"]["limits"]["memory"])
+    assert pool["size"] <= pool["max_size"]
+    assert 250 + pool["max_size"] * 128 + 512 <= limit, (pool, limit)
 
 
 def _unknown_keys(table: dict[str, Any], model: type[BaseModel], where: str) -> list[str]:
