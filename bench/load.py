@@ -12,7 +12,10 @@ Run: ``python bench/load.py [--clients 32] [--seconds 600] [--sign-share 0.3]
   counts as an error), revocation online (cached).
 * Reports p50/p95/p99/max per method, errors by status, and the RSS of the server's process
   tree (the server and any child process) sampled every ``--sample-seconds`` (10); the RSS is
-  *flat* when, over the second half of the run, max and min differ by at most 10 %.
+  *flat* when, over the second half of the run, max and min differ by at most 10 %. With the
+  cage the tree's size follows the number of live workers, so the server process alone (the
+  one that lives as long as the service; workers are replaced) and the number of processes
+  below it are reported too.
 * ``--hostile-every K``: first a clean run, then (on a fresh server) the same run where every
   K-th request is a hostile Verify (the generators of tests/integration/hostile_documents.py
   in turn: certificate-set tampering, object-stream bombs, a million declared objects,
@@ -73,19 +76,30 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of ``pid`` and all its descendants, MiB (0 for processes already gone)."""
-    total, todo = 0, [pid]
+def process_rss_mb(pid: int) -> float:
+    """RSS of ``pid`` alone, MiB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the cage's forkserver and workers, ...)."""
+    found, todo = [], _children(pid)
     while todo:
         p = todo.pop()
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
+        found.append(p)
         todo += _children(p)
-    return total / 1024
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of ``pid`` and all its descendants, MiB (0 for processes already gone)."""
+    return sum(process_rss_mb(p) for p in [pid, *descendants(pid)])
 
 
 class ServeProcess:
@@ -161,6 +175,9 @@ class LoadResult:
     errors: dict[str, int] = field(default_factory=dict)  # "method:STATUS" -> count
     hostile: dict[str, int] = field(default_factory=dict)  # "name:result" -> count
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MiB)
+    # the server process alone, and how many processes ran below it, at each sample
+    server_rss: list[tuple[float, float]] = field(default_factory=list)
+    below: list[int] = field(default_factory=list)
     wall: float = 0.0
 
     @property
@@ -174,9 +191,10 @@ class LoadResult:
             return float("nan")
         return 1000 * values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
-    def rss_spread(self) -> float:
-        """(max - min) / min of the RSS samples of the second half of the run."""
-        half = [mb for t, mb in self.rss if t >= self.seconds / 2] or [mb for _, mb in self.rss]
+    def rss_spread(self, samples: list[tuple[float, float]] | None = None) -> float:
+        """(max - min) / min of the RSS samples (default: the tree's) of the run's second half."""
+        samples = self.rss if samples is None else samples
+        half = [mb for t, mb in samples if t >= self.seconds / 2] or [mb for _, mb in samples]
         return (max(half) - min(half)) / min(half) if half and min(half) > 0 else float("nan")
 
     def lines(self, title: str) -> list[str]:
@@ -202,6 +220,15 @@ class LoadResult:
             + " ".join(f"{mb:.0f}" for _t, mb in self.rss)
             + f"; second half spread {self.rss_spread():.1%} (flat: <= 10%)"
         )
+        if self.server_rss:
+            # With the cage the tree's size follows how many workers are alive; the server
+            # process is the one that lives as long as the service (workers are replaced).
+            out.append(
+                "  server process RSS MiB every sample: "
+                + " ".join(f"{mb:.0f}" for _t, mb in self.server_rss)
+                + f"; second half spread {self.rss_spread(self.server_rss):.1%} (flat: <= 10%)"
+            )
+            out.append("  processes below it every sample: " + " ".join(map(str, self.below)))
         return out
 
 
@@ -227,6 +254,7 @@ async def run_load(
     hostile_every: int = 0,
     sample_seconds: float = 10.0,
     rss: Callable[[], float] | None = None,
+    server_pid: int | None = None,
     token: str = ADMIN_TOKEN,
     timeout: float = 60.0,
     seed: int = 1,
@@ -299,6 +327,9 @@ async def run_load(
         while True:
             now = time.perf_counter()
             result.rss.append((now - started, rss()))
+            if server_pid is not None:
+                result.server_rss.append((now - started, process_rss_mb(server_pid)))
+                result.below.append(len(descendants(server_pid)))
             if now >= stop_at:
                 return
             await asyncio.sleep(min(sample_seconds, max(0.0, stop_at - now)))
@@ -424,7 +455,13 @@ def one_run(config: Path, workload: Workload, log: Path | None = None, **kwargs:
             )
         )
         return asyncio.run(
-            run_load(server.address, workload, rss=lambda: tree_rss_mb(server.pid), **kwargs)
+            run_load(
+                server.address,
+                workload,
+                rss=lambda: tree_rss_mb(server.pid),
+                server_pid=server.pid,
+                **kwargs,
+            )
         )
     finally:
         server.close()

@@ -44,6 +44,7 @@ def test_32_clients_for_a_minute_no_errors_flat_memory(serve: ServeProcess) -> N
             clients=CLIENTS,
             seconds=SECONDS,
             rss=lambda: tree_rss_mb(serve.pid),
+            server_pid=serve.pid,
         )
     )
     print("\n".join(result.lines("load (test)")))
@@ -51,6 +52,7 @@ def test_32_clients_for_a_minute_no_errors_flat_memory(serve: ServeProcess) -> N
     assert len(result.latencies["Verify"]) > 0 and len(result.latencies["Sign"]) > 0
     assert len(result.rss) >= 6, result.rss
     assert result.rss_spread() <= RSS_SPREAD, result.rss
+    assert result.rss_spread(result.server_rss) <= RSS_SPREAD, result.server_rss
 
 
 def test_hostile_documents_are_answered(serve: ServeProcess, tmp_path: Path) -> None:
