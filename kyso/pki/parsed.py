@@ -20,8 +20,12 @@ _CONTAINERS = (core.Sequence, core.SequenceOf)
 _WRAPPERS = (core.ParsableOctetString, core.ParsableOctetBitString, core.Any)
 
 
-def materialise(value: Any) -> Any:
+def materialise(value: Any, *, with_native: bool = True) -> Any:
     """Do every lazy parse inside ``value`` now (iteratively: no recursion limit); return it.
+
+    ``with_native``: also fill ``native`` (a dict per structure, kept for the value's life);
+    leave it False for large values read entry by entry (a CRL), whose readers do not ask for
+    the whole value's ``native``.
 
     Parts that are not valid DER for their declared type stay unparsed; reading them later
     raises as before, in the reader's thread. Octet strings whose content type only the
@@ -45,10 +49,11 @@ def materialise(value: Any) -> Any:
             continue
     # ``native`` fills a dict in place (``_native = {}``, then one key per child): a second
     # reader meanwhile sees it half-filled. Filled once here, it is only read afterwards.
-    try:
-        value.native  # noqa: B018
-    except (ValueError, TypeError, KeyError):
-        pass
+    if with_native:
+        try:
+            value.native  # noqa: B018
+        except (ValueError, TypeError, KeyError):
+            pass
     return value
 
 

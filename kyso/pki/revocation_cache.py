@@ -55,6 +55,15 @@ _HEADER = struct.Struct(">d")  # expires_at (epoch seconds) before the DER bytes
 _STALE_MEMORY = 4096
 
 
+#: Above this size an entry (a large CRL) is parsed but not converted to ``native``: the dicts
+#: would stay in memory as long as the entry, and certvalidator reads a CRL entry by entry.
+_NATIVE_MAX_BYTES = 256 * 1024
+
+
+def _shareable(obj: Any, der: bytes) -> Any:
+    return materialise(obj, with_native=len(der) <= _NATIVE_MAX_BYTES)
+
+
 @dataclass(frozen=True)
 class _Entry:
     der: bytes
@@ -130,7 +139,7 @@ class RevocationCache:
         expires = next_update.timestamp() if next_update is not None else now + self.fallback_ttl
         if expires <= now:  # already past nextUpdate: usable once, never "fresh" later
             expires = now
-        entry = _Entry(der=der, obj=materialise(obj), expires_at=expires)
+        entry = _Entry(der=der, obj=_shareable(obj, der), expires_at=expires)
         self._remember(key, entry)
         self._redis_put(key, entry, now)
         return entry
@@ -193,7 +202,7 @@ class RevocationCache:
             obj = parse(der)
         except ValueError:
             return None
-        return _Entry(der=der, obj=materialise(obj), expires_at=expires_at)
+        return _Entry(der=der, obj=_shareable(obj, der), expires_at=expires_at)
 
     def _redis_put(self, key: str, entry: _Entry, now: float) -> None:
         if self._redis is None:

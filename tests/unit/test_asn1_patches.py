@@ -134,3 +134,10 @@ def test_materialise_survives_what_does_not_parse() -> None:
     materialise(broken)  # nothing raised; reading the field raises, as before
     with pytest.raises(ValueError):
         broken["data"].native  # noqa: B018
+
+
+def test_materialise_without_native_keeps_no_dicts(signer_certificate_0x80: bytes) -> None:
+    """Large shared values (a CRL) are parsed for sharing but not converted to ``native``."""
+    cert = materialise(x509.Certificate.load(signer_certificate_0x80), with_native=False)
+    assert is_materialised(cert) and cert._native is None
+    assert materialise(cert)._native is not None
