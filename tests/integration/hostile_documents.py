@@ -14,6 +14,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from io import BytesIO
+from pathlib import Path
 
 from asn1crypto import cms
 from asn1crypto import x509 as ax509
@@ -278,3 +279,17 @@ __all__ = [
     "signature_fields",
     "xref_stream_update",
 ]
+
+
+def signed_at_b_t(server: str, tmp: Path) -> bytes:
+    """A Decree 30 draft signed at B-T by the kyso server at ``server`` through the CLI (key
+    ``personal``, at the signer's anchor): the valid signature the hostile generators tamper
+    with; it verifies TOTAL_PASSED."""
+    from kyso.cli.main import main
+    from tests.integration.documents import DECREE30_NAME, decree30_pdf
+
+    src, out = tmp / "in.pdf", tmp / "out.pdf"
+    src.write_bytes(decree30_pdf())
+    args = ["--server", server, "sign", str(src), "-o", str(out), "--key", "personal"]
+    assert main([*args, "--level", "B-T", "--anchor", DECREE30_NAME]) == 0
+    return out.read_bytes()

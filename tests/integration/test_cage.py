@@ -24,13 +24,11 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from kyso.cli.main import main
 from kyso.server.status import error_info
 from kyso.v1 import verifier_pb2 as vpb
 from kyso.v1 import verifier_pb2_grpc as vgrpc
 from tests.access import admin_channel
 from tests.integration import hostile_documents as hostile
-from tests.integration.documents import DECREE30_NAME, decree30_pdf
 
 MiB = 1024 * 1024
 RSS_BUDGET_MB = 300  # issue 9: no request of <= 1 MB grows the server tree by more than this
@@ -146,12 +144,7 @@ def _code(call: Callable[[], Any]) -> tuple[grpc.StatusCode, str]:
 @pytest.fixture(scope="module")
 def signed_bt(kyso_server: str, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A document kyso signed at B-T; it verifies TOTAL_PASSED."""
-    tmp = tmp_path_factory.mktemp("cage")
-    src, out = tmp / "in.pdf", tmp / "out.pdf"
-    src.write_bytes(decree30_pdf())
-    args = ["--server", kyso_server, "sign", str(src), "-o", str(out), "--key", "personal"]
-    assert main([*args, "--level", "B-T", "--anchor", DECREE30_NAME]) == 0
-    return out.read_bytes()
+    return hostile.signed_at_b_t(kyso_server, tmp_path_factory.mktemp("cage"))
 
 
 @pytest.fixture(scope="module")

@@ -28,13 +28,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from kyso.cli.main import main
 from kyso.v1 import signer_pb2 as spb
 from kyso.v1 import signer_pb2_grpc as sgrpc
 from kyso.v1 import verifier_pb2 as vpb
 from kyso.v1 import verifier_pb2_grpc as vgrpc
 from tests.integration import hostile_documents as hostile
-from tests.integration.documents import DECREE30_NAME, decree30_pdf
+from tests.integration.documents import decree30_pdf
 
 MiB = 1024 * 1024
 RSS_BUDGET_MB = 300  # issue 9: no request of <= 1 MB grows the server by more than 300 MB
@@ -67,12 +66,7 @@ class _Peak:
 @pytest.fixture(scope="module")
 def signed_bt(kyso_server: str, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A document kyso signed at B-T; it verifies TOTAL_PASSED."""
-    tmp = tmp_path_factory.mktemp("robust")
-    src, out = tmp / "in.pdf", tmp / "out.pdf"
-    src.write_bytes(decree30_pdf())
-    args = ["--server", kyso_server, "sign", str(src), "-o", str(out), "--key", "personal"]
-    assert main([*args, "--level", "B-T", "--anchor", DECREE30_NAME]) == 0
-    return out.read_bytes()
+    return hostile.signed_at_b_t(kyso_server, tmp_path_factory.mktemp("robust"))
 
 
 @pytest.fixture(scope="module")
