@@ -21,11 +21,12 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import xml.sax
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
@@ -111,6 +112,10 @@ _REFERENCE_FIELDS = {
     "Description": "description",
     "AttachmentName": "attachment_name",
 }
+
+#: What :func:`read_package` reads: the message's bytes (or a read-only map of them), its
+#: path, or an open binary file.
+Source = bytes | mmap.mmap | Path | IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -352,26 +357,35 @@ def _settle(a: Attachment, limits: ContentLimits) -> None:
     a.detected_type = detect_type(read_head(inner))
 
 
-def _chunks(source: bytes | Path, skip: int = 0) -> Iterator[bytes]:
+def _chunks(source: Source, skip: int = 0) -> Iterator[bytes]:
     if isinstance(source, Path):
         with source.open("rb") as f:
-            f.seek(skip)
-            while chunk := f.read(_FEED_CHUNK):
-                yield chunk
-    else:
+            yield from _file_chunks(f, skip)
+    elif isinstance(source, bytes | bytearray | memoryview | mmap.mmap):
         view = memoryview(source)
         for at in range(skip, len(view), _FEED_CHUNK):
             yield bytes(view[at : at + _FEED_CHUNK])
+    else:
+        yield from _file_chunks(source, skip)
 
 
-def _head(source: bytes | Path) -> bytes:
+def _file_chunks(f: IO[bytes], skip: int) -> Iterator[bytes]:
+    f.seek(skip)
+    while chunk := f.read(_FEED_CHUNK):
+        yield chunk
+
+
+def _head(source: Source) -> bytes:
     if isinstance(source, Path):
         with source.open("rb") as f:
             return f.read(64)
-    return bytes(source[:64])
+    if isinstance(source, bytes | bytearray | memoryview | mmap.mmap):
+        return bytes(source[:64])
+    source.seek(0)
+    return source.read(64)
 
 
-def _parse(source: bytes | Path, limits: ReaderLimits, lenient: bool, skip: int) -> Package:
+def _parse(source: Source, limits: ReaderLimits, lenient: bool, skip: int) -> Package:
     package = Package()
     handler = _Handler(package, limits, lenient)
     parser = _Parser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
@@ -394,8 +408,9 @@ def _parse(source: bytes | Path, limits: ReaderLimits, lenient: bool, skip: int)
     return package
 
 
-def read_package(source: bytes | Path, limits: ReaderLimits) -> Package:
-    """Read one edXML message from bytes or a file; never raises for what the message contains.
+def read_package(source: Source, limits: ReaderLimits) -> Package:
+    """Read one edXML message from bytes (or a read-only map), a path or an open binary file
+    (read from its start); never raises for what the message contains.
 
     A message that cannot be read as edXML comes back with ``family`` REFUSED or LEGACY_EDOC
     and ``refusal``/``refusal_detail`` saying why (English, no document content). The caller
@@ -436,7 +451,7 @@ def read_package(source: bytes | Path, limits: ReaderLimits) -> Package:
     return package
 
 
-def _refused(source: bytes | Path, refusal: Refusal, detail: str) -> Package:
+def _refused(source: Source, refusal: Refusal, detail: str) -> Package:
     digest, size = hashlib.sha256(), 0
     for chunk in _chunks(source):
         digest.update(chunk)

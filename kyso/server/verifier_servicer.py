@@ -54,9 +54,16 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         self._ctx = ctx
 
     # ---- helpers
-    def _request(
-        self, data: Any, options: pb.VerifyOptions, context: grpc.ServicerContext | None
+    def request(
+        self,
+        data: Any,
+        options: pb.VerifyOptions,
+        context: grpc.ServicerContext | None,
+        timeout: float | None = None,
     ) -> validation.Request:
+        """The validation request of ``data`` under ``options``; its deadline is the caller's
+        or ``timeout`` seconds (default ``[verifier] request_timeout_seconds``), whichever comes
+        first. Raises :class:`InvalidInput` (``OPTION_INVALID``) and ``POLICY_UNKNOWN``."""
         cfg = self._ctx.settings.verifier
         if options.human_report not in _FORMATS:
             raise InvalidInput("OPTION_INVALID", option="human_report", problem="unknown format")
@@ -74,7 +81,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
             if options.HasField("fetch_revocation")
             else cfg.fetch_revocation
         )
-        budget = cfg.request_timeout_seconds
+        budget = cfg.request_timeout_seconds if timeout is None else timeout
         remaining = context.time_remaining() if context is not None else None
         if remaining is not None:
             budget = min(budget, max(0.1, remaining - 0.05))
@@ -122,21 +129,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         if pool is None:  # [process_pool] size = 0: in this process, without the cage
             report, sha = run_verify(req, options.human_report, options.etsi_report)
         else:
-            budget = current_budget() or self._ctx.revocation.http.budget()
-            job = VerifyJob(
-                request=replace(  # the worker supplies these four
-                    req,
-                    data=b"",
-                    policy=None,  # type: ignore[arg-type]
-                    snapshot=None,  # type: ignore[arg-type]
-                    fetcher_backend=None,
-                ),
-                policy=req.policy.name,
-                human_report=options.human_report,
-                etsi_report=options.etsi_report,
-                budget_deadline=budget.deadline,
-                budget_time_limit=budget.time_limit,
-            )
+            job = self.job(req, options)
             assert req.deadline is not None
             payload, sha = pool.run(
                 job,
@@ -144,15 +137,35 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 req.data,
                 fd=fd,
                 deadline=req.deadline,
-                cancelled=_cancellation(context),
+                cancelled=cancellation(context),
             )
             report = pb.ValidationReport.FromString(payload)
-        _note_report(report)
+        note_report(report)
         if options.sign_report_with:  # in this process: keys, key guard and audit live here
             report.human_report = sign_report(
                 self._ctx, context, options.sign_report_with, report.human_report, sha
             )
         return report
+
+    def job(self, req: validation.Request, options: pb.VerifyOptions) -> VerifyJob:
+        """``req`` as a worker's job: without the four parts the worker supplies itself (the
+        document, the policy object, the trust snapshot, the fetcher), with this RPC's fetch
+        budget."""
+        budget = current_budget() or self._ctx.revocation.http.budget()
+        return VerifyJob(
+            request=replace(
+                req,
+                data=b"",
+                policy=None,  # type: ignore[arg-type]
+                snapshot=None,  # type: ignore[arg-type]
+                fetcher_backend=None,
+            ),
+            policy=req.policy.name,
+            human_report=options.human_report,
+            etsi_report=options.etsi_report,
+            budget_deadline=budget.deadline,
+            budget_time_limit=budget.time_limit,
+        )
 
     def verify_document(
         self,
@@ -161,11 +174,10 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         context: grpc.ServicerContext | None,
         fd: int | None = None,
     ) -> pb.ValidationReport:
-        """The one entry point of a verification (Verify, VerifyStream and the Intake service's
-        attachments): ``data`` is bytes or a read-only mmap; ``fd``, when given, an open file
+        """The one entry point of a verification (Verify, VerifyStream): ``data`` is bytes or a read-only mmap; ``fd``, when given, an open file
         of the same bytes (a spooled stream: the worker maps it instead of a copy through its
         pipe). Raises what Verify raises, and the cage's errors (kyso.server.worker_pool)."""
-        return self._run(self._request(data, options, context), options, context, fd)
+        return self._run(self.request(data, options, context), options, context, fd)
 
     # ---- RPCs
     @grpc_errors
@@ -234,7 +246,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
                 request.document,
                 fd=None,
                 deadline=job.deadline,
-                cancelled=_cancellation(context),
+                cancelled=cancellation(context),
             )
             response = pb.CheckLayoutResponse.FromString(payload)
         request_log.note_document(response.document_sha256)
@@ -242,7 +254,7 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         return response
 
 
-def _cancellation(context: grpc.ServicerContext | None) -> threading.Event:
+def cancellation(context: grpc.ServicerContext | None) -> threading.Event:
     """Set when the RPC ends (answered, cancelled, past its deadline): the worker is stopped."""
     ended = threading.Event()
     if context is not None and not context.add_callback(ended.set):
@@ -250,7 +262,7 @@ def _cancellation(context: grpc.ServicerContext | None) -> threading.Event:
     return ended
 
 
-def _note_report(report: pb.ValidationReport) -> None:
+def note_report(report: pb.ValidationReport) -> None:
     """For the access log and the metrics (:mod:`kyso.server.request_log`), from the answer
     this process holds, however the verification ran (in a worker or here)."""
     request_log.note_document(report.document_sha256)

@@ -19,9 +19,10 @@ limit, vm_peak)``,
 hit)``, ``("cache_error",)``, ``("cache_stale", der)``, and one answer per job: ``("ok",
 payload, sha256, vm_peak, memory_error_logged)``, ``("error", state, vm_peak,
 memory_error_logged)``, ``("memory",)`` or ``("crash",
-type_name)``. Server → worker: a job (:class:`~kyso.server.verify_jobs.VerifyJob` or
-:class:`~kyso.server.verify_jobs.LayoutJob`), the encoded trust snapshot or None, then the
-document (bytes, or a file descriptor of the spooled stream); None ends the worker.
+type_name)``. Server → worker: a job (:class:`~kyso.server.verify_jobs.VerifyJob`,
+:class:`~kyso.server.verify_jobs.LayoutJob` or :class:`~kyso.server.intake_jobs.IntakeJob`), the
+encoded trust snapshot or None, then the document or package (bytes, or a file descriptor of
+the spooled stream); None ends the worker.
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ from typing import Any
 from kyso import errors
 from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
-from kyso.pki.fetching import HttpFetcher, request_scope
+from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
-from kyso.server import verify_jobs
+from kyso.server import intake_jobs, verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
+from kyso.v1.verifier_pb2 import HUMAN_REPORT_NONE
 from trust_store.model import TrustSnapshot
+from verifier import validation
+from verifier.intake.policy import IntakePolicy, load_policy
 from verifier.policy import PolicyRegistry
 
 log = logging.getLogger("kyso.worker")
@@ -189,6 +193,7 @@ class _Worker:
         self.backend = CachingFetcherBackend(cache, self.http)
         self.snapshot = TrustSnapshot(version=0)
         self.memory_watch = _MemoryErrorWatch()
+        self.intake_policy: IntakePolicy | None = None  # loaded by the first intake
 
     def serve(self) -> None:
         conn = self.channel.conn
@@ -221,12 +226,16 @@ class _Worker:
         limit = int(_cpu_used()) + self.settings.process_pool.cpu_seconds + 1
         resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))
 
-    def _document(self) -> tuple[Any, Any]:
-        """The job's document: bytes, or a read-only map of the spooled stream's file."""
+    def _document(self, *, as_file: bool) -> tuple[Any, Any]:
+        """The job's document and what to close after it: bytes, or the spooled stream's
+        file, read-only mapped (or open, ``as_file``: an edXML package is read in chunks)."""
         conn = self.channel.conn
         kind = conn.recv()
         if kind == "fd":
             fd = reduction.recv_handle(conn)
+            if as_file:
+                f = os.fdopen(fd, "rb")
+                return f, f
             try:
                 mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
             finally:
@@ -234,24 +243,55 @@ class _Worker:
             return mapped, mapped
         return conn.recv_bytes(), None
 
+    def _request(self, job: verify_jobs.VerifyJob, data: Any) -> validation.Request:
+        """``job``'s request completed with this worker's policy, trust snapshot and fetcher."""
+        return replace(
+            job.request,
+            data=data,
+            policy=self.policies.get(job.policy),
+            snapshot=self.snapshot,
+            fetcher_backend=self.backend,
+        )
+
+    def _budget(self, job: verify_jobs.VerifyJob) -> RequestBudget:
+        budget = self.http.budget(job.budget_deadline)
+        budget.time_limit = job.budget_time_limit
+        return budget
+
+    def _intake(self, job: intake_jobs.IntakeJob, package: Any) -> tuple[Any, str]:
+        template = self._request(job.verify, b"")
+
+        def verify(content: Any) -> Any:
+            req = replace(template, data=content)
+            return verify_jobs.run_verify(req, HUMAN_REPORT_NONE, False)[0]
+
+        if self.intake_policy is None:
+            self.intake_policy = load_policy(self.settings.intake.policy_file)
+        with request_scope(self._budget(job.verify)):
+            return intake_jobs.run_intake(
+                package,
+                job.human_report,
+                verify,
+                self.settings.intake,
+                self.settings.verifier,
+                self.intake_policy,
+            )
+
     def _run(self, job: Any) -> tuple[Any, ...]:
-        data, mapped = self._document()
+        intake = isinstance(job, intake_jobs.IntakeJob)
+        data, opened = self._document(as_file=intake)
         try:
             if isinstance(job, verify_jobs.LayoutJob):
                 policy = self.policies.get(job.policy)
                 response = verify_jobs.run_layout(data, policy, job)
                 return ("ok", response.SerializeToString(), "", *self._memory())
-            req = replace(
-                job.request,
-                data=data,
-                policy=self.policies.get(job.policy),
-                snapshot=self.snapshot,
-                fetcher_backend=self.backend,
-            )
-            budget = self.http.budget(job.budget_deadline)
-            budget.time_limit = job.budget_time_limit
-            with request_scope(budget):
-                report, sha = verify_jobs.run_verify(req, job.human_report, job.etsi_report)
+            if isinstance(job, intake_jobs.IntakeJob):
+                report, sha = self._intake(job, data)
+                return ("ok", report.SerializeToString(), sha, *self._memory())
+            with request_scope(self._budget(job)):
+                report, sha = verify_jobs.run_verify(
+                    self._request(job, data), job.human_report, job.etsi_report
+                )
             return ("ok", report.SerializeToString(), sha, *self._memory())
         except errors.KysoError as err:
             return ("error", verify_jobs.error_state(err), *self._memory())
@@ -261,9 +301,9 @@ class _Worker:
             log.exception("verification failed in the worker")
             return ("crash", type(exc).__name__)
         finally:
-            if mapped is not None:
+            if opened is not None:
                 with contextlib.suppress(BufferError):
-                    mapped.close()
+                    opened.close()
 
 
 def _one_malloc_arena() -> None:

@@ -1,6 +1,6 @@
 """The cage: worker processes that verify untrusted documents under hard limits (issue 9).
 
-The gRPC thread that serves a Verify, VerifyStream, CheckLayout or an Intake attachment hands
+The gRPC thread that serves a Verify, VerifyStream, CheckLayout, Intake or IntakeStream hands
 the work to an idle worker process (:mod:`kyso.server.verify_worker`) and waits on its pipe,
 holding no lock and no GIL while the worker parses, builds paths, renders and OCRs. Meanwhile
 it answers the worker's questions (the shared revocation cache lives here, with its Redis) and
@@ -42,7 +42,7 @@ from asn1crypto import crl, ocsp
 
 from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
 from kyso.pki.revocation_cache import RevocationCache, _Entry
-from kyso.server import verify_jobs, verify_worker
+from kyso.server import intake_jobs, verify_jobs, verify_worker
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
 
@@ -310,7 +310,7 @@ class WorkerPool:
 
     def run(
         self,
-        job: verify_jobs.VerifyJob | verify_jobs.LayoutJob,
+        job: verify_jobs.VerifyJob | verify_jobs.LayoutJob | intake_jobs.IntakeJob,
         snapshot: TrustSnapshot,
         data: Any,
         *,
@@ -319,7 +319,8 @@ class WorkerPool:
         cancelled: threading.Event,
     ) -> tuple[bytes, str]:
         """Run ``job`` on ``data`` (bytes, or an open file ``fd`` of the same bytes) in a worker;
-        returns the answer's proto bytes and the document's SHA-256 (empty for a layout job).
+        returns the answer's proto bytes and the document's (or package's) SHA-256, empty for a
+        layout job.
 
         ``deadline`` (:func:`time.monotonic`): the worker is killed that long after it plus
         ``kill_grace_seconds``. Raises the worker's :class:`KysoError`, or the pool's

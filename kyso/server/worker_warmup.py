@@ -1,7 +1,8 @@
 """Imported once by the cage's forkserver (never by the server process): warms what every
 verification worker then inherits by ``fork`` — pyHanko, certvalidator, the verifier and the
 report renderers imported, one tiny PDF verified with its layout checked and its reports
-rendered (the PDF report's fonts alone take about a second the first time). A worker started
+rendered (the PDF report's fonts alone take about a second the first time), one tiny edXML
+message read and concluded with its clerk's report. A worker started
 on demand is therefore ready in milliseconds (:mod:`kyso.server.worker_pool`).
 
 Nothing here starts a thread: the forkserver must stay single-threaded to fork safely.
@@ -17,10 +18,12 @@ import aiohttp
 
 from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
-from kyso.server import verify_jobs, verify_worker
+from kyso.server import intake_jobs, verify_jobs, verify_worker
 from kyso.v1 import verifier_pb2 as pb
 from trust_store.model import TrustSnapshot
 from verifier import validation
+from verifier.intake.policy import load_policy
+from verifier.intake.settings import IntakeSettings
 from verifier.layout.check import LayoutOptions
 from verifier.policy import PolicyRegistry
 from verifier.settings import VerifierSettings
@@ -52,6 +55,15 @@ def warm() -> None:
         )
         verify_jobs.run_verify(req, pb.HUMAN_REPORT_PDF, True)
         verify_jobs.run_verify(req, pb.HUMAN_REPORT_HTML, False)
+        # the edXML reader, the intake's conclusion and its clerk's report (a refused package)
+        intake_jobs.run_intake(
+            b"<warm-up/>",
+            pb.HUMAN_REPORT_PDF,
+            lambda _: pb.ValidationReport(),
+            IntakeSettings(),
+            settings,
+            load_policy(None),
+        )
         asyncio.run(_http_session())
     except Exception:  # noqa: S110 - warming up is best effort; a worker still works cold
         pass

@@ -12,6 +12,7 @@ server), the forkserver and every worker, sampled from /proc every 10 ms.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import threading
 import time
@@ -298,3 +299,106 @@ def test_health_answers_while_32_hostile_requests_are_in_flight(
     assert in_flight > 0, "the hostile requests ended before health was asked"
     assert max(took) < 0.1, took
     assert set(codes) == {"VERIFY_MEMORY_LIMIT"}, codes
+
+
+# ----------------------------------------------------------------------------- edXML intake
+def _xml_heavy_package(megabytes: int) -> bytes:
+    """An edXML message with ``megabytes`` MB of empty elements in its header: each costs the
+    reader a Python callback, about 0.65 CPU-seconds per MB (no limit is broken; only the
+    request's deadline and CPU time bound it)."""
+    from tests.edxml_packages import package
+
+    base = package()
+    at = base.index(b"</edXML:edXMLHeader>")
+    return base[:at] + b"<a/>" * (megabytes * 250_000) + base[at:]
+
+
+def _intake(channel: Any, data: bytes, timeout: float) -> Any:
+    from kyso.v1 import intake_pb2 as ipb
+    from kyso.v1 import intake_pb2_grpc as ipb_grpc
+
+    request = ipb.IntakeRequest(package=data, options=ipb.IntakeOptions())
+    return ipb_grpc.IntakeStub(channel).Intake(request, timeout=timeout)
+
+
+def _server_cpu() -> float:
+    """CPU seconds of this process (the server; the test's own client threads mostly wait)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def test_an_intake_past_its_deadline_stops_within_half_a_second(caged: Any) -> None:
+    """The whole intake runs in a worker (docs/intake.md): a package whose reading takes
+    seconds of CPU, sent with a 0.5 s deadline, ends with DEADLINE_EXCEEDED and the server's
+    CPU for it stops within 0.5 s (before the cage, the server's own thread read on)."""
+    heavy_package = _xml_heavy_package(5)
+    with caged({"size": 1, "max_size": 1}) as (_, ctx, channel):
+        (pid,) = _wait_idle_workers(ctx, 1)
+        status, _ = _code(lambda: _intake(channel, heavy_package, timeout=0.5))
+        assert status == grpc.StatusCode.DEADLINE_EXCEEDED
+        cpu = _server_cpu()
+        time.sleep(1.5)
+        assert _server_cpu() - cpu < 0.5
+        assert not _alive(pid)  # the worker reading it was killed
+        report = _intake(channel, _xml_heavy_package(1), timeout=60)
+        assert report.package_size > 1_000_000  # the pool healed
+
+
+def test_health_answers_while_16_heavy_intakes_are_in_flight(caged: Any) -> None:
+    """Sixteen packages of seconds of XML each: the workers read them, the server's threads
+    only wait, so health answers within 100 ms and the intakes end at their deadline. (Health
+    needs a free gRPC thread: ``workers`` exceeds the calls in flight, docs/robustness.md.)"""
+    heavy_package = _xml_heavy_package(5)
+    with caged({"size": 2, "max_size": 4}, workers=24) as (_, ctx, channel):
+        _wait_idle_workers(ctx, 2)
+        health = health_pb2_grpc.HealthStub(channel)
+        health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+        with ThreadPoolExecutor(16) as clients:
+            calls = [
+                clients.submit(_code, lambda: _intake(channel, heavy_package, timeout=4))
+                for _ in range(16)
+            ]
+            time.sleep(1.0)
+            took = []
+            for _ in range(10):
+                t = time.monotonic()
+                answer = health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+                took.append(time.monotonic() - t)
+                assert answer.status == health_pb2.HealthCheckResponse.SERVING
+                time.sleep(0.05)
+            in_flight = sum(not c.done() for c in calls)
+            codes = {c.result(timeout=60)[0] for c in calls}
+    assert max(took) < 0.1, took
+    assert in_flight > 0
+    assert codes == {grpc.StatusCode.DEADLINE_EXCEEDED}, codes
+
+
+def test_an_intake_attachment_over_the_memory_limit_is_stopped_by_the_cage(
+    caged: Any, ratio_bomb: bytes, signed_bt: bytes
+) -> None:
+    """IntakeStream of a package whose PDF attachment decodes 72 MiB (kyso's object-stream
+    limit loosened): the intake's worker stops at its memory limit → RESOURCE_EXHAUSTED
+    VERIFY_MEMORY_LIMIT, the tree grows < 300 MB; the worker reads the spooled package from
+    its file (never through its pipe)."""
+    from kyso.v1 import intake_pb2 as ipb
+    from kyso.v1 import intake_pb2_grpc as ipb_grpc
+    from tests.edxml_packages import File, package
+
+    data = package([File("qd.pdf", ratio_bomb)])
+    pool = {"size": 1, "max_size": 1, "memory_limit_bytes": 64 * MiB}
+    with caged(pool, verifier=LOOSE) as (_, ctx, channel):
+        _wait_idle_workers(ctx, 1)
+        stub = ipb_grpc.IntakeStub(channel)
+
+        def parts() -> Iterator[Any]:
+            yield ipb.IntakeStreamRequest(options=ipb.IntakeOptions())
+            for at in range(0, len(data), MiB):
+                yield ipb.IntakeStreamRequest(chunk=data[at : at + MiB])
+
+        with _TreePeak() as peak:
+            status, code = _code(lambda: stub.IntakeStream(parts(), timeout=60))
+        assert (status, code) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "VERIFY_MEMORY_LIMIT")
+        assert peak.growth_mb < RSS_BUDGET_MB, peak.growth_mb
+        report = _intake(channel, package([File("qd.pdf", signed_bt)]), timeout=60)
+        (attachment,) = report.attachments
+        assert attachment.validation.indication == vpb.INDICATION_TOTAL_PASSED

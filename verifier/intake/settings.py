@@ -20,6 +20,12 @@ class IntakeSettings(SettingsModel):
     max_stream_package_bytes: int = Field(
         1024 * MiB, ge=1, description="largest package of IntakeStream (bytes)"
     )
+    request_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="time budget of one intake (reading the package and verifying every "
+        "attachment, network fetches included); a caller's shorter deadline wins",
+    )
     max_attachments: int = Field(50, ge=1, description="most attachments one package may carry")
     max_attachment_bytes: int = Field(
         512 * MiB, ge=1, description="largest decoded attachment (bytes)"
