@@ -19,9 +19,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from kyso.errors import InvalidInput
 from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
+from kyso.server import allocator, reflection
 from kyso.server import health as dependency_health
 from kyso.server import intake_servicer as intake_api
-from kyso.server import reflection
 from kyso.server import signer_servicer as signer_api
 from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
@@ -229,6 +229,7 @@ def serve(
     address = listen or settings.listen
     setting = "--listen" if listen else "listen"
     check_plaintext(address, setting, tls=settings.tls is not None)  # before building anything
+    allocator.tune_server()  # before the gRPC threads: large messages stay on mmap
     tls = CertificateReloader(settings.tls) if settings.tls else None
     ctx = build_context(settings)
     try:

@@ -174,9 +174,10 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         context: grpc.ServicerContext | None,
         fd: int | None = None,
     ) -> pb.ValidationReport:
-        """The one entry point of a verification (Verify, VerifyStream): ``data`` is bytes or a read-only mmap; ``fd``, when given, an open file
-        of the same bytes (a spooled stream: the worker maps it instead of a copy through its
-        pipe). Raises what Verify raises, and the cage's errors (kyso.server.worker_pool)."""
+        """The one entry point of a verification (Verify, VerifyStream): ``data`` is bytes or
+        a read-only mmap; ``fd``, when given, an open file of the same bytes (a spooled stream:
+        the worker maps it instead of a copy through its pipe). Raises what Verify raises, and
+        the cage's errors (kyso.server.worker_pool)."""
         return self._run(self.request(data, options, context), options, context, fd)
 
     # ---- RPCs

@@ -46,7 +46,7 @@ from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
 from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
-from kyso.server import intake_jobs, verify_jobs
+from kyso.server import allocator, intake_jobs, verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
 from kyso.v1.verifier_pb2 import HUMAN_REPORT_NONE
@@ -60,7 +60,6 @@ log = logging.getLogger("kyso.worker")
 #: Exit status of a worker that ran out of memory outside a job's own handling.
 EXIT_MEMORY = 86
 _PR_SET_PDEATHSIG = 1
-_M_ARENA_MAX = -8  # mallopt
 
 
 class _Channel:
@@ -306,14 +305,6 @@ class _Worker:
                     opened.close()
 
 
-def _one_malloc_arena() -> None:
-    """glibc reserves 64 MiB of address space per thread's malloc arena; under RLIMIT_AS a
-    few helper threads (name resolution) would eat the request's share. One arena suffices:
-    the worker runs one request at a time."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
-
-
 def _die_with_parent() -> None:
     """SIGKILL this worker when the process that forked it (the forkserver) ends."""
     with contextlib.suppress(Exception):
@@ -336,7 +327,7 @@ def main(conn: Connection, settings: Settings, log_level: int) -> None:
     root.setLevel(min(log_level, logging.INFO))  # the memory watch reads INFO lines too
     apply_personal_name_policy(settings.log_personal_names)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU/SIGSEGV write no core file
-    _one_malloc_arena()
+    allocator.one_arena()  # RLIMIT_AS: no 64 MiB of address space per helper thread
     hex_strings.install()
     der_lengths.install()
     worker = _Worker(channel, settings)
