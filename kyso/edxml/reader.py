@@ -393,6 +393,7 @@ def _parse(source: Source, limits: ReaderLimits, lenient: bool, skip: int) -> Pa
     parser.setFeature(xml.sax.handler.feature_external_ges, False)
     parser.setContentHandler(handler)
     digest, size = hashlib.sha256(), 0
+    digest.update(_head(source)[:skip])  # the package's hash covers what the parse skips
     try:
         for chunk in _chunks(source, skip):
             digest.update(chunk)

@@ -163,6 +163,30 @@ def test_reads_from_a_file(tmp_path: Path) -> None:
         p.close()
 
 
+@pytest.mark.parametrize("how", ["open file", "mmap"])
+def test_reads_an_open_file_or_a_map_from_its_start(tmp_path: Path, how: str) -> None:
+    """What a worker of the cage gets: the spooled IntakeStream file's descriptor (read from
+    its start, wherever its offset is), or a map; the same package, hash and size as bytes;
+    the lenient retry reads it again."""
+    import hashlib
+    import mmap
+
+    for data in (package([File("a.pdf", PDF)]), package(unbound=True, prolog="\ufeff ")):
+        path = tmp_path / "a.edxml"
+        path.write_bytes(data)
+        with path.open("rb") as f:
+            f.seek(0, 2)  # at its end, as a spool is after writing
+            source = f if how == "open file" else mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            p, expected = read_package(source, LIMITS), _read(data)
+            try:
+                assert p.family is expected.family is Family.DOCUMENT
+                assert (p.size, p.sha256) == (len(data), hashlib.sha256(data).hexdigest().upper())
+                assert (p.lenient, p.leading_junk) == (expected.lenient, expected.leading_junk)
+                assert [a.size for a in p.attachments] == [a.size for a in expected.attachments]
+            finally:
+                p.close()
+
+
 def test_base64_stream_pieces_and_errors() -> None:
     text = base64.encodebytes(PDF).decode()
     sink = io.BytesIO()
