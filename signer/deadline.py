@@ -53,6 +53,11 @@ def check(step: str) -> None:
         raise DeadlineExceeded("SIGNING_DEADLINE_EXCEEDED", step=step)
 
 
+def current() -> WorkDeadline | None:
+    """The deadline of the signing request this thread serves (None outside a scope)."""
+    return _current.get()
+
+
 @contextlib.contextmanager
 def scope(deadline: WorkDeadline) -> Iterator[WorkDeadline]:
     """Make ``deadline`` the one :func:`check` sees; a :class:`KysoError` raised once it has
@@ -70,4 +75,4 @@ def scope(deadline: WorkDeadline) -> Iterator[WorkDeadline]:
         _current.reset(token)
 
 
-__all__ = ["WorkDeadline", "check", "scope"]
+__all__ = ["WorkDeadline", "check", "current", "scope"]

@@ -4,14 +4,17 @@ strong enough algorithms.
 
 A passed check is cached per certificate and trust-store version for
 ``signer.precheck_cache_seconds``: a responder answer does not change within seconds, and
-asking it for every document is what would make signing slow.
+asking it for every document is what would make signing slow. The uncached check (path
+building over the caller's chain, revocation fetches) may run elsewhere: the server runs it
+in a worker of its cage (:attr:`Precheck.isolate`, kyso.server.precheck_jobs), since a
+two-step caller supplies the certificate and its chain.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,6 +70,11 @@ def check_validity_now(cert: x509.Certificate, now: datetime) -> None:
         raise Precondition("CERT_EXPIRED", which="the signer's certificate")
 
 
+#: Runs :func:`check_certificate` (with its own fetcher) on (certificate, chain, snapshot);
+#: raises what it raises.
+PathCheck = Callable[[x509.Certificate, tuple[x509.Certificate, ...], TrustSnapshot], None]
+
+
 @dataclass(frozen=True)
 class _Passed:
     expires_at: float
@@ -78,6 +86,8 @@ class Precheck:
     def __init__(self, fetcher_backend: Any, cache_seconds: float) -> None:
         self._backend = fetcher_backend
         self._cache_seconds = cache_seconds
+        #: where the uncached check runs; None: in this thread
+        self.isolate: PathCheck | None = None
         self._passed: dict[tuple[str, int], _Passed] = {}
         self._lock = threading.Lock()
 
@@ -90,51 +100,62 @@ class Precheck:
         passed = self._passed.get(key)
         if passed is not None and passed.expires_at > now:
             return
-        self._check_uncached(cert, tuple(chain), snapshot)
+        if self.isolate is not None:
+            self.isolate(cert, tuple(chain), snapshot)
+        else:
+            check_certificate(cert, tuple(chain), snapshot, self._backend)
         if self._cache_seconds > 0:
             with self._lock:
                 if len(self._passed) > 4096:
                     self._passed.clear()
                 self._passed[key] = _Passed(now + self._cache_seconds)
 
-    def _check_uncached(
-        self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], snapshot: TrustSnapshot
-    ) -> None:
-        moment = datetime.now(UTC)
-        # the key's certificate is shared by every request thread: asn1crypto parses lazily,
-        # so two first requests reading it at once race; each check reads its own parse
-        cert = private_copies([cert])[0]
-        check_validity_now(cert, moment)
-        check_key_usage(cert)
-        check_algorithms(cert)
-        anchors = snapshot.anchors(Purpose.SIGNATURE)
-        if not anchors:
-            raise Precondition(
-                "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
-            )
-        leaf = cert
-        anchor_copies = private_copies(anchors)
-        # the client's chain is untrusted input: only certificates on signature-verified
-        # paths (bounded, kyso.pki.candidates) reach certvalidator's name-driven builder
-        search = search_paths(
-            leaf,
-            [*private_copies(snapshot.intermediates()), *private_copies(chain)],
-            anchor_copies,
-            PathLimits(),
+
+def check_certificate(
+    cert: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    snapshot: TrustSnapshot,
+    fetcher_backend: Any,
+) -> None:
+    """The uncached check of ``cert`` now, its path built from the trust store's intermediates
+    and ``chain`` (untrusted: bounded by :class:`kyso.pki.candidates.PathLimits`) to a
+    signature anchor of ``snapshot``, revocation fetched through ``fetcher_backend``.
+    Raises :class:`Precondition` (``CERT_*``)."""
+    moment = datetime.now(UTC)
+    # the key's certificate is shared by every request thread: asn1crypto parses lazily,
+    # so two first requests reading it at once race; each check reads its own parse
+    cert = private_copies([cert])[0]
+    check_validity_now(cert, moment)
+    check_key_usage(cert)
+    check_algorithms(cert)
+    anchors = snapshot.anchors(Purpose.SIGNATURE)
+    if not anchors:
+        raise Precondition(
+            "CERT_UNTRUSTED", problem="the trust store has no signature trust anchor"
         )
-        vc = validation_context(
-            anchor_copies,
-            search.pool,
-            moment=moment,
-            revocation=Revocation.HARD_FAIL,
-            fetch=True,
-            fetcher_backend=self._backend,
-        )
-        validator = CertificateValidator(leaf, validation_context=vc)
-        try:
-            event_loop.run(validator.async_validate_path())
-        except (cv_errors.ValidationError, cv_errors.PathBuildingError) as exc:
-            raise _refusal(classify(exc).failure) from exc
+    leaf = cert
+    anchor_copies = private_copies(anchors)
+    # the client's chain is untrusted input: only certificates on signature-verified
+    # paths (bounded, kyso.pki.candidates) reach certvalidator's name-driven builder
+    search = search_paths(
+        leaf,
+        [*private_copies(snapshot.intermediates()), *private_copies(chain)],
+        anchor_copies,
+        PathLimits(),
+    )
+    vc = validation_context(
+        anchor_copies,
+        search.pool,
+        moment=moment,
+        revocation=Revocation.HARD_FAIL,
+        fetch=True,
+        fetcher_backend=fetcher_backend,
+    )
+    validator = CertificateValidator(leaf, validation_context=vc)
+    try:
+        event_loop.run(validator.async_validate_path())
+    except (cv_errors.ValidationError, cv_errors.PathBuildingError) as exc:
+        raise _refusal(classify(exc).failure) from exc
 
 
 def _refusal(failure: ChainFailure) -> Precondition:

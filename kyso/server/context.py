@@ -158,11 +158,14 @@ def build_context(settings: Settings) -> AppContext:
         ctx.interceptors.insert(0, build_limits_interceptor(ctx))  # first: per-client limits
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
         if settings.process_pool.size != 0:
+            from kyso.server.precheck_jobs import caged_precheck
             from kyso.server.worker_pool import WorkerPool
 
             ctx.pool = WorkerPool(settings, revocation.cache)
             closers.append(ctx.pool.close)  # first to close: no verification outlives it
             ctx.pool.start()
+            # the signer's path building over a caller's chain is untrusted work too
+            signing.precheck.isolate = caged_precheck(ctx.pool, revocation.http)
             ctx.pool.wait_ready(_POOL_START_SECONDS)  # serve once Verify can be served
         from kyso.server import observability
 

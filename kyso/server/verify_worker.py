@@ -20,7 +20,8 @@ hit)``, ``("cache_error",)``, ``("cache_stale", der)``, and one answer per job: 
 payload, sha256, vm_peak, memory_error_logged)``, ``("error", state, vm_peak,
 memory_error_logged)``, ``("memory",)`` or ``("crash",
 type_name)``. Server → worker: a job (:class:`~kyso.server.verify_jobs.VerifyJob`,
-:class:`~kyso.server.verify_jobs.LayoutJob` or :class:`~kyso.server.intake_jobs.IntakeJob`), the
+:class:`~kyso.server.verify_jobs.LayoutJob`, :class:`~kyso.server.intake_jobs.IntakeJob` or
+:class:`~kyso.server.precheck_jobs.PrecheckJob`), the
 encoded trust snapshot or None, then the document or package (bytes, or a file descriptor of
 the spooled stream); None ends the worker.
 """
@@ -46,7 +47,7 @@ from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
 from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
-from kyso.server import allocator, intake_jobs, verify_jobs
+from kyso.server import allocator, intake_jobs, precheck_jobs, verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
 from kyso.v1.verifier_pb2 import HUMAN_REPORT_NONE
@@ -287,6 +288,12 @@ class _Worker:
             if isinstance(job, intake_jobs.IntakeJob):
                 report, sha = self._intake(job, data)
                 return ("ok", report.SerializeToString(), sha, *self._memory())
+            if isinstance(job, precheck_jobs.PrecheckJob):
+                budget = self.http.budget(job.budget_deadline)
+                budget.time_limit = job.budget_time_limit
+                with request_scope(budget):
+                    precheck_jobs.run_precheck(job, self.snapshot, self.backend)
+                return ("ok", b"", "", *self._memory())
             with request_scope(self._budget(job)):
                 report, sha = verify_jobs.run_verify(
                     self._request(job, data), job.human_report, job.etsi_report

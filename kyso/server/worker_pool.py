@@ -1,10 +1,11 @@
 """The cage: worker processes that verify untrusted documents under hard limits (issue 9).
 
-The gRPC thread that serves a Verify, VerifyStream, CheckLayout, Intake or IntakeStream hands
-the work to an idle worker process (:mod:`kyso.server.verify_worker`) and waits on its pipe,
-holding no lock and no GIL while the worker parses, builds paths, renders and OCRs. Meanwhile
-it answers the worker's questions (the shared revocation cache lives here, with its Redis) and
-re-logs the worker's log lines. It stops waiting when
+The gRPC thread that serves a Verify, VerifyStream, CheckLayout, Intake or IntakeStream (or the
+signer's certificate precheck) hands the work to an idle worker process
+(:mod:`kyso.server.verify_worker`) and waits on its pipe, holding no lock and no GIL while the
+worker parses, builds paths, renders and OCRs. Meanwhile it answers the worker's questions (the
+shared revocation cache lives here, with its Redis) and re-logs the worker's log lines. It
+stops waiting when
 
 * the worker answers: the report's proto bytes (or a :class:`kyso.errors.KysoError`);
 * the request's deadline plus ``kill_grace_seconds`` passes, or the call is cancelled: the
@@ -36,13 +37,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 from asn1crypto import crl, ocsp
 
 from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
 from kyso.pki.revocation_cache import RevocationCache, _Entry
-from kyso.server import intake_jobs, verify_jobs, verify_worker
+from kyso.server import intake_jobs, precheck_jobs, verify_jobs, verify_worker
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
 
@@ -78,6 +79,12 @@ def boot_forkserver() -> None:
 
     _mp_context()
     forkserver.ensure_running()
+
+
+class Cancellation(Protocol):
+    """Set when the request's caller has gone (a :class:`threading.Event`, or a view of it)."""
+
+    def is_set(self) -> bool: ...
 
 
 class WorkerLost(Exception):
@@ -230,7 +237,7 @@ class WorkerPool:
 
     # -- one request ------------------------------------------------------------------------
 
-    def _acquire(self, deadline: float, cancelled: threading.Event) -> _Worker:
+    def _acquire(self, deadline: float, cancelled: Cancellation) -> _Worker:
         grow_at = time.monotonic() + _GROW_AFTER
         with self._cond:
             while True:
@@ -310,13 +317,16 @@ class WorkerPool:
 
     def run(
         self,
-        job: verify_jobs.VerifyJob | verify_jobs.LayoutJob | intake_jobs.IntakeJob,
+        job: verify_jobs.VerifyJob
+        | verify_jobs.LayoutJob
+        | intake_jobs.IntakeJob
+        | precheck_jobs.PrecheckJob,
         snapshot: TrustSnapshot,
         data: Any,
         *,
         fd: int | None,
         deadline: float,
-        cancelled: threading.Event,
+        cancelled: Cancellation,
     ) -> tuple[bytes, str]:
         """Run ``job`` on ``data`` (bytes, or an open file ``fd`` of the same bytes) in a worker;
         returns the answer's proto bytes and the document's (or package's) SHA-256, empty for a
@@ -361,7 +371,7 @@ class WorkerPool:
     def _memory(self) -> ResourceExhausted:
         return ResourceExhausted("VERIFY_MEMORY_LIMIT", limit=self._cfg.memory_limit_bytes)
 
-    def _wait(self, worker: _Worker, kill_at: float, cancelled: threading.Event) -> tuple[Any, ...]:
+    def _wait(self, worker: _Worker, kill_at: float, cancelled: Cancellation) -> tuple[Any, ...]:
         conn = worker.conn
         while True:
             now = time.monotonic()

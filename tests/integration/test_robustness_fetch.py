@@ -414,6 +414,55 @@ def test_prepare_signature_precheck_is_bounded_and_asks_no_stranger(
     assert time.monotonic() - t < 5.0
 
 
+def test_prepare_signature_precheck_runs_in_the_cage(
+    config_factory: Any,
+    tmp_path: Path,
+    hostile: HostileHttp,
+    hostile_pki: HostilePki,
+) -> None:
+    """§1 on the signer: the precheck of a client-supplied certificate (path building over its
+    chain, revocation fetches) runs in a worker of the cage. A trusted certificate whose OCSP
+    and CRL responders drip keeps the precheck fetching; the worker doing it is killed (as
+    the OS's OOM killer would): that PrepareSignature fails UNAVAILABLE VERIFY_WORKER_LOST
+    (in the server's own thread it would have gone on to CERT_REVOCATION_UNKNOWN), and the
+    pool heals."""
+    from kyso.server.app import running_server
+    from kyso.server.status import error_info
+
+    settings = config_factory.make(
+        tmp_path / "home",
+        trust=[hostile_pki.root_path],
+        fetch=FETCH,
+        process_pool={"size": 1, "max_size": 1},
+    )
+    trusted, _ = hostile_pki.leaf(
+        "Prepare signer (caged precheck)",
+        ocsp=hostile.url("drip", "caged-ocsp"),
+        crl=hostile.url("drip", "caged-crl"),
+    )
+    with running_server(settings) as (address, ctx), admin_channel(address) as channel:
+        deadline = time.monotonic() + 60
+        while not ctx.pool.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (pid,) = ctx.pool.pids()
+        before = hostile.hit_count()
+        with ThreadPoolExecutor(1) as calls:
+            call = calls.submit(_prepare, channel, hostile_pki.document, trusted)
+            while hostile.hit_count() == before and time.monotonic() < deadline:
+                time.sleep(0.01)  # the worker has begun fetching
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(grpc.RpcError) as lost:
+                call.result(timeout=30)
+        assert lost.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert error_info(lost.value)[0] == "VERIFY_WORKER_LOST"
+        while ctx.pool.pids() in ([], [pid]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ctx.pool.pids() and pid not in ctx.pool.pids()  # replaced
+        with pytest.raises(grpc.RpcError) as unknown:  # the same precheck, to its end
+            _prepare(channel, hostile_pki.document, trusted)
+        assert error_info(unknown.value)[0] == "CERT_REVOCATION_UNKNOWN"
+
+
 @pytest.mark.parametrize("mode", ["blackhole", "drip", "flood", "down"])
 def test_b_t_signing_with_a_silent_tsa_is_refused_unavailable(
     make_config: Callable[..., Any], hostile: HostileHttp, mode: str
