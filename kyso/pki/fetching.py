@@ -37,7 +37,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,6 +142,15 @@ class RequestBudget:
                 self.refusals.append(Refusal(setting, problem, host))
         log.warning("fetch refused: %s (%s) host=%r", problem, setting, host)
         return FetchFailed(problem, setting=setting, url=url)
+
+    def record(self, refusals: Iterable[Refusal]) -> None:
+        """Add refusals made for this request elsewhere (its fetches in a worker of the cage),
+        so that what this process concludes from them (a signing deadline's ``cut``) sees them."""
+        with self._lock:
+            for refusal in refusals:
+                if len(self.refusals) >= _MAX_REFUSALS_KEPT:
+                    break
+                self.refusals.append(refusal)
 
     def begin(self, url: str) -> float:
         """Account for one fetch about to start; return its time limit in seconds.

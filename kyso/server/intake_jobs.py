@@ -18,15 +18,16 @@ import logging
 import mmap
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from kyso.edxml.reader import Source, read_package
 from kyso.errors import InvalidInput
 from kyso.server.intake_proto import evidence, to_proto
-from kyso.server.verify_jobs import VerifyJob
+from kyso.server.verify_jobs import VerifyJob, run_verify
 from kyso.v1 import intake_pb2 as ipb
 from kyso.v1 import verifier_pb2 as pb
+from verifier import validation
 from verifier.intake import assessment
 from verifier.intake.document_text import read_elements
 from verifier.intake.model import AttachmentEvidence, AttachmentOutcome, DocumentElements
@@ -39,6 +40,15 @@ log = logging.getLogger("kyso.intake.api")
 #: Verifies one attachment (bytes or a read-only map): its report, without a clerk's report.
 #: Raises :class:`kyso.errors.InvalidInput` (``NOT_A_PDF``, ``DOCUMENT_ENCRYPTED``).
 AttachmentVerifier = Callable[[Any], pb.ValidationReport]
+
+
+def attachment_verifier(template: validation.Request) -> AttachmentVerifier:
+    """Verifies each attachment as ``template`` (policy, snapshot, fetcher, deadline) says."""
+
+    def verify(content: Any) -> pb.ValidationReport:
+        return run_verify(replace(template, data=content), pb.HUMAN_REPORT_NONE, False)[0]
+
+    return verify
 
 
 @dataclass(frozen=True)
@@ -145,4 +155,4 @@ def _verify_attachment(
     return report, ev
 
 
-__all__ = ["AttachmentVerifier", "IntakeJob", "run_intake"]
+__all__ = ["AttachmentVerifier", "IntakeJob", "attachment_verifier", "run_intake"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import IO, Any
 
 import grpc
@@ -27,10 +26,9 @@ import grpc
 from kyso.errors import InvalidInput, ResourceExhausted
 from kyso.server import request_log
 from kyso.server.context import AppContext
-from kyso.server.intake_jobs import IntakeJob, run_intake
+from kyso.server.intake_jobs import IntakeJob, attachment_verifier, run_intake
 from kyso.server.status import grpc_errors
 from kyso.server.verifier_servicer import VerifierServicer, cancellation, note_report
-from kyso.server.verify_jobs import run_verify
 from kyso.v1 import intake_pb2 as ipb
 from kyso.v1 import intake_pb2_grpc as ipb_grpc
 from kyso.v1 import verifier_pb2 as pb
@@ -63,10 +61,7 @@ class IntakeServicer(ipb_grpc.IntakeServicer):
         )
         pool = self._ctx.pool
         if pool is None:  # [process_pool] size = 0: in this process, without the cage
-
-            def verify(content: Any) -> pb.ValidationReport:
-                return run_verify(replace(req, data=content), pb.HUMAN_REPORT_NONE, False)[0]
-
+            verify = attachment_verifier(req)
             out, sha = run_intake(
                 package, human, verify, settings.intake, settings.verifier, self._policy
             )

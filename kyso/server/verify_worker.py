@@ -14,7 +14,8 @@ ready in milliseconds. Its limits (``[process_pool]``):
 
 The protocol on the duplex pipe (pickled tuples), worker → server: ``("ready", pid, vsize,
 limit, vm_peak)``,
-``("log", name, level, text, exc_text)``, ``("cache_get", key)`` (answered by the server with
+``("log", name, level, text, exc_text)``, ``("fetch_refusals", [Refusal, ...])`` (the job's
+fetch refusals, before its answer), ``("cache_get", key)`` (answered by the server with
 ``(der, expires_at)`` or None), ``("cache_put", key, der, next_update)``, ``("cache_count",
 hit)``, ``("cache_error",)``, ``("cache_stale", der)``, and one answer per job: ``("ok",
 payload, sha256, vm_peak, memory_error_logged)``, ``("error", state, vm_peak,
@@ -50,7 +51,6 @@ from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _E
 from kyso.server import allocator, intake_jobs, precheck_jobs, verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
-from kyso.v1.verifier_pb2 import HUMAN_REPORT_NONE
 from trust_store.model import TrustSnapshot
 from verifier import validation
 from verifier.intake.policy import IntakePolicy, load_policy
@@ -194,6 +194,7 @@ class _Worker:
         self.snapshot = TrustSnapshot(version=0)
         self.memory_watch = _MemoryErrorWatch()
         self.intake_policy: IntakePolicy | None = None  # loaded by the first intake
+        self.used_budget: RequestBudget | None = None  # the current job's fetch budget
 
     def serve(self) -> None:
         conn = self.channel.conn
@@ -253,18 +254,15 @@ class _Worker:
             fetcher_backend=self.backend,
         )
 
-    def _budget(self, job: verify_jobs.VerifyJob) -> RequestBudget:
+    def _budget(self, job: verify_jobs.VerifyJob | precheck_jobs.PrecheckJob) -> RequestBudget:
+        """The job's fetch budget: the server's deadline for it, named as the server named it."""
         budget = self.http.budget(job.budget_deadline)
         budget.time_limit = job.budget_time_limit
+        self.used_budget = budget
         return budget
 
     def _intake(self, job: intake_jobs.IntakeJob, package: Any) -> tuple[Any, str]:
-        template = self._request(job.verify, b"")
-
-        def verify(content: Any) -> Any:
-            req = replace(template, data=content)
-            return verify_jobs.run_verify(req, HUMAN_REPORT_NONE, False)[0]
-
+        verify = intake_jobs.attachment_verifier(self._request(job.verify, b""))
         if self.intake_policy is None:
             self.intake_policy = load_policy(self.settings.intake.policy_file)
         with request_scope(self._budget(job.verify)):
@@ -289,9 +287,7 @@ class _Worker:
                 report, sha = self._intake(job, data)
                 return ("ok", report.SerializeToString(), sha, *self._memory())
             if isinstance(job, precheck_jobs.PrecheckJob):
-                budget = self.http.budget(job.budget_deadline)
-                budget.time_limit = job.budget_time_limit
-                with request_scope(budget):
+                with request_scope(self._budget(job)):
                     precheck_jobs.run_precheck(job, self.snapshot, self.backend)
                 return ("ok", b"", "", *self._memory())
             with request_scope(self._budget(job)):
@@ -310,6 +306,9 @@ class _Worker:
             if opened is not None:
                 with contextlib.suppress(BufferError):
                     opened.close()
+            budget, self.used_budget = self.used_budget, None
+            if budget is not None and budget.refusals:  # before the answer: the server's
+                self.channel.tell(("fetch_refusals", list(budget.refusals)))  # budget learns
 
 
 def _die_with_parent() -> None:

@@ -42,6 +42,7 @@ from typing import Any, Protocol
 from asn1crypto import crl, ocsp
 
 from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
+from kyso.pki.fetching import current_budget
 from kyso.pki.revocation_cache import RevocationCache, _Entry
 from kyso.server import intake_jobs, precheck_jobs, verify_jobs, verify_worker
 from kyso.server.settings import Settings
@@ -393,6 +394,10 @@ class WorkerPool:
                 return tuple(message)
             if kind == "log":
                 self._relog(worker, *message[1:])
+            elif kind == "fetch_refusals":  # the request's budget in this thread learns them
+                budget = current_budget()
+                if budget is not None:
+                    budget.record(message[1])
             elif kind == "cache_get":
                 entry = self._cache.lookup(message[1], _parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))

@@ -320,6 +320,29 @@ def test_stream_matches_unary(stub: Any, signed: dict[str, bytes]) -> None:
     assert report.package_sha256 == _intake(stub, data).package_sha256
 
 
+def test_without_the_cage_the_same_report(
+    make_config: Any, stub: Any, signed: dict[str, bytes]
+) -> None:
+    """``[process_pool] size = 0`` (debugging: the intake in the server process) gives the
+    report the cage gives, unary and streamed."""
+    from kyso.server.app import running_server
+    from tests.access import admin_channel
+
+    data = package(_files(signed), date=HEADER_DATE)
+    caged = _intake(stub, data)
+    with running_server(make_config(process_pool={"size": 0})) as (address, ctx):
+        assert ctx.pool is None
+        with admin_channel(address) as channel:
+            here = ipb_grpc.IntakeStub(channel)
+            for report in (_intake(here, data), here.IntakeStream(_chunks(data), timeout=60)):
+                assert _conclusion(report) == _conclusion(caged) == "ACCEPT"
+                assert report.package_sha256 == caged.package_sha256
+                assert [a.validation.indication for a in report.attachments] == [
+                    a.validation.indication for a in caged.attachments
+                ]
+                assert _rules(report) == _rules(caged)
+
+
 # ------------------------------------------------------------------ a 200 MB package, streamed
 BIG = 150 * 1024 * 1024  # decoded; about 200 MB of base64 in the package
 
