@@ -270,6 +270,11 @@ PRECONDITION: Mapping[str, Texts] = {
         "this is not the document that was prepared",
         "văn bản không phải văn bản đã được chuẩn bị để ký",
     ),
+    "SIGNING_BINDING_FAILED": Texts(
+        "the key was not used: what the document worker asked to sign does not bind the "
+        "document ({problem})",
+        "khóa ký không được dùng: dữ liệu cần ký không khớp với văn bản",
+    ),
     "TSA_NOT_CONFIGURED": Texts(
         "level {level} needs a timestamp authority; none is configured",
         "mức {level} cần máy chủ cấp dấu thời gian nhưng chưa được cấu hình",
@@ -389,16 +394,16 @@ RESOURCE_EXHAUSTED: Mapping[str, Texts] = {
         "khóa {key} đã đạt giới hạn số lần ký ({limit} = {value})",
     ),
     "VERIFY_MEMORY_LIMIT": Texts(
-        "checking the document needed more memory than process_pool.memory_limit_bytes = "
-        "{limit} allows; the work was stopped",
-        "kiểm tra văn bản cần nhiều bộ nhớ hơn giới hạn process_pool.memory_limit_bytes = "
-        "{limit}; việc kiểm tra đã bị dừng",
+        "processing the document (checking or preparing it for signing) needed more memory "
+        "than process_pool.memory_limit_bytes = {limit} allows; the work was stopped",
+        "xử lý văn bản (kiểm tra hoặc chuẩn bị ký) cần nhiều bộ nhớ hơn giới hạn "
+        "process_pool.memory_limit_bytes = {limit}; việc xử lý đã bị dừng",
     ),
     "VERIFY_CPU_LIMIT": Texts(
-        "checking the document needed more CPU time than process_pool.cpu_seconds = {limit} "
-        "allows; the work was stopped",
-        "kiểm tra văn bản cần nhiều thời gian xử lý hơn giới hạn process_pool.cpu_seconds = "
-        "{limit}; việc kiểm tra đã bị dừng",
+        "processing the document (checking or preparing it for signing) needed more CPU time "
+        "than process_pool.cpu_seconds = {limit} allows; the work was stopped",
+        "xử lý văn bản (kiểm tra hoặc chuẩn bị ký) cần nhiều thời gian hơn giới hạn "
+        "process_pool.cpu_seconds = {limit}; việc xử lý đã bị dừng",
     ),
 }
 
@@ -451,9 +456,9 @@ UNAVAILABLE: Mapping[str, Texts] = {
         "không đọc/ghi được trạng thái sử dụng của khóa ký",
     ),
     "VERIFY_WORKER_LOST": Texts(
-        "the worker process checking the document ended unexpectedly ({problem}); "
+        "the worker process handling the document ended unexpectedly ({problem}); "
         "it was replaced, try again",
-        "tiến trình kiểm tra văn bản bị dừng bất thường; đã được thay thế, hãy thử lại",
+        "tiến trình xử lý văn bản bị dừng bất thường; đã được thay thế, hãy thử lại",
     ),
 }
 

@@ -325,3 +325,13 @@ def text_box_size(lines: Sequence[str], font: Path | None = None) -> tuple[float
     width = max(text_width(t, TEXT_SIZE, font) for t in lines) + 2 * TEXT_PADDING
     height = TEXT_LEADING * (len(lines) - 1) + TEXT_SIZE + 2 * TEXT_PADDING + 3
     return width, height
+
+
+def ink_mode(colour_components: int | None) -> InkMode:
+    """Soft masks outside PDF/A (``colour_components`` None); in a PDF/A document a stencil
+    in the output intent's space: CMYK (4) or gray (1) when its profile says so, else RGB."""
+    if colour_components is None:
+        return InkMode.SOFT_MASK
+    return {4: InkMode.STENCIL_CMYK, 1: InkMode.STENCIL_GRAY}.get(
+        colour_components, InkMode.STENCIL_RGB
+    )

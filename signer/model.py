@@ -74,3 +74,39 @@ class SignResult:
     size: int
     sha256: str
     pdfa: str = ""  # the PDF/A part kept, "PDF/A-1B"; empty for a document not declaring one
+
+
+@dataclass(frozen=True)
+class DocumentWork:
+    """What a worker needs for one signature's PDF work.
+
+    ``certificate`` and ``chain``: DER. ``key_name``: the server key (its ``[[keys]]`` table
+    is looked up by the worker; None for a two-step caller's certificate). ``mechanism``: DER
+    ``SignedDigestAlgorithm`` the key signs with (None: two-step, the certificate's default).
+    ``der_size``: DER bytes of certificate and chain as the key counts them (for the
+    placeholder); ``subject``: the summary's signer name."""
+
+    certificate: bytes
+    chain: tuple[bytes, ...]
+    options: SignOptions
+    key_name: str | None = None
+    mechanism: bytes | None = None
+    der_size: int | None = None
+    subject: str | None = None
+
+    @property
+    def two_step(self) -> bool:
+        return self.key_name is None
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A two-step signature waiting for the client: the DER ``signed_attributes`` to sign, the
+    ByteRange ``document_digest`` (SHA-256) and the placeholder's ``start``/``end`` offsets
+    (bytes) in the prepared file; ``result`` without size and SHA-256."""
+
+    signed_attributes: bytes
+    document_digest: bytes
+    start: int
+    end: int
+    result: SignResult

@@ -7,18 +7,21 @@ a request only does the PDF work: read the trailer, add the field, hash, sign on
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import hashlib
 import io
 import logging
+import shutil
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 from asn1crypto import x509
@@ -40,8 +43,16 @@ from kyso.pdf.page_geometry import MM, PageGeometry, page_geometry
 from kyso.pdf.pdfa import PdfA, declared_pdfa
 from signer import appearance, deadline, event_loop, levels, personal_signature
 from signer.keys.registry import KeyRegistry
-from signer.model import PadesLevel, Profile, SignOptions, SignResult
+from signer.model import (
+    DocumentWork,
+    PadesLevel,
+    PreparedDocument,
+    Profile,
+    SignOptions,
+    SignResult,
+)
 from signer.placement import (
+    OnDisk,
     SignatureBox,
     checked_rect,
     find_default_personal_box,
@@ -82,6 +93,17 @@ def _organisation(cert: x509.Certificate) -> str:
     return str(native.get("organization_name") or native.get("common_name") or "")
 
 
+class DocumentCage(Protocol):
+    """Runs a signature's PDF work (:mod:`signer.document_work`) out of this process: on
+    ``document`` (a real file, updated in place), with ``signer`` (None for a two-step
+    preparation) making the one raw signature the work asks for. Returns what
+    :func:`signer.document_work.perform` returns; raises its errors and the cage's."""
+
+    def __call__(
+        self, work: DocumentWork, document: BinaryIO, signer: Signer | None
+    ) -> SignResult | PreparedDocument: ...
+
+
 @dataclass
 class Plan:
     """Everything decided before pyHanko touches the document."""
@@ -118,6 +140,8 @@ class SigningService:
         self.precheck = Precheck(fetcher_backend, settings.precheck_cache_seconds)
         self.images = appearance.ImageCache()
         self._key_images: dict[str, bytes] = {}
+        #: where the PDF work runs when not here (kyso.server.sign_jobs: the worker pool)
+        self.isolate: DocumentCage | None = None
 
     def close(self) -> None:
         """Close the keys' PKCS#11 sessions."""
@@ -141,6 +165,22 @@ class SigningService:
         (``consent = "pin"``) logs in to the key's token for this signature only."""
         key = self.keys.get(key_name)
         cert, chain, signer = key.for_request(owner_pin)
+        if self.isolate is not None:
+            self.check_signer(cert, chain)  # cached in this process; uncached, in the cage
+            work = DocumentWork(
+                cert.dump(),
+                tuple(c.dump() for c in chain),
+                options,
+                key_name=key_name,
+                mechanism=signer.get_signature_mechanism_for_digest("sha256").dump(),
+                der_size=key.der_size,
+                subject=key.subject,
+            )
+            with _in_place(source, output) as document:
+                result = self.isolate(work, document, signer)
+            if not isinstance(result, SignResult):
+                raise InvalidInput("SIGNING_REFUSED")
+            return finished(result, output, hash_output)  # once ``output`` holds it all
         plan = self.plan(
             cert,
             chain,
@@ -152,8 +192,8 @@ class SigningService:
             der_size=key.der_size,
             subject=key.subject,
         )
-        self._run(plan, output)
-        return self._result(plan, output, hash_output)
+        self.run(plan, output)
+        return finished(self.result(plan), output, hash_output)
 
     def plan(
         self,
@@ -166,9 +206,12 @@ class SigningService:
         source_path: Path | None,
         der_size: int | None = None,
         subject: str | None = None,
+        check: bool = True,
     ) -> Plan:
         """Decide everything before pyHanko writes: profile (limited to the key's configured ones
         for a server key), level, appearance and its box, field name, bytes reserved for the CMS.
+        ``check``: run the certificate precheck (:meth:`check_signer`) first; off where the
+        server ran it already (the cage's side of :mod:`signer.document_work`).
 
         Raises :class:`InvalidInput` (not a signable PDF, a profile the key is not
         configured for, a bad option, image, field or placement), :class:`NotFound` (anchor
@@ -189,9 +232,7 @@ class SigningService:
             )
         signer_cfg = self.settings
         level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
-        snapshot = self._snapshot()
-        self.precheck.check(cert, chain, snapshot)
-        deadline.check("precheck")
+        snapshot = self.check_signer(cert, chain) if check else self._snapshot()
         writer = document_input.open_for_signing(source)
         now = datetime.now(VN_TIME).replace(microsecond=0)
         # one time for /ModDate and xmp:ModifyDate (PDF/A: the two must agree)
@@ -256,6 +297,17 @@ class SigningService:
             pdfa,
         )
 
+    def check_signer(
+        self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]
+    ) -> TrustSnapshot:
+        """The certificate precheck (:class:`signer.precheck.Precheck`) under the current trust
+        snapshot, which is returned; raises :class:`Precondition` and, past the deadline,
+        ``SIGNING_DEADLINE_EXCEEDED``."""
+        snapshot = self._snapshot()
+        self.precheck.check(cert, chain, snapshot)
+        deadline.check("precheck")
+        return snapshot
+
     # ------------------------------------------------------------------ appearance
     def _appearance(
         self,
@@ -316,7 +368,7 @@ class SigningService:
             return style, top_right_box(1, _geometry(reader, 1), size, 20, 5), None
 
         png = options.image_png or self._configured_image(key_config)
-        mode = _ink_mode(pdfa)
+        mode = appearance.ink_mode(pdfa.colour_components if pdfa else None)
         if profile is Profile.PERSONAL:
             img = self.images.get(png, appearance.BLUE)
             style = appearance.image_style(img, mode)
@@ -325,7 +377,7 @@ class SigningService:
             if placement.rect:
                 return style, self._checked_box(reader, placement.rect), None
             geometry = functools.partial(_geometry, reader)
-            with _OnDisk(source, source_path) as path:
+            with OnDisk(source, source_path) as path:
                 # an anchor the caller set, even empty, is theirs (empty: ANCHOR_INVALID);
                 # without one, the document's signer block (issue 10 §4)
                 if placement.anchor_text is not None:
@@ -382,9 +434,17 @@ class SigningService:
         raise InvalidInput("FIELD_NOT_FOUND", field=name)
 
     # ------------------------------------------------------------------ pyHanko flow
-    def _run(self, plan: Plan, output: BinaryIO) -> None:
+    def run(
+        self, plan: Plan, output: BinaryIO, on_digest: Callable[[int, int], None] | None = None
+    ) -> None:
+        """pyHanko's flow for ``plan`` into ``output``: field, placeholder, ByteRange digest
+        (``on_digest`` gets the placeholder's start and end offsets), signature, then the
+        level's timestamp, DSS and document timestamp."""
+
         async def _go() -> None:
             prepared, tbs, out, attrs = await self.digest(plan, output)
+            if on_digest is not None:
+                on_digest(prepared.reserved_region_start, prepared.reserved_region_end)
             deadline.check("signature")  # the key is not used for a caller that has gone
             post = await tbs.perform_signature(
                 document_digest=prepared.document_digest, pdf_cms_signed_attrs=attrs
@@ -419,18 +479,9 @@ class SigningService:
         )
         return prepared, tbs, out, attrs
 
-    def _result(self, plan: Plan, output: BinaryIO, hash_output: bool) -> SignResult:
-        size = output.seek(0, 2)
-        digest = ""
-        if hash_output:
-            if isinstance(output, io.BytesIO):
-                digest = hashlib.sha256(output.getbuffer()).hexdigest()
-            else:
-                h = hashlib.sha256()
-                output.seek(0)
-                while chunk := output.read(_CHUNK):
-                    h.update(chunk)
-                digest = h.hexdigest()
+    @staticmethod
+    def result(plan: Plan) -> SignResult:
+        """``plan``'s description, without the output's size and SHA-256 (see :func:`finished`)."""
         return SignResult(
             plan.field_name,
             plan.profile,
@@ -438,10 +489,54 @@ class SigningService:
             plan.subject,
             plan.now,
             plan.box,
-            size,
-            digest,
+            0,
+            "",
             plan.pdfa.label if plan.pdfa is not None else "",
         )
+
+
+def finished(result: SignResult, output: BinaryIO, hash_output: bool = True) -> SignResult:
+    """``result`` with the size of ``output`` (bytes) and, with ``hash_output``, its SHA-256."""
+    size = output.seek(0, 2)
+    digest = ""
+    if hash_output:
+        if isinstance(output, io.BytesIO):
+            digest = hashlib.sha256(output.getbuffer()).hexdigest()
+        else:
+            h = hashlib.sha256()
+            output.seek(0)
+            while chunk := output.read(_CHUNK):
+                h.update(chunk)
+            digest = h.hexdigest()
+    return dataclasses.replace(result, size=size, sha256=digest)
+
+
+@contextlib.contextmanager
+def _in_place(source: BinaryIO, output: BinaryIO) -> Iterator[BinaryIO]:
+    """A file on disk holding ``source`` that is updated in place: ``source`` itself when it is
+    ``output`` and a real file, else a temporary copy whose result is copied to ``output``."""
+    if output is source and _has_fd(source):
+        source.flush()
+        yield source
+        source.seek(0)  # the worker moved the shared offset; our buffer knows nothing of it
+        return
+    with tempfile.TemporaryFile(prefix="kyso-sign-") as tmp:
+        source.seek(0)
+        shutil.copyfileobj(source, tmp, _CHUNK)
+        tmp.flush()
+        yield tmp
+        tmp.seek(0)
+        output.seek(0)
+        output.truncate()
+        shutil.copyfileobj(tmp, output, _CHUNK)
+
+
+def _has_fd(stream: BinaryIO) -> bool:
+    try:
+        stream.fileno()
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return False
+    return True
 
 
 def guard_pyhanko(fn: Callable[[], None]) -> None:
@@ -495,39 +590,3 @@ def _field_page(reader: PdfFileReader, name: str | None) -> int | None:
             box = personal_signature.widget_box(reader, ref.get_object())
             return box.page if box is not None else None
     return None
-
-
-def _ink_mode(pdfa: PdfA | None) -> appearance.InkMode:
-    """Soft masks outside PDF/A; in a PDF/A document a stencil in the output intent's space
-    (CMYK or gray when its profile says so, else RGB)."""
-    if pdfa is None:
-        return appearance.InkMode.SOFT_MASK
-    return {4: appearance.InkMode.STENCIL_CMYK, 1: appearance.InkMode.STENCIL_GRAY}.get(
-        pdfa.colour_components, appearance.InkMode.STENCIL_RGB
-    )
-
-
-class _OnDisk:
-    """``source`` as a file path for poppler: the path itself, else a temporary copy."""
-
-    def __init__(self, source: BinaryIO, path: Path | None) -> None:
-        self._source = source
-        self._path = path
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-
-    def __enter__(self) -> Path:
-        if self._path is not None:
-            return self._path
-        self._tmp = tempfile.TemporaryDirectory(prefix="kyso-anchor-")
-        path = Path(self._tmp.name) / "document.pdf"
-        pos = self._source.tell()
-        self._source.seek(0)
-        with path.open("wb") as f:
-            while chunk := self._source.read(_CHUNK):
-                f.write(chunk)
-        self._source.seek(pos)
-        return path
-
-    def __exit__(self, *exc: object) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -374,3 +376,28 @@ def _from_view(page: int, geo: PageGeometry, view: Rect) -> SignatureBox:
 def _is_title(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters)
+
+
+class OnDisk:
+    """``source`` as a file path for poppler: the path itself, else a temporary copy."""
+
+    def __init__(self, source: BinaryIO, path: Path | None) -> None:
+        self._source = source
+        self._path = path
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Path:
+        if self._path is not None:
+            return self._path
+        self._tmp = tempfile.TemporaryDirectory(prefix="kyso-anchor-")
+        path = Path(self._tmp.name) / "document.pdf"
+        pos = self._source.tell()
+        self._source.seek(0)
+        with path.open("wb") as f:
+            shutil.copyfileobj(self._source, f, 1024 * 1024)
+        self._source.seek(pos)
+        return path
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import secrets
+import tempfile
 import threading
 import time
 import zlib
@@ -38,9 +39,16 @@ from kyso.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from signer import deadline, event_loop, levels
+from signer import deadline, document_work, event_loop, levels
 from signer.keys.files import load_certificates
-from signer.model import PadesLevel, Profile, SignOptions, SignResult
+from signer.model import (
+    DocumentWork,
+    PadesLevel,
+    PreparedDocument,
+    Profile,
+    SignOptions,
+    SignResult,
+)
 from signer.pdf_signer import SigningService, guard_pyhanko
 from signer.placement import SignatureBox
 
@@ -293,8 +301,6 @@ class TwoStepSigner:
         level = levels.resolve(options.level, config.default_level, config.tsa_url)
         if level.rank > PadesLevel.B_T.rank:
             raise InvalidInput("LEVEL_NOT_SUPPORTED")
-        registry = SimpleCertificateStore.from_certs([cert, *chain_certs])
-        signer = ExternalSigner(cert, registry, signature_value=cert.public_key.byte_size * 2)
         opts = SignOptions(
             profile=options.profile or Profile.PERSONAL,
             level=level,
@@ -305,51 +311,68 @@ class TwoStepSigner:
             location=options.location,
             field_name=options.field_name,
         )
-        plan = self._service.plan(cert, chain_certs, None, signer, opts, io.BytesIO(document), None)
-        output = io.BytesIO()
-
-        async def _go() -> tuple[PreparedByteRangeDigest, bytes]:
-            prepared, _tbs, _out, attrs = await self._service.digest(plan, output)
-            signed = await signer.signed_attrs(
-                prepared.document_digest, "sha256", attr_settings=attrs, use_pades=True
-            )
-            return prepared, signed.dump()
-
-        box: list[tuple[PreparedByteRangeDigest, bytes]] = []
-        guard_pyhanko(lambda: box.append(event_loop.run(_go())))
-        prepared, signed_attrs = box[0]
+        self._service.check_signer(cert, chain_certs)
+        work = DocumentWork(cert.dump(), tuple(c.dump() for c in chain_certs), opts)
+        prepared, pdf = self._document_work(work, document)
+        result = prepared.result
         doc_sha = hashlib.sha256(document).hexdigest()
         record = json.dumps(
             {
                 "cert": _b64(cert.dump()),
                 "chain": [_b64(c.dump()) for c in chain_certs],
-                "signed_attrs": _b64(signed_attrs),
+                "signed_attrs": _b64(prepared.signed_attributes),
                 "document_digest": _b64(prepared.document_digest),
-                "start": prepared.reserved_region_start,
-                "end": prepared.reserved_region_end,
-                "pdf": _b64(zlib.compress(output.getbuffer(), 6)),
+                "start": prepared.start,
+                "end": prepared.end,
+                "pdf": _b64(zlib.compress(pdf, 6)),
                 "document_sha256": doc_sha,
-                "level": plan.level.value,
-                "profile": plan.profile.value,
-                "field_name": plan.field_name,
-                "box": [plan.box.page, plan.box.x1, plan.box.y1, plan.box.x2, plan.box.y2]
-                if plan.box
+                "level": result.level.value,
+                "profile": result.profile.value,
+                "field_name": result.field_name,
+                "box": [result.box.page, result.box.x1, result.box.y1, result.box.x2, result.box.y2]
+                if result.box
                 else None,
-                "signing_time": plan.now.isoformat(),
-                "subject": plan.subject,
-                "pdfa": plan.pdfa.label if plan.pdfa is not None else "",
+                "signing_time": result.signing_time.isoformat(),
+                "subject": result.signer_subject,
+                "pdfa": result.pdfa,
                 "owner": owner,
             }
         ).encode()
         self._store.put(pending_id, owner, record)
         return Prepared(
             pending_id,
-            signed_attrs,
-            hashlib.sha256(signed_attrs).digest(),
+            prepared.signed_attributes,
+            hashlib.sha256(prepared.signed_attributes).digest(),
             "sha256",
             doc_sha,
             datetime.now(UTC) + timedelta(seconds=self._store.ttl),
         )
+
+    def _document_work(self, work: DocumentWork, document: bytes) -> tuple[PreparedDocument, bytes]:
+        """The PDF work of a preparation (in the cage when the service has one): what to sign
+        and the prepared document."""
+        if self._service.isolate is None:
+            output = io.BytesIO(document)
+            prepared = document_work.perform(self._service, work, output, None, None)
+            pdf = output.getvalue()
+        else:
+            with tempfile.TemporaryFile(prefix="kyso-prepare-") as f:
+                f.write(document)
+                f.flush()
+                prepared = self._service.isolate(work, f, None)
+                if isinstance(prepared, PreparedDocument):  # what the client's key will sign
+                    document_work.check_signed_attributes(  # binds the file kept here
+                        prepared.signed_attributes,
+                        x509.Certificate.load(work.certificate),
+                        f.fileno(),
+                        prepared.start,
+                        prepared.end,
+                    )
+                f.seek(0)
+                pdf = f.read()
+        if not isinstance(prepared, PreparedDocument):
+            raise InvalidInput("SIGNING_REFUSED")
+        return prepared, pdf
 
     def complete(
         self,

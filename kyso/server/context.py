@@ -159,6 +159,7 @@ def build_context(settings: Settings) -> AppContext:
         ctx.interceptors.append(FetchBudgetInterceptor(revocation.http))  # budget per RPC
         if settings.process_pool.size != 0:
             from kyso.server.precheck_jobs import caged_precheck
+            from kyso.server.sign_jobs import caged_signing
             from kyso.server.worker_pool import WorkerPool
 
             ctx.pool = WorkerPool(settings, revocation.cache)
@@ -166,6 +167,8 @@ def build_context(settings: Settings) -> AppContext:
             ctx.pool.start()
             # the signer's path building over a caller's chain is untrusted work too
             signing.precheck.isolate = caged_precheck(ctx.pool, revocation.http)
+            # and so is the PDF work of a signature: only the key's operation stays here
+            signing.isolate = caged_signing(ctx.pool, revocation.http, trust.snapshot)
             ctx.pool.wait_ready(_POOL_START_SECONDS)  # serve once Verify can be served
         from kyso.server import observability
 

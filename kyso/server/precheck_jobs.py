@@ -13,22 +13,18 @@ keys, the key guard, consent and the audit stay in the server process.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asn1crypto import x509
 
-from kyso.pki.fetching import HttpFetcher, current_budget
-from signer import deadline as signing_deadline
+from kyso.pki.fetching import HttpFetcher
+from kyso.server.sign_jobs import signing_limits
 from signer.precheck import PathCheck, check_certificate
 from trust_store.model import TrustSnapshot
 
 if TYPE_CHECKING:
     from kyso.server.worker_pool import WorkerPool
-
-#: The wall time of a precheck outside a signing request's scope (seconds).
-_UNSCOPED_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -42,16 +38,6 @@ class PrecheckJob:
     budget_time_limit: str
 
 
-class _CallerGone:
-    """The pool's cancellation: the signing call ended (cancelled, or answered by gRPC)."""
-
-    def __init__(self, ended: Any) -> None:
-        self._ended = ended
-
-    def is_set(self) -> bool:
-        return bool(self._ended())
-
-
 def caged_precheck(pool: WorkerPool, http: HttpFetcher) -> PathCheck:
     """A :data:`signer.precheck.PathCheck` that runs in ``pool``; raises what the check raises
     and the cage's errors (``DEADLINE_EXCEEDED``, ``VERIFY_MEMORY_LIMIT``,
@@ -60,17 +46,14 @@ def caged_precheck(pool: WorkerPool, http: HttpFetcher) -> PathCheck:
     def run(
         cert: x509.Certificate, chain: tuple[x509.Certificate, ...], snapshot: TrustSnapshot
     ) -> None:
-        work = signing_deadline.current()
-        at = work.at if work is not None else time.monotonic() + _UNSCOPED_SECONDS
-        budget = current_budget() or http.budget()
+        at, budget, cancelled = signing_limits(http)
         job = PrecheckJob(
             certificate=cert.dump(),
             chain=tuple(c.dump() for c in chain),
             budget_deadline=budget.deadline,
             budget_time_limit=budget.time_limit,
         )
-        ended = _CallerGone(work.ended if work is not None else lambda: False)
-        pool.run(job, snapshot, b"", fd=None, deadline=at, cancelled=ended)
+        pool.run(job, snapshot, b"", fd=None, deadline=at, cancelled=cancelled)
 
     return run
 

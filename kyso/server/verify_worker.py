@@ -17,12 +17,15 @@ limit, vm_peak)``,
 ``("log", name, level, text, exc_text)``, ``("fetch_refusals", [Refusal, ...])`` (the job's
 fetch refusals, before its answer), ``("cache_get", key)`` (answered by the server with
 ``(der, expires_at)`` or None), ``("cache_put", key, der, next_update)``, ``("cache_count",
-hit)``, ``("cache_error",)``, ``("cache_stale", der)``, and one answer per job: ``("ok",
+hit)``, ``("cache_error",)``, ``("cache_stale", der)``, ``("fetch", purpose, url, seconds,
+ok)`` (one fetch, for the metrics), ``("sign_raw", signed_attributes,
+digest_algorithm, start, end)`` (a signing job's one raw signature: answered ``("ok",
+signature)`` or ``("error", state)``), and one answer per job: ``("ok",
 payload, sha256, vm_peak, memory_error_logged)``, ``("error", state, vm_peak,
 memory_error_logged)``, ``("memory",)`` or ``("crash",
 type_name)``. Server → worker: a job (:class:`~kyso.server.verify_jobs.VerifyJob`,
-:class:`~kyso.server.verify_jobs.LayoutJob`, :class:`~kyso.server.intake_jobs.IntakeJob` or
-:class:`~kyso.server.precheck_jobs.PrecheckJob`), the
+:class:`~kyso.server.verify_jobs.LayoutJob`, :class:`~kyso.server.intake_jobs.IntakeJob`,
+:class:`~kyso.server.precheck_jobs.PrecheckJob` or :class:`~kyso.server.sign_jobs.SignJob`), the
 encoded trust snapshot or None, then the document or package (bytes, or a file descriptor of
 the spooled stream); None ends the worker.
 """
@@ -48,7 +51,7 @@ from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
 from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
-from kyso.server import allocator, intake_jobs, precheck_jobs, verify_jobs
+from kyso.server import allocator, intake_jobs, precheck_jobs, sign_jobs, verify_jobs
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
@@ -184,6 +187,8 @@ class _Worker:
         self.policies = PolicyRegistry(settings.verifier.policy_dir)
         ts = settings.trust_store
         self.http = HttpFetcher(settings.fetch)
+        # each fetch timed by the server's metrics (kyso_fetch_duration_seconds)
+        self.http.on_fetch = lambda *fetch: channel.tell(("fetch", *fetch))
         cache = ServerCache(
             channel,
             fallback_ttl=ts.revocation_fallback_ttl_seconds,
@@ -195,6 +200,7 @@ class _Worker:
         self.memory_watch = _MemoryErrorWatch()
         self.intake_policy: IntakePolicy | None = None  # loaded by the first intake
         self.used_budget: RequestBudget | None = None  # the current job's fetch budget
+        self._signing: sign_jobs.WorkerSigning | None = None  # built by the first signing job
 
     def serve(self) -> None:
         conn = self.channel.conn
@@ -227,15 +233,16 @@ class _Worker:
         limit = int(_cpu_used()) + self.settings.process_pool.cpu_seconds + 1
         resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))
 
-    def _document(self, *, as_file: bool) -> tuple[Any, Any]:
+    def _document(self, *, as_file: bool, writable: bool = False) -> tuple[Any, Any]:
         """The job's document and what to close after it: bytes, or the spooled stream's
-        file, read-only mapped (or open, ``as_file``: an edXML package is read in chunks)."""
+        file, read-only mapped (or open, ``as_file``: an edXML package is read in chunks;
+        ``writable``: a document to sign, updated in place)."""
         conn = self.channel.conn
         kind = conn.recv()
         if kind == "fd":
             fd = reduction.recv_handle(conn)
-            if as_file:
-                f = os.fdopen(fd, "rb")
+            if as_file or writable:
+                f = os.fdopen(fd, "r+b" if writable else "rb")
                 return f, f
             try:
                 mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
@@ -254,7 +261,9 @@ class _Worker:
             fetcher_backend=self.backend,
         )
 
-    def _budget(self, job: verify_jobs.VerifyJob | precheck_jobs.PrecheckJob) -> RequestBudget:
+    def _budget(
+        self, job: verify_jobs.VerifyJob | precheck_jobs.PrecheckJob | sign_jobs.SignJob
+    ) -> RequestBudget:
         """The job's fetch budget: the server's deadline for it, named as the server named it."""
         budget = self.http.budget(job.budget_deadline)
         budget.time_limit = job.budget_time_limit
@@ -275,10 +284,35 @@ class _Worker:
                 self.intake_policy,
             )
 
+    def _signing_service(self) -> sign_jobs.WorkerSigning:
+        """The signing side of this worker: the PDF work only (keys stay in the server)."""
+        if self._signing is None:
+            from signer.pdf_signer import SigningService
+
+            self._signing = sign_jobs.WorkerSigning(
+                SigningService(
+                    self.settings.signer, self.settings.keys, lambda: self.snapshot, self.backend
+                )
+            )
+        return self._signing
+
+    def _ask_key(self, data: bytes, digest_algorithm: str, start: int, end: int) -> bytes:
+        """The server's raw signature over ``data`` (it checks the binding first)."""
+        reply = self.channel.ask(("sign_raw", data, digest_algorithm, start, end))
+        if reply[0] != "ok":
+            raise verify_jobs.rebuild_error(reply[1])
+        return bytes(reply[1])
+
     def _run(self, job: Any) -> tuple[Any, ...]:
         intake = isinstance(job, intake_jobs.IntakeJob)
-        data, opened = self._document(as_file=intake)
+        signing = isinstance(job, sign_jobs.SignJob)
+        data, opened = self._document(as_file=intake, writable=signing)
         try:
+            if isinstance(job, sign_jobs.SignJob):
+                with request_scope(self._budget(job)):
+                    result = self._signing_service().run(job, data, self._ask_key)
+                data.flush()
+                return ("ok", result, "", *self._memory())
             if isinstance(job, verify_jobs.LayoutJob):
                 policy = self.policies.get(job.policy)
                 response = verify_jobs.run_layout(data, policy, job)

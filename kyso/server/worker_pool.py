@@ -44,7 +44,7 @@ from asn1crypto import crl, ocsp
 from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
 from kyso.pki.fetching import current_budget
 from kyso.pki.revocation_cache import RevocationCache, _Entry
-from kyso.server import intake_jobs, precheck_jobs, verify_jobs, verify_worker
+from kyso.server import intake_jobs, precheck_jobs, sign_jobs, verify_jobs, verify_worker
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
 
@@ -153,6 +153,8 @@ class WorkerPool:
         self._encoded: tuple[TrustSnapshot, bytes] | None = None
         self._log_level = logging.getLogger().getEffectiveLevel()
         self.replaced = 0  # workers that ended abnormally (killed, lost, over a limit)
+        #: the server's fetch hook (kyso.server.metrics): a worker's fetches are timed there
+        self.on_fetch: Callable[[str, str, float, bool], None] | None = None
 
     # -- life -------------------------------------------------------------------------------
 
@@ -321,17 +323,22 @@ class WorkerPool:
         job: verify_jobs.VerifyJob
         | verify_jobs.LayoutJob
         | intake_jobs.IntakeJob
-        | precheck_jobs.PrecheckJob,
+        | precheck_jobs.PrecheckJob
+        | sign_jobs.SignJob,
         snapshot: TrustSnapshot,
         data: Any,
         *,
         fd: int | None,
         deadline: float,
         cancelled: Cancellation,
-    ) -> tuple[bytes, str]:
+        asks: Callable[[tuple[Any, ...]], Any] | None = None,
+    ) -> tuple[Any, str]:
         """Run ``job`` on ``data`` (bytes, or an open file ``fd`` of the same bytes) in a worker;
-        returns the answer's proto bytes and the document's (or package's) SHA-256, empty for a
-        layout job.
+        returns the answer (a report's proto bytes; a signing job's result) and the document's
+        (or package's) SHA-256, empty for a layout or signing job.
+
+        ``asks`` answers the job's own questions (a signing job's ``sign_raw``): its value, or
+        the :class:`KysoError` it raises, goes back to the worker.
 
         ``deadline`` (:func:`time.monotonic`): the worker is killed that long after it plus
         ``kill_grace_seconds``. Raises the worker's :class:`KysoError`, or the pool's
@@ -350,7 +357,7 @@ class WorkerPool:
             else:
                 worker.conn.send("bytes")
                 worker.conn.send_bytes(data)
-            answer = self._wait(worker, deadline + self._cfg.kill_grace_seconds, cancelled)
+            answer = self._wait(worker, deadline + self._cfg.kill_grace_seconds, cancelled, asks)
             # a worker that logged a MemoryError or came this close to its limit failed an
             # allocation somewhere (a library may have swallowed the MemoryError): its answer
             # is not trusted, and it is replaced (its heap is suspect)
@@ -372,7 +379,13 @@ class WorkerPool:
     def _memory(self) -> ResourceExhausted:
         return ResourceExhausted("VERIFY_MEMORY_LIMIT", limit=self._cfg.memory_limit_bytes)
 
-    def _wait(self, worker: _Worker, kill_at: float, cancelled: Cancellation) -> tuple[Any, ...]:
+    def _wait(
+        self,
+        worker: _Worker,
+        kill_at: float,
+        cancelled: Cancellation,
+        asks: Callable[[tuple[Any, ...]], Any] | None = None,
+    ) -> tuple[Any, ...]:
         conn = worker.conn
         while True:
             now = time.monotonic()
@@ -398,6 +411,9 @@ class WorkerPool:
                 budget = current_budget()
                 if budget is not None:
                     budget.record(message[1])
+            elif kind == "fetch":
+                if self.on_fetch is not None:
+                    self.on_fetch(*message[1:5])
             elif kind == "cache_get":
                 entry = self._cache.lookup(message[1], _parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))
@@ -418,6 +434,12 @@ class WorkerPool:
                 raise self._lost(worker, None, memory=True)
             elif kind == "crash":
                 raise self._lost(worker, None, problem=f"{message[1]} in the worker")
+            elif asks is not None:
+                try:
+                    reply: tuple[Any, ...] = ("ok", asks(tuple(message)))
+                except KysoError as err:
+                    reply = ("error", verify_jobs.error_state(err))
+                conn.send(reply)
 
     @staticmethod
     def _relog(worker: _Worker, name: str, level: int, text: str, exc_text: str | None) -> None:

@@ -63,7 +63,7 @@ def _pss_salt(mech: cms.SignedDigestAlgorithm, digest_algorithm: str) -> int:
     return hashlib.new(digest_algorithm).digest_size
 
 
-class _TemplatedSigner(Signer):
+class TemplatedSigner(Signer):
     """B-B signatures assembled from the key's CMS template (see signer.keys.cms_template)."""
 
     _templates: CmsTemplates
@@ -121,7 +121,7 @@ class _TemplatedSigner(Signer):
         return template.assemble(data_digest, signature)
 
 
-class _Pkcs11Signer(_TemplatedSigner):
+class _Pkcs11Signer(TemplatedSigner):
     """Signs on a token through the shared pool; the session is held only for C_Sign."""
 
     def __init__(
@@ -188,7 +188,7 @@ class _Pkcs11Signer(_TemplatedSigner):
             raise Unavailable("TOKEN_SIGN_FAILED", problem=type(exc).__name__) from exc
 
 
-class _CryptographySigner(_TemplatedSigner):
+class _CryptographySigner(TemplatedSigner):
     """A key held in memory (PKCS#12/PEM, development only)."""
 
     def __init__(

@@ -1,0 +1,132 @@
+"""A signature's PDF work in the cage (issue 9 §1): ``Sign``, ``SignStream`` and
+``PrepareSignature`` parse the caller's document in a worker process, under the worker's
+memory and CPU limits and the signing request's deadline (the worker is killed when it passes
+or the caller goes).
+
+The server keeps the key, the key guard, consent, the certificate precheck's cache and the
+audit. The document crosses as the file descriptor of its spooled copy, which the worker
+updates in place (the incremental update appended); the worker asks once for the raw signature
+over the CMS signed attributes, and the server signs only after
+:func:`signer.document_work.check_signed_attributes` found them bound to that very file
+(ByteRange digest, empty placeholder, the key's certificate). The timestamp, DSS and document
+timestamp of B-T…B-LTA are fetched by the worker under the request's fetch budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from asn1crypto import x509
+from pyhanko.sign.signers.pdf_cms import Signer
+
+from kyso.errors import Precondition
+from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget
+from signer import deadline as signing_deadline
+from signer import document_work, event_loop
+from signer.keys.cms_template import CmsTemplates
+from signer.model import DocumentWork, PreparedDocument, SignResult
+from signer.pdf_signer import DocumentCage, SigningService
+from trust_store.model import TrustSnapshot
+
+if TYPE_CHECKING:
+    from kyso.server.worker_pool import WorkerPool
+
+#: The wall time of signing work outside a signing request's scope (seconds).
+_UNSCOPED_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SignJob:
+    """One signature's PDF work (:class:`signer.model.DocumentWork`), its deadline and the
+    fetch budget's (:func:`time.monotonic`, shared by the processes of one machine) and what
+    set that budget."""
+
+    work: DocumentWork
+    deadline: float
+    budget_deadline: float | None
+    budget_time_limit: str
+
+
+class CallerGone:
+    """The pool's cancellation for signing work: the signing call ended (cancelled, or
+    answered by gRPC's deadline)."""
+
+    def __init__(self, ended: Callable[[], bool]) -> None:
+        self._ended = ended
+
+    def is_set(self) -> bool:
+        return bool(self._ended())
+
+
+def signing_limits(http: HttpFetcher) -> tuple[float, RequestBudget, CallerGone]:
+    """The current signing request's deadline, fetch budget and cancellation."""
+    work = signing_deadline.current()
+    at = work.at if work is not None else time.monotonic() + _UNSCOPED_SECONDS
+    budget = current_budget() or http.budget()
+    return at, budget, CallerGone(work.ended if work is not None else lambda: False)
+
+
+def caged_signing(
+    pool: WorkerPool, http: HttpFetcher, snapshot: Callable[[], TrustSnapshot]
+) -> DocumentCage:
+    """A :class:`signer.pdf_signer.DocumentCage` that runs in ``pool``; raises what the work
+    raises, ``SIGNING_BINDING_FAILED`` and the cage's errors (``DEADLINE_EXCEEDED``,
+    ``VERIFY_MEMORY_LIMIT``, ``VERIFY_CPU_LIMIT``, ``VERIFY_WORKER_LOST``)."""
+
+    def run(
+        work: DocumentWork, document: BinaryIO, signer: Signer | None
+    ) -> SignResult | PreparedDocument:
+        at, budget, cancelled = signing_limits(http)
+        job = SignJob(work, at, budget.deadline, budget.time_limit)
+        cert = x509.Certificate.load(work.certificate)
+        fd = document.fileno()
+        asked: list[bool] = []
+
+        def answer(message: tuple[Any, ...]) -> bytes:
+            # one raw signature per job, over attributes bound to the file this server holds
+            if message[0] != "sign_raw" or signer is None or asked or len(message) != 5:
+                raise Precondition("SIGNING_BINDING_FAILED", problem="unexpected request")
+            asked.append(True)
+            _, data, digest_algorithm, start, end = message
+            signing_deadline.check("signature")  # the key is not used for a caller gone
+            document_work.check_signed_attributes(data, cert, fd, int(start), int(end))
+            return event_loop.run(signer.async_sign_raw(bytes(data), str(digest_algorithm)))
+
+        result, _ = pool.run(
+            job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
+        )
+        if not isinstance(result, SignResult | PreparedDocument):
+            raise Precondition("SIGNING_BINDING_FAILED", problem="no result")
+        return result
+
+    return run
+
+
+class WorkerSigning:
+    """A worker's side of signing: a signing service without keys, and the CMS templates of
+    the keys it has signed for (by key name and certificate)."""
+
+    def __init__(self, service: SigningService) -> None:
+        self.service = service
+        self._templates: dict[tuple[str, bytes], CmsTemplates] = {}
+
+    def run(
+        self, job: SignJob, document: BinaryIO, ask: document_work.KeyRequest
+    ) -> SignResult | PreparedDocument:
+        """:func:`signer.document_work.perform` for ``job`` within its deadline."""
+        work = job.work
+        key_config = templates = None
+        if work.key_name is not None:
+            key_config = self.service.keys.config(work.key_name)
+            index = (work.key_name, hashlib.sha256(work.certificate).digest())
+            templates = self._templates.setdefault(index, CmsTemplates())
+        with signing_deadline.scope(signing_deadline.WorkDeadline(at=job.deadline)):
+            # no path: the anchor search's pdftotext (another process) reads a temporary copy
+            return document_work.perform(self.service, work, document, key_config, ask, templates)
+
+
+__all__ = ["CallerGone", "SignJob", "WorkerSigning", "caged_signing", "signing_limits"]

@@ -1,0 +1,139 @@
+"""The server's check before its key signs for a worker (signer/document_work.py): the CMS
+signed attributes must bind the file the server holds (ByteRange digest, empty placeholder,
+id-data, the key's certificate). Each refusal here is a way a worker taken over by a hostile
+document could try to get another document signed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from typing import IO
+
+import pytest
+from asn1crypto import cms, tsp, x509
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from kyso.errors import Precondition
+from signer.document_work import MAX_SIGNED_ATTRIBUTES, check_signed_attributes
+
+HEAD = b"%PDF-1.7\n1 0 obj<</Contents "
+GAP = b"<" + b"0" * 64 + b">"
+TAIL = b">>endobj\n%%EOF\n"
+
+
+def _cert(name: str) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+KEY_CERT = _cert("kyso test key")
+OTHER_CERT = _cert("someone else")
+
+
+def _attrs(digest: bytes, cert: x509.Certificate = KEY_CERT, content_type: str = "data") -> bytes:
+    ess = tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "cert_hash": hashlib.sha256(cert.dump()).digest(),
+                }
+            ]
+        }
+    )
+    return cms.CMSAttributes(
+        [
+            cms.CMSAttribute({"type": "content_type", "values": [content_type]}),
+            cms.CMSAttribute({"type": "message_digest", "values": [digest]}),
+            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}),
+        ]
+    ).dump()
+
+
+@pytest.fixture
+def document() -> Iterator[IO[bytes]]:
+    with tempfile.TemporaryFile() as f:
+        f.write(HEAD + GAP + TAIL)
+        f.flush()
+        yield f
+
+
+START, END = len(HEAD), len(HEAD) + len(GAP)
+RIGHT = hashlib.sha256(HEAD + TAIL).digest()
+
+
+def _refused(data: bytes, fd: int, start: int = START, end: int = END) -> str:
+    with pytest.raises(Precondition) as info:
+        check_signed_attributes(data, KEY_CERT, fd, start, end)
+    assert info.value.code == "SIGNING_BINDING_FAILED"
+    return str(info.value.params["problem"])
+
+
+def test_attributes_bound_to_the_file_are_signed(document: IO[bytes]) -> None:
+    check_signed_attributes(_attrs(RIGHT), KEY_CERT, document.fileno(), START, END)
+
+
+def test_another_documents_digest_is_refused(document: IO[bytes]) -> None:
+    other = hashlib.sha256(b"another document").digest()
+    assert "ByteRange" in _refused(_attrs(other), document.fileno())
+
+
+def test_a_digest_that_covers_the_gap_is_refused(document: IO[bytes]) -> None:
+    whole = hashlib.sha256(HEAD + GAP + TAIL).digest()
+    assert "ByteRange" in _refused(_attrs(whole), document.fileno())
+
+
+def test_a_filled_placeholder_is_refused(document: IO[bytes]) -> None:
+    document.seek(START + 1)
+    document.write(b"30")
+    document.flush()
+    assert "placeholder" in _refused(_attrs(RIGHT), document.fileno())
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, END), (START, 10**9), (END, START), (5, 6)])
+def test_a_placeholder_outside_or_not_one_is_refused(
+    document: IO[bytes], start: int, end: int
+) -> None:
+    assert _refused(_attrs(RIGHT), document.fileno(), start, end)
+
+
+def test_another_certificate_is_refused(document: IO[bytes]) -> None:
+    data = _attrs(RIGHT, OTHER_CERT)
+    assert "certificate" in _refused(data, document.fileno())
+
+
+def test_another_content_type_is_refused(document: IO[bytes]) -> None:
+    data = _attrs(RIGHT, content_type="signed_data")
+    assert "content type" in _refused(data, document.fileno())
+
+
+@pytest.mark.parametrize("data", [b"", b"\x31\x00", b"not DER", b"\x30" * 50])
+def test_what_is_not_signed_attributes_is_refused(document: IO[bytes], data: bytes) -> None:
+    assert _refused(data, document.fileno())
+
+
+def test_oversized_attributes_are_refused_before_parsing(document: IO[bytes]) -> None:
+    assert "too large" in _refused(b"\x31" + b"\x00" * MAX_SIGNED_ATTRIBUTES, document.fileno())
+
+
+def test_the_workers_file_offset_is_left_alone(document: IO[bytes]) -> None:
+    document.seek(7)
+    check_signed_attributes(_attrs(RIGHT), KEY_CERT, document.fileno(), START, END)
+    assert document.tell() == 7
