@@ -36,6 +36,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 
+from bench.load import descendants
 from kyso.demo.images import signature_png
 from kyso.demo.pki import free_port
 from kyso.v1 import signer_pb2 as pb
@@ -54,13 +55,16 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def _config(home: Path, pki: TestPki, token, image: Path, reuse_port: bool = False) -> Path:
+def _config(
+    home: Path, pki: TestPki, token, image: Path, reuse_port: bool = False, cage: bool = True
+) -> Path:
     trust = home / "trust"
     trust.mkdir(parents=True, exist_ok=True)
     (trust / "root.pem").write_bytes(pki.root_path.read_bytes())
     chain = ", ".join(f'"{p}"' for p in pki.chain_paths("personal"))
     org_chain = ", ".join(f'"{p}"' for p in pki.chain_paths("organisation"))
-    path = home / ("kyso-reuseport.toml" if reuse_port else "kyso.toml")
+    name = "kyso-reuseport" if reuse_port else "kyso"
+    path = home / (name + ("" if cage else "-nocage") + ".toml")
     path.write_text(
         f"""home = "{home}"
 max_document_bytes = {300 * CHUNK}
@@ -69,6 +73,13 @@ reuse_port = {"true" if reuse_port else "false"}
 
 [signer]
 tsa_url = "{pki.tsa_url}"
+
+[process_pool]
+size = {"2" if cage else "0"}  # 0: the PDF work in the server process, without the cage
+
+[fetch]
+allowed_networks = ["127.0.0.1/32"]  # the test PKI's responders (refused unless configured)
+aia_hosts = ["{pki.base_url.removeprefix("http://")}"]
 
 [trust_store]
 path = "{trust}"
@@ -169,9 +180,16 @@ class _Server:
         return 0
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the server process and the cage's workers below
+        it (a worker that has ended takes its time with it: none ends during a run)."""
+        total = 0
+        for pid in [self.proc.pid, *descendants(self.proc.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         self.channel.close()
@@ -209,7 +227,7 @@ def bench_throughput(
 ) -> tuple[float, float]:
     """``clients`` client threads, each with its own channel and one blocking call at a time.
     Returns signatures/s and the server's CPU milliseconds per signature (``server``'s
-    process only)."""
+    process and its workers)."""
     request = _request(document)
     stubs = _clients(address, clients)
     for stub in stubs:  # warm-up: every server process loads its key and caches
@@ -488,12 +506,15 @@ def _unary_part(
 ) -> None:
     base = bench_baseline(pki, document, ns.baseline)
     total = max(ns.requests * 2, 400)
-    server = _Server(config, home)
-    try:
-        lat = bench_unary(server, document, ns.requests)
-        rate, cpu_ms = bench_throughput(server, server.address, document, total)
-    finally:
-        server.close()
+    measured: dict[bool, tuple[list[float], float, float]] = {}
+    for cage in (False, True):  # side by side: the PDF work in the server, then in the cage
+        server = _Server(_config(home, pki, token, image, cage=cage), home)
+        try:
+            lat = bench_unary(server, document, ns.requests)
+            rate, cpu_ms = bench_throughput(server, server.address, document, total)
+        finally:
+            server.close()
+        measured[cage] = (lat, rate, cpu_ms)
     multi = 0.0
     if ns.processes > 1:
         shared = _config(home, pki, token, image, reuse_port=True)
@@ -505,19 +526,23 @@ def _unary_part(
             for s in servers:
                 s.close()
     b50, b95 = statistics.median(base), _pct(base, 0.95)
-    k50, k95 = statistics.median(lat), _pct(lat, 0.95)
     print(
         f"baseline pyHanko (load + sign_pdf, in process): p50 {b50:.1f} ms  "
         f"p95 {b95:.1f} ms  ({1000 / b50:.0f}/s sequential)"
     )
-    print(f"kyso Sign via gRPC (SoftHSM2):                 p50 {k50:.1f} ms  p95 {k95:.1f} ms")
+    for cage, title in ((False, "in the server process"), (True, "in the cage (2 workers)")):
+        lat, rate_c, cpu_c = measured[cage]
+        print(
+            f"kyso Sign via gRPC (SoftHSM2), PDF work {title}: p50 "
+            f"{statistics.median(lat):.1f} ms  p95 {_pct(lat, 0.95):.1f} ms; 8 clients "
+            f"{rate_c:.0f} signatures/s, {cpu_c:.1f} ms CPU per signature (server + workers)"
+        )
+    k50, in_process50 = statistics.median(measured[True][0]), statistics.median(measured[False][0])
+    rate, cpu_ms = measured[True][1], measured[True][2]
     print(
-        f"kyso throughput, 8 concurrent clients:          {rate:.0f} signatures/s "
-        "(one server process)"
-    )
-    print(
-        f"  server CPU per signature: {cpu_ms:.1f} ms (so at most "
-        f"{1000 / cpu_ms:.0f}/s per free core)"
+        f"the cage against the server process: p50 {k50 / in_process50:.2f}x, "
+        f"throughput {rate / measured[False][1]:.2f}x, CPU per signature "
+        f"{cpu_ms / measured[False][2]:.2f}x"
     )
     if multi:
         print(
