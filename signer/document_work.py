@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -81,52 +82,125 @@ class RemoteKeySigner(TemplatedSigner):
         return self._ask(data, digest_algorithm, *self._region)
 
 
-def check_signed_attributes(
-    data: bytes, cert: x509.Certificate, fd: int, start: int, end: int
-) -> None:
-    """Refuse to sign ``data`` unless it is CMS signed attributes whose message digest is the
-    SHA-256 of the file ``fd``'s bytes outside ``[start, end)`` (the ByteRange, ISO 32000-1
-    12.8.1), that gap being ``<00…00>`` (an empty /Contents placeholder), whose content type is
-    id-data and whose signing certificate (ESS signing-certificate-v2, RFC 5035) is ``cert``.
+#: Where the server reads what it binds: an open file's descriptor (read with ``pread``, the
+#: worker's offset left alone) or the bytes themselves.
+Source = int | bytes
 
-    Reads the file with ``pread`` (the worker's offset is left alone). Raises
-    :class:`Precondition` (``SIGNING_BINDING_FAILED``) naming what did not match."""
 
-    def refuse(problem: str) -> Precondition:
-        return Precondition("SIGNING_BINDING_FAILED", problem=problem)
+def _size(source: Source) -> int:
+    return os.fstat(source).st_size if isinstance(source, int) else len(source)
 
-    if len(data) > MAX_SIGNED_ATTRIBUTES:
-        raise refuse("signed attributes too large")
-    try:
-        attrs = {a["type"].native: a["values"] for a in cms.CMSAttributes.load(data)}
-        content_type = attrs["content_type"][0].native
-        message_digest = bytes(attrs["message_digest"][0].native)
-        ess = attrs["signing_certificate_v2"][0]["certs"][0]
-        ess_hash = bytes(ess["cert_hash"].native)
-        ess_algo = ess["hash_algorithm"]["algorithm"].native
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise refuse("not CMS signed attributes") from exc
-    if content_type != "data":
-        raise refuse("content type is not id-data")
-    if ess_algo != "sha256" or ess_hash != hashlib.sha256(cert.dump()).digest():
-        raise refuse("signing certificate is not the key's")
-    size = os.fstat(fd).st_size
-    if not 0 < start < end <= size or end - start < 2:
-        raise refuse("placeholder outside the document")
-    gap = os.pread(fd, end - start, start)
-    if gap[:1] != b"<" or gap[-1:] != b">" or gap[1:-1].strip(b"0"):
-        raise refuse("placeholder is not empty")
+
+def _read(source: Source, length: int, offset: int) -> bytes:
+    if isinstance(source, int):
+        return os.pread(source, length, offset)
+    return source[offset : offset + length]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a checked signature binds: the placeholder ``[start, end)`` (bytes) of a file then
+    ``size`` bytes long, and the SHA-256 ``digest`` of the rest (the ByteRange)."""
+
+    start: int
+    end: int
+    size: int
+    digest: bytes
+
+    def holds(self, source: Source, signature: bytes) -> bool:
+        """Whether ``source`` still has the same ByteRange bytes and now carries ``signature``
+        (hex) in the placeholder: checked once the worker is done, before anything leaves."""
+        if _size(source) < self.size:
+            return False
+        gap = _read(source, self.end - self.start, self.start).lower()
+        if signature.hex().encode() not in gap:
+            return False
+        return _hash_outside(source, self) == self.digest
+
+
+def _hash_outside(
+    source: Source, binding: Binding, prefix: tuple[int, bytes] | None = None
+) -> bytes:
+    """SHA-256 of ``[0, start) + [end, size)``; with ``prefix`` (length, SHA-256), raises
+    unless the first ``length`` bytes have that digest."""
     h = hashlib.sha256()
-    for lo, hi in ((0, start), (end, size)):
+    marks = {prefix[0]} if prefix is not None else set()
+    for lo, hi in ((0, binding.start), (binding.end, binding.size)):
         at = lo
         while at < hi:
-            chunk = os.pread(fd, min(_CHUNK, hi - at), at)
-            if not chunk:
-                raise refuse("document shorter than it says")
+            stop = min(hi, at + _CHUNK, *(m for m in marks if m > at))
+            chunk = _read(source, stop - at, at)
+            if len(chunk) != stop - at:
+                raise _refuse("document shorter than it says")
             h.update(chunk)
-            at += len(chunk)
-    if h.digest() != message_digest:
-        raise refuse("message digest is not the document's ByteRange")
+            at = stop
+            if prefix is not None and at == prefix[0] and h.copy().digest() != prefix[1]:
+                raise _refuse("the caller's document was changed")
+    return h.digest()
+
+
+def _refuse(problem: str) -> Precondition:
+    return Precondition("SIGNING_BINDING_FAILED", problem=problem)
+
+
+_WANTED = ("content_type", "message_digest", "signing_certificate_v2")
+
+
+def check_signed_attributes(
+    data: bytes,
+    cert: x509.Certificate,
+    source: Source,
+    start: int,
+    end: int,
+    *,
+    reserved: int,
+    original: tuple[int, bytes],
+) -> Binding:
+    """Refuse to sign ``data`` unless it binds ``source``, the file the server holds.
+
+    ``data`` must be DER CMS signed attributes (strict DER, each attribute once with one value)
+    with the id-data content type, the key's ``cert`` in the ESS signing-certificate-v2
+    (RFC 5035), and a message digest equal to the SHA-256 of the file's bytes outside
+    ``[start, end)``: the ByteRange (ISO 32000-1 12.8.1). That gap must be an empty /Contents
+    placeholder ``<00…00>`` of ``reserved`` hex digits, and it must come after the
+    ``original`` document (length in bytes, SHA-256) unchanged at the head of the file. So the
+    signature can only cover the caller's document and the update appended to it.
+
+    Returns the :class:`Binding` to check again once the work is done. Raises
+    :class:`Precondition` (``SIGNING_BINDING_FAILED``) naming what did not match."""
+    if len(data) > MAX_SIGNED_ATTRIBUTES:
+        raise _refuse("signed attributes too large")
+    try:
+        attrs = cms.CMSAttributes.load(data, strict=True)
+        types = [a["type"].native for a in attrs]
+        if len(set(types)) != len(types) or not set(_WANTED) <= set(types):
+            raise ValueError("attributes missing or repeated")
+        values = {a["type"].native: a["values"] for a in attrs}
+        if any(len(values[name]) != 1 for name in _WANTED):
+            raise ValueError("an attribute with several values")
+        content_type = values["content_type"][0].native
+        message_digest = bytes(values["message_digest"][0].native)
+        ess_certs = values["signing_certificate_v2"][0]["certs"]
+        if len(ess_certs) != 1:
+            raise ValueError("several signing certificates")
+        ess_hash = bytes(ess_certs[0]["cert_hash"].native)
+        ess_algo = ess_certs[0]["hash_algorithm"]["algorithm"].native
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise _refuse("not CMS signed attributes") from exc
+    if content_type != "data":
+        raise _refuse("content type is not id-data")
+    if ess_algo != "sha256" or ess_hash != hashlib.sha256(cert.dump()).digest():
+        raise _refuse("signing certificate is not the key's")
+    size = _size(source)
+    if end - start != reserved + 2 or not original[0] <= start < end <= size:
+        raise _refuse("placeholder not where the update goes or not of the reserved size")
+    gap = _read(source, end - start, start)
+    if gap[:1] != b"<" or gap[-1:] != b">" or gap[1:-1].strip(b"0"):
+        raise _refuse("placeholder is not empty")
+    binding = Binding(start, end, size, message_digest)
+    if _hash_outside(source, binding, original) != message_digest:
+        raise _refuse("message digest is not the document's ByteRange")
+    return binding
 
 
 def perform(
@@ -197,6 +271,7 @@ def perform(
 
 __all__ = [
     "MAX_SIGNED_ATTRIBUTES",
+    "Binding",
     "KeyRequest",
     "RemoteKeySigner",
     "check_signed_attributes",

@@ -130,3 +130,21 @@ def settings(
             fetcher_backend=fetcher_backend,
         )
     return LevelSettings(ts, level.rank >= PadesLevel.B_LT.rank, level is PadesLevel.B_LTA, vc)
+
+
+def bytes_reserved(
+    cert: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    level: PadesLevel,
+    der_size: int | None,
+) -> int:
+    """Bytes of the /Contents placeholder for a signature at ``level`` (hex, so twice the DER
+    estimate) without a dry-run signature; ``der_size``: the DER bytes of certificate and chain
+    when already known."""
+    der = (
+        der_size if der_size is not None else (len(cert.dump()) + sum(len(c.dump()) for c in chain))
+    )
+    der += cert.public_key.byte_size * 2 + 2048  # signature value, attributes, structure
+    if level.rank >= PadesLevel.B_T.rank:
+        der += 12 * 1024  # signature timestamp token with the TSA's chain
+    return 2 * der

@@ -166,6 +166,9 @@ class SigningService:
         key = self.keys.get(key_name)
         cert, chain, signer = key.for_request(owner_pin)
         if self.isolate is not None:
+            # decided here, not by the worker: the key's profiles, the level, the precheck
+            profile, level = self.profile_and_level(options, key.config)
+            options = dataclasses.replace(options, profile=profile, level=level)
             self.check_signer(cert, chain)  # cached in this process; uncached, in the cage
             work = DocumentWork(
                 cert.dump(),
@@ -178,8 +181,11 @@ class SigningService:
             )
             with _in_place(source, output) as document:
                 result = self.isolate(work, document, signer)
-            if not isinstance(result, SignResult):
-                raise InvalidInput("SIGNING_REFUSED")
+            if not isinstance(result, SignResult) or (result.profile, result.level) != (
+                profile,
+                level,
+            ):
+                raise Precondition("SIGNING_BINDING_FAILED", problem="not the work asked for")
             return finished(result, output, hash_output)  # once ``output`` holds it all
         plan = self.plan(
             cert,
@@ -216,22 +222,7 @@ class SigningService:
         Raises :class:`InvalidInput` (not a signable PDF, a profile the key is not
         configured for, a bad option, image, field or placement), :class:`NotFound` (anchor
         text missing) and :class:`Precondition` (e.g. the key's image is unreadable)."""
-        # a key held by the server is limited to its configured profiles; a client's own
-        # token (two-step flow) may sign any profile its certificate passes the checks for
-        allowed = (
-            tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_)
-            if key_config
-            else tuple(Profile)
-        )
-        profile = options.profile or (allowed[0] if allowed else Profile.PERSONAL)
-        if profile not in allowed:
-            raise InvalidInput(
-                "PROFILE_NOT_ALLOWED",
-                key=key_config.name if key_config else "",
-                profile=profile.value,
-            )
-        signer_cfg = self.settings
-        level = levels.resolve(options.level, signer_cfg.default_level, signer_cfg.tsa_url)
+        profile, level = self.profile_and_level(options, key_config)
         snapshot = self.check_signer(cert, chain) if check else self._snapshot()
         writer = document_input.open_for_signing(source)
         now = datetime.now(VN_TIME).replace(microsecond=0)
@@ -256,7 +247,7 @@ class SigningService:
         )
         if existing:
             field_name = existing
-        settings = levels.settings(level, signer_cfg.tsa_url, snapshot, chain, self._fetchers)
+        settings = levels.settings(level, self.settings.tsa_url, snapshot, chain, self._fetchers)
         meta = PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm="sha256",
@@ -292,10 +283,31 @@ class SigningService:
             profile,
             level,
             bool(existing),
-            _reserve(cert, chain, level, der_size),
+            levels.bytes_reserved(cert, chain, level, der_size),
             subject or cert.subject.human_friendly,
             pdfa,
         )
+
+    def profile_and_level(
+        self, options: SignOptions, key_config: KeySettings | None
+    ) -> tuple[Profile, PadesLevel]:
+        """The profile (a server key is limited to its configured ones; a client's own token in
+        the two-step flow may sign any) and the PAdES level a request asks for. Raises
+        :class:`InvalidInput` (``PROFILE_NOT_ALLOWED``) and what :func:`levels.resolve` raises."""
+        allowed = (
+            tuple(Profile(p) for p in key_config.profiles if p in Profile._value2member_map_)
+            if key_config
+            else tuple(Profile)
+        )
+        profile = options.profile or (allowed[0] if allowed else Profile.PERSONAL)
+        if profile not in allowed:
+            raise InvalidInput(
+                "PROFILE_NOT_ALLOWED",
+                key=key_config.name if key_config else "",
+                profile=profile.value,
+            )
+        cfg = self.settings
+        return profile, levels.resolve(options.level, cfg.default_level, cfg.tsa_url)
 
     def check_signer(
         self, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]
@@ -554,22 +566,6 @@ def guard_pyhanko(fn: Callable[[], None]) -> None:
     except (PdfError, KeyError, TypeError, ValueError, IndexError) as exc:
         log.info("PDF structure error while signing: %s", quoted(repr(exc)))
         raise InvalidInput("NOT_A_PDF", problem="damaged structure") from exc
-
-
-def _reserve(
-    cert: x509.Certificate,
-    chain: tuple[x509.Certificate, ...],
-    level: PadesLevel,
-    der_size: int | None,
-) -> int:
-    """Bytes for the CMS placeholder (hex, so twice the DER) without a dry-run signature."""
-    der = (
-        der_size if der_size is not None else (len(cert.dump()) + sum(len(c.dump()) for c in chain))
-    )
-    der += cert.public_key.byte_size * 2 + 2048  # signature value, attributes, structure
-    if level.rank >= PadesLevel.B_T.rank:
-        der += 12 * 1024  # signature timestamp token with the TSA's chain
-    return 2 * der
 
 
 def _geometry(reader: PdfFileReader, page: int) -> PageGeometry:

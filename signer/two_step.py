@@ -360,19 +360,34 @@ class TwoStepSigner:
                 f.write(document)
                 f.flush()
                 prepared = self._service.isolate(work, f, None)
-                if isinstance(prepared, PreparedDocument):  # what the client's key will sign
-                    document_work.check_signed_attributes(  # binds the file kept here
-                        prepared.signed_attributes,
-                        x509.Certificate.load(work.certificate),
-                        f.fileno(),
-                        prepared.start,
-                        prepared.end,
-                    )
                 f.seek(0)
                 pdf = f.read()
+            if isinstance(prepared, PreparedDocument):  # what the client's key will sign
+                self._check_binding(work, prepared, document, pdf)
         if not isinstance(prepared, PreparedDocument):
             raise InvalidInput("SIGNING_REFUSED")
         return prepared, pdf
+
+    @staticmethod
+    def _check_binding(
+        work: DocumentWork, prepared: PreparedDocument, document: bytes, pdf: bytes
+    ) -> None:
+        """The attributes a worker prepared bind the prepared file kept here (the same check
+        as before the server's own key signs: signer.document_work.check_signed_attributes)."""
+        cert = x509.Certificate.load(work.certificate)
+        chain = tuple(x509.Certificate.load(der) for der in work.chain)
+        level = work.options.level or PadesLevel.B_B
+        binding = document_work.check_signed_attributes(
+            prepared.signed_attributes,
+            cert,
+            pdf,
+            prepared.start,
+            prepared.end,
+            reserved=levels.bytes_reserved(cert, chain, level, None),
+            original=(len(document), hashlib.sha256(document).digest()),
+        )
+        if binding.digest != prepared.document_digest or prepared.result.level is not level:
+            raise Precondition("SIGNING_BINDING_FAILED", problem="not the work asked for")
 
     def complete(
         self,

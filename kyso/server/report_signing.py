@@ -23,7 +23,9 @@ import grpc
 from kyso.errors import KysoError
 from kyso.server.auth import caller_actor
 from kyso.server.context import AppContext
+from kyso.server.deadlines import work_deadline
 from signer import Placement, Profile, SignatureBox, SignOptions
+from signer import deadline as signing_deadline
 from signer.audit import SigningAttempt, SigningResult
 from signer.consent import OwnerAuthorization
 
@@ -51,6 +53,13 @@ def sign_report(
     }
     out = io.BytesIO()
     with contextlib.ExitStack() as stack:
+        if context is not None:  # the Verify call's deadline ends the signing work too
+            default = ctx.settings.signer.request_timeout_seconds
+            stack.enter_context(
+                signing_deadline.scope(
+                    work_deadline(context, default, "signer.request_timeout_seconds")
+                )
+            )
         try:
             config = ctx.signing.keys.config(key)  # KEY_NOT_FOUND
             # owner consent and usage limits as for Sign: a report request carries no owner

@@ -15,6 +15,7 @@ timestamp of B-T…B-LTA are fetched by the worker under the request's fetch bud
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from asn1crypto import x509
 from pyhanko.sign.signers.pdf_cms import Signer
 
-from kyso.errors import Precondition
+from kyso.errors import Internal, PermissionDenied, Precondition, Unauthenticated
 from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget
 from signer import deadline as signing_deadline
-from signer import document_work, event_loop
+from signer import document_work, event_loop, levels
 from signer.keys.cms_template import CmsTemplates
 from signer.model import DocumentWork, PreparedDocument, SignResult
 from signer.pdf_signer import DocumentCage, SigningService
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 #: The wall time of signing work outside a signing request's scope (seconds).
 _UNSCOPED_SECONDS = 30.0
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,28 +84,69 @@ def caged_signing(
     ) -> SignResult | PreparedDocument:
         at, budget, cancelled = signing_limits(http)
         job = SignJob(work, at, budget.deadline, budget.time_limit)
-        cert = x509.Certificate.load(work.certificate)
         fd = document.fileno()
-        asked: list[bool] = []
+        original = _original(fd)  # before the worker can touch the file
+        signed: list[tuple[document_work.Binding, bytes]] = []
 
         def answer(message: tuple[Any, ...]) -> bytes:
             # one raw signature per job, over attributes bound to the file this server holds
-            if message[0] != "sign_raw" or signer is None or asked or len(message) != 5:
+            if signer is None or signed or len(message) != 5:
                 raise Precondition("SIGNING_BINDING_FAILED", problem="unexpected request")
-            asked.append(True)
             _, data, digest_algorithm, start, end = message
             signing_deadline.check("signature")  # the key is not used for a caller gone
-            document_work.check_signed_attributes(data, cert, fd, int(start), int(end))
-            return event_loop.run(signer.async_sign_raw(bytes(data), str(digest_algorithm)))
+            binding = document_work.check_signed_attributes(
+                bytes(data),
+                _certificate(work),
+                fd,
+                int(start),
+                int(end),
+                reserved=_reserved(work),
+                original=original,
+            )
+            signature = event_loop.run(signer.async_sign_raw(bytes(data), str(digest_algorithm)))
+            signed.append((binding, signature))
+            return signature
 
-        result, _ = pool.run(
-            job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
-        )
+        try:
+            result, _ = pool.run(
+                job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
+            )
+        except (Unauthenticated, PermissionDenied) as exc:  # a worker speaks for no caller
+            raise Internal("INTERNAL_ERROR") from exc
         if not isinstance(result, SignResult | PreparedDocument):
             raise Precondition("SIGNING_BINDING_FAILED", problem="no result")
+        if signer is not None:
+            # what leaves kyso is what the key signed: the same ByteRange, our signature in it
+            if len(signed) != 1 or not signed[0][0].holds(fd, signed[0][1]):
+                raise Precondition("SIGNING_BINDING_FAILED", problem="the signed file changed")
         return result
 
     return run
+
+
+def _original(fd: int) -> tuple[int, bytes]:
+    """The caller's document as handed to the worker: its length and SHA-256."""
+    size, h, at = os.fstat(fd).st_size, hashlib.sha256(), 0
+    while at < size:
+        chunk = os.pread(fd, min(_CHUNK, size - at), at)
+        if not chunk:
+            break
+        h.update(chunk)
+        at += len(chunk)
+    return at, h.digest()
+
+
+def _certificate(work: DocumentWork) -> x509.Certificate:
+    return x509.Certificate.load(work.certificate)
+
+
+def _reserved(work: DocumentWork) -> int:
+    """The placeholder's size the worker must have written (signer.levels.bytes_reserved)."""
+    chain = tuple(x509.Certificate.load(der) for der in work.chain)
+    level = work.options.level
+    if level is None:
+        raise Precondition("SIGNING_BINDING_FAILED", problem="no level decided")
+    return levels.bytes_reserved(_certificate(work), chain, level, work.der_size)
 
 
 class WorkerSigning:

@@ -200,6 +200,7 @@ class _Worker:
         self.memory_watch = _MemoryErrorWatch()
         self.intake_policy: IntakePolicy | None = None  # loaded by the first intake
         self.used_budget: RequestBudget | None = None  # the current job's fetch budget
+        self._refusals_told = 0  # how many of its refusals the server has been sent
         self._signing: sign_jobs.WorkerSigning | None = None  # built by the first signing job
 
     def serve(self) -> None:
@@ -297,7 +298,9 @@ class _Worker:
         return self._signing
 
     def _ask_key(self, data: bytes, digest_algorithm: str, start: int, end: int) -> bytes:
-        """The server's raw signature over ``data`` (it checks the binding first)."""
+        """The server's raw signature over ``data`` (it checks the binding first). The job's
+        fetch refusals so far go first: a fetch cut by the deadline stops the key there."""
+        self._tell_refusals()
         reply = self.channel.ask(("sign_raw", data, digest_algorithm, start, end))
         if reply[0] != "ok":
             raise verify_jobs.rebuild_error(reply[1])
@@ -340,9 +343,15 @@ class _Worker:
             if opened is not None:
                 with contextlib.suppress(BufferError):
                     opened.close()
-            budget, self.used_budget = self.used_budget, None
-            if budget is not None and budget.refusals:  # before the answer: the server's
-                self.channel.tell(("fetch_refusals", list(budget.refusals)))  # budget learns
+            self._tell_refusals()  # before the answer: the server's budget learns them
+            self.used_budget, self._refusals_told = None, 0
+
+    def _tell_refusals(self) -> None:
+        """Send the current job's fetch refusals not sent yet."""
+        budget = self.used_budget
+        if budget is not None and len(budget.refusals) > self._refusals_told:
+            self.channel.tell(("fetch_refusals", budget.refusals[self._refusals_told :]))
+            self._refusals_told = len(budget.refusals)
 
 
 def _die_with_parent() -> None:

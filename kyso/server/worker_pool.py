@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 from asn1crypto import crl, ocsp
 
-from kyso.errors import DeadlineExceeded, KysoError, ResourceExhausted, Unavailable
+from kyso.errors import DeadlineExceeded, Internal, KysoError, ResourceExhausted, Unavailable
 from kyso.pki.fetching import current_budget
 from kyso.pki.revocation_cache import RevocationCache, _Entry
 from kyso.server import intake_jobs, precheck_jobs, sign_jobs, verify_jobs, verify_worker
@@ -337,8 +337,9 @@ class WorkerPool:
         returns the answer (a report's proto bytes; a signing job's result) and the document's
         (or package's) SHA-256, empty for a layout or signing job.
 
-        ``asks`` answers the job's own questions (a signing job's ``sign_raw``): its value, or
-        the :class:`KysoError` it raises, goes back to the worker.
+        ``asks`` answers the job's own question (a signing job's ``sign_raw``): its value, or
+        the :class:`KysoError` it raises (any other failure as ``INTERNAL_ERROR``), goes back
+        to the worker.
 
         ``deadline`` (:func:`time.monotonic`): the worker is killed that long after it plus
         ``kill_grace_seconds``. Raises the worker's :class:`KysoError`, or the pool's
@@ -434,11 +435,17 @@ class WorkerPool:
                 raise self._lost(worker, None, memory=True)
             elif kind == "crash":
                 raise self._lost(worker, None, problem=f"{message[1]} in the worker")
-            elif asks is not None:
+            elif kind == "sign_raw":  # a question only the job's own handler may answer
+                reply: tuple[Any, ...]
                 try:
-                    reply: tuple[Any, ...] = ("ok", asks(tuple(message)))
+                    if asks is None:
+                        raise Internal("INTERNAL_ERROR")
+                    reply = ("ok", asks(tuple(message)))
                 except KysoError as err:
                     reply = ("error", verify_jobs.error_state(err))
+                except Exception:  # the key's backend, the file: not the worker's fault
+                    log.exception("answering worker %d's %s failed", worker.pid, kind)
+                    reply = ("error", verify_jobs.error_state(Internal("INTERNAL_ERROR")))
                 conn.send(reply)
 
     @staticmethod

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from kyso.errors import Precondition
-from signer.document_work import MAX_SIGNED_ATTRIBUTES, check_signed_attributes
+from signer.document_work import MAX_SIGNED_ATTRIBUTES, Binding, check_signed_attributes
 
 HEAD = b"%PDF-1.7\n1 0 obj<</Contents "
 GAP = b"<" + b"0" * 64 + b">"
@@ -77,17 +77,66 @@ def document() -> Iterator[IO[bytes]]:
 
 START, END = len(HEAD), len(HEAD) + len(GAP)
 RIGHT = hashlib.sha256(HEAD + TAIL).digest()
+RESERVED = len(GAP) - 2
+#: the caller's document: here the file's head up to the placeholder
+ORIGINAL = (len(HEAD) - 10, hashlib.sha256(HEAD[:-10]).digest())
 
 
-def _refused(data: bytes, fd: int, start: int = START, end: int = END) -> str:
+def _check(data: bytes, source: int | bytes, start: int = START, end: int = END) -> Binding:
+    return check_signed_attributes(
+        data, KEY_CERT, source, start, end, reserved=RESERVED, original=ORIGINAL
+    )
+
+
+def _refused(data: bytes, fd: int | bytes, start: int = START, end: int = END) -> str:
     with pytest.raises(Precondition) as info:
-        check_signed_attributes(data, KEY_CERT, fd, start, end)
+        _check(data, fd, start, end)
     assert info.value.code == "SIGNING_BINDING_FAILED"
     return str(info.value.params["problem"])
 
 
 def test_attributes_bound_to_the_file_are_signed(document: IO[bytes]) -> None:
-    check_signed_attributes(_attrs(RIGHT), KEY_CERT, document.fileno(), START, END)
+    binding = _check(_attrs(RIGHT), document.fileno())
+    assert binding == Binding(START, END, len(HEAD + GAP + TAIL), RIGHT)
+
+
+def test_bytes_are_checked_as_a_file_is() -> None:
+    assert _check(_attrs(RIGHT), HEAD + GAP + TAIL).digest == RIGHT
+
+
+def test_a_changed_callers_document_is_refused() -> None:
+    changed = b"%PDF-1.4" + HEAD[8:]
+    data = _attrs(hashlib.sha256(changed + TAIL).digest())
+    assert "caller's document" in _refused(data, changed + GAP + TAIL)
+
+
+def test_a_placeholder_of_another_size_is_refused() -> None:
+    gap = b"<" + b"0" * 80 + b">"
+    data = _attrs(RIGHT)
+    assert "reserved size" in _refused(data, HEAD + gap + TAIL, START, START + len(gap))
+
+
+def test_the_binding_holds_only_with_the_signature_in_the_same_file(
+    document: IO[bytes],
+) -> None:
+    binding = _check(_attrs(RIGHT), document.fileno())
+    signature = bytes(range(20))
+    assert not binding.holds(document.fileno(), signature)  # not written yet
+    document.seek(START + 1)
+    document.write(signature.hex().encode())
+    document.flush()
+    assert binding.holds(document.fileno(), signature)
+    document.seek(0)
+    document.write(b"%PDF-1.4")  # another document under the same signature
+    document.flush()
+    assert not binding.holds(document.fileno(), signature)
+
+
+def test_repeated_or_trailing_attributes_are_refused(document: IO[bytes]) -> None:
+    attrs = cms.CMSAttributes.load(_attrs(RIGHT))
+    twice = cms.CMSAttributes([*attrs, attrs[1]]).dump()
+    assert _refused(twice, document.fileno())
+    assert _refused(_attrs(RIGHT) + b"\x00\x00", document.fileno())
 
 
 def test_another_documents_digest_is_refused(document: IO[bytes]) -> None:
@@ -107,7 +156,9 @@ def test_a_filled_placeholder_is_refused(document: IO[bytes]) -> None:
     assert "placeholder" in _refused(_attrs(RIGHT), document.fileno())
 
 
-@pytest.mark.parametrize(("start", "end"), [(0, END), (START, 10**9), (END, START), (5, 6)])
+@pytest.mark.parametrize(
+    ("start", "end"), [(0, END - START), (START, 10**9), (END, START), (5, 6), (5, 5 + len(GAP))]
+)
 def test_a_placeholder_outside_or_not_one_is_refused(
     document: IO[bytes], start: int, end: int
 ) -> None:
@@ -135,5 +186,5 @@ def test_oversized_attributes_are_refused_before_parsing(document: IO[bytes]) ->
 
 def test_the_workers_file_offset_is_left_alone(document: IO[bytes]) -> None:
     document.seek(7)
-    check_signed_attributes(_attrs(RIGHT), KEY_CERT, document.fileno(), START, END)
+    _check(_attrs(RIGHT), document.fileno())
     assert document.tell() == 7
