@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from asn1crypto import x509
 from pyhanko.sign.signers.pdf_cms import Signer
 
-from kyso.errors import Internal, PermissionDenied, Precondition, Unauthenticated
+from kyso.errors import Internal, KysoError, PermissionDenied, Precondition, Unauthenticated
 from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget
 from signer import deadline as signing_deadline
 from signer import document_work, event_loop, levels
@@ -93,26 +93,37 @@ def caged_signing(
             if signer is None or signed or len(message) != 5:
                 raise Precondition("SIGNING_BINDING_FAILED", problem="unexpected request")
             _, data, digest_algorithm, start, end = message
-            signing_deadline.check("signature")  # the key is not used for a caller gone
-            binding = document_work.check_signed_attributes(
-                bytes(data),
-                _certificate(work),
-                fd,
-                int(start),
-                int(end),
-                reserved=_reserved(work),
-                original=original,
-            )
-            signature = event_loop.run(signer.async_sign_raw(bytes(data), str(digest_algorithm)))
+            try:
+                signing_deadline.check("signature")  # the key is not used for a caller gone
+                binding = document_work.check_signed_attributes(
+                    bytes(data),
+                    _certificate(work),
+                    fd,
+                    int(start),
+                    int(end),
+                    reserved=_reserved(work),
+                    original=original,
+                )
+                signature = event_loop.run(
+                    signer.async_sign_raw(bytes(data), str(digest_algorithm))
+                )
+            except KysoError as err:  # e.g. a wrong owner PIN: this server's own verdict
+                refused.append(err)
+                raise
             signed.append((binding, signature))
             return signature
 
+        refused: list[KysoError] = []
         try:
             result, _ = pool.run(
                 job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
             )
-        except (Unauthenticated, PermissionDenied) as exc:  # a worker speaks for no caller
-            raise Internal("INTERNAL_ERROR") from exc
+        except KysoError as exc:
+            if refused:  # the worker only passed on what this server answered
+                raise refused[0] from None
+            if isinstance(exc, Unauthenticated | PermissionDenied):  # a worker speaks for
+                raise Internal("INTERNAL_ERROR") from exc  # no caller
+            raise
         if not isinstance(result, SignResult | PreparedDocument):
             raise Precondition("SIGNING_BINDING_FAILED", problem="no result")
         if signer is not None:
