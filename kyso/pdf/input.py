@@ -17,19 +17,21 @@ def check_size(size: int, limit: int) -> None:
         raise ResourceExhausted("DOCUMENT_TOO_LARGE", limit=limit)
 
 
-def _not_pdf() -> InvalidInput:
-    return InvalidInput("NOT_A_PDF", problem="damaged or truncated")
+def _not_pdf(problem: str = "damaged or truncated") -> InvalidInput:
+    return InvalidInput("NOT_A_PDF", problem=problem)
 
 
 def open_for_signing(stream: BinaryIO) -> IncrementalPdfFileWriter:
     """A writer that appends an incremental update to ``stream`` (which must stay open)."""
     stream.seek(0)
     head = stream.read(1024)
+    if not head:
+        raise _not_pdf("empty")
     if b"%PDF-" not in head:
-        raise _not_pdf()
+        raise _not_pdf("no %PDF- header in its first 1 KiB")  # as Verify says it
     stream.seek(-min(_size(stream), 2048), 2)
     if b"%%EOF" not in stream.read():
-        raise _not_pdf()  # truncated: a complete PDF ends with %%EOF
+        raise _not_pdf("truncated: no %%EOF in its last 2 KiB")
     stream.seek(0)
     try:
         writer: IncrementalPdfFileWriter = MetadataConsistentWriter(stream, strict=False)

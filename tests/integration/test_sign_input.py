@@ -33,16 +33,16 @@ def _encrypted(tmp_path: Path) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("name", "status", "code"),
+    ("name", "status", "code", "problem"),
     [
-        ("not-pdf", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
-        ("empty", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
-        ("truncated", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
-        ("garbage-xref", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF"),
-        ("encrypted", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_ENCRYPTED"),
+        ("not-pdf", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF", "no %PDF- header"),
+        ("empty", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF", "(empty)"),
+        ("truncated", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF", "truncated"),
+        ("garbage-xref", grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_PDF", "damaged"),
+        ("encrypted", grpc.StatusCode.INVALID_ARGUMENT, "DOCUMENT_ENCRYPTED", ""),
     ],
 )
-def test_bad_documents(grpc_channel, tmp_path, name, status, code):
+def test_bad_documents(grpc_channel, tmp_path, name, status, code, problem):
     good = decree30_pdf()
     document = {
         "not-pdf": b"PK\x03\x04 this is a zip, not a PDF" * 10,
@@ -52,6 +52,9 @@ def test_bad_documents(grpc_channel, tmp_path, name, status, code):
         "encrypted": _encrypted(tmp_path) if name == "encrypted" else b"",
     }[name]
     assert rpc_error(lambda: _rect_sign(grpc_channel, document)) == (status, code)
+    with pytest.raises(grpc.RpcError) as info:  # the refusal says what is wrong, as Verify does
+        _rect_sign(grpc_channel, document)
+    assert problem in (info.value.details() or "")
     # the server keeps serving
     assert _rect_sign(grpc_channel, good).document
 
