@@ -129,7 +129,12 @@ def start_server(config: Path, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_ready(address: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_ready(
+    address: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120
+) -> None:
+    """Wait until ``kyso serve`` accepts connections. Generous: under CI's two xdist workers
+    a start (imports, the cage's forkserver warm-up) can share the two cores with the load
+    test's 32 clients and its 16 busy workers; 30 s was seen to run out there."""
     import time
 
     deadline = time.monotonic() + timeout
