@@ -21,7 +21,6 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from asn1crypto import cms, x509
@@ -210,7 +209,6 @@ def perform(
     key_config: KeySettings | None,
     ask: KeyRequest | None,
     templates: CmsTemplates | None = None,
-    source_path: Path | None = None,
 ) -> SignResult | PreparedDocument:
     """Do ``work`` on ``document`` (a file open for update; the update is appended in place)
     with ``service`` (a :class:`signer.pdf_signer.SigningService` without keys) and the
@@ -227,9 +225,7 @@ def perform(
             SimpleCertificateStore.from_certs([cert, *chain]),
             signature_value=cert.public_key.byte_size * 2,
         )
-        plan = service.plan(
-            cert, chain, None, external, work.options, document, source_path, check=False
-        )
+        plan = service.plan(cert, chain, None, external, work.options, document, None, check=False)
         box: list[PreparedDocument] = []
 
         async def _prepare() -> None:
@@ -260,7 +256,7 @@ def perform(
         signer,
         work.options,
         document,
-        source_path,
+        None,  # no path: the anchor search's pdftotext reads a temporary copy
         der_size=work.der_size,
         subject=work.subject,
         check=False,

@@ -5,7 +5,6 @@ document could try to get another document signed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Iterator
@@ -13,38 +12,18 @@ from typing import IO
 
 import pytest
 from asn1crypto import cms, tsp, x509
-from cryptography import x509 as cx509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from kyso.errors import Precondition
 from signer.document_work import MAX_SIGNED_ATTRIBUTES, Binding, check_signed_attributes
+from tests.unit.process_inputs import make_cert
 
 HEAD = b"%PDF-1.7\n1 0 obj<</Contents "
 GAP = b"<" + b"0" * 64 + b">"
 TAIL = b">>endobj\n%%EOF\n"
 
 
-def _cert(name: str) -> x509.Certificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        cx509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-KEY_CERT = _cert("kyso test key")
-OTHER_CERT = _cert("someone else")
+KEY_CERT = make_cert("p256", cn="kyso test key")
+OTHER_CERT = make_cert("p256", cn="someone else")
 
 
 def _attrs(digest: bytes, cert: x509.Certificate = KEY_CERT, content_type: str = "data") -> bytes:
