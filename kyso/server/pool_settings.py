@@ -7,6 +7,8 @@ with these hard limits per request; docs/robustness.md ("The cage") says what ru
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from kyso.settings import SettingsModel
@@ -53,6 +55,13 @@ class ProcessPoolSettings(SettingsModel):
         30.0,
         gt=0,
         description="how long a worker started on demand (beyond `size`) may stay idle",
+    )
+    confinement: Literal["auto", "landlock", "none"] = Field(
+        "auto",
+        description="what confines each worker beyond its limits (docs/security.md, Workers): "
+        '`"landlock"` Linux Landlock (no files outside the code, the system and the '
+        "configuration it reads; no kyso home, no other process), refusing to start without "
+        'it; `"auto"` Landlock when the kernel offers it, else a warning at start; `"none"`',
     )
     kill_grace_seconds: float = Field(
         0.2,

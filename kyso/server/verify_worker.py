@@ -39,6 +39,7 @@ import mmap
 import os
 import resource
 import signal
+import tempfile
 import threading
 from dataclasses import replace
 from datetime import datetime
@@ -51,7 +52,14 @@ from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
 from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
-from kyso.server import allocator, intake_jobs, precheck_jobs, sign_jobs, verify_jobs
+from kyso.server import (
+    allocator,
+    intake_jobs,
+    precheck_jobs,
+    sign_jobs,
+    verify_jobs,
+    worker_confinement,
+)
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
@@ -361,8 +369,14 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def main(conn: Connection, settings: Settings, log_level: int) -> None:
-    """The worker's life: limits, warm-up, then one job after another until told to stop."""
+def main(
+    conn: Connection,
+    settings: Settings,
+    log_level: int,
+    confinement: worker_confinement.Confinement,
+) -> None:
+    """The worker's life: limits, warm-up, confinement, then one job after another until told
+    to stop. ``settings`` come without secrets (:func:`worker_confinement.worker_settings`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
@@ -382,10 +396,18 @@ def main(conn: Connection, settings: Settings, log_level: int) -> None:
     worker = _Worker(channel, settings)
     root.addHandler(worker.memory_watch)
     _warm_up(worker)
+    # temporary files (the anchor search's copy, OCR's images) in the pool's scratch only
+    os.environ["TMPDIR"] = tempfile.tempdir = confinement.scratch
+    try:
+        confined = worker_confinement.confine(confinement)
+    except OSError as exc:
+        log.error("this worker cannot be confined: %s", exc)
+        channel.tell(("crash", "confinement"))
+        os._exit(1)
     size, peak = _vm_sizes()
     limit = size + settings.process_pool.memory_limit_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    channel.tell(("ready", os.getpid(), size, limit, peak))
+    channel.tell(("ready", os.getpid(), size, limit, peak, confined))
     worker.serve()
 
 
@@ -399,8 +421,10 @@ WARM_PDF = (
 
 
 def _warm_up(worker: _Worker) -> None:
-    """Load this worker's own policies (the forkserver warmed the rest up)."""
+    """Load this worker's own policies and imports before it is confined (the forkserver
+    warmed the rest up)."""
     worker.policies.get(worker.settings.verifier.default_policy)
+    from signer import pdf_signer  # noqa: F401 - a signing job's imports, read now
 
 
 __all__ = ["EXIT_MEMORY", "WARM_PDF", "ServerCache", "main"]

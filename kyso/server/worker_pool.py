@@ -30,7 +30,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -44,7 +46,15 @@ from asn1crypto import crl, ocsp
 from kyso.errors import DeadlineExceeded, Internal, KysoError, ResourceExhausted, Unavailable
 from kyso.pki.fetching import current_budget
 from kyso.pki.revocation_cache import RevocationCache, _Entry
-from kyso.server import intake_jobs, precheck_jobs, sign_jobs, verify_jobs, verify_worker
+from kyso.server import (
+    intake_jobs,
+    precheck_jobs,
+    sign_jobs,
+    verify_jobs,
+    verify_worker,
+    worker_confinement,
+    worker_protocol,
+)
 from kyso.server.settings import Settings
 from trust_store.model import TrustSnapshot
 
@@ -56,6 +66,9 @@ _GROW_AFTER = 0.05
 _TICK = 0.05
 #: A worker whose address space came this close to its limit ran out of memory.
 _MEMORY_MARGIN = 64 * 1024 * 1024
+#: Log lines of one job re-logged from its worker; the rest are counted in one line (a hostile
+#: document's dead ends must not fill the disk, issue 9 §4).
+_LOG_LINES_PER_JOB = 200
 
 _CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
@@ -140,6 +153,14 @@ class WorkerPool:
     def __init__(self, settings: Settings, cache: RevocationCache) -> None:
         cfg = settings.process_pool
         self.settings = settings
+        #: what each worker is given: no secret, no shared state (worker_confinement)
+        self._worker_settings = worker_confinement.worker_settings(settings)
+        self._scratch = tempfile.mkdtemp(prefix="kyso-worker-")
+        self.confinement = worker_confinement.Confinement(
+            cfg.confinement, self._scratch, worker_confinement.read_paths(settings)
+        )
+        #: the Landlock ABI the workers are confined by (0: unconfined), once one is ready
+        self.confined: int | None = None
         self.size = cfg.size if cfg.size is not None else (os.cpu_count() or 1)
         self.max_size = max(self.size, cfg.max_size or settings.workers)
         self._cfg = cfg
@@ -160,7 +181,18 @@ class WorkerPool:
 
     def start(self) -> None:
         """Start the warm workers in the background (they warm up while the server starts;
-        the first one needs the forkserver, which imports pyHanko and the verifier once)."""
+        the first one needs the forkserver, which imports pyHanko and the verifier once).
+
+        Raises :class:`kyso.errors.InvalidInput` (``CONFIG_INVALID``) for ``confinement =
+        "landlock"`` on a kernel without Landlock."""
+        if self._cfg.confinement == "landlock" and worker_confinement.landlock_abi() < 1:
+            from kyso.errors import InvalidInput
+
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem='[process_pool] confinement = "landlock", but this kernel offers no '
+                'Landlock (Linux 5.13+ with landlock in lsm=); use "auto" to run unconfined',
+            )
         with self._cond:
             self._count += self.size
             self._warming = True
@@ -194,6 +226,7 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in idle:
             self._stop(worker)
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     @property
     def busy(self) -> int:
@@ -210,7 +243,7 @@ class WorkerPool:
         parent, child = ctx.Pipe(duplex=True)
         process = ctx.Process(
             target=verify_worker.main,
-            args=(child, self.settings, self._log_level),
+            args=(child, self._worker_settings, self._log_level, self.confinement),
             name="kyso-verify-worker",
             daemon=True,
         )
@@ -388,6 +421,7 @@ class WorkerPool:
         asks: Callable[[tuple[Any, ...]], Any] | None = None,
     ) -> tuple[Any, ...]:
         conn = worker.conn
+        logged = 0
         while True:
             now = time.monotonic()
             if now >= kill_at or cancelled.is_set():
@@ -402,12 +436,25 @@ class WorkerPool:
             if not conn.poll(min(_TICK, kill_at - now)):
                 worker.vsize = max(worker.vsize, _vsize(worker.pid))
                 continue
-            message = conn.recv()
+            try:
+                message = worker_protocol.decode(conn)
+            except worker_protocol.ProtocolViolation as exc:
+                self._kill(worker)
+                log.warning("verification worker %d: %s", worker.pid, exc)
+                raise self._lost(worker, None, problem="it broke the protocol") from exc
             kind = message[0]
             if kind in ("ok", "error"):
-                return tuple(message)
+                if logged > _LOG_LINES_PER_JOB:
+                    log.warning(
+                        "verification worker %d: %d more log lines of this job not shown",
+                        worker.pid,
+                        logged - _LOG_LINES_PER_JOB,
+                    )
+                return message
             if kind == "log":
-                self._relog(worker, *message[1:])
+                logged += 1
+                if logged <= _LOG_LINES_PER_JOB:
+                    self._relog(worker, *message[1:])
             elif kind == "fetch_refusals":  # the request's budget in this thread learns them
                 budget = current_budget()
                 if budget is not None:
@@ -429,12 +476,13 @@ class WorkerPool:
             elif kind == "cache_stale":
                 self._cache.mark_stale(_Entry(der=message[1], obj=None, expires_at=0.0))
             elif kind == "ready":
-                _, _, worker.vsize_at_rest, worker.limit, worker.rest_peak = message
+                _, _, worker.vsize_at_rest, worker.limit, worker.rest_peak, confined = message
+                self._note_confinement(confined)
                 worker.vsize = max(worker.vsize, worker.vsize_at_rest)
             elif kind == "memory":
                 raise self._lost(worker, None, memory=True)
             elif kind == "crash":
-                raise self._lost(worker, None, problem=f"{message[1]} in the worker")
+                raise self._lost(worker, None, problem=f"{message[1][:80]} in the worker")
             elif kind == "sign_raw":  # a question only the job's own handler may answer
                 reply: tuple[Any, ...]
                 try:
@@ -447,6 +495,19 @@ class WorkerPool:
                     log.exception("answering worker %d's %s failed", worker.pid, kind)
                     reply = ("error", verify_jobs.error_state(Internal("INTERNAL_ERROR")))
                 conn.send(reply)
+
+    def _note_confinement(self, abi: int) -> None:
+        """Log once how the workers are confined (docs/security.md, Workers)."""
+        if self.confined is not None:
+            return
+        self.confined = abi
+        if abi:
+            log.info("verification workers confined by Landlock (ABI %d)", abi)
+        elif self._cfg.confinement == "auto":
+            log.warning(
+                "verification workers run without Landlock (this kernel offers none): a "
+                "document that took over a worker could read what kyso's user can read"
+            )
 
     @staticmethod
     def _relog(worker: _Worker, name: str, level: int, text: str, exc_text: str | None) -> None:

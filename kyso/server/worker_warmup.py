@@ -19,6 +19,7 @@ import aiohttp
 from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
 from kyso.server import intake_jobs, verify_jobs, verify_worker
+from kyso.server.worker_confinement import scrub_environment
 from kyso.v1 import verifier_pb2 as pb
 from trust_store.model import TrustSnapshot
 from verifier import validation
@@ -71,4 +72,5 @@ def warm() -> None:
         logging.disable(logging.NOTSET)
 
 
+scrub_environment()  # before any worker forks from this process: no PIN reaches one
 warm()
