@@ -51,7 +51,10 @@ def bind():
         s.close()
 attempt("bind_tcp", bind)
 import kyso.server.verify_jobs  # code from sys.path still imports
-attempt("run_pdftotext", lambda: __import__("subprocess").run(["pdftotext", "-v"], capture_output=True, check=True))
+import subprocess
+def pdftotext():
+    subprocess.run(["pdftotext", "-v"], capture_output=True, check=True)
+attempt("run_pdftotext", pdftotext)
 print(json.dumps(out))
 """
 
