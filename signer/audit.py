@@ -41,6 +41,9 @@ class SigningResult(enum.StrEnum):
     OK = "OK"  # a signed document (or, for PrepareSignature, a prepared one) was returned
     REFUSED = "REFUSED"  # a kyso error with a stable code
     ERROR = "ERROR"  # an unexpected failure (INTERNAL)
+    #: the key made a signature, then the request failed (a worker lost or misbehaving after
+    #: it was answered, docs/security.md): nothing was returned, but the use counts
+    SIGNED_NOT_RETURNED = "SIGNED_NOT_RETURNED"
 
 
 @dataclass(frozen=True)

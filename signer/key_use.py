@@ -119,6 +119,10 @@ class KeyUse:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if not self._done and getattr(exc, "signature_made", False):
+            # the key signed, then the request failed: a signature may exist outside kyso,
+            # so it counts and the consent is spent (never given back for another try)
+            self.commit()
         if not self._done:
             if (
                 self.consent is not None

@@ -15,6 +15,7 @@ timestamp of B-T…B-LTA are fetched by the worker under the request's fetch bud
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from signer.keys.cms_template import CmsTemplates
 from signer.model import DocumentWork, PreparedDocument, SignResult
 from signer.pdf_signer import DocumentCage, SigningService
 from trust_store.model import TrustSnapshot
+
+log = logging.getLogger("kyso.signer")
 
 if TYPE_CHECKING:
     from kyso.server.worker_pool import WorkerPool
@@ -119,6 +122,8 @@ def caged_signing(
                 job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
             )
         except KysoError as exc:
+            if signed:  # the key signed: the use counts whatever the worker did next
+                _signature_made(exc, work)
             if refused:  # the worker only passed on what this server answered
                 raise refused[0] from None
             if isinstance(exc, Unauthenticated | PermissionDenied):  # a worker speaks for
@@ -129,10 +134,25 @@ def caged_signing(
         if signer is not None:
             # what leaves kyso is what the key signed: the same ByteRange, our signature in it
             if len(signed) != 1 or not signed[0][0].holds(fd, signed[0][1]):
-                raise Precondition("SIGNING_BINDING_FAILED", problem="the signed file changed")
+                error = Precondition("SIGNING_BINDING_FAILED", problem="the signed file changed")
+                if signed:
+                    _signature_made(error, work)
+                raise error
         return result
 
     return run
+
+
+def _signature_made(error: KysoError, work: DocumentWork) -> None:
+    """Mark ``error`` as raised after the key signed (``signature_made``): the key's use is
+    counted, its consent spent and the audit says ``SIGNED_NOT_RETURNED``; a worker that took
+    a signature and then failed on purpose gains no second try."""
+    error.signature_made = True  # type: ignore[attr-defined]
+    log.warning(
+        "key %s signed, then the request failed (%s): the use is counted",
+        work.key_name or "-",
+        error.code,
+    )
 
 
 def _original(fd: int) -> tuple[int, bytes]:

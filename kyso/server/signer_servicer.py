@@ -159,7 +159,9 @@ class _Audited:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if isinstance(exc, KysoError):
+        if isinstance(exc, KysoError) and getattr(exc, "signature_made", False):
+            self._write(SigningResult.SIGNED_NOT_RETURNED, code=exc.code)
+        elif isinstance(exc, KysoError):
             self._write(SigningResult.REFUSED, code=exc.code)
         elif isinstance(exc, Exception):
             self._write(SigningResult.ERROR, code="INTERNAL")
