@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 
 import aiohttp
@@ -72,5 +73,13 @@ def warm() -> None:
         logging.disable(logging.NOTSET)
 
 
-scrub_environment()  # before any worker forks from this process: no PIN reaches one
+def _in_forkserver() -> bool:
+    """Whether this process is multiprocessing's forkserver (started as ``python -c 'from
+    multiprocessing.forkserver import main; …'``), not a process that merely imports this
+    module (a test walking the package)."""
+    return any("multiprocessing.forkserver import main" in arg for arg in sys.orig_argv)
+
+
+if _in_forkserver():
+    scrub_environment()  # before any worker forks from this process: no PIN reaches one
 warm()
