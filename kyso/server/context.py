@@ -69,6 +69,7 @@ class AppContext:
     #: per-client limits (set with the limits interceptor; the defaults until then)
     client_limits: LimitTable = field(default_factory=lambda: LimitTable(LimitsSettings(), ()))
     pool: WorkerPool | None = None  # the cage: verification workers (None: in this process)
+    signing_pool: WorkerPool | None = None  # the cage's signing workers (the PDF work only)
 
     @property
     def keys(self) -> KeyRegistry:
@@ -162,14 +163,27 @@ def build_context(settings: Settings) -> AppContext:
             from kyso.server.sign_jobs import caged_signing
             from kyso.server.worker_pool import WorkerPool
 
+            pool_cfg = settings.process_pool
             ctx.pool = WorkerPool(settings, revocation.cache)
             closers.append(ctx.pool.close)  # first to close: no verification outlives it
             ctx.pool.start()
+            # the PDF work of a signature in workers of its own: a worker that read a
+            # document for Verify or Intake never does a signature's work
+            ctx.signing_pool = WorkerPool(
+                settings,
+                revocation.cache,
+                purpose="signing",
+                size=pool_cfg.signing_size,
+                max_size=pool_cfg.signing_max_size or settings.workers,
+            )
+            closers.append(ctx.signing_pool.close)
+            ctx.signing_pool.start()
             # the signer's path building over a caller's chain is untrusted work too
             signing.precheck.isolate = caged_precheck(ctx.pool, revocation.http)
             # and so is the PDF work of a signature: only the key's operation stays here
-            signing.isolate = caged_signing(ctx.pool, revocation.http, trust.snapshot)
+            signing.isolate = caged_signing(ctx.signing_pool, revocation.http, trust.snapshot)
             ctx.pool.wait_ready(_POOL_START_SECONDS)  # serve once Verify can be served
+            ctx.signing_pool.wait_ready(_POOL_START_SECONDS)
         from kyso.server import observability
 
         ctx.observability = observability.attach(ctx)  # outermost interceptor: sees refusals

@@ -100,8 +100,9 @@ class ServerMetrics:
         """Read ``ctx``'s components at scrape time and time its fetches."""
         self.registry.register(_ComponentCollector(ctx))
         ctx.revocation.http.on_fetch = self.on_fetch
-        if ctx.pool is not None:  # the fetches of caged work, relayed by the workers
-            ctx.pool.on_fetch = self.on_fetch
+        for pool in (ctx.pool, ctx.signing_pool):  # the fetches of caged work, relayed
+            if pool is not None:
+                pool.on_fetch = self.on_fetch
 
     # -- per RPC
     def record(self, record: RequestRecord, code: str, seconds: float) -> None:

@@ -35,6 +35,20 @@ class ProcessPoolSettings(SettingsModel):
         "is busy (e.g. waiting on a slow responder) and stop after `idle_seconds` (default: "
         "`workers`, the gRPC threads)",
     )
+    signing_size: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="warm workers of the signing pool: the PDF work of Sign, SignStream and "
+        "PrepareSignature runs in workers of its own, never in one that read a document for "
+        "Verify or Intake (docs/security.md, Workers)",
+    )
+    signing_max_size: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="most signing workers at once (default: `workers`, the gRPC threads)",
+    )
     memory_limit_bytes: int = Field(
         1024 * MiB,
         ge=64 * MiB,

@@ -150,9 +150,20 @@ def _vsize(pid: int) -> int:
 class WorkerPool:
     """Worker processes for the verifications of one server process (``AppContext.pool``)."""
 
-    def __init__(self, settings: Settings, cache: RevocationCache) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        cache: RevocationCache,
+        *,
+        purpose: str = "verification",
+        size: int | None = None,
+        max_size: int | None = None,
+    ) -> None:
+        """``purpose`` names the pool in logs and metrics (``verification``, ``signing``);
+        ``size`` and ``max_size`` default to ``[process_pool] size`` and ``max_size``."""
         cfg = settings.process_pool
         self.settings = settings
+        self.purpose = purpose
         #: what each worker is given: no secret, no shared state (worker_confinement)
         self._worker_settings = worker_confinement.worker_settings(settings)
         self._scratch = tempfile.mkdtemp(prefix="kyso-worker-")
@@ -161,8 +172,10 @@ class WorkerPool:
         )
         #: the Landlock ABI the workers are confined by (0: unconfined), once one is ready
         self.confined: int | None = None
-        self.size = cfg.size if cfg.size is not None else (os.cpu_count() or 1)
-        self.max_size = max(self.size, cfg.max_size or settings.workers)
+        if size is None:
+            size = cfg.size if cfg.size is not None else (os.cpu_count() or 1)
+        self.size = size
+        self.max_size = max(self.size, max_size or cfg.max_size or settings.workers)
         self._cfg = cfg
         self._cache = cache
         self._cond = threading.Condition()
@@ -174,6 +187,7 @@ class WorkerPool:
         self._encoded: tuple[TrustSnapshot, bytes] | None = None
         self._log_level = logging.getLogger().getEffectiveLevel()
         self.replaced = 0  # workers that ended abnormally (killed, lost, over a limit)
+        self.jobs = 0  # jobs handed to a worker
         #: the server's fetch hook (kyso.server.metrics): a worker's fetches are timed there
         self.on_fetch: Callable[[str, str, float, bool], None] | None = None
 
@@ -244,13 +258,13 @@ class WorkerPool:
         process = ctx.Process(
             target=verify_worker.main,
             args=(child, self._worker_settings, self._log_level, self.confinement),
-            name="kyso-verify-worker",
+            name=f"kyso-{self.purpose}-worker",
             daemon=True,
         )
         try:
             process.start()
         except Exception:
-            log.exception("cannot start a verification worker")
+            log.exception("cannot start a %s worker", self.purpose)
             parent.close()
             child.close()
             return None
@@ -380,6 +394,7 @@ class WorkerPool:
         ``VERIFY_WORKER_LOST``).
         """
         worker = self._acquire(deadline, cancelled)
+        self.jobs += 1
         healthy = False
         try:
             worker.served += 1
@@ -404,7 +419,7 @@ class WorkerPool:
             self._release(worker, healthy=healthy)
         if not healthy:
             self.replaced += 1
-            log.warning("verification worker %d reached its memory limit", worker.pid)
+            log.warning("%s worker %d reached its memory limit", self.purpose, worker.pid)
             raise self._memory()
         if answer[0] == "ok":
             return answer[1], answer[2]
@@ -428,7 +443,8 @@ class WorkerPool:
                 self._kill(worker)
                 self.replaced += 1
                 log.warning(
-                    "verification worker %d killed: %s",
+                    "%s worker %d killed: %s",
+                    self.purpose,
                     worker.pid,
                     "the call was cancelled" if cancelled.is_set() else "past the deadline",
                 )
@@ -440,13 +456,14 @@ class WorkerPool:
                 message = worker_protocol.decode(conn)
             except worker_protocol.ProtocolViolation as exc:
                 self._kill(worker)
-                log.warning("verification worker %d: %s", worker.pid, exc)
+                log.warning("%s worker %d: %s", self.purpose, worker.pid, exc)
                 raise self._lost(worker, None, problem="it broke the protocol") from exc
             kind = message[0]
             if kind in ("ok", "error"):
                 if logged > _LOG_LINES_PER_JOB:
                     log.warning(
-                        "verification worker %d: %d more log lines of this job not shown",
+                        "%s worker %d: %d more log lines of this job not shown",
+                        self.purpose,
                         worker.pid,
                         logged - _LOG_LINES_PER_JOB,
                     )
@@ -502,11 +519,12 @@ class WorkerPool:
             return
         self.confined = abi
         if abi:
-            log.info("verification workers confined by Landlock (ABI %d)", abi)
+            log.info("%s workers confined by Landlock (ABI %d)", self.purpose, abi)
         elif self._cfg.confinement == "auto":
             log.warning(
-                "verification workers run without Landlock (this kernel offers none): a "
-                "document that took over a worker could read what kyso's user can read"
+                "%s workers run without Landlock (this kernel offers none): a document "
+                "that took over a worker could read what kyso's user can read",
+                self.purpose,
             )
 
     @staticmethod
@@ -556,7 +574,8 @@ class WorkerPool:
                 )
             error = Unavailable("VERIFY_WORKER_LOST", problem=problem)
         log.warning(
-            "verification worker %d ended (exit %s, %s): %s",
+            "%s worker %d ended (exit %s, %s): %s",
+            self.purpose,
             worker.pid,
             code,
             type(exc).__name__ if exc is not None else "no answer",

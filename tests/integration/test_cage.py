@@ -122,10 +122,12 @@ def _alive(pid: int) -> bool:
     return state not in (b"Z", b"X")
 
 
-def _wait_idle_workers(ctx: Any, count: int, timeout: float = 60) -> list[int]:
+def _wait_idle_workers(ctx: Any, count: int, timeout: float = 60, pool: Any = None) -> list[int]:
+    """The pids of ``count`` idle workers of ``pool`` (the verification pool by default)."""
+    pool = pool if pool is not None else ctx.pool
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        pids = ctx.pool.pids()
+        pids = pool.pids()
         if len(pids) >= count:
             return pids
         time.sleep(0.05)

@@ -30,7 +30,8 @@ from tests.integration.documents import decree30_pdf
 
 @pytest.fixture
 def server(make_config: Callable[..., Any]) -> Callable[..., Any]:
-    """``server(pool={...})``: a kyso server of its own, its signer stub and context."""
+    """``server(pool={...})``: a kyso server of its own, its signer stub, context and
+    channel."""
     from kyso.server.app import running_server
 
     @contextmanager
@@ -39,7 +40,7 @@ def server(make_config: Callable[..., Any]) -> Callable[..., Any]:
             running_server(make_config(process_pool=pool)) as (address, ctx),
             admin_channel(address) as channel,
         ):
-            yield pb_grpc.SignerStub(channel), ctx
+            yield pb_grpc.SignerStub(channel), ctx, channel
 
     return _start
 
@@ -62,8 +63,8 @@ def heavy(kyso_server: str, tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def test_a_worker_killed_mid_signature(server: Any, heavy: bytes, assert_pdfsig_ok: Any) -> None:
     """SIGKILL of the worker while it reads the document: UNAVAILABLE VERIFY_WORKER_LOST, the
     audit says refused, the key made no signature; the next Sign is done by a new worker."""
-    with server({"size": 1, "max_size": 1}) as (stub, ctx):
-        (pid,) = _wait_idle_workers(ctx, 1)
+    with server({"signing_size": 1, "signing_max_size": 1}) as (stub, ctx, _):
+        (pid,) = _wait_idle_workers(ctx, 1, pool=ctx.signing_pool)
         before = len(ctx.signing_audit.entries())
         with ThreadPoolExecutor(1) as pool:
             call = pool.submit(rpc_error, lambda: stub.Sign(_request(heavy), timeout=60))
@@ -73,7 +74,7 @@ def test_a_worker_killed_mid_signature(server: Any, heavy: bytes, assert_pdfsig_
         assert (status, code) == (grpc.StatusCode.UNAVAILABLE, "VERIFY_WORKER_LOST")
         entries = ctx.signing_audit.entries()[before:]
         assert [(e.result, e.code) for e in entries] == [("REFUSED", "VERIFY_WORKER_LOST")]
-        assert pid not in ctx.pool.pids()
+        assert pid not in ctx.signing_pool.pids()
         signed = stub.Sign(_request(decree30_pdf()), timeout=60).document
         assert_pdfsig_ok(signed, 1)
 
@@ -83,8 +84,8 @@ def test_signing_in_the_server_process_without_the_cage(
 ) -> None:
     """``size = 0``: the PDF work in the server process, as before the cage: B-T and a
     two-step preparation both work, and pdfsig accepts the signature."""
-    with server({"size": 0}) as (stub, ctx):
-        assert ctx.pool is None and ctx.signing.isolate is None
+    with server({"size": 0}) as (stub, ctx, _):
+        assert ctx.pool is None and ctx.signing_pool is None and ctx.signing.isolate is None
         signed = stub.Sign(_request(decree30_pdf(), pb.PADES_B_T), timeout=60).document
         assert_pdfsig_ok(signed, 1)
         prepared = stub.PrepareSignature(
@@ -100,3 +101,25 @@ def test_signing_in_the_server_process_without_the_cage(
             timeout=60,
         )
         assert prepared.signed_attributes and prepared.id
+
+
+def test_signing_has_workers_of_its_own(server: Any, assert_pdfsig_ok: Any) -> None:
+    """A Sign's PDF work runs in the signing pool, a Verify in the verification pool, and no
+    worker is in both: a worker that read a document for Verify never does a signature's
+    work (docs/security.md, Workers)."""
+    from kyso.v1 import verifier_pb2 as vpb
+    from kyso.v1 import verifier_pb2_grpc as vpb_grpc
+
+    pool = {"size": 1, "max_size": 2, "signing_size": 1, "signing_max_size": 2}
+    with server(pool) as (stub, ctx, channel):
+        verifiers = _wait_idle_workers(ctx, 1)
+        signers = _wait_idle_workers(ctx, 1, pool=ctx.signing_pool)
+        assert not set(verifiers) & set(signers)
+        signed = stub.Sign(_request(decree30_pdf()), timeout=60).document
+        assert ctx.signing_pool.jobs == 1  # (the key's certificate precheck is verification)
+        assert_pdfsig_ok(signed, 1)
+        verified = ctx.pool.jobs
+        verify = vpb_grpc.VerifierStub(channel).Verify
+        verify(vpb.VerifyRequest(document=signed), timeout=60)
+        assert (ctx.signing_pool.jobs, ctx.pool.jobs) == (1, verified + 1)
+        assert not set(ctx.pool.pids()) & set(ctx.signing_pool.pids())
