@@ -175,6 +175,7 @@ def build_context(settings: Settings) -> AppContext:
                 purpose="signing",
                 size=pool_cfg.signing_size,
                 max_size=pool_cfg.signing_max_size or settings.workers,
+                max_requests=pool_cfg.signing_requests_per_worker,
             )
             closers.append(ctx.signing_pool.close)
             ctx.signing_pool.start()

@@ -49,6 +49,13 @@ class ProcessPoolSettings(SettingsModel):
         le=256,
         description="most signing workers at once (default: `workers`, the gRPC threads)",
     )
+    signing_requests_per_worker: int = Field(
+        500,
+        ge=1,
+        description="signatures a signing worker does before it is replaced; 1: a fresh "
+        "worker for each signature, so a document that took over a worker cannot touch the "
+        "next caller's signature (docs/security.md, Workers; docs/benchmarks.md its cost)",
+    )
     memory_limit_bytes: int = Field(
         1024 * MiB,
         ge=64 * MiB,

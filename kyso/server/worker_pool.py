@@ -158,9 +158,11 @@ class WorkerPool:
         purpose: str = "verification",
         size: int | None = None,
         max_size: int | None = None,
+        max_requests: int | None = None,
     ) -> None:
         """``purpose`` names the pool in logs and metrics (``verification``, ``signing``);
-        ``size`` and ``max_size`` default to ``[process_pool] size`` and ``max_size``."""
+        ``size``, ``max_size`` and ``max_requests`` default to ``[process_pool] size``,
+        ``max_size`` and ``max_requests_per_worker``."""
         cfg = settings.process_pool
         self.settings = settings
         self.purpose = purpose
@@ -176,6 +178,7 @@ class WorkerPool:
             size = cfg.size if cfg.size is not None else (os.cpu_count() or 1)
         self.size = size
         self.max_size = max(self.size, max_size or cfg.max_size or settings.workers)
+        self.max_requests = max_requests or cfg.max_requests_per_worker
         self._cfg = cfg
         self._cache = cache
         self._cond = threading.Condition()
@@ -326,7 +329,7 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, *, healthy: bool) -> None:
         worker.last_used = time.monotonic()
-        retire = not healthy or worker.served >= self._cfg.max_requests_per_worker
+        retire = not healthy or worker.served >= self.max_requests
         stale: list[_Worker] = []
         with self._cond:
             if retire or self._closed:

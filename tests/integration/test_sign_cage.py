@@ -123,3 +123,17 @@ def test_signing_has_workers_of_its_own(server: Any, assert_pdfsig_ok: Any) -> N
         verify(vpb.VerifyRequest(document=signed), timeout=60)
         assert (ctx.signing_pool.jobs, ctx.pool.jobs) == (1, verified + 1)
         assert not set(ctx.pool.pids()) & set(ctx.signing_pool.pids())
+
+
+def test_a_fresh_signing_worker_for_each_signature(server: Any, assert_pdfsig_ok: Any) -> None:
+    """``signing_requests_per_worker = 1``: no two signatures share a worker, so a document
+    that took over one cannot do the next caller's PDF work; each result still verifies."""
+    pool = {"signing_size": 1, "signing_max_size": 1, "signing_requests_per_worker": 1}
+    with server(pool) as (stub, ctx, _):
+        seen: list[int] = []
+        for _ in range(3):
+            (pid,) = _wait_idle_workers(ctx, 1, pool=ctx.signing_pool)
+            seen.append(pid)
+            assert_pdfsig_ok(stub.Sign(_request(decree30_pdf()), timeout=60).document, 1)
+        assert len(set(seen)) == 3, seen
+        assert ctx.signing_pool.replaced == 0  # retired, not lost
