@@ -69,7 +69,10 @@ def scope(deadline: WorkDeadline) -> Iterator[WorkDeadline]:
         raise
     except KysoError as exc:
         if deadline.passed():
-            raise DeadlineExceeded("SIGNING_DEADLINE_EXCEEDED", step=exc.code) from exc
+            late = DeadlineExceeded("SIGNING_DEADLINE_EXCEEDED", step=exc.code)
+            if getattr(exc, "signature_made", False):  # the key signed: that still counts
+                late.signature_made = True  # type: ignore[attr-defined]
+            raise late from exc
         raise
     finally:
         _current.reset(token)
