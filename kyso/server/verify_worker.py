@@ -421,10 +421,9 @@ WARM_PDF = (
 
 
 def _warm_up(worker: _Worker) -> None:
-    """Load this worker's own policies and imports before it is confined (the forkserver
-    warmed the rest up)."""
+    """Load this worker's own policies (the forkserver warmed the rest up, the signer's
+    modules included: :mod:`kyso.server.sign_jobs` imports them)."""
     worker.policies.get(worker.settings.verifier.default_policy)
-    from signer import pdf_signer  # noqa: F401 - a signing job's imports, read now
 
 
 __all__ = ["EXIT_MEMORY", "WARM_PDF", "ServerCache", "main"]
