@@ -27,6 +27,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 
 from kyso.errors import Internal, KysoError, PermissionDenied, Precondition, Unauthenticated
 from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget
+from kyso.server import worker_protocol
 from signer import deadline as signing_deadline
 from signer import document_work, event_loop, levels
 from signer.keys.cms_template import CmsTemplates
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 #: The wall time of signing work outside a signing request's scope (seconds).
 _UNSCOPED_SECONDS = 30.0
 _CHUNK = 1024 * 1024
+#: Codes only this server's key guard may raise (consent, key state): from a worker they are
+#: INTERNAL, so a worker cannot spend a PIN try or lock a key (key_use counts CONSENT_INVALID).
+_GUARD_CODES = ("CONSENT_", "KEY_")
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def caged_signing(
 
         refused: list[KysoError] = []
         try:
-            result, _ = pool.run(
+            wire, _ = pool.run(
                 job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
             )
         except KysoError as exc:
@@ -126,11 +130,27 @@ def caged_signing(
                 _signature_made(exc, work)
             if refused:  # the worker only passed on what this server answered
                 raise refused[0] from None
-            if isinstance(exc, Unauthenticated | PermissionDenied):  # a worker speaks for
-                raise Internal("INTERNAL_ERROR") from exc  # no caller
+            if isinstance(exc, Unauthenticated | PermissionDenied) or exc.code.startswith(
+                _GUARD_CODES
+            ):  # a worker speaks for no caller, and its word locks no key
+                internal = Internal("INTERNAL_ERROR")
+                if signed:
+                    _signature_made(internal, work)
+                raise internal from exc
             raise
-        if not isinstance(result, SignResult | PreparedDocument):
-            raise Precondition("SIGNING_BINDING_FAILED", problem="no result")
+        except Exception as exc:  # not a KysoError: the signature, if made, still counts
+            if not signed:
+                raise
+            internal = Internal("INTERNAL_ERROR")
+            _signature_made(internal, work)
+            raise internal from exc
+        try:
+            result = worker_protocol.sign_result_from_wire(wire)
+        except worker_protocol.ProtocolViolation:
+            error = Precondition("SIGNING_BINDING_FAILED", problem="no result")
+            if signed:
+                _signature_made(error, work)
+            raise error from None
         if signer is not None:
             # what leaves kyso is what the key signed: the same ByteRange, our signature in it
             if len(signed) != 1 or not signed[0][0].holds(fd, signed[0][1]):

@@ -59,6 +59,7 @@ from kyso.server import (
     sign_jobs,
     verify_jobs,
     worker_confinement,
+    worker_protocol,
 )
 from kyso.server.log_privacy import apply_personal_name_policy
 from kyso.server.settings import Settings
@@ -155,7 +156,8 @@ class ServerCache(RevocationCache):
 
     def store(self, key: str, der: bytes, obj: Any, next_update: datetime | None) -> _Entry:
         entry = super().store(key, der, obj, next_update)
-        self._channel.tell(("cache_put", key, der, next_update))
+        at = None if next_update is None else next_update.timestamp()
+        self._channel.tell(("cache_put", key, der, at))
         return entry
 
     def count(self, *, hit: bool) -> None:
@@ -323,7 +325,8 @@ class _Worker:
                 with request_scope(self._budget(job)):
                     result = self._signing_service().run(job, data, self._ask_key)
                 data.flush()
-                return ("ok", result, "", *self._memory())
+                wire = worker_protocol.sign_result_to_wire(result)
+                return ("ok", wire, "", *self._memory())
             if isinstance(job, verify_jobs.LayoutJob):
                 policy = self.policies.get(job.policy)
                 response = verify_jobs.run_layout(data, policy, job)
@@ -358,7 +361,8 @@ class _Worker:
         """Send the current job's fetch refusals not sent yet."""
         budget = self.used_budget
         if budget is not None and len(budget.refusals) > self._refusals_told:
-            self.channel.tell(("fetch_refusals", budget.refusals[self._refusals_told :]))
+            told = budget.refusals[self._refusals_told :]
+            self.channel.tell(("fetch_refusals", worker_protocol.refusals_to_wire(told)))
             self._refusals_told = len(budget.refusals)
 
 

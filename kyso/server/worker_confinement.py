@@ -97,6 +97,46 @@ def scrub_environment() -> None:
     os.environ.update(kept)  # copies (setenv), outside the zeroed block
 
 
+def spawn_with_allowed_environment(path: Any, args: Any, passfds: Any) -> int:
+    """``multiprocessing.util.spawnv_passfds`` with only :data:`ENVIRONMENT_ALLOWED` passed to
+    the new program: the forkserver (and the resource tracker) never receive a PIN, so none
+    is left in their heap for a forked worker to find. Installed by
+    :func:`install_clean_spawn`."""
+    import _posixsubprocess
+    import subprocess
+
+    fork_exec: Any = _posixsubprocess.fork_exec  # CPython 3.11's positional signature
+
+    env = [f"{k}={v}".encode() for k, v in os.environ.items() if _allowed(k)]
+    fds = tuple(sorted(map(int, passfds)))
+    errpipe_read, errpipe_write = os.pipe()
+    try:
+        return int(
+            fork_exec(
+                args, [path], True, fds, None, env,
+                -1, -1, -1, -1, -1, -1, errpipe_read, errpipe_write,
+                False, False, -1, None, None, None, -1, None,
+                subprocess._USE_VFORK,  # type: ignore[attr-defined]
+            )
+        )  # fmt: skip
+    finally:
+        os.close(errpipe_read)
+        os.close(errpipe_write)
+
+
+def install_clean_spawn() -> bool:
+    """Make multiprocessing start its helper programs with the allowed environment only.
+    The call above is CPython 3.11's own (``multiprocessing.util.spawnv_passfds``); on another
+    version this installs nothing (returns False) and :func:`scrub_environment` in the
+    forkserver remains the only layer."""
+    from multiprocessing import util
+
+    if sys.version_info[:2] != (3, 11):
+        return False
+    util.spawnv_passfds = spawn_with_allowed_environment  # type: ignore[assignment]
+    return True
+
+
 def worker_settings(settings: Any) -> Any:
     """``settings`` (:class:`kyso.server.settings.Settings`) as a worker gets it: without key
     files, PIN sources and token coordinates, Redis URL, clients, TLS, token files and the

@@ -44,8 +44,13 @@ from typing import Any, Protocol
 from asn1crypto import crl, ocsp
 
 from kyso.errors import DeadlineExceeded, Internal, KysoError, ResourceExhausted, Unavailable
-from kyso.pki.fetching import current_budget
-from kyso.pki.revocation_cache import RevocationCache, _Entry
+from kyso.pki.fetching import Purpose, current_budget
+from kyso.pki.revocation_cache import (
+    RevocationCache,
+    _crl_next_update,
+    _Entry,
+    _ocsp_next_update,
+)
 from kyso.server import (
     intake_jobs,
     precheck_jobs,
@@ -69,16 +74,22 @@ _MEMORY_MARGIN = 64 * 1024 * 1024
 #: Log lines of one job re-logged from its worker; the rest are counted in one line (a hostile
 #: document's dead ends must not fill the disk, issue 9 §4).
 _LOG_LINES_PER_JOB = 200
+#: The longest text of one re-logged line (characters; a traceback may have four times this).
+_LOG_TEXT = 4096
+#: The fetch purposes a worker may report (a metrics label: no other value is taken).
+_PURPOSES = frozenset(p.value for p in Purpose)
 
 _CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
 
 
 def _mp_context() -> Any:
-    """The forkserver context, preloaded with the warmed-up worker module."""
+    """The forkserver context, preloaded with the warmed-up worker module; the forkserver is
+    started with the allowed environment only (no PIN, worker_confinement)."""
     global _CONTEXT
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
+            worker_confinement.install_clean_spawn()
             ctx = multiprocessing.get_context("forkserver")
             # __main__ too, as multiprocessing does by default: each worker would import it
             ctx.set_forkserver_preload(["__main__", "kyso.server.worker_warmup"])
@@ -131,6 +142,13 @@ class _Worker:
             return False
         allowance = self.limit - self.vsize_at_rest
         return peak >= self.limit - min(_MEMORY_MARGIN, allowance // 8)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal, which has no name
+        return str(number)
 
 
 def _parser(key: str) -> Callable[[bytes], Any]:
@@ -399,6 +417,15 @@ class WorkerPool:
         worker = self._acquire(deadline, cancelled)
         self.jobs += 1
         healthy = False
+        # a watchdog kills the worker at the deadline even if this thread is blocked on its
+        # pipe (a worker that announces a message and never sends it, or stops reading)
+        watchdog = threading.Timer(
+            max(0.0, deadline + self._cfg.kill_grace_seconds + _TICK - time.monotonic()),
+            self._kill,
+            (worker,),
+        )
+        watchdog.daemon = True
+        watchdog.start()
         try:
             worker.served += 1
             worker.conn.send(job)
@@ -419,6 +446,7 @@ class WorkerPool:
         except WorkerLost as lost:
             raise lost.error from None
         finally:
+            watchdog.cancel()
             self._release(worker, healthy=healthy)
         if not healthy:
             self.replaced += 1
@@ -478,17 +506,15 @@ class WorkerPool:
             elif kind == "fetch_refusals":  # the request's budget in this thread learns them
                 budget = current_budget()
                 if budget is not None:
-                    budget.record(message[1])
+                    budget.record(worker_protocol.refusals(message[1]))
             elif kind == "fetch":
-                if self.on_fetch is not None:
+                if self.on_fetch is not None and message[1] in _PURPOSES:
                     self.on_fetch(*message[1:5])
             elif kind == "cache_get":
                 entry = self._cache.lookup(message[1], _parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))
             elif kind == "cache_put":
-                _, key, der, next_update = message
-                with contextlib.suppress(ValueError):
-                    self._cache.store(key, der, _parser(key)(der), next_update)
+                self._cache_put(message[1], message[2])
             elif kind == "cache_count":
                 self._cache.count(hit=bool(message[1]))
             elif kind == "cache_error":
@@ -516,6 +542,20 @@ class WorkerPool:
                     reply = ("error", verify_jobs.error_state(Internal("INTERNAL_ERROR")))
                 conn.send(reply)
 
+    def _cache_put(self, key: str, der: bytes) -> None:
+        """Store a worker's fetched answer in the shared cache: at most a fetch's size, its
+        freshness read here from the answer itself (never the worker's word for it)."""
+        if len(der) > self.settings.fetch.max_response_bytes or len(key) > 512:
+            return
+        ocsp_key = key.startswith("ocsp:")
+        try:
+            obj = _parser(key)(der)
+            next_update = _ocsp_next_update(obj) if ocsp_key else _crl_next_update(obj)
+        except Exception:
+            return
+        with contextlib.suppress(ValueError):
+            self._cache.store(key, der, obj, next_update)
+
     def _note_confinement(self, abi: int) -> None:
         """Log once how the workers are confined (docs/security.md, Workers)."""
         if self.confined is not None:
@@ -532,6 +572,12 @@ class WorkerPool:
 
     @staticmethod
     def _relog(worker: _Worker, name: str, level: int, text: str, exc_text: str | None) -> None:
+        # a worker's own words: under a logger the server already has (a new name would
+        # create loggers without bound), each text cut to a line's worth
+        if name not in logging.Logger.manager.loggerDict:
+            name = "kyso.worker"
+        text = text[:_LOG_TEXT]
+        exc_text = exc_text[: _LOG_TEXT * 4] if exc_text else exc_text
         logger = logging.getLogger(name)
         if not logger.isEnabledFor(level):
             return
@@ -571,7 +617,7 @@ class WorkerPool:
         else:
             if not problem:
                 problem = (
-                    f"ended by signal {signal.Signals(-code).name}"
+                    f"ended by signal {_signal_name(-code)}"
                     if code is not None and code < 0
                     else f"exit status {code}"
                 )

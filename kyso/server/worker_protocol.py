@@ -4,47 +4,34 @@ A worker parses hostile documents. If one of them ever achieves code execution t
 worker's messages are the attacker's, and ``multiprocessing``'s ``Connection.recv`` would
 unpickle them: any importable callable, run in the server process that holds the keys.
 :func:`decode` reads one message of at most :data:`MESSAGE_LIMIT` bytes and unpickles it with
-:class:`_DataOnly`, which resolves no global except the value classes in :data:`VALUE_CLASSES`
-(``find_class`` is the only way a pickle reaches a callable: ``REDUCE``, ``BUILD``, ``NEWOBJ``
-and the extension registry all go through it). :func:`check_shape` then holds the message to
-its kind's shape (:data:`SHAPES`). A message that fails either is a :class:`ProtocolViolation`:
-the pool kills the worker and answers ``VERIFY_WORKER_LOST``.
+:class:`_DataOnly`, which resolves no global at all (``find_class`` is the only way a pickle
+reaches a class or callable: ``REDUCE``, ``BUILD``, ``NEWOBJ`` and the extension registry all go
+through it), so a message is builtins only and cannot touch a live object of the server.
+:func:`check_shape` then holds the message to its kind's shape (:data:`SHAPES`), and the values
+that are more than builtins (a refusal, a time, a signing result) are rebuilt by the server
+from checked fields (:func:`refusals`, :func:`sign_result_from_wire`). A message that fails
+any of this is a :class:`ProtocolViolation`: the pool kills the worker and answers
+``VERIFY_WORKER_LOST``.
 
 The direction server → worker (jobs, the trust snapshot) stays pickled: the server is trusted.
 """
 
 from __future__ import annotations
 
-import enum
 import io
+import math
 import pickle
-import zoneinfo
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
 from kyso.pki.fetching import Refusal
+from signer.model import PadesLevel, PreparedDocument, Profile, SignResult
+from signer.placement import SignatureBox
 
 #: Largest message a worker may send (bytes): a report's proto is far smaller (its lists are
 #: capped, docs/robustness.md); a larger message is a violation, not a memory cost.
 MESSAGE_LIMIT = 64 * 1024 * 1024
-
-#: The only classes a worker's message may hold beyond str, bytes, int, float, bool, None,
-#: tuple, list, dict: values whose construction runs no code of the sender's choosing.
-VALUE_CLASSES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("datetime", "datetime"),
-        ("datetime", "timezone"),
-        ("datetime", "timedelta"),
-        ("zoneinfo", "ZoneInfo"),
-        ("kyso.pki.fetching", "Refusal"),
-        ("signer.model", "SignResult"),
-        ("signer.model", "PreparedDocument"),
-        ("signer.model", "Profile"),
-        ("signer.model", "PadesLevel"),
-        ("signer.placement", "SignatureBox"),
-    }
-)
 
 _N: Any = type(None)
 _ERROR_STATE = (str, str, dict, str, str)
@@ -55,12 +42,12 @@ SHAPES: dict[str, tuple[Any, ...]] = {
     "fetch_refusals": (list,),
     "fetch": (str, str, float, bool),
     "cache_get": (str,),
-    "cache_put": (str, bytes, (datetime, _N)),
+    "cache_put": (str, bytes, (float, _N)),  # next_update as a POSIX timestamp
     "cache_count": (bool,),
     "cache_error": (),
     "cache_stale": (bytes,),
     "sign_raw": (bytes, str, int, int),
-    "ok": (object, str, int, bool),
+    "ok": ((bytes, dict), str, int, bool),  # report bytes, or a signing result's fields
     "error": (tuple, int, bool),
     "memory": (),
     "crash": (str,),
@@ -71,23 +58,8 @@ class ProtocolViolation(Exception):
     """A worker sent something outside the protocol; it is no longer trusted."""
 
 
-def _value_attribute(cls: Any, name: Any) -> Any:
-    """``getattr`` as pickle uses it, limited to an enum member (pickled as
-    ``getattr(EnumClass, name)``) and ``ZoneInfo._unpickle`` (a time zone by its key): a
-    general ``getattr`` on an allowed class would reach ``__subclasses__`` and so anything."""
-    if isinstance(cls, enum.EnumMeta) and isinstance(name, str) and name in cls.__members__:
-        return cls.__members__[name]
-    if cls is zoneinfo.ZoneInfo and name == "_unpickle":
-        return zoneinfo.ZoneInfo._unpickle  # type: ignore[attr-defined]
-    raise ProtocolViolation("a worker's message asks for an attribute outside the protocol")
-
-
 class _DataOnly(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("builtins", "getattr"):
-            return _value_attribute
-        if (module, name) in VALUE_CLASSES:
-            return super().find_class(module, name)
         raise ProtocolViolation(f"a worker's message names {module[:60]}.{name[:60]}")
 
     def persistent_load(self, pid: Any) -> Any:
@@ -95,8 +67,8 @@ class _DataOnly(pickle.Unpickler):
 
 
 def loads(blob: bytes) -> Any:
-    """Unpickle ``blob`` as plain data (:data:`VALUE_CLASSES` allowed); raises
-    :class:`ProtocolViolation` for anything else or a damaged pickle."""
+    """Unpickle ``blob`` as plain data (str, bytes, numbers, bool, None, tuple, list, dict);
+    raises :class:`ProtocolViolation` for anything else or a damaged pickle."""
     try:
         return _DataOnly(io.BytesIO(blob)).load()
     except ProtocolViolation:
@@ -121,8 +93,11 @@ def check_shape(message: Any) -> tuple[Any, ...]:
         for value, kind in zip(fields, shape, strict=True)
     ):
         raise ProtocolViolation(f"a worker's {message[0]!r} message has the wrong shape")
-    if message[0] == "fetch_refusals" and not all(isinstance(r, Refusal) for r in message[1]):
-        raise ProtocolViolation("a worker's fetch refusals are not refusals")
+    if message[0] == "fetch_refusals" and not all(
+        isinstance(r, tuple) and len(r) == 3 and all(isinstance(v, str) for v in r)
+        for r in message[1]
+    ):
+        raise ProtocolViolation("a worker's fetch refusals are not (setting, problem, host)")
     if message[0] == "error":
         state = message[1]
         if len(state) != len(_ERROR_STATE) or not all(
@@ -136,6 +111,91 @@ def check_shape(message: Any) -> tuple[Any, ...]:
     return message
 
 
+def refusals_to_wire(items: Any) -> list[tuple[str, str, str]]:
+    """A job's fetch refusals as plain tuples (the worker's side)."""
+    return [(r.setting, r.problem, r.host) for r in items]
+
+
+def refusals(wire: list[tuple[str, str, str]]) -> list[Refusal]:
+    """The refusals of a checked ``fetch_refusals`` message, each text at most 500 chars."""
+    return [Refusal(setting[:200], problem[:500], host[:300]) for setting, problem, host in wire]
+
+
+def sign_result_to_wire(result: SignResult | PreparedDocument) -> dict[str, Any]:
+    """A signing job's result as plain fields (the worker's side)."""
+    if isinstance(result, PreparedDocument):
+        wire = {k: getattr(result, k) for k in ("signed_attributes", "document_digest")}
+        wire.update(start=result.start, end=result.end, result=sign_result_to_wire(result.result))
+        return wire
+    box = result.box
+    return {
+        "field_name": result.field_name,
+        "profile": result.profile.value,
+        "level": result.level.value,
+        "signer_subject": result.signer_subject,
+        "signing_time": result.signing_time.isoformat(),
+        "box": None if box is None else (box.page, box.x1, box.y1, box.x2, box.y2),
+        "size": result.size,
+        "sha256": result.sha256,
+        "pdfa": result.pdfa,
+    }
+
+
+def _field(wire: dict[str, Any], name: str, kind: Any) -> Any:
+    value = wire.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolViolation(f"a worker's signing result has a wrong {name}")
+    return value
+
+
+def sign_result_from_wire(wire: Any) -> SignResult | PreparedDocument:
+    """Rebuild a signing result from a worker's plain fields, each checked (type, enum value,
+    a timezone-aware ISO time, a box of four finite numbers); raises :class:`ProtocolViolation`."""
+    if not isinstance(wire, dict):
+        raise ProtocolViolation("a worker's signing result is not a set of fields")
+    if "signed_attributes" in wire:
+        return PreparedDocument(
+            signed_attributes=_field(wire, "signed_attributes", bytes),
+            document_digest=_field(wire, "document_digest", bytes),
+            start=_field(wire, "start", int),
+            end=_field(wire, "end", int),
+            result=_sign_result(_field(wire, "result", dict)),
+        )
+    return _sign_result(wire)
+
+
+def _sign_result(wire: dict[str, Any]) -> SignResult:
+    try:
+        profile = Profile(_field(wire, "profile", str))
+        level = PadesLevel(_field(wire, "level", str))
+        signing_time = datetime.fromisoformat(_field(wire, "signing_time", str))
+    except ValueError:
+        raise ProtocolViolation("a worker's signing result has a wrong value") from None
+    if signing_time.tzinfo is None:
+        raise ProtocolViolation("a worker's signing time has no offset")
+    box = wire.get("box")
+    if box is not None:
+        if not (
+            isinstance(box, tuple)
+            and len(box) == 5
+            and isinstance(box[0], int)
+            and all(isinstance(v, int | float) and math.isfinite(v) for v in box[1:])
+        ):
+            raise ProtocolViolation("a worker's signing result has a wrong box")
+        box = SignatureBox(box[0], *(float(v) for v in box[1:]))
+    return SignResult(
+        field_name=_field(wire, "field_name", str)[:200],
+        profile=profile,
+        level=level,
+        signer_subject=_field(wire, "signer_subject", str)[:1000],
+        signing_time=signing_time,
+        box=box,
+        size=_field(wire, "size", int),
+        sha256=_field(wire, "sha256", str)[:64],
+        pdfa=_field(wire, "pdfa", str)[:40],
+    )
+
+
 def decode(conn: Connection) -> tuple[Any, ...]:
     """The next message from a worker's pipe, checked. Raises :class:`ProtocolViolation`,
     ``OSError`` (a message over :data:`MESSAGE_LIMIT` bytes, or the pipe broke) or
@@ -146,9 +206,12 @@ def decode(conn: Connection) -> tuple[Any, ...]:
 __all__ = [
     "MESSAGE_LIMIT",
     "SHAPES",
-    "VALUE_CLASSES",
     "ProtocolViolation",
     "check_shape",
     "decode",
     "loads",
+    "refusals",
+    "refusals_to_wire",
+    "sign_result_from_wire",
+    "sign_result_to_wire",
 ]

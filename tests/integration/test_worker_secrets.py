@@ -30,6 +30,23 @@ def _environ(pid: int) -> bytes:
     return Path(f"/proc/{pid}/environ").read_bytes()
 
 
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable mapping of ``pid`` holds ``needle`` (as root, /proc/PID/mem)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if "r" not in perms or "[vvar" in line or "[vsyscall" in line:
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, ValueError, OverflowError):
+                continue
+    return False
+
+
 def _server_pid(home: Path) -> int:
     needle = f"KYSO_HOME={home}".encode()
     for entry in Path("/proc").iterdir():
@@ -64,7 +81,9 @@ def test_workers_hold_no_pin_and_are_confined(tmp_path: Path) -> None:
         assert len(forkserver) == 1
         workers = _children(forkserver[0])
         assert workers, "no warm worker"
+        assert _memory_holds(server, pin.encode())  # the scan can find it where it is
         for pid in [*forkserver, *workers]:
+            assert not _memory_holds(pid, pin.encode()), pid  # not even in a heap
             assert pin.encode() not in _environ(pid), pid
             assert b"SEAL_TOKEN_PIN" not in _environ(pid), pid
         for pid in workers:
