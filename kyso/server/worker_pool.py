@@ -41,16 +41,9 @@ from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from asn1crypto import crl, ocsp
-
 from kyso.errors import DeadlineExceeded, Internal, KysoError, ResourceExhausted, Unavailable
-from kyso.pki.fetching import Purpose, current_budget
-from kyso.pki.revocation_cache import (
-    RevocationCache,
-    _crl_next_update,
-    _Entry,
-    _ocsp_next_update,
-)
+from kyso.pki.fetching import current_budget
+from kyso.pki.revocation_cache import RevocationCache, _Entry
 from kyso.server import (
     intake_jobs,
     precheck_jobs,
@@ -58,6 +51,7 @@ from kyso.server import (
     verify_jobs,
     verify_worker,
     worker_confinement,
+    worker_messages,
     worker_protocol,
 )
 from kyso.server.settings import Settings
@@ -74,10 +68,6 @@ _MEMORY_MARGIN = 64 * 1024 * 1024
 #: Log lines of one job re-logged from its worker; the rest are counted in one line (a hostile
 #: document's dead ends must not fill the disk, issue 9 §4).
 _LOG_LINES_PER_JOB = 200
-#: The longest text of one re-logged line (characters; a traceback may have four times this).
-_LOG_TEXT = 4096
-#: The fetch purposes a worker may report (a metrics label: no other value is taken).
-_PURPOSES = frozenset(p.value for p in Purpose)
 
 _CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
@@ -149,10 +139,6 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:  # a real-time signal, which has no name
         return str(number)
-
-
-def _parser(key: str) -> Callable[[bytes], Any]:
-    return ocsp.OCSPResponse.load if key.startswith("ocsp:") else crl.CertificateList.load
 
 
 def _vsize(pid: int) -> int:
@@ -502,19 +488,21 @@ class WorkerPool:
             if kind == "log":
                 logged += 1
                 if logged <= _LOG_LINES_PER_JOB:
-                    self._relog(worker, *message[1:])
+                    worker_messages.relog(worker.pid, *message[1:])
             elif kind == "fetch_refusals":  # the request's budget in this thread learns them
                 budget = current_budget()
                 if budget is not None:
                     budget.record(worker_protocol.refusals(message[1]))
             elif kind == "fetch":
-                if self.on_fetch is not None and message[1] in _PURPOSES:
+                if self.on_fetch is not None and message[1] in worker_messages.PURPOSES:
                     self.on_fetch(*message[1:5])
             elif kind == "cache_get":
-                entry = self._cache.lookup(message[1], _parser(message[1]))
+                entry = self._cache.lookup(message[1], worker_messages.parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))
             elif kind == "cache_put":
-                self._cache_put(message[1], message[2])
+                worker_messages.cache_put(
+                    self._cache, self.settings.fetch.max_response_bytes, message[1], message[2]
+                )
             elif kind == "cache_count":
                 self._cache.count(hit=bool(message[1]))
             elif kind == "cache_error":
@@ -542,20 +530,6 @@ class WorkerPool:
                     reply = ("error", verify_jobs.error_state(Internal("INTERNAL_ERROR")))
                 conn.send(reply)
 
-    def _cache_put(self, key: str, der: bytes) -> None:
-        """Store a worker's fetched answer in the shared cache: at most a fetch's size, its
-        freshness read here from the answer itself (never the worker's word for it)."""
-        if len(der) > self.settings.fetch.max_response_bytes or len(key) > 512:
-            return
-        ocsp_key = key.startswith("ocsp:")
-        try:
-            obj = _parser(key)(der)
-            next_update = _ocsp_next_update(obj) if ocsp_key else _crl_next_update(obj)
-        except Exception:
-            return
-        with contextlib.suppress(ValueError):
-            self._cache.store(key, der, obj, next_update)
-
     def _note_confinement(self, abi: int) -> None:
         """Log once how the workers are confined (docs/security.md, Workers)."""
         if self.confined is not None:
@@ -569,23 +543,6 @@ class WorkerPool:
                 "that took over a worker could read what kyso's user can read",
                 self.purpose,
             )
-
-    @staticmethod
-    def _relog(worker: _Worker, name: str, level: int, text: str, exc_text: str | None) -> None:
-        # a worker's own words: under a logger the server already has (a new name would
-        # create loggers without bound), each text cut to a line's worth
-        if name not in logging.Logger.manager.loggerDict:
-            name = "kyso.worker"
-        text = text[:_LOG_TEXT]
-        exc_text = exc_text[: _LOG_TEXT * 4] if exc_text else exc_text
-        logger = logging.getLogger(name)
-        if not logger.isEnabledFor(level):
-            return
-        record = logger.makeRecord(name, level, "(worker)", 0, text, (), None)
-        record.worker = worker.pid
-        if exc_text:
-            record.exc_text = exc_text
-        logger.handle(record)
 
     def _kill(self, worker: _Worker) -> None:
         with contextlib.suppress(ProcessLookupError, OSError, ValueError, AttributeError):
