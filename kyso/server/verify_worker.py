@@ -400,10 +400,13 @@ def main(
     worker = _Worker(channel, settings)
     root.addHandler(worker.memory_watch)
     _warm_up(worker)
-    # temporary files (the anchor search's copy, OCR's images) in the pool's scratch only
-    os.environ["TMPDIR"] = tempfile.tempdir = confinement.scratch
+    # temporary files (the anchor search's copy, OCR's images) in a scratch of its own: no
+    # worker reads or changes another's
+    own = os.path.join(confinement.scratch, f"worker-{os.getpid()}")
+    os.makedirs(own, mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = tempfile.tempdir = own
     try:
-        confined = worker_confinement.confine(confinement)
+        confined = worker_confinement.confine(replace(confinement, scratch=own))
     except OSError as exc:
         log.error("this worker cannot be confined: %s", exc)
         channel.tell(("crash", "confinement"))

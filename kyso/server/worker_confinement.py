@@ -33,7 +33,8 @@ from typing import Any
 
 log = logging.getLogger("kyso.worker_pool")
 
-#: Environment variables a worker keeps: locale, paths, proxies, library tuning; never a PIN.
+#: Environment variables a worker keeps: locale, paths, library tuning; never a PIN, never a
+#: proxy (its credentials; kyso's fetcher ignores the environment's proxies anyway).
 ENVIRONMENT_ALLOWED = frozenset(
     {
         "PATH",
@@ -52,14 +53,6 @@ ENVIRONMENT_ALLOWED = frozenset(
         "LD_LIBRARY_PATH",
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "NO_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "no_proxy",
-        "all_proxy",
         "TESSDATA_PREFIX",
         "OMP_THREAD_LIMIT",
         "OMP_NUM_THREADS",
@@ -214,7 +207,6 @@ SYSTEM_READ = (
     "/lib64",
     "/bin",
     "/sbin",
-    "/opt",
     "/etc/ssl",
     "/etc/pki",
     "/etc/ca-certificates",
@@ -273,12 +265,13 @@ def landlock_abi() -> int:
 def read_paths(settings: Any) -> tuple[str, ...]:
     """The configuration files and directories a worker reads, from ``settings``, beside
     :data:`SYSTEM_READ`, the interpreter and ``sys.path``."""
+    # not "" (the working directory, which may be the kyso home under `python -m`)
     paths: list[Any] = [
         sys.prefix,
         sys.base_prefix,
         sys.exec_prefix,
         os.path.realpath(sys.executable),
-        *sys.path,
+        *(p for p in sys.path if p and os.path.exists(p)),
         settings.verifier.policy_dir,
         settings.intake.policy_file,
         settings.signer.font_regular,
@@ -294,6 +287,31 @@ def read_paths(settings: Any) -> tuple[str, ...]:
         if text not in seen:
             seen.append(text)
     return tuple(seen)
+
+
+def secret_paths(settings: Any) -> list[str]:
+    """Files and directories that hold secrets or shared state (the kyso home, key and PIN
+    files, token files, the TLS key, the audit's keys): none may lie under a read rule."""
+    paths: list[Any] = [settings.home, settings.tokens_file]
+    for key in settings.keys:
+        paths += [key.key_file, key.pin_file]
+    paths += [settings.audit.checkpoint_key, settings.audit.checkpoint_pin_file]
+    paths += [settings.trust_store.officer_tokens_file, settings.trust_store.reader_tokens_file]
+    paths.append(settings.signer.consent_master_key_file)
+    if settings.tls is not None:
+        paths.append(settings.tls.private_key)
+    return [os.path.realpath(str(p)) for p in paths if p]
+
+
+def exposed(settings: Any, read: tuple[str, ...]) -> list[str]:
+    """The :func:`secret_paths` of ``settings`` that a worker could read through ``read`` (or
+    :data:`SYSTEM_READ`)."""
+    rules = [os.path.realpath(r) for r in (*SYSTEM_READ, *read)]
+    return [
+        secret
+        for secret in secret_paths(settings)
+        if any(secret == r or secret.startswith(r.rstrip("/") + "/") for r in rules)
+    ]
 
 
 class _RulesetAttr(ctypes.Structure):

@@ -206,9 +206,18 @@ class WorkerPool:
 
         Raises :class:`kyso.errors.InvalidInput` (``CONFIG_INVALID``) for ``confinement =
         "landlock"`` on a kernel without Landlock."""
-        if self._cfg.confinement == "landlock" and worker_confinement.landlock_abi() < 1:
-            from kyso.errors import InvalidInput
+        from kyso.errors import InvalidInput
 
+        confining = self._cfg.confinement != "none" and worker_confinement.landlock_abi() >= 1
+        exposed = worker_confinement.exposed(self.settings, self.confinement.read)
+        if confining and exposed:
+            raise InvalidInput(
+                "CONFIG_INVALID",
+                problem=f"{exposed[0]} holds secrets but lies under what the workers may read "
+                "(the interpreter, the code or the system's directories; docs/security.md, "
+                "Workers): move it, or the home, elsewhere",
+            )
+        if self._cfg.confinement == "landlock" and worker_confinement.landlock_abi() < 1:
             raise InvalidInput(
                 "CONFIG_INVALID",
                 problem='[process_pool] confinement = "landlock", but this kernel offers no '
@@ -291,6 +300,8 @@ class WorkerPool:
             worker.conn.close()
         with contextlib.suppress(ValueError, AttributeError):
             worker.process.close()
+        # its own scratch directory (verify_worker.main): its temporary files go with it
+        shutil.rmtree(os.path.join(self._scratch, f"worker-{worker.pid}"), ignore_errors=True)
 
     # -- one request ------------------------------------------------------------------------
 

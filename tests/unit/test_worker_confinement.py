@@ -132,3 +132,15 @@ def test_the_environment_is_scrubbed_in_memory_too() -> None:
         cwd=Path(__file__).parents[2],
     )
     assert proc.stdout.split() == ["True", "False", "False"], proc.stderr
+
+
+def test_a_secret_under_a_read_rule_is_found(tmp_path: Path) -> None:
+    """A home (or key file) inside what workers may read — the code, the interpreter, the
+    system — would hand its secrets to a taken-over worker: the pool refuses to start."""
+    code = tmp_path / "code"
+    (code / "home").mkdir(parents=True)
+    inside = Settings(home=code / "home")
+    outside = Settings(home=tmp_path)
+    assert worker_confinement.exposed(inside, (str(code),)) == [str((code / "home").resolve())]
+    assert worker_confinement.exposed(outside, (str(code),)) == []
+    assert "" not in worker_confinement.read_paths(outside)
