@@ -62,7 +62,9 @@ def start_endpoint(
     host, _, port_text = listen.rpartition(":")
     host = host.strip("[]")
     first = int(port_text)
-    ports = [p for p in range(first, first + PORT_TRIES) if 0 < p <= 65535] + [0]
+    # port 0 is "any free port" at once, never ports 1, 2, … (as root, port 1 would bind)
+    ports = [p for p in range(first, first + PORT_TRIES) if 0 < p <= 65535] if first else []
+    ports.append(0)
     last: OSError | None = None
     for port in ports:
         try:

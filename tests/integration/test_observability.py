@@ -72,7 +72,8 @@ def observed(kyso_config: Any) -> Iterator[tuple[str, Any]]:
 @pytest.fixture(scope="module")
 def metrics_url(observed: tuple[str, Any]) -> str:
     endpoint = observed[1].observability.endpoint
-    assert endpoint is not None and endpoint.port != 0
+    # "any free port": never port 1, which binds as root (found by a newcomer's tryout)
+    assert endpoint is not None and endpoint.port > 1024, endpoint.port
     return str(endpoint.url)
 
 
