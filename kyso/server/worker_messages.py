@@ -15,6 +15,8 @@ from asn1crypto import crl, ocsp
 from kyso.pki.fetching import Purpose
 from kyso.pki.revocation_cache import RevocationCache, _crl_next_update, _ocsp_next_update
 
+log = logging.getLogger("kyso.worker_pool")
+
 #: The longest text of one re-logged line (characters; a traceback may have four times this).
 LOG_TEXT = 4096
 #: The fetch purposes a worker may report (a metrics label: no other value is taken).
@@ -60,4 +62,17 @@ def relog(pid: int, name: str, level: int, text: str, exc_text: str | None) -> N
     logger.handle(record)
 
 
-__all__ = ["LOG_TEXT", "PURPOSES", "cache_put", "parser", "relog"]
+def note_confinement(purpose: str, mode: str, abi: int) -> None:
+    """Log how a pool's workers are confined, from its first worker's ``ready`` report
+    (docs/security.md, Workers): the Landlock ABI, or a warning in ``auto`` mode without it."""
+    if abi:
+        log.info("%s workers confined by Landlock (ABI %d)", purpose, abi)
+    elif mode == "auto":
+        log.warning(
+            "%s workers run without Landlock (this kernel offers none): a document that took "
+            "over a worker could read what kyso's user can read",
+            purpose,
+        )
+
+
+__all__ = ["LOG_TEXT", "PURPOSES", "cache_put", "note_confinement", "parser", "relog"]

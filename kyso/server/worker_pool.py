@@ -522,7 +522,9 @@ class WorkerPool:
                 self._cache.mark_stale(_Entry(der=message[1], obj=None, expires_at=0.0))
             elif kind == "ready":
                 _, _, worker.vsize_at_rest, worker.limit, worker.rest_peak, confined = message
-                self._note_confinement(confined)
+                if self.confined is None:  # said once per pool
+                    self.confined = confined
+                    worker_messages.note_confinement(self.purpose, self._cfg.confinement, confined)
                 worker.vsize = max(worker.vsize, worker.vsize_at_rest)
             elif kind == "memory":
                 raise self._lost(worker, None, memory=True)
@@ -540,20 +542,6 @@ class WorkerPool:
                     log.exception("answering worker %d's %s failed", worker.pid, kind)
                     reply = ("error", verify_jobs.error_state(Internal("INTERNAL_ERROR")))
                 conn.send(reply)
-
-    def _note_confinement(self, abi: int) -> None:
-        """Log once how the workers are confined (docs/security.md, Workers)."""
-        if self.confined is not None:
-            return
-        self.confined = abi
-        if abi:
-            log.info("%s workers confined by Landlock (ABI %d)", self.purpose, abi)
-        elif self._cfg.confinement == "auto":
-            log.warning(
-                "%s workers run without Landlock (this kernel offers none): a document "
-                "that took over a worker could read what kyso's user can read",
-                self.purpose,
-            )
 
     def _kill(self, worker: _Worker) -> None:
         with contextlib.suppress(ProcessLookupError, OSError, ValueError, AttributeError):
