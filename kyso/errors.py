@@ -58,6 +58,9 @@ class KysoError(Exception):
     """
 
     codes: ClassVar[Mapping[str, Texts]] = {}
+    #: set when a signing key made a signature before this error ended the request: the use
+    #: counts and the audit says SIGNED_NOT_RETURNED (docs/security.md, Workers)
+    signature_made: bool = False
 
     def __init__(self, code: str, /, **params: object) -> None:
         texts = self.codes.get(code)

@@ -70,8 +70,7 @@ def scope(deadline: WorkDeadline) -> Iterator[WorkDeadline]:
     except KysoError as exc:
         if deadline.passed():
             late = DeadlineExceeded("SIGNING_DEADLINE_EXCEEDED", step=exc.code)
-            if getattr(exc, "signature_made", False):  # the key signed: that still counts
-                late.signature_made = True  # type: ignore[attr-defined]
+            late.signature_made = exc.signature_made  # the key signed: that still counts
             raise late from exc
         raise
     finally:

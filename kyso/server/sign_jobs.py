@@ -121,44 +121,41 @@ def caged_signing(
             return signature
 
         refused: list[KysoError] = []
-        try:
-            wire, _ = pool.run(
-                job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
-            )
-        except KysoError as exc:
-            if signed:  # the key signed: the use counts whatever the worker did next
-                _signature_made(exc, work)
-            if refused:  # the worker only passed on what this server answered
-                raise refused[0] from None
-            if isinstance(exc, Unauthenticated | PermissionDenied) or exc.code.startswith(
-                _GUARD_CODES
-            ):  # a worker speaks for no caller, and its word locks no key
-                internal = Internal("INTERNAL_ERROR")
-                if signed:
-                    _signature_made(internal, work)
-                raise internal from exc
-            raise
-        except Exception as exc:  # not a KysoError: the signature, if made, still counts
-            if not signed:
+
+        def outcome() -> SignResult | PreparedDocument:
+            try:
+                wire, _ = pool.run(
+                    job, snapshot(), b"", fd=fd, deadline=at, cancelled=cancelled, asks=answer
+                )
+            except KysoError as exc:
+                if refused:  # the worker only passed on what this server answered
+                    raise refused[0] from None
+                if isinstance(exc, Unauthenticated | PermissionDenied) or exc.code.startswith(
+                    _GUARD_CODES
+                ):  # a worker speaks for no caller, and its word locks no key
+                    raise Internal("INTERNAL_ERROR") from exc
                 raise
-            internal = Internal("INTERNAL_ERROR")
-            _signature_made(internal, work)
-            raise internal from exc
-        try:
-            result = worker_protocol.sign_result_from_wire(wire)
-        except worker_protocol.ProtocolViolation:
-            error = Precondition("SIGNING_BINDING_FAILED", problem="no result")
-            if signed:
-                _signature_made(error, work)
-            raise error from None
-        if signer is not None:
+            except Exception as exc:  # not a KysoError: the signature, if made, still counts
+                if not signed:
+                    raise
+                raise Internal("INTERNAL_ERROR") from exc
+            try:
+                result = worker_protocol.sign_result_from_wire(wire)
+            except worker_protocol.ProtocolViolation:
+                raise Precondition("SIGNING_BINDING_FAILED", problem="no result") from None
             # what leaves kyso is what the key signed: the same ByteRange, our signature in it
-            if len(signed) != 1 or not signed[0][0].holds(fd, signed[0][1]):
-                error = Precondition("SIGNING_BINDING_FAILED", problem="the signed file changed")
-                if signed:
-                    _signature_made(error, work)
-                raise error
-        return result
+            if signer is not None and (
+                len(signed) != 1 or not signed[0][0].holds(fd, signed[0][1])
+            ):
+                raise Precondition("SIGNING_BINDING_FAILED", problem="the signed file changed")
+            return result
+
+        try:
+            return outcome()
+        except KysoError as error:
+            if signed:  # the key signed: the use counts whatever the worker did next
+                _signature_made(error, work)
+            raise
 
     return run
 
@@ -167,7 +164,7 @@ def _signature_made(error: KysoError, work: DocumentWork) -> None:
     """Mark ``error`` as raised after the key signed (``signature_made``): the key's use is
     counted, its consent spent and the audit says ``SIGNED_NOT_RETURNED``; a worker that took
     a signature and then failed on purpose gains no second try."""
-    error.signature_made = True  # type: ignore[attr-defined]
+    error.signature_made = True
     log.warning(
         "key %s signed, then the request failed (%s): the use is counted",
         work.key_name or "-",

@@ -159,7 +159,7 @@ class _Audited:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if isinstance(exc, KysoError) and getattr(exc, "signature_made", False):
+        if isinstance(exc, KysoError) and exc.signature_made:
             self._write(SigningResult.SIGNED_NOT_RETURNED, code=exc.code)
         elif isinstance(exc, KysoError):
             self._write(SigningResult.REFUSED, code=exc.code)

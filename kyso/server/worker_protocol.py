@@ -42,7 +42,8 @@ SHAPES: dict[str, tuple[Any, ...]] = {
     "fetch_refusals": (list,),
     "fetch": (str, str, float, bool),
     "cache_get": (str,),
-    "cache_put": (str, bytes, (float, _N)),  # next_update as a POSIX timestamp
+    "cache_put": (str, bytes, (float, _N)),  # the worker's next_update: not used (the
+    # server reads an answer's freshness from the answer, worker_messages.cache_put)
     "cache_count": (bool,),
     "cache_error": (),
     "cache_stale": (bytes,),
