@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import logging
 import os
@@ -273,6 +274,7 @@ def serve(
             f"kyso: health probes (plaintext, health only) on {probe_host}:{probes[1]}", flush=True
         )
     stop.wait()
+    _arm_shutdown_deadline(settings.shutdown_grace_seconds + _SHUTDOWN_SLACK_SECONDS)
     # Readiness first (NOT_SERVING), then the in-flight requests get the grace period; at its
     # end gRPC cancels them, which cancels their fetches (kyso.server.deadlines).
     health_servicer.enter_graceful_shutdown()
@@ -287,6 +289,38 @@ def serve(
 
 #: After the grace period, how long request threads may still take to notice they were cancelled.
 _STRAGGLER_SECONDS = 1.0
+#: Beyond the grace period, how long the whole shutdown may take (gRPC stop ≤ 5 s, closing the
+#: pools, the audit's shutdown checkpoint, interpreter exit) before the process ends anyway.
+_SHUTDOWN_SLACK_SECONDS = 10.0
+
+
+def _arm_shutdown_deadline(seconds: float) -> None:
+    """End the process ``seconds`` after the stop signal, whatever still runs by then.
+
+    Issue 9: after SIGTERM the process exits even if something is stuck; a shutdown step or
+    the interpreter's exit (which joins non-daemon threads and child processes without a
+    time limit) must not keep the port taken. Every thread's stack goes to stderr first, so
+    the cause can be found.
+    """
+
+    def _expire() -> None:
+        log.error("shutdown did not finish within %.1f s: exiting now (stacks on stderr)", seconds)
+        with contextlib.suppress(Exception):
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        _flush_and_exit()
+
+    timer = threading.Timer(seconds, _expire)
+    timer.daemon = True
+    timer.name = "kyso-shutdown-deadline"
+    timer.start()
+
+
+def _flush_and_exit() -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _exit_if_stuck(ctx: AppContext) -> None:
@@ -299,8 +333,4 @@ def _exit_if_stuck(ctx: AppContext) -> None:
     if tracker is None or tracker.wait_idle(_STRAGGLER_SECONDS):
         return
     log.warning("exiting with %d request(s) still running after the grace period", tracker.active)
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(0)
+    _flush_and_exit()

@@ -527,12 +527,17 @@ def test_sigterm_with_a_request_stuck_in_a_fetch_exits_within_the_grace(
     cert, key = hostile_pki.leaf("Hostile signer (SIGTERM)", ocsp=hostile.url("drip", "term-ocsp"))
     bad = hostile_pki.signed(cert, key)
 
+    logs: list[Path] = []
+
     def serve() -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kyso.cli", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        logs.append(tmp_path / f"serve-{len(logs)}.log")
+        with logs[-1].open("wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "kyso.cli", "serve", "--config", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps the threads
+            )
         for _ in range(150):
             if _serving(address, 1):
                 return proc
@@ -571,7 +576,13 @@ def test_sigterm_with_a_request_stuck_in_a_fetch_exits_within_the_grace(
     assert exited < 1.0 + 3.0, exited  # grace + stragglers + interpreter exit
     second = serve()  # the port is free again
     second.send_signal(signal.SIGTERM)
-    assert second.wait(timeout=15) == 0
+    try:
+        code = second.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        second.send_signal(signal.SIGABRT)  # where it waits, for the report
+        second.wait()
+        code = None
+    assert code == 0, logs[-1].read_text(errors="replace")[-20000:]
 
 
 def test_hostile_certificate_subjects_never_reach_the_logs_raw(
