@@ -150,7 +150,8 @@ class RequestBudget:
             for refusal in refusals:
                 if len(self.refusals) >= _MAX_REFUSALS_KEPT:
                     break
-                self.refusals.append(refusal)
+                if refusal not in self.refusals:  # a worker's fetch the server refused itself
+                    self.refusals.append(refusal)
 
     def begin(self, url: str) -> float:
         """Account for one fetch about to start; return its time limit in seconds.

@@ -164,7 +164,7 @@ def build_context(settings: Settings) -> AppContext:
             from kyso.server.worker_pool import WorkerPool
 
             pool_cfg = settings.process_pool
-            ctx.pool = WorkerPool(settings, revocation.cache)
+            ctx.pool = WorkerPool(settings, revocation.cache, http=revocation.http)
             closers.append(ctx.pool.close)  # first to close: no verification outlives it
             ctx.pool.start()
             # the PDF work of a signature in workers of its own: a worker that read a
@@ -173,6 +173,7 @@ def build_context(settings: Settings) -> AppContext:
                 settings,
                 revocation.cache,
                 purpose="signing",
+                http=revocation.http,
                 size=pool_cfg.signing_size,
                 max_size=pool_cfg.signing_max_size or settings.workers,
                 max_requests=pool_cfg.signing_requests_per_worker,

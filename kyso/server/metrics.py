@@ -99,10 +99,7 @@ class ServerMetrics:
     def attach(self, ctx: AppContext) -> None:
         """Read ``ctx``'s components at scrape time and time its fetches."""
         self.registry.register(_ComponentCollector(ctx))
-        ctx.revocation.http.on_fetch = self.on_fetch
-        for pool in (ctx.pool, ctx.signing_pool):  # the fetches of caged work, relayed
-            if pool is not None:
-                pool.on_fetch = self.on_fetch
+        ctx.revocation.http.on_fetch = self.on_fetch  # the workers' fetches too (fetch_relay)
 
     # -- per RPC
     def record(self, record: RequestRecord, code: str, seconds: float) -> None:

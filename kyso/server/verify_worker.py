@@ -17,8 +17,10 @@ limit, vm_peak)``,
 ``("log", name, level, text, exc_text)``, ``("fetch_refusals", [Refusal, ...])`` (the job's
 fetch refusals, before its answer), ``("cache_get", key)`` (answered by the server with
 ``(der, expires_at)`` or None), ``("cache_put", key, der, next_update)``, ``("cache_count",
-hit)``, ``("cache_error",)``, ``("cache_stale", der)``, ``("fetch", purpose, url, seconds,
-ok)`` (one fetch, for the metrics), ``("sign_raw", signed_attributes,
+hit)``, ``("cache_error",)``, ``("cache_stale", der)``, ``("http", method, url, purpose, accept,
+body, content_type)`` (a fetch the server makes for it, :mod:`kyso.server.fetch_relay`:
+answered ``("ok", status, headers, body)`` or ``("failed", problem, setting)``),
+``("sign_raw", signed_attributes,
 digest_algorithm, start, end)`` (a signing job's one raw signature: answered ``("ok",
 signature)`` or ``("error", state)``), and one answer per job: ``("ok",
 payload, sha256, vm_peak, memory_error_logged)``, ``("error", state, vm_peak,
@@ -54,6 +56,7 @@ from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
 from kyso.server import (
     allocator,
+    fetch_relay,
     intake_jobs,
     precheck_jobs,
     sign_jobs,
@@ -196,9 +199,8 @@ class _Worker:
         self.settings = settings
         self.policies = PolicyRegistry(settings.verifier.policy_dir)
         ts = settings.trust_store
-        self.http = HttpFetcher(settings.fetch)
-        # each fetch timed by the server's metrics (kyso_fetch_duration_seconds)
-        self.http.on_fetch = lambda *fetch: channel.tell(("fetch", *fetch))
+        # no network here: the server makes each fetch (and times it in its metrics)
+        self.http = fetch_relay.RelayedHttp(HttpFetcher(settings.fetch), channel.ask)
         cache = ServerCache(
             channel,
             fallback_ttl=ts.revocation_fallback_ttl_seconds,

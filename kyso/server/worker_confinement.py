@@ -13,8 +13,9 @@ Three layers keep the keys and the shared state out of its reach:
   files verification and signing read (policies, fonts, key certificates and images), and
   write only its own scratch directory; the kyso home (tokens, PIN files, key files, audit
   keys, consent secrets) is out of reach, as are other processes' ``/proc`` entries.
-  It may bind no TCP port, signal no process outside its own domain and reach no abstract
-  Unix socket outside it (Landlock ABI 6).
+  It may neither bind nor connect a TCP socket (Landlock ABI 4: its OCSP, CRL, AIA and TSA
+  requests are made by the server, :mod:`kyso.server.fetch_relay`), signal no process
+  outside its own domain and reach no abstract Unix socket outside it (ABI 6).
 * **Nothing but data back** (:mod:`kyso.server.worker_protocol`).
 
 ``[process_pool] confinement``: ``"auto"`` (Landlock when the kernel offers it, else a warning
@@ -182,7 +183,7 @@ _EXECUTE, _WRITE_FILE, _READ_FILE, _READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _REMOVE_DIR, _REMOVE_FILE, _MAKE_CHAR, _MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
 _MAKE_REG, _MAKE_SOCK, _MAKE_FIFO, _MAKE_BLOCK = 1 << 8, 1 << 9, 1 << 10, 1 << 11
 _MAKE_SYM, _REFER, _TRUNCATE, _IOCTL_DEV = 1 << 12, 1 << 13, 1 << 14, 1 << 15
-_NET_BIND_TCP = 1 << 0
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 #: The rights a rule on a file (not a directory) may carry.
 _FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | _TRUNCATE | _IOCTL_DEV
@@ -352,7 +353,8 @@ def confine(confinement: Confinement) -> int:
         return 0
     libc = ctypes.CDLL(None, use_errno=True)
     handled = _handled_fs(abi)
-    attr = _RulesetAttr(handled, _NET_BIND_TCP if abi >= 4 else 0, 0)
+    # no TCP at all: its fetches are the server's (kyso.server.fetch_relay)
+    attr = _RulesetAttr(handled, _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0, 0)
     if abi >= 6:
         attr.scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
     size = 24 if abi >= 6 else 16 if abi >= 4 else 8

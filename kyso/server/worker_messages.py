@@ -12,15 +12,12 @@ from typing import Any
 
 from asn1crypto import crl, ocsp
 
-from kyso.pki.fetching import Purpose
 from kyso.pki.revocation_cache import RevocationCache, _crl_next_update, _ocsp_next_update
 
 log = logging.getLogger("kyso.worker_pool")
 
 #: The longest text of one re-logged line (characters; a traceback may have four times this).
 LOG_TEXT = 4096
-#: The fetch purposes a worker may report (a metrics label: no other value is taken).
-PURPOSES = frozenset(p.value for p in Purpose)
 #: The longest cache key a worker may name (characters).
 _KEY_LIMIT = 512
 
@@ -75,4 +72,4 @@ def note_confinement(purpose: str, mode: str, abi: int) -> None:
         )
 
 
-__all__ = ["LOG_TEXT", "PURPOSES", "cache_put", "note_confinement", "parser", "relog"]
+__all__ = ["LOG_TEXT", "cache_put", "note_confinement", "parser", "relog"]

@@ -42,9 +42,10 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from kyso.errors import DeadlineExceeded, Internal, KysoError, ResourceExhausted, Unavailable
-from kyso.pki.fetching import current_budget
+from kyso.pki.fetching import HttpFetcher, RequestBudget, current_budget
 from kyso.pki.revocation_cache import RevocationCache, _Entry
 from kyso.server import (
+    fetch_relay,
     intake_jobs,
     precheck_jobs,
     sign_jobs,
@@ -163,10 +164,12 @@ class WorkerPool:
         size: int | None = None,
         max_size: int | None = None,
         max_requests: int | None = None,
+        http: HttpFetcher | None = None,
     ) -> None:
         """``purpose`` names the pool in logs and metrics (``verification``, ``signing``);
         ``size``, ``max_size`` and ``max_requests`` default to ``[process_pool] size``,
-        ``max_size`` and ``max_requests_per_worker``."""
+        ``max_size`` and ``max_requests_per_worker``. ``http`` makes the workers' fetches
+        (:mod:`kyso.server.fetch_relay`; the server's own, timed by its metrics)."""
         cfg = settings.process_pool
         self.settings = settings
         self.purpose = purpose
@@ -185,6 +188,7 @@ class WorkerPool:
         self.max_requests = max_requests or cfg.max_requests_per_worker
         self._cfg = cfg
         self._cache = cache
+        self.http = http or HttpFetcher(settings.fetch)
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._count = 0  # workers alive or starting
@@ -195,8 +199,6 @@ class WorkerPool:
         self._log_level = logging.getLogger().getEffectiveLevel()
         self.replaced = 0  # workers that ended abnormally (killed, lost, over a limit)
         self.jobs = 0  # jobs handed to a worker
-        #: the server's fetch hook (kyso.server.metrics): a worker's fetches are timed there
-        self.on_fetch: Callable[[str, str, float, bool], None] | None = None
 
     # -- life -------------------------------------------------------------------------------
 
@@ -433,7 +435,9 @@ class WorkerPool:
             else:
                 worker.conn.send("bytes")
                 worker.conn.send_bytes(data)
-            answer = self._wait(worker, deadline + self._cfg.kill_grace_seconds, cancelled, asks)
+            budget = current_budget() or self.http.budget(deadline)  # the worker's fetches
+            kill_at = deadline + self._cfg.kill_grace_seconds
+            answer = self._wait(worker, kill_at, cancelled, budget, asks)
             # a worker that logged a MemoryError or came this close to its limit failed an
             # allocation somewhere (a library may have swallowed the MemoryError): its answer
             # is not trusted, and it is replaced (its heap is suspect)
@@ -461,6 +465,7 @@ class WorkerPool:
         worker: _Worker,
         kill_at: float,
         cancelled: Cancellation,
+        budget: RequestBudget,
         asks: Callable[[tuple[Any, ...]], Any] | None = None,
     ) -> tuple[Any, ...]:
         conn = worker.conn
@@ -501,12 +506,10 @@ class WorkerPool:
                 if logged <= _LOG_LINES_PER_JOB:
                     worker_messages.relog(worker.pid, *message[1:])
             elif kind == "fetch_refusals":  # the request's budget in this thread learns them
-                budget = current_budget()
-                if budget is not None:
-                    budget.record(worker_protocol.refusals(message[1]))
-            elif kind == "fetch":
-                if self.on_fetch is not None and message[1] in worker_messages.PURPOSES:
-                    self.on_fetch(*message[1:5])
+                budget.record(worker_protocol.refusals(message[1]))
+            elif kind == "http":  # the worker has no network: the server fetches for it
+                tsa = self.settings.signer.tsa_url
+                conn.send(fetch_relay.answer(self.http, budget, message, tsa_url=tsa))
             elif kind == "cache_get":
                 entry = self._cache.lookup(message[1], worker_messages.parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))

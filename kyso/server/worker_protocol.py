@@ -40,7 +40,7 @@ SHAPES: dict[str, tuple[Any, ...]] = {
     "ready": (int, int, int, int, int),
     "log": (str, int, str, (str, _N)),
     "fetch_refusals": (list,),
-    "fetch": (str, str, float, bool),
+    "http": (str, str, str, str, bytes, str),  # method, URL, purpose, accept, body, type
     "cache_get": (str,),
     "cache_put": (str, bytes, (float, _N)),  # the worker's next_update: not used (the
     # server reads an answer's freshness from the answer, worker_messages.cache_put)

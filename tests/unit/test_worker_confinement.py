@@ -23,6 +23,7 @@ _PROBE = r"""
 import json, os, socket, sys
 from kyso.server import worker_confinement as wc
 home, scratch, allowed, parent = sys.argv[1:5]
+listener = socket.create_server(("127.0.0.1", 0))  # a TCP server the worker may not reach
 abi = wc.confine(wc.Confinement("landlock", scratch, (allowed, *map(os.path.realpath, sys.path))))
 out = {"abi": abi}
 def attempt(name, action):
@@ -50,6 +51,7 @@ def bind():
     finally:
         s.close()
 attempt("bind_tcp", bind)
+attempt("connect_tcp", lambda: socket.create_connection(listener.getsockname(), timeout=2).close())
 import kyso.server.verify_jobs  # code from sys.path still imports
 import subprocess
 def pdftotext():
@@ -81,7 +83,7 @@ def test_a_confined_process_reaches_only_what_a_worker_needs(tmp_path: Path) -> 
     assert out["list_tmp"] == out["proc_net_unix"] == "denied", out
     assert out["parent_environ"] == "denied", out  # Landlock's ptrace rule: another domain
     if out["abi"] >= 4:
-        assert out["bind_tcp"] == "denied", out
+        assert out["bind_tcp"] == out["connect_tcp"] == "denied", out
     if out["abi"] >= 6:
         assert out["signal_parent"] == "denied", out
 

@@ -122,7 +122,7 @@ def test_the_protocols_plain_messages_pass() -> None:
         ("cache_put", "crl:1", b"der", None),
         ("error", ("InvalidInput", "NOT_A_PDF", {"problem": "x", "n": 1}, "en", "vi"), 1, False),
         ("sign_raw", b"attrs", "sha256", 10, 20),
-        ("fetch", "OCSP", "http://x", 0.1, True),
+        ("http", "POST", "http://x/ocsp", "OCSP", "application/ocsp-response", b"req", "t"),
         ("log", "kyso", 20, "text", None),
         ("ready", 1, 2, 3, 4, 7),
     ]:
