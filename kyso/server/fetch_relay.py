@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -72,10 +73,16 @@ class RelayedHttp(HttpFetcher):
 
 
 def answer(
-    http: HttpFetcher, budget: RequestBudget, message: tuple[Any, ...], *, tsa_url: str | None
+    http: HttpFetcher,
+    budget: RequestBudget,
+    message: tuple[Any, ...],
+    *,
+    tsa_url: str | None,
+    note: set[bytes] | None = None,
 ) -> tuple[Any, ...]:
     """The server's reply to a worker's checked ``http`` message:
-    ``("ok", status, headers, body)`` or ``("failed", problem, setting)``.
+    ``("ok", status, headers, body)`` or ``("failed", problem, setting)``; ``note`` gets the
+    SHA-256 of each body fetched (the worker may offer the shared revocation cache only these).
 
     The fetch runs under ``budget`` (the RPC's) and ``http``'s policy; a request no honest
     worker makes (another method, an oversized field, a TSA other than ``tsa_url``) is refused
@@ -106,6 +113,8 @@ def answer(
         return ("failed", "no complete answer before the request's deadline", budget.time_limit)
     except Exception as exc:  # the fetcher's own failure: the worker learns only that
         return ("failed", f"fetch failed: {type(exc).__name__}", "")
+    if note is not None:
+        note.add(hashlib.sha256(fetched.content).digest())
     return ("ok", fetched.status_code, dict(fetched.headers), fetched.content)
 
 

@@ -27,6 +27,7 @@ costs milliseconds.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -470,6 +471,7 @@ class WorkerPool:
     ) -> tuple[Any, ...]:
         conn = worker.conn
         logged = 0
+        fetched: set[bytes] = set()  # what the server fetched for this job (SHA-256)
         while True:
             now = time.monotonic()
             if now >= kill_at or cancelled.is_set():
@@ -509,12 +511,12 @@ class WorkerPool:
                 budget.record(worker_protocol.refusals(message[1]))
             elif kind == "http":  # the worker has no network: the server fetches for it
                 tsa = self.settings.signer.tsa_url
-                conn.send(fetch_relay.answer(self.http, budget, message, tsa_url=tsa))
+                conn.send(fetch_relay.answer(self.http, budget, message, tsa_url=tsa, note=fetched))
             elif kind == "cache_get":
                 entry = self._cache.lookup(message[1], worker_messages.parser(message[1]))
                 conn.send(None if entry is None else (entry.der, entry.expires_at))
-            elif kind == "cache_put":
-                worker_messages.cache_put(
+            elif kind == "cache_put" and hashlib.sha256(message[2]).digest() in fetched:
+                worker_messages.cache_put(  # only an answer fetched for it, never a stored one
                     self._cache, self.settings.fetch.max_response_bytes, message[1], message[2]
                 )
             elif kind == "cache_count":

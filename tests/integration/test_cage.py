@@ -200,6 +200,23 @@ def test_a_caged_server_with_one_worker_per_cpu(caged: Any, signed_bt: bytes, bo
         assert peak.growth_mb < RSS_BUDGET_MB, peak.growth_mb
 
 
+def test_a_workers_fetches_are_made_by_the_server_and_shared(caged: Any, signed_bt: bytes) -> None:
+    """A worker has no network (Landlock refuses it TCP): its OCSP requests are the server's
+    (kyso.server.fetch_relay), timed by the server's fetcher, and the answers it fetched reach
+    the server's shared revocation cache; a second worker's request is answered from it."""
+    timed: list[str] = []
+    with caged({"size": 2}) as (stub, ctx, _):
+        ctx.revocation.http.on_fetch = lambda purpose, *_: timed.append(purpose)
+        assert _verify(stub, signed_bt).indication == vpb.INDICATION_TOTAL_PASSED
+        assert "OCSP" in timed, timed  # made by this process's fetcher
+        shared = [k for k in ctx.revocation.cache._local if k.startswith("ocsp:")]
+        assert shared, "the worker's fetched OCSP answers did not reach the shared cache"
+        fetched = len(timed)
+        for _ in range(4):  # whichever worker serves it: no new fetch
+            assert _verify(stub, signed_bt).indication == vpb.INDICATION_TOTAL_PASSED
+        assert len(timed) == fetched, timed
+
+
 @pytest.mark.parametrize("how", ["unary", "stream"])
 def test_a_memory_bomb_past_the_parsing_limits_is_stopped_by_the_cage(
     caged: Any, ratio_bomb: bytes, signed_bt: bytes, how: str

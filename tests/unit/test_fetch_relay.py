@@ -8,10 +8,12 @@ import asyncio
 import http.server
 import pickle
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
+from asn1crypto import ocsp
 
 from kyso.pki.fetching import FetchFailed, HttpFetcher, Purpose
 from kyso.pki.settings import FetchSettings
@@ -21,11 +23,12 @@ from kyso.server.worker_protocol import check_shape, loads
 
 class _Answers(http.server.BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []
+    body: ClassVar[bytes | None] = None  # the answer, else "seen:" and the request's body
 
     def _reply(self) -> None:
         self.hits.append(f"{self.command} {self.path}")
         length = int(self.headers.get("Content-Length") or 0)
-        body = b"seen:" + self.rfile.read(length)
+        body = self.body or b"seen:" + self.rfile.read(length)
         self.send_response(200)
         self.send_header("Content-Type", "application/test")
         self.send_header("Content-Length", str(len(body)))
@@ -40,9 +43,9 @@ class _Answers(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def origin() -> Iterator[str]:
-    _Answers.hits = []
+    _Answers.hits, _Answers.body = [], None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -153,3 +156,49 @@ def test_a_workers_relayed_fetcher_round_trips(origin: str) -> None:
 
     asyncio.run(run())
     assert _Answers.hits == ["POST /tsa"]
+
+
+def _ocsp_der() -> bytes:
+    return bytes(ocsp.OCSPResponse({"response_status": "try_later"}).dump())
+
+
+def test_a_rogue_worker_may_offer_the_shared_cache_only_what_the_server_fetched(
+    origin: str, tmp_path: Any
+) -> None:
+    """The server's side of a worker's pipe (WorkerPool._wait), with a scripted worker on the
+    real pipe: an OCSP answer it did not get through the server (replayed, or from another
+    time) is dropped; one the server fetched for this job is shared."""
+    import multiprocessing
+
+    from kyso.pki.revocation_cache import RevocationCache
+    from kyso.server.settings import Settings
+    from kyso.server.worker_pool import WorkerPool, _Worker
+
+    served = _ocsp_der()
+    _Answers.body = served
+    cache = RevocationCache(None)
+    settings = Settings(home=tmp_path, fetch={"allowed_networks": ["127.0.0.1/32"]})
+    pool = WorkerPool(settings, cache, http=HttpFetcher(settings.fetch))
+    server_end, worker_end = multiprocessing.Pipe(duplex=True)
+
+    def rogue() -> None:
+        replayed = bytes(ocsp.OCSPResponse({"response_status": "internal_error"}).dump())
+        worker_end.send(("cache_put", "ocsp:forged", replayed, None))
+        worker_end.send(("http", "GET", f"{origin}/ocsp", "OCSP", "a/b", b"", ""))
+        reply = worker_end.recv()
+        worker_end.send(("cache_put", "ocsp:fetched", reply[3], None))
+        worker_end.send(("ok", b"report", "", 0, False))
+
+    thread = threading.Thread(target=rogue)
+    thread.start()
+    try:
+        worker = _Worker(process=None, conn=server_end, pid=1)
+        answer = pool._wait(worker, time.monotonic() + 10, threading.Event(), pool.http.budget())
+    finally:
+        thread.join(5)
+        pool.close()
+    assert answer[0] == "ok"
+    parse = ocsp.OCSPResponse.load
+    assert cache.lookup("ocsp:forged", parse) is None
+    entry = cache.lookup("ocsp:fetched", parse)
+    assert entry is not None and entry.der == served
