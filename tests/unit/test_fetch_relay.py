@@ -54,7 +54,7 @@ def origin() -> Iterator[str]:
 
 
 def _server_http(allowed: bool = True) -> HttpFetcher:
-    networks = ["127.0.0.1/32"] if allowed else []
+    networks = ("127.0.0.1/32",) if allowed else ()
     return HttpFetcher(FetchSettings(allowed_networks=networks, timeout_seconds=5.0))
 
 
@@ -140,7 +140,7 @@ def test_a_workers_relayed_fetcher_round_trips(origin: str) -> None:
         return fetch_relay.answer(server, server_budget, message, tsa_url=f"{origin}/tsa")
 
     worker = fetch_relay.RelayedHttp(
-        HttpFetcher(FetchSettings(allowed_networks=["0.0.0.0/0"])), ask
+        HttpFetcher(FetchSettings(allowed_networks=("0.0.0.0/0",))), ask
     )
 
     async def run() -> None:
@@ -177,7 +177,7 @@ def test_a_rogue_worker_may_offer_the_shared_cache_only_what_the_server_fetched(
     served = _ocsp_der()
     _Answers.body = served
     cache = RevocationCache(None)
-    settings = Settings(home=tmp_path, fetch={"allowed_networks": ["127.0.0.1/32"]})
+    settings = Settings(home=tmp_path, fetch=FetchSettings(allowed_networks=("127.0.0.1/32",)))
     pool = WorkerPool(settings, cache, http=HttpFetcher(settings.fetch))
     server_end, worker_end = multiprocessing.Pipe(duplex=True)
 
