@@ -91,6 +91,14 @@ class ProcessPoolSettings(SettingsModel):
         description="after the request's deadline (or cancellation) the worker has this long to "
         "answer before it is killed (SIGKILL) and replaced",
     )
+    nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="the workers' scheduling niceness (added to the server's): when the CPU is "
+        "short, the server's own threads (health, accepting calls, answering the workers) run "
+        "first and documents' work waits; 0 gives workers the server's priority",
+    )
 
 
 __all__ = ["ProcessPoolSettings"]

@@ -386,6 +386,8 @@ def main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
+    if settings.process_pool.nice:  # the server's own threads first when the CPU is short
+        os.nice(settings.process_pool.nice)
     channel = _Channel(conn)
     root = logging.getLogger()
     for handler in list(root.handlers):

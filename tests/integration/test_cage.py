@@ -217,6 +217,17 @@ def test_a_workers_fetches_are_made_by_the_server_and_shared(caged: Any, signed_
         assert len(timed) == fetched, timed
 
 
+def test_workers_yield_the_cpu_to_the_server(caged: Any) -> None:
+    """Workers run ``[process_pool] nice`` (default 10) above the server: when documents' work
+    fills the CPU, health and the server's own threads are scheduled first."""
+    with caged({"size": 1}) as (_, ctx, _channel):
+        (pid,) = _wait_idle_workers(ctx, 1)
+        assert os.getpriority(os.PRIO_PROCESS, pid) - os.getpriority(os.PRIO_PROCESS, 0) == 10
+    with caged({"size": 1, "nice": 0}) as (_, ctx, _channel):
+        (pid,) = _wait_idle_workers(ctx, 1)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
 @pytest.mark.parametrize("how", ["unary", "stream"])
 def test_a_memory_bomb_past_the_parsing_limits_is_stopped_by_the_cage(
     caged: Any, ratio_bomb: bytes, signed_bt: bytes, how: str
