@@ -28,6 +28,7 @@ from kyso.server import trust_servicer as trust_api
 from kyso.server import verifier_servicer as verifier_api
 from kyso.server.context import AppContext, build_context
 from kyso.server.deadlines import FetchBudgetInterceptor
+from kyso.server.lean_requests import LeanDocuments
 from kyso.server.settings import Settings, is_loopback
 from kyso.server.tls import CertificateReloader
 from kyso.settings import shorten
@@ -99,7 +100,8 @@ def build_server(
     limit = max(cfg.max_document_bytes, cfg.intake.max_package_bytes) + 1024 * 1024
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="kyso-rpc"),
-        interceptors=ctx.interceptors,
+        # innermost: a unary document is read as a view of gRPC's bytes (one copy, not three)
+        interceptors=[*ctx.interceptors, LeanDocuments()],
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),

@@ -31,6 +31,7 @@ from kyso.errors import InvalidInput, ResourceExhausted
 from kyso.pki.fetching import current_budget
 from kyso.server import request_log
 from kyso.server.context import AppContext
+from kyso.server.lean_requests import LeanRequest
 from kyso.server.report_signing import sign_report
 from kyso.server.status import grpc_errors
 from kyso.server.verify_jobs import LayoutJob, VerifyJob, run_layout, run_verify
@@ -183,14 +184,21 @@ class VerifierServicer(pb_grpc.VerifierServicer):
     # ---- RPCs
     @grpc_errors
     def Verify(
-        self, request: pb.VerifyRequest, context: grpc.ServicerContext
+        self, request: pb.VerifyRequest | LeanRequest, context: grpc.ServicerContext
     ) -> pb.ValidationReport:
+        document = self._document(request)
+        return self.verify_document(document, request.options, context)
+
+    def _document(self, request: Any) -> Any:
+        """A unary request's document (a view of gRPC's bytes, kyso.server.lean_requests; bytes
+        when verifying in this process, whose PDF reader wants bytes or a file)."""
+        document = request.document
         limit = self._ctx.settings.max_document_bytes
-        if len(request.document) > limit:
+        if len(document) > limit:
             raise _too_big(limit)
-        if not request.document:
+        if not document:
             raise InvalidInput("NOT_A_PDF", problem="empty")
-        return self.verify_document(request.document, request.options, context)
+        return bytes(document) if self._ctx.pool is None else document
 
     @grpc_errors
     def VerifyStream(
@@ -218,15 +226,11 @@ class VerifierServicer(pb_grpc.VerifierServicer):
 
     @grpc_errors
     def CheckLayout(
-        self, request: pb.CheckLayoutRequest, context: grpc.ServicerContext
+        self, request: pb.CheckLayoutRequest | LeanRequest, context: grpc.ServicerContext
     ) -> pb.CheckLayoutResponse:
         """The layout report alone (issue 10 §1): unary, up to ``max_document_bytes``."""
         cfg = self._ctx.settings.verifier
-        limit = self._ctx.settings.max_document_bytes
-        if len(request.document) > limit:
-            raise _too_big(limit)
-        if not request.document:
-            raise InvalidInput("NOT_A_PDF", problem="empty")
+        document = self._document(request)
         policy = self._ctx.policies.get(request.options.policy or cfg.default_policy)
         budget = cfg.request_timeout_seconds
         remaining = context.time_remaining() if context is not None else None
@@ -239,12 +243,12 @@ class VerifierServicer(pb_grpc.VerifierServicer):
         )
         pool = self._ctx.pool
         if pool is None:
-            response = run_layout(request.document, policy, job)
+            response = run_layout(document, policy, job)
         else:
             payload, _ = pool.run(
                 job,
                 self._ctx.trust.snapshot(),
-                request.document,
+                document,
                 fd=None,
                 deadline=job.deadline,
                 cancelled=cancellation(context),

@@ -172,3 +172,31 @@ def test_server_keeps_serving(stub: Any, signed: bytes) -> None:
     status = {c.name: c.status for c in sig.checks}
     assert status["SIGNATURE_VALUE"] == pb.CHECK_PASSED
     assert status["CERTIFICATE_CHAIN"] == pb.CHECK_PASSED
+
+
+def test_the_wire_format_is_read_as_protobuf_reads_it(
+    grpc_channel: Any, stub: pb_grpc.VerifierStub, signed: bytes
+) -> None:
+    """The server reads a unary document as a view of gRPC's bytes (kyso.server.lean_requests):
+    a document field sent twice is the last one, as in protobuf; a corrupt message is refused
+    by gRPC's deserialisation, and the server answers the next call."""
+    verify_raw = grpc_channel.unary_unary(
+        "/kyso.v1.Verifier/Verify",
+        request_serializer=lambda raw: raw,
+        response_deserializer=pb.ValidationReport.FromString,
+    )
+    twice = (
+        pb.VerifyRequest(document=b"not a pdf").SerializeToString()
+        + pb.VerifyRequest(document=signed).SerializeToString()
+    )
+    expected = stub.Verify(pb.VerifyRequest(document=signed), timeout=60)
+    report = verify_raw(twice, timeout=60)
+    assert (report.document_sha256, report.indication) == (
+        expected.document_sha256,
+        expected.indication,
+    )
+    with pytest.raises(grpc.RpcError) as err:
+        verify_raw(b"\x0a\x05ab", timeout=10)  # the document's length runs past the end
+    assert err.value.code() == grpc.StatusCode.INTERNAL
+    assert "deserializ" in (err.value.details() or "").lower()
+    assert verify_raw(twice, timeout=60).document_sha256 == expected.document_sha256
