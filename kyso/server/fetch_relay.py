@@ -28,6 +28,7 @@ from kyso.pki.fetching import (
     Refusal,
     RequestBudget,
 )
+from kyso.pki.settings import FetchSettings
 
 #: The longest URL a worker may ask for (characters).
 URL_LIMIT = 2048
@@ -44,8 +45,8 @@ class RelayedHttp(HttpFetcher):
 
     ``ask`` sends one message and returns the server's reply (the worker's pipe)."""
 
-    def __init__(self, http: HttpFetcher, ask: Callable[[tuple[Any, ...]], Any]) -> None:
-        super().__init__(http.settings, http.user_agent)
+    def __init__(self, settings: FetchSettings, ask: Callable[[tuple[Any, ...]], Any]) -> None:
+        super().__init__(settings)
         self._ask = ask
 
     async def _exchange(

@@ -52,7 +52,7 @@ from typing import Any
 from kyso import errors
 from kyso.pdf import hex_strings
 from kyso.pki import der_lengths
-from kyso.pki.fetching import HttpFetcher, RequestBudget, request_scope
+from kyso.pki.fetching import RequestBudget, request_scope
 from kyso.pki.revocation_cache import CachingFetcherBackend, RevocationCache, _Entry
 from kyso.server import (
     allocator,
@@ -200,7 +200,7 @@ class _Worker:
         self.policies = PolicyRegistry(settings.verifier.policy_dir)
         ts = settings.trust_store
         # no network here: the server makes each fetch (and times it in its metrics)
-        self.http = fetch_relay.RelayedHttp(HttpFetcher(settings.fetch), channel.ask)
+        self.http = fetch_relay.RelayedHttp(settings.fetch, channel.ask)
         cache = ServerCache(
             channel,
             fallback_ttl=ts.revocation_fallback_ttl_seconds,

@@ -139,9 +139,7 @@ def test_a_workers_relayed_fetcher_round_trips(origin: str) -> None:
         message = check_shape(loads(pickle.dumps(message)))
         return fetch_relay.answer(server, server_budget, message, tsa_url=f"{origin}/tsa")
 
-    worker = fetch_relay.RelayedHttp(
-        HttpFetcher(FetchSettings(allowed_networks=("0.0.0.0/0",))), ask
-    )
+    worker = fetch_relay.RelayedHttp(FetchSettings(allowed_networks=("0.0.0.0/0",)), ask)
 
     async def run() -> None:
         budget = worker.budget()
